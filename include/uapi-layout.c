@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * Build-time layout checks of the uAPI structures.  Compiled with every uAPI
+ * header force-included, as C, C++ and 32-bit C: the sizes and offsets below
+ * must hold everywhere, which rules out implicit padding and types whose
+ * size differs between ABIs.
+ */
+#include <stddef.h>
+#include <uaccel/uaccel.h>
+
+#ifdef __cplusplus
+#define UAPI_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define UAPI_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
+#define UAPI_SIZE(type, size) UAPI_ASSERT(sizeof(type) == (size), #type " size")
+#define UAPI_OFF(type, field, off) \
+	UAPI_ASSERT(offsetof(type, field) == (off), #type "." #field " offset")
+
+UAPI_SIZE(struct uaccel_query_device, 168);
+UAPI_OFF(struct uaccel_query_device, size, 0);
+UAPI_OFF(struct uaccel_query_device, flags, 4);
+UAPI_OFF(struct uaccel_query_device, num_facets, 28);
+UAPI_OFF(struct uaccel_query_device, dev_caps, 32);
+UAPI_OFF(struct uaccel_query_device, name, 40);
+UAPI_OFF(struct uaccel_query_device, driver, 104);

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel core: device registry, class, char devices and sysfs.
+ */
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "uaccel_core.h"
+
+static unsigned int dev_mode = 0600;
+module_param(dev_mode, uint, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "Permission bits of /dev/uaccel/* nodes before udev rules apply (default 0600)");
+
+static dev_t uaccel_devt;
+
+/* Registered devices by index; the lock also serialises name assignment. */
+static DEFINE_XARRAY_ALLOC(uaccel_devices);
+static DEFINE_MUTEX(uaccel_devices_lock);
+
+static char *uaccel_devnode(struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = dev_mode;
+	return kasprintf(GFP_KERNEL, "uaccel/uaccel%u", MINOR(dev->devt));
+}
+
+static struct class uaccel_class = {
+	.name = "uaccel",
+	.owner = THIS_MODULE,
+	.devnode = uaccel_devnode,
+	.dev_groups = uaccel_core_groups,
+};
+
+struct uaccel_device *uaccel_from_dev(struct device *dev)
+{
+	return container_of(dev, struct uaccel_device, dev);
+}
+EXPORT_SYMBOL_GPL(uaccel_from_dev);
+
+void *uaccel_priv(struct uaccel_device *udev)
+{
+	return udev->priv;
+}
+EXPORT_SYMBOL_GPL(uaccel_priv);
+
+const char *uaccel_device_name(const struct uaccel_device *udev)
+{
+	return dev_name(&udev->dev);
+}
+EXPORT_SYMBOL_GPL(uaccel_device_name);
+
+static void uaccel_device_release(struct device *dev)
+{
+	struct uaccel_device *udev = uaccel_from_dev(dev);
+
+	WARN_ON(!list_empty(&udev->contexts));
+	cleanup_srcu_struct(&udev->disassociate_srcu);
+	mutex_destroy(&udev->lists_lock);
+	kfree(udev);
+}
+
+struct uaccel_device *uaccel_alloc_device(struct device *parent,
+					  const struct uaccel_ops *ops,
+					  size_t priv_size)
+{
+	struct uaccel_device *udev;
+	int ret;
+
+	if (!ops || !ops->driver_name)
+		return ERR_PTR(-EINVAL);
+
+	udev = kzalloc(struct_size(udev, priv, priv_size), GFP_KERNEL);
+	if (!udev)
+		return ERR_PTR(-ENOMEM);
+
+	ret = init_srcu_struct(&udev->disassociate_srcu);
+	if (ret)
+		goto err_free;
+
+	mutex_init(&udev->lists_lock);
+	INIT_LIST_HEAD(&udev->contexts);
+	udev->ops = ops;
+
+	device_initialize(&udev->dev);
+	udev->dev.class = &uaccel_class;
+	udev->dev.parent = parent;
+	udev->dev.groups = ops->dev_groups;
+	udev->dev.release = uaccel_device_release;
+	set_dev_node(&udev->dev, parent ? dev_to_node(parent) : NUMA_NO_NODE);
+	if (parent && dev_is_pci(parent)) {
+		struct pci_dev *pdev = to_pci_dev(parent);
+
+		udev->vendor_id = pdev->vendor;
+		udev->device_id = pdev->device;
+	}
+	cdev_init(&udev->cdev, &uaccel_device_fops);
+	udev->cdev.owner = THIS_MODULE;
+	return udev;
+
+err_free:
+	kfree(udev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(uaccel_alloc_device);
+
+void uaccel_put_device(struct uaccel_device *udev)
+{
+	if (udev)
+		put_device(&udev->dev);
+}
+EXPORT_SYMBOL_GPL(uaccel_put_device);
+
+static bool uaccel_name_valid(const char *name)
+{
+	const char *p;
+
+	if (!isalnum(name[0]))
+		return false;
+	for (p = name; *p; p++)
+		if (!isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+			return false;
+	return p - name < UACCEL_NAME_MAX;
+}
+
+static bool uaccel_name_taken(const char *name)
+{
+	struct uaccel_device *udev;
+	unsigned long index;
+
+	lockdep_assert_held(&uaccel_devices_lock);
+	xa_for_each(&uaccel_devices, index, udev)
+		if (!strcmp(dev_name(&udev->dev), name))
+			return true;
+	return false;
+}
+
+/*
+ * Pick the final name of a device being registered: the name itself, or for
+ * a template with one "%d" the first free instance of it.
+ */
+static int uaccel_assign_name(struct uaccel_device *udev, const char *tmpl)
+{
+	const char *pct = strchr(tmpl, '%');
+	char name[UACCEL_NAME_MAX];
+	unsigned int i;
+
+	if (!pct) {
+		if (!uaccel_name_valid(tmpl))
+			return -EINVAL;
+		if (uaccel_name_taken(tmpl))
+			return -EEXIST;
+		return dev_set_name(&udev->dev, "%s", tmpl);
+	}
+	if (pct[1] != 'd' || strchr(pct + 1, '%'))
+		return -EINVAL;
+
+	for (i = 0; i < UACCEL_MAX_DEVICES; i++) {
+		if (snprintf(name, sizeof(name), "%.*s%u%s", (int)(pct - tmpl),
+			     tmpl, i, pct + 2) >= sizeof(name))
+			return -EINVAL;
+		if (!uaccel_name_valid(name))
+			return -EINVAL;
+		if (!uaccel_name_taken(name))
+			return dev_set_name(&udev->dev, "%s", name);
+	}
+	return -ENFILE;
+}
+
+int uaccel_register_device(struct uaccel_device *udev, const char *name)
+{
+	int ret;
+
+	mutex_lock(&uaccel_devices_lock);
+	ret = uaccel_assign_name(udev, name);
+	if (ret)
+		goto err_unlock;
+
+	ret = xa_alloc(&uaccel_devices, &udev->index, udev,
+		       XA_LIMIT(0, UACCEL_MAX_DEVICES - 1), GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto err_unlock;
+	}
+
+	udev->dev.devt = MKDEV(MAJOR(uaccel_devt), udev->index);
+	WRITE_ONCE(udev->registered, true);
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+	if (ret)
+		goto err_erase;
+	mutex_unlock(&uaccel_devices_lock);
+	return 0;
+
+err_erase:
+	WRITE_ONCE(udev->registered, false);
+	xa_erase(&uaccel_devices, udev->index);
+err_unlock:
+	mutex_unlock(&uaccel_devices_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(uaccel_register_device);
+
+void uaccel_unregister_device(struct uaccel_device *udev)
+{
+	/* No new opens ... */
+	cdev_device_del(&udev->cdev, &udev->dev);
+
+	/* ... and every file call that is past its check has returned. */
+	WRITE_ONCE(udev->registered, false);
+	synchronize_srcu(&udev->disassociate_srcu);
+
+	mutex_lock(&uaccel_devices_lock);
+	xa_erase(&uaccel_devices, udev->index);
+	mutex_unlock(&uaccel_devices_lock);
+}
+EXPORT_SYMBOL_GPL(uaccel_unregister_device);
+
+static int __init uaccel_core_init(void)
+{
+	int ret;
+
+	if (dev_mode & ~0777U) {
+		pr_err("uaccel: dev_mode %#o has bits outside 0777\n", dev_mode);
+		return -EINVAL;
+	}
+
+	ret = alloc_chrdev_region(&uaccel_devt, 0, UACCEL_MAX_DEVICES, "uaccel");
+	if (ret)
+		return ret;
+
+	ret = class_register(&uaccel_class);
+	if (ret)
+		goto err_unregister_chrdev;
+	return 0;
+
+err_unregister_chrdev:
+	unregister_chrdev_region(uaccel_devt, UACCEL_MAX_DEVICES);
+	return ret;
+}
+
+static void __exit uaccel_core_exit(void)
+{
+	WARN_ON(!xa_empty(&uaccel_devices));
+	class_unregister(&uaccel_class);
+	unregister_chrdev_region(uaccel_devt, UACCEL_MAX_DEVICES);
+}
+
+module_init(uaccel_core_init);
+module_exit(uaccel_core_exit);
+
+MODULE_DESCRIPTION("Common accelerator core");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel_soft: a software accelerator, the uaccel counterpart of rdma_rxe.
+ *
+ * Every instance is a platform device "uaccel_soft.N" bound to this driver,
+ * so instances are created and removed like hardware:
+ *  - num_devices instances at module load;
+ *  - "echo [name] > /sys/bus/platform/drivers/uaccel_soft/new_device" adds
+ *    one (named "soft%d" when no name is given);
+ *  - "echo <name> > /sys/bus/platform/drivers/uaccel_soft/delete_device"
+ *    removes one;
+ *  - unbinding an instance through the driver's "unbind" file removes its
+ *    accelerator device while the platform device stays.
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <uaccel/driver.h>
+
+#define SOFT_DRV_NAME		"uaccel_soft"
+#define SOFT_MAX_DEVICES	64
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Number of soft devices created at load (default 1, at most 64)");
+
+/**
+ * struct soft_instance - one platform device created by this module
+ * @pdev: the platform device
+ * @list: entry in soft_instances
+ */
+struct soft_instance {
+	struct platform_device *pdev;
+	struct list_head list;
+};
+
+/* Platform devices this module created; the lock serialises add/delete. */
+static LIST_HEAD(soft_instances);
+static unsigned int soft_nr_instances;
+static DEFINE_MUTEX(soft_instances_lock);
+
+/**
+ * struct soft_device - driver private area of a soft accelerator
+ * @pdev: the platform device it is bound to
+ */
+struct soft_device {
+	struct platform_device *pdev;
+};
+
+static ssize_t instance_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct soft_device *sdev = uaccel_priv(uaccel_from_dev(dev));
+
+	return sysfs_emit(buf, "%d\n", sdev->pdev->id);
+}
+static DEVICE_ATTR_RO(instance);
+
+static struct attribute *soft_dev_attrs[] = {
+	&dev_attr_instance.attr,
+	NULL,
+};
+
+static const struct attribute_group soft_dev_group = {
+	.name = "soft",
+	.attrs = soft_dev_attrs,
+};
+
+static const struct attribute_group *soft_dev_groups[] = {
+	&soft_dev_group,
+	NULL,
+};
+
+static const struct uaccel_ops soft_ops = {
+	.owner = THIS_MODULE,
+	.driver_name = "soft",
+	.dev_groups = soft_dev_groups,
+};
+
+static int soft_probe(struct platform_device *pdev)
+{
+	const char *name = dev_get_platdata(&pdev->dev);
+	struct uaccel_device *udev;
+	struct soft_device *sdev;
+	int ret;
+
+	udev = uaccel_alloc_device(&pdev->dev, &soft_ops, sizeof(*sdev));
+	if (IS_ERR(udev))
+		return PTR_ERR(udev);
+	sdev = uaccel_priv(udev);
+	sdev->pdev = pdev;
+
+	ret = uaccel_register_device(udev, name ? name : "soft%d");
+	if (ret)
+		goto err_put;
+	platform_set_drvdata(pdev, udev);
+	return 0;
+
+err_put:
+	uaccel_put_device(udev);
+	return ret;
+}
+
+static int soft_remove(struct platform_device *pdev)
+{
+	struct uaccel_device *udev = platform_get_drvdata(pdev);
+
+	uaccel_unregister_device(udev);
+	uaccel_put_device(udev);
+	return 0;
+}
+
+/* Create and bind one instance; called with soft_instances_lock held. */
+static int soft_add_instance(const char *name)
+{
+	struct soft_instance *inst;
+	int ret;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return -ENOMEM;
+
+	inst->pdev = platform_device_alloc(SOFT_DRV_NAME, PLATFORM_DEVID_AUTO);
+	if (!inst->pdev) {
+		ret = -ENOMEM;
+		goto err_free_inst;
+	}
+	if (name) {
+		ret = platform_device_add_data(inst->pdev, name, strlen(name) + 1);
+		if (ret)
+			goto err_put_pdev;
+	}
+	ret = platform_device_add(inst->pdev);
+	if (ret)
+		goto err_put_pdev;
+
+	/* Probing is synchronous; an unbound device means probe failed. */
+	if (!platform_get_drvdata(inst->pdev)) {
+		ret = -EEXIST;
+		platform_device_unregister(inst->pdev);
+		goto err_free_inst;
+	}
+	list_add_tail(&inst->list, &soft_instances);
+	soft_nr_instances++;
+	return 0;
+
+err_put_pdev:
+	platform_device_put(inst->pdev);
+err_free_inst:
+	kfree(inst);
+	return ret;
+}
+
+static void soft_del_instance(struct soft_instance *inst)
+{
+	list_del(&inst->list);
+	soft_nr_instances--;
+	platform_device_unregister(inst->pdev);
+	kfree(inst);
+}
+
+static ssize_t new_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	char *name;
+	int ret;
+
+	name = kstrndup(buf, count, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	strim(name);
+
+	mutex_lock(&soft_instances_lock);
+	if (soft_nr_instances >= SOFT_MAX_DEVICES)
+		ret = -ENOSPC;
+	else
+		ret = soft_add_instance(*name ? name : NULL);
+	mutex_unlock(&soft_instances_lock);
+	kfree(name);
+	return ret ? ret : count;
+}
+static DRIVER_ATTR_WO(new_device);
+
+static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
+				   size_t count)
+{
+	struct soft_instance *inst;
+	int ret = -ENOENT;
+	char *name;
+
+	name = kstrndup(buf, count, GFP_KERNEL);
+	if (!name)
+		return -ENOMEM;
+	strim(name);
+
+	mutex_lock(&soft_instances_lock);
+	list_for_each_entry(inst, &soft_instances, list) {
+		struct uaccel_device *udev = platform_get_drvdata(inst->pdev);
+
+		if (udev && !strcmp(uaccel_device_name(udev), name)) {
+			soft_del_instance(inst);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&soft_instances_lock);
+	kfree(name);
+	return ret ? ret : count;
+}
+static DRIVER_ATTR_WO(delete_device);
+
+static struct attribute *soft_drv_attrs[] = {
+	&driver_attr_new_device.attr,
+	&driver_attr_delete_device.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(soft_drv);
+
+static struct platform_driver soft_driver = {
+	.driver = {
+		.name = SOFT_DRV_NAME,
+		.groups = soft_drv_groups,
+	},
+	.probe = soft_probe,
+	.remove = soft_remove,
+};
+
+static void soft_del_all_instances(void)
+{
+	struct soft_instance *inst, *tmp;
+
+	mutex_lock(&soft_instances_lock);
+	list_for_each_entry_safe(inst, tmp, &soft_instances, list)
+		soft_del_instance(inst);
+	mutex_unlock(&soft_instances_lock);
+}
+
+static int __init soft_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (num_devices > SOFT_MAX_DEVICES) {
+		pr_err(SOFT_DRV_NAME ": num_devices %u is above %u\n",
+		       num_devices, SOFT_MAX_DEVICES);
+		return -EINVAL;
+	}
+
+	ret = platform_driver_register(&soft_driver);
+	if (ret)
+		return ret;
+
+	mutex_lock(&soft_instances_lock);
+	for (i = 0; i < num_devices; i++) {
+		ret = soft_add_instance(NULL);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&soft_instances_lock);
+	if (ret)
+		goto err_del_instances;
+	return 0;
+
+err_del_instances:
+	soft_del_all_instances();
+	platform_driver_unregister(&soft_driver);
+	return ret;
+}
+
+static void __exit soft_exit(void)
+{
+	soft_del_all_instances();
+	platform_driver_unregister(&soft_driver);
+}
+
+module_init(soft_init);
+module_exit(soft_exit);
+
+MODULE_DESCRIPTION("uaccel software accelerator");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Contexts: opening a device node and the core commands on it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <uaccel/uaccel.h>
+
+#include "internal.h"
+
+static struct accel_context *open_node(const char *node, const char *name,
+				       const char *driver)
+{
+	struct accel_context *ctx;
+	int fd;
+
+	fd = open(node, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		/* The node of a device that went away: say so. */
+		if (errno == ENOENT || errno == ENXIO)
+			errno = ENODEV;
+		return NULL;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ctx->fd = fd;
+	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
+	snprintf(ctx->driver, sizeof(ctx->driver), "%s", driver);
+	return ctx;
+}
+
+ACCEL_EXPORT struct accel_context *accel_open_device(const struct accel_device *dev)
+{
+	if (!dev) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return open_node(dev->node, dev->name, dev->driver);
+}
+
+ACCEL_EXPORT struct accel_context *accel_open_device_by_name(const char *name)
+{
+	struct accel_device **list, **p;
+	struct accel_context *ctx = NULL;
+	int err = ENODEV;
+
+	if (!name) {
+		errno = EINVAL;
+		return NULL;
+	}
+	list = accel_get_device_list(NULL);
+	if (!list)
+		return NULL;
+	for (p = list; *p; p++) {
+		if (!strcmp((*p)->name, name)) {
+			ctx = accel_open_device(*p);
+			err = errno;
+			break;
+		}
+	}
+	accel_free_device_list(list);
+	if (!ctx)
+		errno = err;
+	return ctx;
+}
+
+ACCEL_EXPORT int accel_close_device(struct accel_context *ctx)
+{
+	int ret = 0;
+
+	if (!ctx)
+		return 0;
+	if (close(ctx->fd))
+		ret = -errno;
+	free(ctx);
+	return ret;
+}
+
+ACCEL_EXPORT int accel_context_fd(const struct accel_context *ctx)
+{
+	return ctx->fd;
+}
+
+ACCEL_EXPORT int accel_query_device(struct accel_context *ctx,
+				    struct accel_device_attr *attr,
+				    size_t attr_size)
+{
+	struct uaccel_query_device cmd = { .size = sizeof(cmd) };
+	struct accel_device_attr out = { 0 };
+
+	if (!ctx || !attr || attr_size < sizeof(out))
+		return -EINVAL;
+	if (ioctl(ctx->fd, UACCEL_IOCTL_QUERY_DEVICE, &cmd))
+		return -errno;
+
+	memcpy(out.name, cmd.name, sizeof(out.name));
+	out.name[sizeof(out.name) - 1] = '\0';
+	memcpy(out.driver, cmd.driver, sizeof(out.driver));
+	out.driver[sizeof(out.driver) - 1] = '\0';
+	out.abi_version = cmd.abi_version;
+	out.index = cmd.index;
+	out.vendor_id = cmd.vendor_id;
+	out.device_id = cmd.device_id;
+	out.numa_node = cmd.numa_node == UACCEL_NUMA_NONE ? ACCEL_NUMA_NONE :
+			(int32_t)cmd.numa_node;
+	out.num_facets = cmd.num_facets;
+	out.dev_caps = cmd.dev_caps;
+	memcpy(attr, &out, sizeof(out));
+	return 0;
+}

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Device discovery from sysfs.  Listing opens no device node.
+ *
+ * UACCEL_SYSFS_ROOT and UACCEL_DEV_ROOT (honoured only for programs that
+ * are not setuid/setgid) replace "/sys" and "/dev", for tests.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+const char *accel_sysfs_root(void)
+{
+	const char *root = secure_getenv("UACCEL_SYSFS_ROOT");
+
+	return root && *root ? root : "/sys";
+}
+
+const char *accel_dev_root(void)
+{
+	const char *root = secure_getenv("UACCEL_DEV_ROOT");
+
+	return root && *root ? root : "/dev";
+}
+
+/* Read one sysfs attribute into buf without the trailing newline. */
+static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	FILE *f;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, attr) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Parse the "facets" attribute: one "<name> <min> <max> <flags>" a line. */
+static int parse_facets(struct accel_device *dev, char *text)
+{
+	char *line, *save = NULL;
+	int n = 0, cap = 0;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct accel_facet_desc *f;
+		char name[ACCEL_NAME_MAX];
+		unsigned int lo, hi, flags;
+		int used = 0;
+
+		if (sscanf(line, "%63s %u %u %x %n", name, &lo, &hi, &flags,
+			   &used) != 4 || line[used] || lo > hi)
+			return -EINVAL;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			f = realloc(dev->facets, cap * sizeof(*f));
+			if (!f)
+				return -ENOMEM;
+			dev->facets = f;
+		}
+		f = &dev->facets[n++];
+		memset(f, 0, sizeof(*f));
+		strcpy(f->name, name);
+		f->min_version = lo;
+		f->max_version = hi;
+		f->flags = flags;
+		dev->num_facets = n;
+	}
+	return 0;
+}
+
+/* Find "DEVNAME=" and "MINOR=" in the uevent attribute. */
+static int parse_uevent(struct accel_device *dev, char *text)
+{
+	char *line, *save = NULL;
+	bool have_node = false, have_minor = false;
+	long minor;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "DEVNAME=", 8)) {
+			if ((size_t)snprintf(dev->node, sizeof(dev->node), "%s/%s",
+					     accel_dev_root(), line + 8) >= sizeof(dev->node))
+				return -ENAMETOOLONG;
+			have_node = true;
+		} else if (!strncmp(line, "MINOR=", 6)) {
+			if (parse_int(line + 6, 0, 1 << 20, &minor))
+				return -EINVAL;
+			dev->minor = minor;
+			have_minor = true;
+		}
+	}
+	return have_node && have_minor ? 0 : -EINVAL;
+}
+
+static void read_parent(struct accel_device *dev, const char *dir)
+{
+	char link[PATH_MAX], real[PATH_MAX], devices[PATH_MAX], top[PATH_MAX];
+	size_t len;
+
+	dev->parent[0] = '\0';
+	snprintf(link, sizeof(link), "%s/device", dir);
+	snprintf(devices, sizeof(devices), "%s/devices", accel_sysfs_root());
+	if (!realpath(link, real))
+		return;
+	if (realpath(devices, top)) {
+		len = strlen(top);
+		if (!strncmp(real, top, len) && real[len] == '/') {
+			snprintf(dev->parent, sizeof(dev->parent), "%s", real + len + 1);
+			return;
+		}
+	}
+	snprintf(dev->parent, sizeof(dev->parent), "%s", real);
+}
+
+static void free_device(struct accel_device *dev)
+{
+	if (dev) {
+		free(dev->facets);
+		free(dev);
+	}
+}
+
+/*
+ * Read one device.  -ENOENT means it vanished (or is half removed): the
+ * caller skips it.  Other errors are malformed attributes.
+ */
+static int read_device(const char *classdir, const char *name,
+		       struct accel_device **out)
+{
+	char dir[PATH_MAX], buf[4096];
+	struct accel_device *dev;
+	long v;
+	int ret;
+
+	if (strlen(name) >= ACCEL_NAME_MAX)
+		return -EINVAL;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", classdir, name) >= sizeof(dir))
+		return -ENAMETOOLONG;
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	strcpy(dev->name, name);
+
+	ret = read_attr(dir, "uevent", buf, sizeof(buf));
+	if (!ret)
+		ret = parse_uevent(dev, buf);
+	if (!ret)
+		ret = read_attr(dir, "driver", dev->driver, sizeof(dev->driver));
+	if (!ret)
+		ret = read_attr(dir, "abi_version", buf, sizeof(buf));
+	if (!ret && !(ret = parse_int(buf, 0, UINT32_MAX, &v)))
+		dev->abi_version = v;
+	if (!ret)
+		ret = read_attr(dir, "numa_node", buf, sizeof(buf));
+	if (!ret && !(ret = parse_int(buf, -1, INT32_MAX, &v)))
+		dev->numa_node = v;
+	if (!ret)
+		ret = read_attr(dir, "facets", buf, sizeof(buf));
+	if (!ret)
+		ret = parse_facets(dev, buf);
+	if (ret) {
+		free_device(dev);
+		return ret;
+	}
+	read_parent(dev, dir);
+	*out = dev;
+	return 0;
+}
+
+static int cmp_minor(const void *a, const void *b)
+{
+	const struct accel_device *da = *(struct accel_device *const *)a;
+	const struct accel_device *db = *(struct accel_device *const *)b;
+
+	return (da->minor > db->minor) - (da->minor < db->minor);
+}
+
+ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
+{
+	struct accel_device **list, **tmp;
+	char classdir[PATH_MAX];
+	struct dirent *de;
+	int n = 0, cap = 8;
+	int ret = 0;
+	DIR *d;
+
+	list = calloc(cap + 1, sizeof(*list));
+	if (!list)
+		return NULL;
+
+	snprintf(classdir, sizeof(classdir), "%s/class/uaccel", accel_sysfs_root());
+	d = opendir(classdir);
+	if (!d) {
+		if (errno != ENOENT) {
+			ret = -errno;
+			goto err_free;
+		}
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		struct accel_device *dev;
+
+		if (de->d_name[0] == '.')
+			continue;
+		ret = read_device(classdir, de->d_name, &dev);
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		if (n == cap) {
+			cap *= 2;
+			tmp = realloc(list, (cap + 1) * sizeof(*list));
+			if (!tmp) {
+				free_device(dev);
+				ret = -ENOMEM;
+				break;
+			}
+			list = tmp;
+		}
+		list[n++] = dev;
+		list[n] = NULL;
+	}
+	closedir(d);
+	if (ret)
+		goto err_free;
+	qsort(list, n, sizeof(*list), cmp_minor);
+out:
+	if (num_devices)
+		*num_devices = n;
+	return list;
+
+err_free:
+	accel_free_device_list(list);
+	errno = -ret;
+	return NULL;
+}
+
+ACCEL_EXPORT void accel_free_device_list(struct accel_device **list)
+{
+	struct accel_device **p;
+
+	if (!list)
+		return;
+	for (p = list; *p; p++)
+		free_device(*p);
+	free(list);
+}
+
+ACCEL_EXPORT const char *accel_device_name(const struct accel_device *dev)
+{
+	return dev->name;
+}
+
+ACCEL_EXPORT const char *accel_device_driver(const struct accel_device *dev)
+{
+	return dev->driver;
+}
+
+ACCEL_EXPORT const char *accel_device_node(const struct accel_device *dev)
+{
+	return dev->node;
+}
+
+ACCEL_EXPORT const char *accel_device_parent(const struct accel_device *dev)
+{
+	return dev->parent;
+}
+
+ACCEL_EXPORT int accel_device_numa_node(const struct accel_device *dev)
+{
+	return dev->numa_node;
+}
+
+ACCEL_EXPORT unsigned int accel_device_abi_version(const struct accel_device *dev)
+{
+	return dev->abi_version;
+}
+
+ACCEL_EXPORT int accel_device_num_facets(const struct accel_device *dev)
+{
+	return dev->num_facets;
+}
+
+ACCEL_EXPORT const struct accel_facet_desc *
+accel_device_facet(const struct accel_device *dev, int i)
+{
+	if (i < 0 || i >= dev->num_facets) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return &dev->facets[i];
+}

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot a test kernel under QEMU (TCG), run one command in the guest and return
+# its exit status.
+#
+# The guest runs a busybox initramfs that loads the virtio/9p modules of the
+# kernel (when they are modules), mounts this machine's root read-only over
+# virtio-9p and chroots into it, so binaries built here run unchanged in the
+# guest.  /tmp/out in the guest is the writable output directory (-o).
+#
+# usage: run-vm.sh [options] -- command [args...]
+#   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
+#   -m DIR    module tree of that kernel, for virtio/9p modules
+#             (default: /lib/modules/<version of -k>; "none" when built in)
+#   -o DIR    output directory: console.log, dmesg.log, status, files the
+#             command writes to /tmp/out            (default: a new temp dir)
+#   -t SEC    timeout of the whole run               (default: 1200)
+#   -a ARGS   extra kernel command line
+#   -q SOCK   QMP unix socket for the test to drive the VM from the host
+#   -M MB     guest memory                           (default: 2048)
+#
+# Exit status: the command's status; 124 on timeout; 125 when the VM died
+# without reporting a status (panic, crash); 126 when the kernel log has a
+# BUG/WARNING/Oops/KASAN/lockdep/kmemleak/refcount report.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048
+
+while getopts "k:m:o:t:a:q:M:" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	m) moddir=$OPTARG ;;
+	o) out=$OPTARG ;;
+	t) timeout=$OPTARG ;;
+	a) extra=$OPTARG ;;
+	q) qmp=$OPTARG ;;
+	M) mem=$OPTARG ;;
+	*) sed -n '4,28p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "run-vm.sh: no command given" >&2; exit 2; }
+
+if [ -z "$kernel" ]; then
+	kernel=$(ls -1v /boot/vmlinuz-6.1.*-amd64 2>/dev/null | tail -n 1)
+	[ -n "$kernel" ] || { echo "run-vm.sh: no Debian 6.1 kernel in /boot (apt-get install linux-image-amd64)" >&2; exit 2; }
+fi
+[ -r "$kernel" ] || { echo "run-vm.sh: cannot read kernel $kernel" >&2; exit 2; }
+if [ -z "$moddir" ]; then
+	kver=${kernel##*/vmlinuz-}
+	moddir=/lib/modules/$kver
+fi
+
+[ -n "$out" ] || out=$(mktemp -d /tmp/uaccel-vm.XXXXXX)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/status" "$out/console.log" "$out/dmesg.log"
+
+# The initramfs depends only on the module tree; cache it beside the output.
+cache=${UACCEL_VM_CACHE:-/var/cache/uaccel/vm}
+mkdir -p "$cache"
+initrd=$cache/initramfs-$(echo "$moddir $(cat "$here/init.sh" | md5sum)" | md5sum | cut -c1-12).cpio.gz
+if [ ! -s "$initrd" ]; then
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,dev,proc,sys,mnt/root,lib/modules}
+	cp /bin/busybox "$stage/bin/busybox"
+	cp "$here/init.sh" "$stage/init"
+	chmod 755 "$stage/init"
+	: > "$stage/modules.order"
+	if [ "$moddir" != none ]; then
+		kv=$(basename "$moddir")
+		base=${moddir%/lib/modules/*}
+		modprobe -d "${base:-/}" -S "$kv" --show-depends -a \
+			virtio_pci 9pnet_virtio 9p | awk '$1 == "insmod" { print $2 }' |
+		while read -r ko; do
+			b=$(basename "$ko")
+			grep -qx "$b" "$stage/modules.order" && continue
+			cp "$ko" "$stage/lib/modules/$b"
+			echo "$b" >> "$stage/modules.order"
+		done
+	fi
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$stage"
+fi
+
+# The guest runs this script from its output directory.
+{
+	echo "cd '$(pwd)'"
+	printf '%q ' "$@"
+	echo
+} > "$out/cmd.sh"
+
+qmp_args=()
+[ -n "$qmp" ] && qmp_args=(-qmp "unix:$qmp,server=on,wait=off")
+
+set +e
+timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
+	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
+	-nographic -no-reboot -serial "file:$out/console.log" -monitor none \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU page_poison=1 loglevel=4 $extra" \
+	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
+	-device edu,id=edu0 \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	"${qmp_args[@]}" </dev/null >/dev/null 2>"$out/qemu.log"
+qrc=$?
+set -e
+
+if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
+	echo "run-vm.sh: timeout after ${timeout}s; console log: $out/console.log" >&2
+	tail -n 30 "$out/console.log" >&2 || true
+	exit 124
+fi
+if [ ! -s "$out/status" ]; then
+	echo "run-vm.sh: the VM stopped without reporting a status (qemu exit $qrc); console log: $out/console.log" >&2
+	tail -n 40 "$out/console.log" >&2 || true
+	exit 125
+fi
+
+if ! "$here/scan-log.sh" "$out/console.log" "$out/dmesg.log"; then
+	exit 126
+fi
+exit "$(cat "$out/status")"
