@@ -26,13 +26,18 @@ module_param(num_devices, uint, 0444);
 MODULE_PARM_DESC(num_devices, "Number of soft devices created at load (default 1, at most 64)");
 
 /**
- * struct soft_instance - one platform device created by this module
+ * struct soft_instance - one platform device created by this module; its
+ *	platform data is a pointer to this structure
  * @pdev: the platform device
  * @list: entry in soft_instances
+ * @name: the requested device name, or "" for the next free "soft%d"
+ * @probe_err: the result of the last probe of @pdev
  */
 struct soft_instance {
 	struct platform_device *pdev;
 	struct list_head list;
+	char name[64];
+	int probe_err;
 };
 
 /* Platform devices this module created; the lock serialises add/delete. */
@@ -80,25 +85,29 @@ static const struct uaccel_ops soft_ops = {
 
 static int soft_probe(struct platform_device *pdev)
 {
-	const char *name = dev_get_platdata(&pdev->dev);
+	struct soft_instance *inst = *(struct soft_instance **)dev_get_platdata(&pdev->dev);
 	struct uaccel_device *udev;
 	struct soft_device *sdev;
 	int ret;
 
 	udev = uaccel_alloc_device(&pdev->dev, &soft_ops, sizeof(*sdev));
-	if (IS_ERR(udev))
-		return PTR_ERR(udev);
+	if (IS_ERR(udev)) {
+		ret = PTR_ERR(udev);
+		goto out;
+	}
 	sdev = uaccel_priv(udev);
 	sdev->pdev = pdev;
 
-	ret = uaccel_register_device(udev, name ? name : "soft%d");
+	ret = uaccel_register_device(udev, inst->name[0] ? inst->name : "soft%d");
 	if (ret)
 		goto err_put;
 	platform_set_drvdata(pdev, udev);
-	return 0;
+	goto out;
 
 err_put:
 	uaccel_put_device(udev);
+out:
+	inst->probe_err = ret;
 	return ret;
 }
 
@@ -117,27 +126,30 @@ static int soft_add_instance(const char *name)
 	struct soft_instance *inst;
 	int ret;
 
+	if (name && strlen(name) >= sizeof(inst->name))
+		return -EINVAL;
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
 	if (!inst)
 		return -ENOMEM;
+	if (name)
+		strscpy(inst->name, name, sizeof(inst->name));
+	inst->probe_err = -ENODEV;
 
 	inst->pdev = platform_device_alloc(SOFT_DRV_NAME, PLATFORM_DEVID_AUTO);
 	if (!inst->pdev) {
 		ret = -ENOMEM;
 		goto err_free_inst;
 	}
-	if (name) {
-		ret = platform_device_add_data(inst->pdev, name, strlen(name) + 1);
-		if (ret)
-			goto err_put_pdev;
-	}
+	ret = platform_device_add_data(inst->pdev, &inst, sizeof(inst));
+	if (ret)
+		goto err_put_pdev;
 	ret = platform_device_add(inst->pdev);
 	if (ret)
 		goto err_put_pdev;
 
-	/* Probing is synchronous; an unbound device means probe failed. */
+	/* Probing is synchronous: report why it failed. */
 	if (!platform_get_drvdata(inst->pdev)) {
-		ret = -EEXIST;
+		ret = inst->probe_err;
 		platform_device_unregister(inst->pdev);
 		goto err_free_inst;
 	}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Host unit tests of libaccel discovery against fixture sysfs/dev trees
+ * built in a temporary directory (UACCEL_SYSFS_ROOT, UACCEL_DEV_ROOT).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <accel/accel.h>
+
+static char root[PATH_MAX];
+
+static void put_file(const char *rel, const char *text)
+{
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A device laid out as the kernel does: class link -> devices/<parent>/uaccel/<name>. */
+static void add_device(const char *name, unsigned int minor, const char *facets)
+{
+	char rel[512], text[256];
+
+	run("mkdir -p %s/sys/devices/platform/uaccel_soft.%u/uaccel/%s %s/sys/class/uaccel",
+	    root, minor, name, root);
+	run("ln -s ../../devices/platform/uaccel_soft.%u/uaccel/%s %s/sys/class/uaccel/%s",
+	    minor, name, root, name);
+	run("ln -s ../../../uaccel_soft.%u %s/sys/devices/platform/uaccel_soft.%u/uaccel/%s/device",
+	    minor, root, minor, name);
+#define ATTR(a, t) do { \
+	snprintf(rel, sizeof(rel), "sys/class/uaccel/%s/%s", name, a); \
+	put_file(rel, t); } while (0)
+	snprintf(text, sizeof(text), "MAJOR=246\nMINOR=%u\nDEVNAME=uaccel/uaccel%u\nDEVMODE=0600\n",
+		 minor, minor);
+	ATTR("uevent", text);
+	ATTR("driver", "soft\n");
+	ATTR("abi_version", "1\n");
+	ATTR("numa_node", "-1\n");
+	ATTR("facets", facets);
+#undef ATTR
+}
+
+static int setup(void **state)
+{
+	char buf[PATH_MAX + 8];
+
+	snprintf(root, sizeof(root), "/tmp/uaccel-fixture.XXXXXX");
+	if (!mkdtemp(root))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s/sys", root);
+	setenv("UACCEL_SYSFS_ROOT", buf, 1);
+	snprintf(buf, sizeof(buf), "%s/dev", root);
+	setenv("UACCEL_DEV_ROOT", buf, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	return system(cmd);
+}
+
+static void test_no_class_dir_is_empty_list(void **state)
+{
+	struct accel_device **list;
+	int n = -1;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 0);
+	assert_null(list[0]);
+	accel_free_device_list(list);
+}
+
+static void test_lists_devices_sorted_by_minor(void **state)
+{
+	struct accel_device **list;
+	char node[PATH_MAX + 32];
+	int n;
+
+	add_device("zeta", 1, "");
+	add_device("alpha", 0, "dma.soft.uaccel 1 2 0\ndebug.soft.uaccel 1 1 1\n");
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 2);
+	assert_null(list[2]);
+	assert_string_equal(accel_device_name(list[0]), "alpha");
+	assert_string_equal(accel_device_name(list[1]), "zeta");
+	assert_string_equal(accel_device_driver(list[0]), "soft");
+	snprintf(node, sizeof(node), "%s/dev/uaccel/uaccel1", root);
+	assert_string_equal(accel_device_node(list[1]), node);
+	assert_string_equal(accel_device_parent(list[0]), "platform/uaccel_soft.0");
+	assert_int_equal(accel_device_numa_node(list[0]), ACCEL_NUMA_NONE);
+	assert_int_equal(accel_device_abi_version(list[0]), 1);
+	assert_int_equal(accel_device_num_facets(list[1]), 0);
+	assert_int_equal(accel_device_num_facets(list[0]), 2);
+	assert_string_equal(accel_device_facet(list[0], 0)->name, "dma.soft.uaccel");
+	assert_int_equal(accel_device_facet(list[0], 0)->min_version, 1);
+	assert_int_equal(accel_device_facet(list[0], 0)->max_version, 2);
+	assert_int_equal(accel_device_facet(list[0], 1)->flags, 1);
+	errno = 0;
+	assert_null(accel_device_facet(list[0], 2));
+	assert_int_equal(errno, EINVAL);
+	assert_null(accel_device_facet(list[0], -1));
+	accel_free_device_list(list);
+	accel_free_device_list(NULL);
+}
+
+static void test_half_removed_device_is_skipped(void **state)
+{
+	struct accel_device **list;
+	char path[PATH_MAX + 64];
+	int n;
+
+	add_device("gone", 3, "");
+	snprintf(path, sizeof(path), "%s/sys/class/uaccel/gone/driver", root);
+	assert_int_equal(unlink(path), 0);
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 0);
+	accel_free_device_list(list);
+}
+
+static void expect_list_einval(void)
+{
+	errno = 0;
+	assert_null(accel_get_device_list(NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_malformed_facets_fail(void **state)
+{
+	add_device("bad", 0, "dma.soft.uaccel 2 1 0\n");	/* min > max */
+	expect_list_einval();
+	put_file("sys/class/uaccel/bad/facets", "dma.soft.uaccel 1\n");
+	expect_list_einval();
+	put_file("sys/class/uaccel/bad/facets", "dma 1 2 0 trailing\n");
+	expect_list_einval();
+}
+
+static void test_malformed_numbers_fail(void **state)
+{
+	add_device("bad", 0, "");
+	put_file("sys/class/uaccel/bad/numa_node", "x\n");
+	expect_list_einval();
+	put_file("sys/class/uaccel/bad/numa_node", "-2\n");
+	expect_list_einval();
+	put_file("sys/class/uaccel/bad/numa_node", "0\n");
+	put_file("sys/class/uaccel/bad/abi_version", "\n");
+	expect_list_einval();
+	put_file("sys/class/uaccel/bad/abi_version", "1\n");
+	put_file("sys/class/uaccel/bad/uevent", "MAJOR=246\nMINOR=0\n");
+	expect_list_einval();
+}
+
+static void test_open_missing_node_is_enodev(void **state)
+{
+	struct accel_device **list;
+
+	add_device("soft0", 0, "");
+	list = accel_get_device_list(NULL);
+	assert_non_null(list);
+	errno = 0;
+	assert_null(accel_open_device(list[0]));
+	assert_int_equal(errno, ENODEV);
+	accel_free_device_list(list);
+
+	errno = 0;
+	assert_null(accel_open_device_by_name("soft0"));
+	assert_int_equal(errno, ENODEV);
+	errno = 0;
+	assert_null(accel_open_device_by_name("nosuch"));
+	assert_int_equal(errno, ENODEV);
+	errno = 0;
+	assert_null(accel_open_device_by_name(NULL));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(accel_open_device(NULL));
+	assert_int_equal(errno, EINVAL);
+}
+
+static void test_query_checks_arguments(void **state)
+{
+	struct accel_device_attr attr;
+
+	assert_int_equal(accel_query_device(NULL, &attr, sizeof(attr)), -EINVAL);
+	assert_int_equal(accel_close_device(NULL), 0);
+}
+
+/* accelinfo --json over the fixture must be valid JSON with the fields. */
+static void test_accelinfo_json(void **state)
+{
+	add_device("soft0", 0, "dma.soft.uaccel 1 2 0\n");
+	add_device("soft1", 1, "");
+	run("%s --json | python3 -c 'import json,sys; d=json.load(sys.stdin); "
+	    "assert [x[\"name\"] for x in d] == [\"soft0\",\"soft1\"], d; "
+	    "assert d[0][\"facets\"][0] == {\"name\":\"dma.soft.uaccel\",\"min_version\":1,\"max_version\":2,\"flags\":0}, d; "
+	    "assert d[1][\"driver\"] == \"soft\" and d[1][\"numa_node\"] == -1, d'",
+	    ACCELINFO);
+	run("%s | grep -q 'facet:.*dma.soft.uaccel v1..v2'", ACCELINFO);
+	run("%s -d soft1 | grep -c '^soft' | grep -qx 1", ACCELINFO);
+	run("! %s -d nosuch 2>/dev/null", ACCELINFO);
+	run("! %s --bogus 2>/dev/null", ACCELINFO);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_no_class_dir_is_empty_list),
+		T(test_lists_devices_sorted_by_minor),
+		T(test_half_removed_device_is_skipped),
+		T(test_malformed_facets_fail),
+		T(test_malformed_numbers_fail),
+		T(test_open_missing_node_is_enodev),
+		T(test_query_checks_arguments),
+		T(test_accelinfo_json),
+	};
+
+	return cmocka_run_group_tests_name("libaccel_discovery", tests, NULL, NULL);
+}

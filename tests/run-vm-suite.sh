@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Run the in-VM suite on one kernel and print its results.
+#
+# usage: run-vm-suite.sh [-k KERNEL] [-K MODULE_DIR] [-m VM_MODULES] [-b BUILD]
+#                        [-o OUT] [-n LABEL] [-a CMDLINE] [TEST...]
+#   -k  kernel image (default: Debian's 6.1 kernel)
+#   -K  directory with the uaccel modules built for it (default: BUILD/kbuild/kernel)
+#   -m  module tree with its virtio/9p modules, "none" if built in
+#   -b  CMake build tree (default: build)
+#   -o  output directory (default: BUILD/vm-LABEL)
+#   -n  label of the run (default: stock)
+#   -a  extra kernel command line
+# Prints every result and a closing "LABEL: N passed, N failed" line; exits 0
+# only when every test passed and the kernel log is clean.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+kernel="" kodir="" vmmods="" build=$top/build out="" label=stock append=""
+while getopts "k:K:m:b:o:n:a:" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	K) kodir=$OPTARG ;;
+	m) vmmods=$OPTARG ;;
+	b) build=$OPTARG ;;
+	o) out=$OPTARG ;;
+	n) label=$OPTARG ;;
+	a) append=$OPTARG ;;
+	*) sed -n '4,16p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+build=$(cd "$build" && pwd)
+[ -n "$kodir" ] || kodir=$build/kbuild/kernel
+[ -n "$out" ] || out=$build/vm-$label
+rm -rf "$out"
+mkdir -p "$out"
+
+args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-1500}")
+[ -n "$kernel" ] && args+=(-k "$kernel")
+[ -n "$vmmods" ] && args+=(-m "$vmmods")
+[ -n "$append" ] && args+=(-a "$append")
+
+start=$(date +%s)
+"$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/vm/suite.sh" "$build" "$kodir" "$@"
+vmrc=$?
+secs=$(( $(date +%s) - start ))
+
+results=$out/results.tap
+touch "$results"
+[ $vmrc -eq 0 ] || echo "not ok - $label: the VM run failed (status $vmrc, see $out/console.log)" >> "$results"
+grep -E '^(not ok|skip) ' "$results" | sed "s/^/$label: /"
+passed=$(grep -c '^ok ' "$results")
+failed=$(grep -c '^not ok ' "$results")
+skipped=$(grep -c '^skip ' "$results")
+[ "$passed" -gt 0 ] || { failed=$((failed + 1)); echo "$label: no test ran"; }
+echo "$label: VM run took ${secs}s; logs in $out"
+echo "$label: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The in-VM test suite, run inside the guest by tests/run-vm-suite.sh.
+# Every test prints TAP; this script prefixes each result line with the
+# test's name and collects them in /tmp/out/results.tap.
+#
+# usage: suite.sh BUILD_DIR MODULE_DIR [TEST...]
+#   BUILD_DIR   the CMake build tree (test binaries, tools, libaccel)
+#   MODULE_DIR  where uaccel_core.ko and hw/*/uaccel_*.ko are
+#   TEST        only run these tests (default: all)
+set -u
+B=$1
+K=$2
+shift 2
+only=" $* "
+here=$(cd "$(dirname "$0")" && pwd)
+OUT=/tmp/out
+results=$OUT/results.tap
+: > "$results"
+export LD_LIBRARY_PATH=$B/libaccel
+export CMOCKA_MESSAGE_OUTPUT=TAP
+
+want() { [ "$only" = "  " ] || [ "${only#* $1 }" != "$only" ]; }
+
+# run_test NAME TIMEOUT COMMAND...: run one TAP-speaking test.
+run_test() {
+	local name=$1 tmo=$2 rc
+	shift 2
+	want "$name" || return 0
+	echo "=== $name"
+	timeout -k 5 "$tmo" "$@" > "$OUT/$name.log" 2>&1
+	rc=$?
+	cat "$OUT/$name.log"
+	awk -v t="$name" '
+		/^ok /                { sub(/^ok [0-9]+ *-? */, ""); print "ok - " t ": " $0; n++ }
+		/^not ok .*# SKIP/    { sub(/^not ok [0-9]+ *# SKIP */, ""); print "skip - " t ": " $0; n++; next }
+		/^not ok /            { sub(/^not ok [0-9]+ *-? */, ""); print "not ok - " t ": " $0; n++ }
+		END { if (!n) print "not ok - " t ": printed no test result" }
+	' "$OUT/$name.log" >> "$results"
+	if [ $rc -ne 0 ] && ! grep -q "^not ok - $name:" "$results"; then
+		echo "not ok - $name: exited with status $rc" >> "$results"
+	fi
+}
+
+result() { # result ok|not ok DESCRIPTION
+	echo "$1 - modules: $2" >> "$results"
+	echo "$1 - modules: $2"
+}
+
+load_modules() {
+	insmod "$K/core/uaccel_core.ko" && insmod "$K/hw/soft/uaccel_soft.ko" num_devices=3
+}
+
+unload_modules() {
+	rmmod uaccel_soft && rmmod uaccel_core
+}
+
+# Module parameters out of range are refused.
+if insmod "$K/core/uaccel_core.ko" dev_mode=01777 2>/dev/null; then
+	result "not ok" "uaccel_core refuses dev_mode=01777"
+	rmmod uaccel_core
+else
+	result ok "uaccel_core refuses dev_mode=01777"
+fi
+insmod "$K/core/uaccel_core.ko"
+if insmod "$K/hw/soft/uaccel_soft.ko" num_devices=65 2>/dev/null; then
+	result "not ok" "uaccel_soft refuses num_devices=65"
+	rmmod uaccel_soft
+else
+	result ok "uaccel_soft refuses num_devices=65"
+fi
+rmmod uaccel_core
+
+# Load, unload and load again.
+for round in 1 2; do
+	if load_modules; then
+		result ok "load uaccel_core and uaccel_soft (round $round)"
+	else
+		result "not ok" "load uaccel_core and uaccel_soft (round $round)"
+		exit 1
+	fi
+	[ $round -eq 2 ] && break
+	if unload_modules && [ ! -e /sys/class/uaccel ]; then
+		result ok "unload the modules (round $round)"
+	else
+		result "not ok" "unload the modules (round $round)"
+	fi
+done
+
+run_test devices 300 "$here/test_devices.sh" "$B"
+run_test query 300 "$B/tests/vm_query"
+run_test contexts 600 "$B/tests/vm_contexts"
+
+if unload_modules && [ ! -e /sys/class/uaccel ] && [ ! -e /dev/uaccel ] &&
+   ! grep -q '^uaccel' /proc/modules; then
+	result ok "unload the modules at the end"
+else
+	result "not ok" "unload the modules at the end"
+fi
+exit 0

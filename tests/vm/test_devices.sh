@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# In-VM: soft devices in sysfs and /dev, runtime add/remove with exact
+# errors, unbind/bind, listing through accelinfo as root and as a user.
+# Expects uaccel_core and uaccel_soft (num_devices=3) loaded and no other
+# uaccel devices.  usage: test_devices.sh BUILD_DIR
+B=$1
+. "$(dirname "$0")/tap.sh"
+SW="$B/tests/sysfs-write"
+DRV=/sys/bus/platform/drivers/uaccel_soft
+INFO="$B/tools/accelinfo"
+
+count() { ls -1 "$1" 2>/dev/null | wc -l; }
+
+is "three soft devices in sysfs" "$(ls /sys/class/uaccel | tr '\n' ' ')" "soft0 soft1 soft2 "
+is "three nodes in /dev/uaccel" "$(ls /dev/uaccel | tr '\n' ' ')" "uaccel0 uaccel1 uaccel2 "
+for i in 0 1 2; do
+	d=/sys/class/uaccel/soft$i
+	is "soft$i driver" "$(cat $d/driver)" soft
+	is "soft$i abi_version" "$(cat $d/abi_version)" 1
+	is "soft$i numa_node" "$(cat $d/numa_node)" -1
+	is "soft$i facets empty" "$(cat $d/facets)" ""
+	is "soft$i parent is a uaccel_soft platform device" \
+		"$(basename "$(readlink -f $d/device)" | sed 's/\.[0-9]*\.auto$//')" uaccel_soft
+	check "soft$i driver attribute group" test -r $d/soft/instance
+	is "soft$i node is a char device with the dev numbers" \
+		"$(stat -c '%F %t:%T %a' /dev/uaccel/uaccel$i)" \
+		"character special file $(printf '%x:%x' $(tr ':' ' ' < $d/dev)) 600"
+done
+
+# accelinfo --json as root and as an unprivileged user (listing opens nothing).
+check "accelinfo --json lists the devices" sh -c "$INFO --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [x[\"name\"] for x in d] == [\"soft0\", \"soft1\", \"soft2\"], d
+assert all(x[\"driver\"] == \"soft\" and x[\"node\"] == \"/dev/uaccel/uaccel%d\" % i for i, x in enumerate(d)), d
+'"
+check "accelinfo -v --json queries the kernel" sh -c "$INFO -v --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [x[\"index\"] for x in d] == [0, 1, 2], d
+'"
+check "accelinfo lists as nobody" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $INFO --json | python3 -c '
+import json, sys
+assert len(json.load(sys.stdin)) == 3
+'"
+check "nobody cannot open the 0600 node" sh -c \
+	"setpriv --reuid=65534 --regid=65534 --clear-groups $INFO -v -d soft0 | grep -q 'query:.*Permission denied'"
+
+# Runtime add and remove, with exact errors.
+is "new_device with no name" "$($SW $DRV/new_device $'\n')" OK
+check "soft3 appeared" test -c /dev/uaccel/uaccel3 -a -d /sys/class/uaccel/soft3
+is "new_device with a name" "$($SW $DRV/new_device 'my.dev-1')" OK
+check "my.dev-1 appeared" test -d /sys/class/uaccel/my.dev-1
+is "new_device duplicate name" "$($SW $DRV/new_device 'my.dev-1')" EEXIST
+is "new_device name with a slash" "$($SW $DRV/new_device 'bad/name')" EINVAL
+is "new_device name starting with a dot" "$($SW $DRV/new_device '.hidden')" EINVAL
+is "new_device name of 64 characters" "$($SW $DRV/new_device "$(printf 'a%.0s' $(seq 64))")" EINVAL
+check "a name of 63 characters works" sh -c "[ \"\$($SW $DRV/new_device $(printf 'b%.0s' $(seq 63)))\" = OK ] && $SW $DRV/delete_device $(printf 'b%.0s' $(seq 63)) | grep -qx OK"
+is "delete_device unknown name" "$($SW $DRV/delete_device nosuch)" ENOENT
+is "delete_device my.dev-1" "$($SW $DRV/delete_device my.dev-1)" OK
+check "my.dev-1 is gone" test ! -e /sys/class/uaccel/my.dev-1
+is "delete_device soft3" "$($SW $DRV/delete_device soft3)" OK
+check "soft3 node is gone" test ! -e /dev/uaccel/uaccel3
+is "device count back to three" "$(count /sys/class/uaccel)" 3
+
+# Add/remove cycles reuse names and indexes.
+for i in $(seq 20); do
+	$SW $DRV/new_device cyc > /dev/null
+	$SW $DRV/delete_device cyc > /dev/null
+done
+is "add/remove cycles leave three devices" "$(count /sys/class/uaccel)" 3
+
+# Unbinding the platform device removes the accelerator; binding brings it back.
+pdev=$(basename "$(readlink -f /sys/class/uaccel/soft1/device)")
+is "unbind soft1" "$($SW $DRV/unbind "$pdev")" OK
+check "soft1 is gone after unbind" test ! -e /sys/class/uaccel/soft1
+is "bind soft1 again" "$($SW $DRV/bind "$pdev")" OK
+check "soft1 is back after bind" test -c /dev/uaccel/uaccel1 -a -d /sys/class/uaccel/soft1
+
+done_testing

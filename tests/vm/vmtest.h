@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/* Helpers shared by the in-VM tests. */
+#ifndef UACCEL_VMTEST_H
+#define UACCEL_VMTEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <accel/accel.h>
+#include <uaccel/uaccel.h>
+
+#define SOFT_DRIVER_DIR "/sys/bus/platform/drivers/uaccel_soft"
+
+/* ioctl() returning 0 or -errno. */
+int vm_ioctl(int fd, unsigned long req, void *arg);
+
+/* Write text to a sysfs file; 0 or -errno. */
+int vm_sysfs_write(const char *path, const char *text);
+
+/* Create a soft device with this name; asserts success. */
+void vm_soft_add(const char *name);
+
+/* Delete the soft device with this name; asserts success. */
+void vm_soft_del(const char *name);
+
+/* The node path of a device by name into buf; asserts it exists. */
+void vm_device_node(const char *name, char *buf, size_t len);
+
+/* Open the node of a device by name; asserts success. */
+int vm_open_device(const char *name);
+
+#endif /* UACCEL_VMTEST_H */
