@@ -29,6 +29,14 @@ const char *accel_dev_root(void)
 	return root && *root ? root : "/dev";
 }
 
+/* buf = "dir/name"; -ENAMETOOLONG when it does not fit. */
+static int path_join(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* Read one sysfs attribute into buf without the trailing newline. */
 static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 {
@@ -36,7 +44,7 @@ static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	ssize_t n;
 	FILE *f;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, attr) >= sizeof(path))
+	if (path_join(path, sizeof(path), dir, attr))
 		return -ENAMETOOLONG;
 	f = fopen(path, "re");
 	if (!f)
@@ -110,8 +118,8 @@ static int parse_uevent(struct accel_device *dev, char *text)
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "DEVNAME=", 8)) {
-			if ((size_t)snprintf(dev->node, sizeof(dev->node), "%s/%s",
-					     accel_dev_root(), line + 8) >= sizeof(dev->node))
+			if (path_join(dev->node, sizeof(dev->node), accel_dev_root(),
+				      line + 8))
 				return -ENAMETOOLONG;
 			have_node = true;
 		} else if (!strncmp(line, "MINOR=", 6)) {
@@ -130,9 +138,9 @@ static void read_parent(struct accel_device *dev, const char *dir)
 	size_t len;
 
 	dev->parent[0] = '\0';
-	snprintf(link, sizeof(link), "%s/device", dir);
-	snprintf(devices, sizeof(devices), "%s/devices", accel_sysfs_root());
-	if (!realpath(link, real))
+	if (path_join(link, sizeof(link), dir, "device") ||
+	    path_join(devices, sizeof(devices), accel_sysfs_root(), "devices") ||
+	    !realpath(link, real))
 		return;
 	if (realpath(devices, top)) {
 		len = strlen(top);
@@ -166,7 +174,7 @@ static int read_device(const char *classdir, const char *name,
 
 	if (strlen(name) >= ACCEL_NAME_MAX)
 		return -EINVAL;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", classdir, name) >= sizeof(dir))
+	if (path_join(dir, sizeof(dir), classdir, name))
 		return -ENAMETOOLONG;
 
 	dev = calloc(1, sizeof(*dev));
@@ -221,7 +229,9 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 	if (!list)
 		return NULL;
 
-	snprintf(classdir, sizeof(classdir), "%s/class/uaccel", accel_sysfs_root());
+	ret = path_join(classdir, sizeof(classdir), accel_sysfs_root(), "class/uaccel");
+	if (ret)
+		goto err_free;
 	d = opendir(classdir);
 	if (!d) {
 		if (errno != ENOENT) {

@@ -19,6 +19,7 @@
 #   -a ARGS   extra kernel command line
 #   -q SOCK   QMP unix socket for the test to drive the VM from the host
 #   -M MB     guest memory                           (default: 2048)
+#   -v        also show the guest console on stdout while it runs
 #
 # Exit status: the command's status; 124 on timeout; 125 when the VM died
 # without reporting a status (panic, crash); 126 when the kernel log has a
@@ -26,9 +27,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048
+kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048 verbose=0
 
-while getopts "k:m:o:t:a:q:M:" opt; do
+while getopts "k:m:o:t:a:q:M:v" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	m) moddir=$OPTARG ;;
@@ -37,7 +38,8 @@ while getopts "k:m:o:t:a:q:M:" opt; do
 	a) extra=$OPTARG ;;
 	q) qmp=$OPTARG ;;
 	M) mem=$OPTARG ;;
-	*) sed -n '4,28p' "$0" >&2; exit 2 ;;
+	v) verbose=1 ;;
+	*) sed -n '4,29p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -94,21 +96,29 @@ fi
 	echo
 } > "$out/cmd.sh"
 
+console=(-serial "file:$out/console.log")
+[ $verbose -eq 1 ] && console=(-chardev "stdio,id=con0,signal=off,logfile=$out/console.log"
+			      -serial chardev:con0)
 qmp_args=()
 [ -n "$qmp" ] && qmp_args=(-qmp "unix:$qmp,server=on,wait=off")
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
-	-nographic -no-reboot -serial "file:$out/console.log" -monitor none \
+	-display none -no-reboot "${console[@]}" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU page_poison=1 loglevel=4 $extra" \
 	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
 	-device edu,id=edu0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
-	"${qmp_args[@]}" </dev/null >/dev/null 2>"$out/qemu.log"
-qrc=$?
+	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
+	if [ $verbose -eq 1 ]; then
+		sed -u -n '/^uaccel-vm: running/,/^UACCEL-VM-EXIT/p' | tr -d '\r'
+	else
+		cat > /dev/null
+	fi
+qrc=${PIPESTATUS[0]}
 set -e
 
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then

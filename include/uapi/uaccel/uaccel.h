@@ -69,6 +69,7 @@ struct uaccel_query_device {
 	__u8 name[UACCEL_NAME_MAX];
 	__u8 driver[UACCEL_NAME_MAX];
 };
+
 #define UACCEL_IOCTL_QUERY_DEVICE _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_QUERY_DEVICE)
 
 #endif /* _UAPI_UACCEL_UACCEL_H */

@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Guest side of tools/run-demo.sh.  usage: demo-guest.sh BUILD_DIR
+set -euo pipefail
+B=$1
+K=$B/kbuild/kernel
+export LD_LIBRARY_PATH=$B/libaccel
+
+echo "### insmod uaccel_core.ko; insmod uaccel_soft.ko num_devices=2"
+insmod "$K/core/uaccel_core.ko"
+insmod "$K/hw/soft/uaccel_soft.ko" num_devices=2
+echo "### ls -l /dev/uaccel"
+ls -l /dev/uaccel
+echo "### accelinfo -v"
+"$B/tools/accelinfo" -v
+echo "### accelinfo --json"
+"$B/tools/accelinfo" --json
+echo "### rmmod uaccel_soft uaccel_core"
+rmmod uaccel_soft uaccel_core
+echo "### demo finished"
