@@ -3,9 +3,13 @@
 #
 # The whole test run: install the Debian packages, build everything with
 # warnings as errors, run the host unit tests (ctest), the static checks of
-# the kernel code, and the in-VM suite on Debian's 6.1 kernel.
+# the kernel code, and the in-VM suite on Debian's 6.1 kernel and on a debug
+# kernel (KASAN, lockdep, kmemleak, DEBUG_OBJECTS, failslab) built once from
+# Debian's linux-source-6.1 and cached in /var/cache/uaccel.
 #
-# usage: tests/run-tests.sh [--build DIR] [--only TEST...]
+# usage: tests/run-tests.sh [--stock | --debug] [--build DIR] [--only TEST...]
+#   --stock      in-VM suite on the stock kernel only
+#   --debug      in-VM suite on the debug kernel only
 #   --build DIR  build tree (default: build)
 #   --only ...   in-VM tests to run (default: all); host tests always run
 # Ends with "uaccel: N passed, N failed"; exits non-zero on any failure.
@@ -13,11 +17,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
 only=()
+stock=1 debug=1
 while [ $# -gt 0 ]; do
 	case $1 in
+	--stock) debug=0; shift ;;
+	--debug) stock=0; shift ;;
 	--build) build=$2; shift 2 ;;
 	--only) shift; only=("$@"); break ;;
-	*) sed -n '4,12p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,16p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -26,8 +33,16 @@ start=$(date +%s)
 
 step() { echo; echo "=== $* ($(( $(date +%s) - start ))s)"; }
 
+debug_tree=""
+if [ $debug -eq 1 ]; then
+	step "debug kernel (cached after the first build)"
+	debug_tree=$("$top/tests/vm/build-debug-kernel.sh") ||
+		{ echo "uaccel: 0 passed, 1 failed"; exit 1; }
+fi
+
 step "build"
-cmake -S "$top" -B "$build" -DUACCEL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 ||
+cmake -S "$top" -B "$build" -DUACCEL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DUACCEL_DEBUG_KERNEL_DIR="$debug_tree" > "$build.configure.log" 2>&1 ||
 	{ cat "$build.configure.log"; echo "uaccel: 0 passed, 1 failed"; exit 1; }
 if ! cmake --build "$build" -j"$(nproc)"; then
 	echo "uaccel: 0 passed, 1 failed"
@@ -56,10 +71,18 @@ step "static checks (checkpatch --strict, sparse)"
 "$top/tests/lint.sh" "$build" | tee "$build/lint.tap"
 tally "$build/lint.tap"
 
-step "in-VM suite on Debian's 6.1 kernel"
-"$top/tests/run-vm-suite.sh" -b "$build" -n stock "${only[@]}"
-tally "$build/vm-stock/results.tap"
-grep -q '^not ok - stock: the VM run failed' "$build/vm-stock/results.tap" || true
+if [ $stock -eq 1 ]; then
+	step "in-VM suite on Debian's 6.1 kernel"
+	"$top/tests/run-vm-suite.sh" -b "$build" -n stock -a "slub_debug=FZPU page_poison=1" "${only[@]}"
+	tally "$build/vm-stock/results.tap"
+fi
+
+if [ $debug -eq 1 ]; then
+	step "in-VM suite on the debug kernel (KASAN, lockdep, kmemleak, failslab)"
+	"$top/tests/run-vm-suite.sh" -b "$build" -n debug -k "$debug_tree/arch/x86/boot/bzImage" \
+		-m none -K "$build/kbuild-debug/kernel" -a "kmemleak=on" "${only[@]}"
+	tally "$build/vm-debug/results.tap"
+fi
 
 step "done in $(( $(date +%s) - start ))s"
 echo "uaccel: $passed passed, $failed failed"

@@ -19,7 +19,14 @@ key=$( (cat "$frag"; echo "$ver") | sha256sum | cut -c1-16)
 cache=${UACCEL_KERNEL_CACHE:-/var/cache/uaccel/debug-kernel}
 tree=$cache/$key/linux
 
+# Module.symvers comes from modpost over vmlinux ("make modules"); without it
+# every out-of-tree module link warns about unresolved symbols.
+symvers() {
+	[ -s "$tree/Module.symvers" ] || make -C "$tree" -j"$(nproc)" -s modules >&2
+}
+
 if [ -e "$cache/$key/done" ]; then
+	symvers
 	echo "$tree"
 	exit 0
 fi
@@ -60,5 +67,6 @@ done < "$frag"
 
 echo "build-debug-kernel: building bzImage (takes several minutes)" >&2
 make -j"$(nproc)" -s bzImage modules_prepare >&2
+symvers
 touch "$cache/$key/done"
 echo "$tree"

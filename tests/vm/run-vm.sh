@@ -107,7 +107,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-display none -no-reboot "${console[@]}" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU page_poison=1 loglevel=4 $extra" \
+	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 $extra" \
 	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
 	-device edu,id=edu0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \

@@ -88,9 +88,21 @@ for round in 1 2; do
 	fi
 done
 
+"$here/kmemleak.sh" start
+
 run_test devices 300 "$here/test_devices.sh" "$B"
 run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
+
+# Allocation failure injection, on kernels built with failslab.
+if [ -d /sys/kernel/debug/failslab ] && want failslab; then
+	marker="uaccel-failslab-$$"
+	echo "$marker" > /dev/kmsg
+	run_test failslab 900 "$B/tests/vm_failslab"
+	"$here/failslab-sites.sh" "$marker" | tee -a "$results"
+fi
+
+"$here/kmemleak.sh" check loaded | tee -a "$results"
 
 if unload_modules && [ ! -e /sys/class/uaccel ] && [ ! -e /dev/uaccel ] &&
    ! grep -q '^uaccel' /proc/modules; then
@@ -98,4 +110,5 @@ if unload_modules && [ ! -e /sys/class/uaccel ] && [ ! -e /dev/uaccel ] &&
 else
 	result "not ok" "unload the modules at the end"
 fi
+"$here/kmemleak.sh" check unloaded | tee -a "$results"
 exit 0

@@ -133,7 +133,8 @@ static int soft_add_instance(const char *name)
 		return -ENOMEM;
 	if (name)
 		strscpy(inst->name, name, sizeof(inst->name));
-	inst->probe_err = -ENODEV;
+	/* Unless probe runs: the driver core fails to bind only without memory. */
+	inst->probe_err = -ENOMEM;
 
 	inst->pdev = platform_device_alloc(SOFT_DRV_NAME, PLATFORM_DEVID_AUTO);
 	if (!inst->pdev) {
