@@ -3,6 +3,7 @@
  * uaccel core: the device file, its contexts and the ioctl dispatcher.
  */
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -14,22 +15,20 @@ int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size)
 		return -EFAULT;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(uaccel_ucmd_respond);
 
 /*
  * Check an ioctl against a command table and run it.  The request number
- * carries no size: the size is the first __u32 of the structure.
+ * carries no size: the size is the first __u32 of the structure.  @version
+ * is the facet version of a facet file (commands newer than it do not
+ * exist for it), 0 for core commands.
  */
-long uaccel_dispatch_ioctl(struct uaccel_context *ctx,
+long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
 			   const struct uaccel_ioctl_op *ops,
 			   unsigned int nr_ops, unsigned int base,
-			   unsigned int cmd, unsigned long arg)
+			   unsigned int cmd, unsigned long arg, u32 version)
 {
 	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)];
-	struct uaccel_ucmd ucmd = {
-		.ctx = ctx,
-		.ubuf = (void __user *)arg,
-		.cmd = buf,
-	};
 	const struct uaccel_ioctl_op *op;
 	unsigned int nr = _IOC_NR(cmd);
 	u32 flags;
@@ -39,16 +38,18 @@ long uaccel_dispatch_ioctl(struct uaccel_context *ctx,
 	    _IOC_SIZE(cmd) || nr < base || nr - base >= nr_ops)
 		return -ENOTTY;
 	op = &ops[nr - base];
-	if (!op->execute)
+	if (!op->execute || op->min_version > version)
 		return -ENOTTY;
 
-	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
+	ucmd->ubuf = (void __user *)arg;
+	ucmd->cmd = buf;
+	if (get_user(ucmd->user_size, (u32 __user *)ucmd->ubuf))
 		return -EFAULT;
-	if (ucmd.user_size < op->min_size)
+	if (ucmd->user_size < op->min_size)
 		return -EINVAL;
 	if (WARN_ON_ONCE(op->size > sizeof(buf)))
 		return -EINVAL;
-	ret = copy_struct_from_user(buf, op->size, ucmd.ubuf, ucmd.user_size);
+	ret = copy_struct_from_user(buf, op->size, ucmd->ubuf, ucmd->user_size);
 	if (ret)
 		return ret;
 
@@ -56,7 +57,7 @@ long uaccel_dispatch_ioctl(struct uaccel_context *ctx,
 	flags = ((u32 *)buf)[1];
 	if (flags & ~op->valid_flags)
 		return -EOPNOTSUPP;
-	return op->execute(&ucmd);
+	return op->execute(ucmd);
 }
 
 static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
@@ -70,29 +71,41 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	cmd->vendor_id = udev->vendor_id;
 	cmd->device_id = udev->device_id;
 	cmd->numa_node = node == NUMA_NO_NODE ? UACCEL_NUMA_NONE : node;
-	cmd->num_facets = 0;
+	cmd->num_facets = udev->num_facets;
 	cmd->dev_caps = 0;
 	strscpy(cmd->name, dev_name(&udev->dev), sizeof(cmd->name));
 	strscpy(cmd->driver, udev->ops->driver_name, sizeof(cmd->driver));
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-/*
- * One entry per core command, indexed by command number minus
- * UACCEL_CMD_BASE.  The minimum size is the end of the last mandatory field.
- */
-#define UACCEL_CORE_OP(_nr, _struct, _last, _flags, _fn)			\
-	[(_nr) - UACCEL_CMD_BASE] = {						\
-		.size = sizeof(_struct) +					\
-			BUILD_BUG_ON_ZERO(sizeof(_struct) > UACCEL_IOCTL_MAX_SIZE), \
-		.min_size = offsetofend(_struct, _last),			\
-		.valid_flags = (_flags),					\
-		.execute = (_fn),						\
-	}
+#define CORE_OP(cmd, type, last, flags, fn) \
+	UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, flags, 0, fn)
 
+/* One entry per core command, indexed by number minus UACCEL_CMD_BASE. */
 static const struct uaccel_ioctl_op uaccel_core_ops[] = {
-	UACCEL_CORE_OP(UACCEL_CMD_QUERY_DEVICE, struct uaccel_query_device,
-		       driver, 0, uaccel_cmd_query_device),
+	CORE_OP(UACCEL_CMD_QUERY_DEVICE, struct uaccel_query_device, driver, 0,
+		uaccel_cmd_query_device),
+	CORE_OP(UACCEL_CMD_DESTROY, struct uaccel_destroy, __reserved, 0,
+		uaccel_cmd_destroy),
+	CORE_OP(UACCEL_CMD_ALLOC_PD, struct uaccel_alloc_pd, __reserved, 0,
+		uaccel_cmd_alloc_pd),
+	CORE_OP(UACCEL_CMD_REG_MR, struct uaccel_reg_mr, length,
+		UACCEL_MR_ACCESS_WRITE, uaccel_cmd_reg_mr),
+	CORE_OP(UACCEL_CMD_CREATE_CQ, struct uaccel_create_cq, out_mmap_size,
+		UACCEL_CQ_EVENTFD, uaccel_cmd_create_cq),
+	CORE_OP(UACCEL_CMD_CREATE_QUEUE, struct uaccel_create_queue,
+		out_mmap_size, 0, uaccel_cmd_create_queue),
+	CORE_OP(UACCEL_CMD_POST, struct uaccel_post, __reserved, 0,
+		uaccel_cmd_post),
+	CORE_OP(UACCEL_CMD_DOORBELL, struct uaccel_doorbell, __reserved, 0,
+		uaccel_cmd_doorbell),
+	CORE_OP(UACCEL_CMD_POLL_CQ, struct uaccel_poll_cq, __reserved, 0,
+		uaccel_cmd_poll_cq),
+	CORE_OP(UACCEL_CMD_WAIT_CQ, struct uaccel_wait_cq, timeout_ms, 0,
+		uaccel_cmd_wait_cq),
+	CORE_OP(UACCEL_CMD_GET_DRIVER_OPS_FD, struct uaccel_get_driver_ops_fd,
+		out_version, UACCEL_FACET_FD_CLOEXEC,
+		uaccel_cmd_get_driver_ops_fd),
 };
 
 static long uaccel_ioctl(struct file *filp, unsigned int cmd,
@@ -100,6 +113,7 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 {
 	struct uaccel_context *ctx = filp->private_data;
 	struct uaccel_device *udev = ctx->udev;
+	struct uaccel_ucmd ucmd = { .ctx = ctx };
 	long ret;
 	int idx;
 
@@ -107,11 +121,89 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 	if (!READ_ONCE(udev->registered))
 		ret = -ENODEV;
 	else
-		ret = uaccel_dispatch_ioctl(ctx, uaccel_core_ops,
+		ret = uaccel_dispatch_ioctl(&ucmd, uaccel_core_ops,
 					    ARRAY_SIZE(uaccel_core_ops),
-					    UACCEL_CMD_BASE, cmd, arg);
+					    UACCEL_CMD_BASE, cmd, arg, 0);
 	srcu_read_unlock(&udev->disassociate_srcu, idx);
 	return ret;
+}
+
+static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	struct uaccel_context *ctx = filp->private_data;
+	struct uaccel_device *udev = ctx->udev;
+	int ret;
+	int idx;
+
+	idx = srcu_read_lock(&udev->disassociate_srcu);
+	if (!READ_ONCE(udev->registered))
+		ret = -ENODEV;
+	else
+		ret = uaccel_ring_mmap(ctx, vma);
+	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	return ret;
+}
+
+void uaccel_context_get(struct uaccel_context *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/*
+ * Destroy every object of a context, dependents first.  Runs once: at the
+ * last close of the context, or when its device is removed.
+ */
+void uaccel_context_destroy_objects(struct uaccel_context *ctx)
+{
+	static const enum uaccel_obj_type order[] = {
+		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_PD,
+	};
+	struct uaccel_object *obj;
+	unsigned long id;
+	unsigned int i;
+
+	mutex_lock(&ctx->lock);
+	if (!ctx->dead) {
+		ctx->dead = true;
+		for (i = 0; i < ARRAY_SIZE(order); i++) {
+			xa_for_each(&ctx->objects, id, obj) {
+				if (obj->type != order[i])
+					continue;
+				xa_erase(&ctx->objects, id);
+				uaccel_obj_free(obj);
+			}
+		}
+	}
+	mutex_unlock(&ctx->lock);
+}
+
+static void uaccel_context_release(struct kref *ref)
+{
+	struct uaccel_context *ctx = container_of(ref, struct uaccel_context, ref);
+	struct uaccel_device *udev = ctx->udev;
+	int idx;
+
+	/* Objects of a removed device were destroyed at its removal. */
+	idx = srcu_read_lock(&udev->disassociate_srcu);
+	if (READ_ONCE(udev->registered))
+		uaccel_context_destroy_objects(ctx);
+	srcu_read_unlock(&udev->disassociate_srcu, idx);
+
+	mutex_lock(&udev->lists_lock);
+	list_del(&ctx->list);
+	mutex_unlock(&udev->lists_lock);
+
+	WARN_ON(!xa_empty(&ctx->objects));
+	xa_destroy(&ctx->objects);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	uaccel_stat_add(UACCEL_STAT_CONTEXTS, -1);
+	put_device(&udev->dev);
+}
+
+void uaccel_context_put(struct uaccel_context *ctx)
+{
+	kref_put(&ctx->ref, uaccel_context_release);
 }
 
 static int uaccel_open(struct inode *inode, struct file *filp)
@@ -133,9 +225,13 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 		ret = -ENOMEM;
 		goto err_unlock;
 	}
+	kref_init(&ctx->ref);
+	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1);
 	get_device(&udev->dev);
 	ctx->udev = udev;
 	ctx->filp = filp;
+	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
 
 	mutex_lock(&udev->lists_lock);
 	list_add_tail(&ctx->list, &udev->contexts);
@@ -153,14 +249,9 @@ err_unlock:
 static int uaccel_release(struct inode *inode, struct file *filp)
 {
 	struct uaccel_context *ctx = filp->private_data;
-	struct uaccel_device *udev = ctx->udev;
 
-	mutex_lock(&udev->lists_lock);
-	list_del(&ctx->list);
-	mutex_unlock(&udev->lists_lock);
-
-	kfree(ctx);
-	put_device(&udev->dev);
+	/* Facet files may keep the context (and its objects) alive. */
+	uaccel_context_put(ctx);
 	return 0;
 }
 
@@ -170,5 +261,6 @@ const struct file_operations uaccel_device_fops = {
 	.release = uaccel_release,
 	.unlocked_ioctl = uaccel_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = uaccel_mmap,
 	.llseek = no_llseek,
 };

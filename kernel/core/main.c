@@ -207,12 +207,26 @@ EXPORT_SYMBOL_GPL(uaccel_register_device);
 
 void uaccel_unregister_device(struct uaccel_device *udev)
 {
+	struct uaccel_context *ctx;
+
 	/* No new opens ... */
 	cdev_device_del(&udev->cdev, &udev->dev);
 
-	/* ... and every file call that is past its check has returned. */
+	/* ... sleepers see the device gone ... */
 	WRITE_ONCE(udev->registered, false);
+	mutex_lock(&udev->lists_lock);
+	list_for_each_entry(ctx, &udev->contexts, list)
+		uaccel_context_wake_waiters(ctx);
+	mutex_unlock(&udev->lists_lock);
+
+	/* ... every file call that is past its check has returned ... */
 	synchronize_srcu(&udev->disassociate_srcu);
+
+	/* ... and the objects go while the driver is still there. */
+	mutex_lock(&udev->lists_lock);
+	list_for_each_entry(ctx, &udev->contexts, list)
+		uaccel_context_destroy_objects(ctx);
+	mutex_unlock(&udev->lists_lock);
 
 	mutex_lock(&uaccel_devices_lock);
 	xa_erase(&uaccel_devices, udev->index);
@@ -236,6 +250,7 @@ static int __init uaccel_core_init(void)
 	ret = class_register(&uaccel_class);
 	if (ret)
 		goto err_unregister_chrdev;
+	uaccel_debugfs_init();
 	return 0;
 
 err_unregister_chrdev:
@@ -246,6 +261,7 @@ err_unregister_chrdev:
 static void __exit uaccel_core_exit(void)
 {
 	WARN_ON(!xa_empty(&uaccel_devices));
+	uaccel_debugfs_exit();
 	class_unregister(&uaccel_class);
 	unregister_chrdev_region(uaccel_devt, UACCEL_MAX_DEVICES);
 }

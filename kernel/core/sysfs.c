@@ -32,7 +32,17 @@ static DEVICE_ATTR_RO(numa_node);
 static ssize_t facets_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return 0;
+	struct uaccel_device *udev = uaccel_from_dev(dev);
+	const struct uaccel_facet *f;
+	unsigned int i;
+	int len = 0;
+
+	for (i = 0; i < udev->num_facets; i++) {
+		f = udev->facets[i];
+		len += sysfs_emit_at(buf, len, "%s %u %u %x\n", f->name,
+				     f->min_version, f->max_version, f->flags);
+	}
+	return len;
 }
 static DEVICE_ATTR_RO(facets);
 

@@ -7,14 +7,19 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/xarray.h>
 #include <uaccel/driver.h>
 #include <uaccel/uaccel.h>
 
 #define UACCEL_MAX_DEVICES	256
+
+/* mmap offsets of rings: the object id above this many pages. */
+#define UACCEL_MMAP_ID_SHIFT	20
 
 /**
  * struct uaccel_device - one accelerator as seen by the core
@@ -26,7 +31,9 @@
  * @disassociate_srcu: every call into the driver from a file runs inside a
  *	read section; unregistration waits for them after clearing @registered
  * @lists_lock: protects @contexts
- * @contexts: the open contexts of this device
+ * @contexts: the contexts of this device that still have objects
+ * @facets: the facets served, fixed once registered
+ * @num_facets: entries in @facets
  * @vendor_id: hardware vendor ID (PCI), 0 for software devices
  * @device_id: hardware device ID (PCI), 0 for software devices
  * @priv: the driver private area
@@ -40,6 +47,8 @@ struct uaccel_device {
 	struct srcu_struct disassociate_srcu;
 	struct mutex lists_lock;	/* protects contexts */
 	struct list_head contexts;
+	const struct uaccel_facet *facets[UACCEL_MAX_FACETS];
+	unsigned int num_facets;
 	u32 vendor_id;
 	u32 device_id;
 	u8 priv[] __aligned(ARCH_KMALLOC_MINALIGN);
@@ -47,52 +56,93 @@ struct uaccel_device {
 
 /**
  * struct uaccel_context - the state of one open() of a device node
+ * @ref: held by the context file and by every facet file of it
  * @udev: the device; the context holds a reference on it
- * @filp: the file of this context
- * @list: entry in udev->contexts
+ * @filp: the context file; valid while the file is open, used for the
+ *	opener's credentials
+ * @list: entry in udev->contexts while the context has objects to destroy
+ * @lock: serialises object creation and destruction against teardown,
+ *	and protects cq->queues
+ * @objects: the objects, by id
+ * @dead: objects are gone (teardown or device removal); no new ones
  */
 struct uaccel_context {
+	struct kref ref;
 	struct uaccel_device *udev;
 	struct file *filp;
 	struct list_head list;
+	struct mutex lock;	/* object lifetimes */
+	struct xarray objects;
+	bool dead;
 };
 
 /**
- * struct uaccel_ucmd - one ioctl call being executed
- * @ctx: the context it was issued on
- * @ubuf: the caller's structure
- * @user_size: the size the caller declared in its structure
- * @cmd: the kernel copy, zero-extended to the kernel's size
+ * struct uaccel_facet_file - the state of one facet fd
+ * @ctx: the context it came from (a reference is held)
+ * @facet: the facet; only dereferenced while the device is registered
+ * @version: the negotiated version
  */
-struct uaccel_ucmd {
+struct uaccel_facet_file {
 	struct uaccel_context *ctx;
-	void __user *ubuf;
-	u32 user_size;
-	void *cmd;
+	const struct uaccel_facet *facet;
+	u32 version;
 };
 
-/**
- * struct uaccel_ioctl_op - how to check and execute one ioctl command
- * @size: the kernel's size of the command structure
- * @min_size: the smallest size a caller may pass (end of mandatory fields)
- * @valid_flags: the flags the command understands
- * @execute: the handler, called with a checked and zero-extended copy
- */
-struct uaccel_ioctl_op {
-	u32 size;
-	u32 min_size;
-	u32 valid_flags;
-	int (*execute)(struct uaccel_ucmd *ucmd);
+/* Counters shown in debugfs, for leak checks. */
+enum uaccel_stat {
+	UACCEL_STAT_CONTEXTS,
+	UACCEL_STAT_FACET_FILES,
+	UACCEL_STAT_PD,
+	UACCEL_STAT_MR,
+	UACCEL_STAT_CQ,
+	UACCEL_STAT_QUEUE,
+	UACCEL_STAT_PINNED_PAGES,
+	UACCEL_NR_STATS,
 };
 
-/* The largest command structure the dispatcher copies in. */
-#define UACCEL_IOCTL_MAX_SIZE	256
+extern atomic64_t uaccel_stats[UACCEL_NR_STATS];
 
-long uaccel_dispatch_ioctl(struct uaccel_context *ctx,
+static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
+{
+	atomic64_add(n, &uaccel_stats[stat]);
+}
+
+void uaccel_debugfs_init(void);
+void uaccel_debugfs_exit(void);
+
+long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
 			   const struct uaccel_ioctl_op *ops,
 			   unsigned int nr_ops, unsigned int base,
-			   unsigned int cmd, unsigned long arg);
-int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size);
+			   unsigned int cmd, unsigned long arg, u32 version);
+
+void uaccel_context_get(struct uaccel_context *ctx);
+void uaccel_context_put(struct uaccel_context *ctx);
+void uaccel_context_destroy_objects(struct uaccel_context *ctx);
+void uaccel_context_wake_waiters(struct uaccel_context *ctx);
+
+/* Object creation: reserve an id, then publish the finished object. */
+int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
+		       enum uaccel_obj_type type);
+void uaccel_obj_publish(struct uaccel_object *obj);
+void uaccel_obj_unreserve(struct uaccel_object *obj);
+void uaccel_obj_free(struct uaccel_object *obj);
+
+int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_post(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
+
+void uaccel_mr_release(struct uaccel_mr *mr);
+void uaccel_cq_release(struct uaccel_cq *cq);
+void uaccel_queue_release(struct uaccel_queue *q);
+void uaccel_cq_kick_stalled(struct uaccel_cq *cq);
+int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma);
 
 extern const struct file_operations uaccel_device_fops;
 extern const struct attribute_group *uaccel_core_groups[];

@@ -33,11 +33,27 @@
 /* ioctl type byte of every uaccel command. */
 #define UACCEL_IOCTL_TYPE	0xD5
 
-/* Core command numbers; the ioctl request is _IO(UACCEL_IOCTL_TYPE, cmd). */
+/*
+ * Core command numbers; the ioctl request is _IO(UACCEL_IOCTL_TYPE, cmd).
+ * Numbers below UACCEL_CMD_BASE belong to the commands of a facet fd.
+ */
 enum uaccel_cmd {
 	UACCEL_CMD_BASE = 0x80,
 	UACCEL_CMD_QUERY_DEVICE = UACCEL_CMD_BASE,
+	UACCEL_CMD_DESTROY,
+	UACCEL_CMD_ALLOC_PD,
+	UACCEL_CMD_REG_MR,
+	UACCEL_CMD_CREATE_CQ,
+	UACCEL_CMD_CREATE_QUEUE,
+	UACCEL_CMD_POST,
+	UACCEL_CMD_DOORBELL,
+	UACCEL_CMD_POLL_CQ,
+	UACCEL_CMD_WAIT_CQ,
+	UACCEL_CMD_GET_DRIVER_OPS_FD,
 };
+
+/* Facet commands are _IO(UACCEL_IOCTL_TYPE, nr) with nr below this. */
+#define UACCEL_FACET_CMD_MAX	UACCEL_CMD_BASE
 
 /**
  * struct uaccel_query_device - UACCEL_IOCTL_QUERY_DEVICE
@@ -71,5 +87,328 @@ struct uaccel_query_device {
 };
 
 #define UACCEL_IOCTL_QUERY_DEVICE _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_QUERY_DEVICE)
+
+/**
+ * struct uaccel_destroy - UACCEL_IOCTL_DESTROY
+ * @size: sizeof(struct uaccel_destroy)
+ * @flags: must be 0
+ * @id: the object to destroy (any type)
+ * @__reserved: must be 0
+ *
+ * Destroys a PD, MR, CQ or queue of this context.  -ENOENT if no object has
+ * that id; -EBUSY while it is in use (a PD with MRs or queues, a CQ with
+ * queues, an object used by a running facet or queue operation).
+ */
+struct uaccel_destroy {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_DESTROY _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_DESTROY)
+
+/**
+ * struct uaccel_alloc_pd - UACCEL_IOCTL_ALLOC_PD
+ * @size: sizeof(struct uaccel_alloc_pd)
+ * @flags: must be 0
+ * @out_pd_id: the new protection domain
+ * @__reserved: must be 0
+ *
+ * A protection domain groups the memory regions and queues that may be
+ * used together: a queue only reaches MRs of its own PD.
+ */
+struct uaccel_alloc_pd {
+	__u32 size;
+	__u32 flags;
+	__u32 out_pd_id;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_ALLOC_PD _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_ALLOC_PD)
+
+/* REG_MR flags: access the device is given to the region. */
+#define UACCEL_MR_ACCESS_WRITE	(1U << 0)	/* the device may write it */
+
+/**
+ * struct uaccel_reg_mr - UACCEL_IOCTL_REG_MR
+ * @size: sizeof(struct uaccel_reg_mr)
+ * @flags: UACCEL_MR_ACCESS_* bits
+ * @pd_id: the protection domain
+ * @out_mr_id: the new memory region
+ * @addr: start of the user memory, any alignment
+ * @length: its length in bytes, at least 1
+ *
+ * Pins the memory (FOLL_LONGTERM) and charges it to RLIMIT_MEMLOCK unless
+ * the opener has CAP_IPC_LOCK: -ENOMEM over the limit, -EFAULT for memory
+ * that is not mapped (or not writable with UACCEL_MR_ACCESS_WRITE),
+ * -EINVAL for a zero length or a range that wraps.
+ */
+struct uaccel_reg_mr {
+	__u32 size;
+	__u32 flags;
+	__u32 pd_id;
+	__u32 out_mr_id;
+	__aligned_u64 addr;
+	__aligned_u64 length;
+};
+
+#define UACCEL_IOCTL_REG_MR _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_REG_MR)
+
+/*
+ * Rings shared with userspace (CQ and queue) start with this header; the
+ * entries follow at UACCEL_RING_ENTRIES_OFFSET.  The producer writes @tail
+ * and the consumer @head, each a free-running index (entry = index & mask).
+ */
+struct uaccel_ring_header {
+	__u32 head;
+	__u32 __pad0[15];
+	__u32 tail;
+	__u32 flags;
+	__u32 __pad1[14];
+};
+
+#define UACCEL_RING_ENTRIES_OFFSET	128
+
+/*
+ * Queue ring flags.  STALLED: the device stopped consuming because the CQ
+ * had no room for the completions; it goes on at the next doorbell (or
+ * POST, POLL_CQ or WAIT_CQ on the CQ), so a consumer that freed CQ entries
+ * rings the doorbell when it sees this flag.  No completion is dropped.
+ */
+#define UACCEL_RING_STALLED	(1U << 0)
+
+/* CQ flags. */
+#define UACCEL_CQ_EVENTFD	(1U << 0)	/* signal @eventfd on completions */
+
+/**
+ * struct uaccel_create_cq - UACCEL_IOCTL_CREATE_CQ
+ * @size: sizeof(struct uaccel_create_cq)
+ * @flags: UACCEL_CQ_* bits
+ * @entries: requested number of entries, 1 to 65536
+ * @eventfd: an eventfd to signal, with UACCEL_CQ_EVENTFD
+ * @out_cq_id: the new completion queue
+ * @out_entries: the number of entries (a power of two >= @entries)
+ * @out_mmap_offset: mmap() offset of the ring on the context fd
+ * @out_mmap_size: size of the ring mapping
+ *
+ * Completions (struct uaccel_cqe) are written by the kernel at the ring's
+ * tail; userspace reads them from the mapping and advances head, or uses
+ * POLL_CQ.  Waiting: WAIT_CQ, or poll the eventfd.
+ */
+struct uaccel_create_cq {
+	__u32 size;
+	__u32 flags;
+	__u32 entries;
+	__u32 eventfd;
+	__u32 out_cq_id;
+	__u32 out_entries;
+	__aligned_u64 out_mmap_offset;
+	__aligned_u64 out_mmap_size;
+};
+
+#define UACCEL_IOCTL_CREATE_CQ _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_CREATE_CQ)
+
+/**
+ * struct uaccel_cqe - one completion
+ * @user_data: the work request's user_data
+ * @status: 0, or a positive errno: EFAULT (offset or length outside an MR),
+ *	EACCES (MR without write access), EINVAL (bad request), EIO (device
+ *	error), ECANCELED (flushed)
+ * @queue_id: the queue the work request was posted to
+ * @result: operation result (COMPARE: 0 if equal, else 1 + the offset of
+ *	the first difference; CRC32C: the CRC)
+ * @__reserved: 0
+ */
+struct uaccel_cqe {
+	__aligned_u64 user_data;
+	__u32 status;
+	__u32 queue_id;
+	__aligned_u64 result;
+	__aligned_u64 __reserved;
+};
+
+/**
+ * struct uaccel_create_queue - UACCEL_IOCTL_CREATE_QUEUE
+ * @size: sizeof(struct uaccel_create_queue)
+ * @flags: must be 0
+ * @pd_id: protection domain of the MRs its work requests use
+ * @cq_id: completion queue of its completions
+ * @entries: requested submission ring entries, 1 to 65536
+ * @out_entries: the number of entries (a power of two >= @entries)
+ * @out_queue_id: the new queue
+ * @out_entry_size: size of one ring entry, in the driver's format
+ * @out_mmap_offset: mmap() offset of the submission ring on the context fd
+ * @out_mmap_size: size of the ring mapping
+ */
+struct uaccel_create_queue {
+	__u32 size;
+	__u32 flags;
+	__u32 pd_id;
+	__u32 cq_id;
+	__u32 entries;
+	__u32 out_entries;
+	__u32 out_queue_id;
+	__u32 out_entry_size;
+	__aligned_u64 out_mmap_offset;
+	__aligned_u64 out_mmap_size;
+};
+
+#define UACCEL_IOCTL_CREATE_QUEUE _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_CREATE_QUEUE)
+
+/* Generic work request opcodes. */
+enum uaccel_wr_opcode {
+	UACCEL_WR_NOP = 0,
+	UACCEL_WR_COPY = 1,	/* dst[0..length) = src[0..length) */
+	UACCEL_WR_FILL = 2,	/* dst[0..length) = (u8)value */
+	UACCEL_WR_COMPARE = 3,	/* result = src == dst ? 0 : 1 + first difference */
+	UACCEL_WR_CRC32C = 4,	/* result = crc32c(seed = value, src[0..length)) */
+};
+
+/**
+ * struct uaccel_wr - a generic work request, as posted with POST
+ * @opcode: UACCEL_WR_*
+ * @flags: must be 0
+ * @__reserved0: must be 0
+ * @user_data: returned in the completion
+ * @src_mr: source MR (COPY, COMPARE, CRC32C)
+ * @dst_mr: destination MR (COPY, FILL, COMPARE)
+ * @__reserved1: must be 0
+ * @src_offset: offset in the source MR
+ * @dst_offset: offset in the destination MR
+ * @length: bytes
+ * @value: FILL byte or CRC32C seed
+ * @__reserved2: must be 0
+ */
+struct uaccel_wr {
+	__u8 opcode;
+	__u8 flags;
+	__u16 __reserved0;
+	__u32 src_mr;
+	__aligned_u64 user_data;
+	__u32 dst_mr;
+	__u32 __reserved1;
+	__aligned_u64 src_offset;
+	__aligned_u64 dst_offset;
+	__aligned_u64 length;
+	__aligned_u64 value;
+	__aligned_u64 __reserved2;
+};
+
+/**
+ * struct uaccel_post - UACCEL_IOCTL_POST
+ * @size: sizeof(struct uaccel_post)
+ * @flags: must be 0
+ * @queue_id: the queue
+ * @count: number of work requests at @wrs, at most 4096
+ * @wrs: user pointer to an array of struct uaccel_wr
+ * @out_posted: how many were queued (fewer when the ring is full)
+ * @__reserved: must be 0
+ *
+ * The generic (system call) submission path; it rings the doorbell once.
+ * -EAGAIN when the ring had no room for any.
+ */
+struct uaccel_post {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 count;
+	__aligned_u64 wrs;
+	__u32 out_posted;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_POST _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_POST)
+
+/**
+ * struct uaccel_doorbell - UACCEL_IOCTL_DOORBELL
+ * @size: sizeof(struct uaccel_doorbell)
+ * @flags: must be 0
+ * @queue_id: the queue whose ring tail moved
+ * @__reserved: must be 0
+ */
+struct uaccel_doorbell {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_DOORBELL _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_DOORBELL)
+
+/**
+ * struct uaccel_poll_cq - UACCEL_IOCTL_POLL_CQ
+ * @size: sizeof(struct uaccel_poll_cq)
+ * @flags: must be 0
+ * @cq_id: the CQ
+ * @count: room at @cqes, at most 4096
+ * @cqes: user pointer to an array of struct uaccel_cqe
+ * @out_polled: how many completions were copied and consumed
+ * @__reserved: must be 0
+ */
+struct uaccel_poll_cq {
+	__u32 size;
+	__u32 flags;
+	__u32 cq_id;
+	__u32 count;
+	__aligned_u64 cqes;
+	__u32 out_polled;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_POLL_CQ _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_POLL_CQ)
+
+/**
+ * struct uaccel_wait_cq - UACCEL_IOCTL_WAIT_CQ
+ * @size: sizeof(struct uaccel_wait_cq)
+ * @flags: must be 0
+ * @cq_id: the CQ
+ * @timeout_ms: 0 waits without a time limit
+ *
+ * Sleeps until the CQ holds a completion: 0, -ETIMEDOUT, -EINTR on a
+ * signal, -ENODEV when the device is removed.
+ */
+struct uaccel_wait_cq {
+	__u32 size;
+	__u32 flags;
+	__u32 cq_id;
+	__u32 timeout_ms;
+};
+
+#define UACCEL_IOCTL_WAIT_CQ _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_WAIT_CQ)
+
+/* GET_DRIVER_OPS_FD flags. */
+#define UACCEL_FACET_FD_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
+
+/* Facet flags, as listed in sysfs "facets". */
+#define UACCEL_FACET_PRIVILEGED	(1U << 0)	/* needs CAP_SYS_ADMIN */
+
+/**
+ * struct uaccel_get_driver_ops_fd - UACCEL_IOCTL_GET_DRIVER_OPS_FD
+ * @size: sizeof(struct uaccel_get_driver_ops_fd)
+ * @flags: UACCEL_FACET_FD_* bits
+ * @name: facet name, NUL-terminated, such as "dma.soft.uaccel"
+ * @min_version: oldest facet version the caller speaks, at least 1
+ * @max_version: newest facet version the caller speaks
+ * @out_fd: the facet fd
+ * @out_version: the negotiated version: the highest both sides speak
+ *
+ * Errors: -ENOENT no facet of that name (try an older name),
+ * -EPROTONOSUPPORT no common version, -EPERM a privileged facet and the
+ * opener of the context or the caller lacks CAP_SYS_ADMIN, -EINVAL a name
+ * without NUL or min_version 0 or above max_version, -ENODEV device gone.
+ * The facet fd keeps the context alive and may name its objects by id.
+ */
+struct uaccel_get_driver_ops_fd {
+	__u32 size;
+	__u32 flags;
+	__u8 name[UACCEL_NAME_MAX];
+	__u32 min_version;
+	__u32 max_version;
+	__u32 out_fd;
+	__u32 out_version;
+};
+
+#define UACCEL_IOCTL_GET_DRIVER_OPS_FD _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_GET_DRIVER_OPS_FD)
 
 #endif /* _UAPI_UACCEL_UACCEL_H */

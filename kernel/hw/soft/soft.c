@@ -16,7 +16,8 @@
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
-#include <uaccel/driver.h>
+
+#include "soft_dev.h"
 
 #define SOFT_DRV_NAME		"uaccel_soft"
 #define SOFT_MAX_DEVICES	64
@@ -81,6 +82,18 @@ static const struct uaccel_ops soft_ops = {
 	.owner = THIS_MODULE,
 	.driver_name = "soft",
 	.dev_groups = soft_dev_groups,
+	.queue_priv_size = sizeof(struct soft_queue),
+	.queue_entry_size = sizeof(struct uaccel_wr),
+	.create_queue = soft_create_queue,
+	.destroy_queue = soft_destroy_queue,
+	.doorbell = soft_doorbell,
+	.post = soft_post,
+};
+
+static const struct uaccel_facet *const soft_facets[] = {
+	&soft_dma_facet,
+	&soft_dma_legacy_facet,
+	&soft_debug_facet,
 };
 
 static int soft_probe(struct platform_device *pdev)
@@ -88,6 +101,7 @@ static int soft_probe(struct platform_device *pdev)
 	struct soft_instance *inst = *(struct soft_instance **)dev_get_platdata(&pdev->dev);
 	struct uaccel_device *udev;
 	struct soft_device *sdev;
+	unsigned int i;
 	int ret;
 
 	udev = uaccel_alloc_device(&pdev->dev, &soft_ops, sizeof(*sdev));
@@ -97,6 +111,12 @@ static int soft_probe(struct platform_device *pdev)
 	}
 	sdev = uaccel_priv(udev);
 	sdev->pdev = pdev;
+
+	for (i = 0; i < ARRAY_SIZE(soft_facets); i++) {
+		ret = uaccel_register_facet(udev, soft_facets[i]);
+		if (ret)
+			goto err_put;
+	}
 
 	ret = uaccel_register_device(udev, inst->name[0] ? inst->name : "soft%d");
 	if (ret)
@@ -260,9 +280,12 @@ static int __init soft_init(void)
 		return -EINVAL;
 	}
 
-	ret = platform_driver_register(&soft_driver);
+	ret = soft_queue_init();
 	if (ret)
 		return ret;
+	ret = platform_driver_register(&soft_driver);
+	if (ret)
+		goto err_queue_exit;
 
 	mutex_lock(&soft_instances_lock);
 	for (i = 0; i < num_devices; i++) {
@@ -278,6 +301,8 @@ static int __init soft_init(void)
 err_del_instances:
 	soft_del_all_instances();
 	platform_driver_unregister(&soft_driver);
+err_queue_exit:
+	soft_queue_exit();
 	return ret;
 }
 
@@ -285,6 +310,7 @@ static void __exit soft_exit(void)
 {
 	soft_del_all_instances();
 	platform_driver_unregister(&soft_driver);
+	soft_queue_exit();
 }
 
 module_init(soft_init);

@@ -18,10 +18,330 @@
 #ifndef _UACCEL_DRIVER_H
 #define _UACCEL_DRIVER_H
 
+#include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <uaccel/uaccel.h>
 
 struct uaccel_device;
+struct uaccel_context;
+struct uaccel_facet_file;
+struct eventfd_ctx;
+struct mm_struct;
+struct page;
+
+/* Types of the core objects of a context. */
+enum uaccel_obj_type {
+	UACCEL_OBJ_PD = 1,
+	UACCEL_OBJ_MR,
+	UACCEL_OBJ_CQ,
+	UACCEL_OBJ_QUEUE,
+};
+
+/**
+ * struct uaccel_object - what every core object starts with (core-owned)
+ * @ctx: the context owning it
+ * @id: its id in the context, as seen by userspace
+ * @type: UACCEL_OBJ_*
+ * @usecnt: users that make DESTROY fail with -EBUSY: dependent objects
+ *	and holders of uaccel_obj_get() references
+ */
+struct uaccel_object {
+	struct uaccel_context *ctx;
+	u32 id;
+	enum uaccel_obj_type type;
+	atomic_t usecnt;
+};
+
+/**
+ * struct uaccel_pd - protection domain
+ * @obj: the object header
+ */
+struct uaccel_pd {
+	struct uaccel_object obj;
+};
+
+/**
+ * struct uaccel_mr - pinned user memory (core-owned, drivers read it)
+ * @obj: the object header
+ * @pd: its protection domain
+ * @addr: user address of the first byte
+ * @length: length in bytes
+ * @access: UACCEL_MR_ACCESS_* bits
+ * @first_offset: offset of @addr in its page
+ * @npages: number of pinned pages
+ * @pages: the pinned pages
+ * @mm: the mm charged for them (RLIMIT_MEMLOCK)
+ */
+struct uaccel_mr {
+	struct uaccel_object obj;
+	struct uaccel_pd *pd;
+	u64 addr;
+	u64 length;
+	u32 access;
+	unsigned int first_offset;
+	unsigned long npages;
+	struct page **pages;
+	struct mm_struct *mm;
+};
+
+/**
+ * struct uaccel_cq - completion queue (core-owned)
+ * @obj: the object header
+ * @ring: the ring shared with userspace
+ * @cqes: its entries
+ * @entries: number of entries, a power of two
+ * @ring_size: size of the ring allocation
+ * @lock: serialises producers
+ * @tail: producer index (the kernel's copy)
+ * @reserved: slots reserved by producers and not yet posted
+ * @wait: WAIT_CQ sleepers
+ * @eventfd: signalled after completions, or NULL
+ * @queues: queues completing to this CQ (under the context's lock)
+ */
+struct uaccel_cq {
+	struct uaccel_object obj;
+	struct uaccel_ring_header *ring;
+	struct uaccel_cqe *cqes;
+	u32 entries;
+	size_t ring_size;
+	spinlock_t lock;	/* producers */
+	u32 tail;
+	u32 reserved;
+	wait_queue_head_t wait;
+	struct eventfd_ctx *eventfd;
+	struct list_head queues;
+};
+
+/**
+ * struct uaccel_queue - submission queue (core-owned; the driver area
+ *	follows, see uaccel_queue_priv())
+ * @obj: the object header
+ * @pd: the protection domain of the MRs it may use
+ * @cq: the CQ of its completions
+ * @ring: the submission ring shared with userspace
+ * @entries: number of ring entries, a power of two
+ * @entry_size: size of one ring entry (struct uaccel_ops.queue_entry_size)
+ * @ring_size: size of the ring allocation
+ * @post_lock: serialises the kernel-side producer (POST)
+ * @cq_entry: entry in cq->queues
+ * @priv: driver area of uaccel_ops.queue_priv_size bytes
+ */
+struct uaccel_queue {
+	struct uaccel_object obj;
+	struct uaccel_pd *pd;
+	struct uaccel_cq *cq;
+	struct uaccel_ring_header *ring;
+	u32 entries;
+	u32 entry_size;
+	size_t ring_size;
+	struct mutex post_lock;	/* kernel-side producer */
+	struct list_head cq_entry;
+	u8 priv[] __aligned(sizeof(u64));
+};
+
+/**
+ * struct uaccel_ucmd - one ioctl call being executed
+ * @ctx: the context it was issued on (directly or through a facet fd)
+ * @ffile: the facet file, or NULL for core commands
+ * @ubuf: the caller's structure
+ * @user_size: the size the caller declared in its structure
+ * @cmd: the kernel copy, zero-extended to the kernel's size
+ */
+struct uaccel_ucmd {
+	struct uaccel_context *ctx;
+	struct uaccel_facet_file *ffile;
+	void __user *ubuf;
+	u32 user_size;
+	void *cmd;
+};
+
+/**
+ * struct uaccel_ioctl_op - how the core checks and runs one command
+ * @size: the kernel's size of the command structure, at most 256
+ * @min_size: the smallest size a caller may pass (end of mandatory fields)
+ * @valid_flags: the flags the command understands
+ * @min_version: for facet commands, the first facet version that has it
+ * @execute: the handler, called with a checked and zero-extended copy
+ *
+ * Use UACCEL_IOCTL_OP() to fill one.
+ */
+struct uaccel_ioctl_op {
+	u32 size;
+	u32 min_size;
+	u32 valid_flags;
+	u32 min_version;
+	int (*execute)(struct uaccel_ucmd *ucmd);
+};
+
+/* The largest command structure the dispatcher copies in. */
+#define UACCEL_IOCTL_MAX_SIZE	256
+
+/*
+ * One entry of a command table indexed by command number minus the table's
+ * base; last is the last mandatory field of the structure type.  The core
+ * checks the sizes when a table is registered.
+ */
+#define UACCEL_IOCTL_OP(idx, type, last, flags, version, fn)	\
+	[idx] = {						\
+		.size = sizeof(type),				\
+		.min_size = offsetofend(type, last),		\
+		.valid_flags = (flags),				\
+		.min_version = (version),			\
+		.execute = (fn),				\
+	}
+
+/**
+ * uaccel_ucmd_respond() - write a command's result back to the caller
+ * @ucmd: the command
+ * @size: the kernel's size of the structure
+ *
+ * Copies at most the caller's size.  Return: 0 or -EFAULT.
+ */
+int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size);
+
+/**
+ * struct uaccel_facet - a named, versioned driver interface
+ * @name: lowercase [a-z0-9._-], at most 63 bytes, such as "dma.soft.uaccel"
+ * @min_version: oldest version served, at least 1
+ * @max_version: newest version served
+ * @flags: UACCEL_FACET_PRIVILEGED
+ * @ops: command table, indexed by command number
+ * @num_ops: entries in @ops, at most UACCEL_FACET_CMD_MAX
+ */
+struct uaccel_facet {
+	const char *name;
+	u32 min_version;
+	u32 max_version;
+	u32 flags;
+	const struct uaccel_ioctl_op *ops;
+	unsigned int num_ops;
+};
+
+/**
+ * uaccel_register_facet() - serve a facet on a device
+ * @udev: a device that is not registered yet
+ * @facet: the facet; must stay valid until the device is unregistered
+ *
+ * Return: 0, -EINVAL for a malformed facet, -EEXIST for a name served
+ * already, -ENOSPC past UACCEL_MAX_FACETS, -EBUSY once registered.
+ */
+int uaccel_register_facet(struct uaccel_device *udev,
+			  const struct uaccel_facet *facet);
+
+/* Facets one device may serve. */
+#define UACCEL_MAX_FACETS	16
+
+/**
+ * uaccel_facet_version() - the version negotiated for a facet file
+ * @ffile: the facet file of a facet command
+ *
+ * Return: the version.
+ */
+u32 uaccel_facet_version(const struct uaccel_facet_file *ffile);
+
+/**
+ * uaccel_obj_get() - take an object of a context by id
+ * @ctx: the context
+ * @id: the object id from userspace
+ * @type: the type it must have
+ *
+ * While the reference is held, DESTROY of the object fails with -EBUSY.
+ * Return: the object, or ERR_PTR(-ENOENT) for no object of that id and type.
+ */
+struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
+				     enum uaccel_obj_type type);
+
+/**
+ * uaccel_obj_put() - drop a reference from uaccel_obj_get()
+ * @obj: the object
+ */
+void uaccel_obj_put(struct uaccel_object *obj);
+
+/**
+ * uaccel_mr_get() - take an MR of a context by id
+ * @ctx: the context
+ * @id: the MR id
+ *
+ * Return: the MR or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ */
+struct uaccel_mr *uaccel_mr_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_mr_check() - check an access to an MR
+ * @mr: the MR
+ * @offset: offset of the access
+ * @length: its length
+ * @write: whether the device writes
+ *
+ * Return: 0, -EINVAL for a range outside the MR, -EACCES for a write to an
+ * MR without UACCEL_MR_ACCESS_WRITE.
+ */
+int uaccel_mr_check(const struct uaccel_mr *mr, u64 offset, u64 length,
+		    bool write);
+
+/**
+ * uaccel_mr_kmap() - map the page of an MR that holds one offset
+ * @mr: the MR
+ * @offset: an offset below mr->length
+ * @avail: receives the bytes from @offset to the end of that page (or of
+ *	the MR, whichever comes first)
+ *
+ * Return: the kernel address of @offset, from kmap_local_page(); release
+ * with kunmap_local() in reverse order of mapping.
+ */
+void *uaccel_mr_kmap(const struct uaccel_mr *mr, u64 offset, size_t *avail);
+
+/**
+ * uaccel_cq_reserve() - reserve a CQ slot for a completion to come
+ * @cq: the CQ
+ *
+ * Return: 0, or -ENOSPC when the CQ has no free slot.
+ */
+int uaccel_cq_reserve(struct uaccel_cq *cq);
+
+/**
+ * uaccel_cq_post() - write a completion into a slot reserved before
+ * @cq: the CQ
+ * @cqe: the completion
+ *
+ * Call uaccel_cq_notify() once after a batch.
+ */
+void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
+
+/**
+ * uaccel_cq_notify() - wake WAIT_CQ sleepers and signal the eventfd
+ * @cq: the CQ
+ */
+void uaccel_cq_notify(struct uaccel_cq *cq);
+
+/**
+ * uaccel_queue_priv() - the driver area of a queue
+ * @q: the queue
+ *
+ * Return: the zeroed area of uaccel_ops.queue_priv_size bytes.
+ */
+static inline void *uaccel_queue_priv(struct uaccel_queue *q)
+{
+	return q->priv;
+}
+
+/**
+ * uaccel_queue_entry() - one entry of a submission ring
+ * @q: the queue
+ * @index: free-running index
+ *
+ * Return: the entry at @index & (entries - 1).
+ */
+static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
+{
+	return (u8 *)q->ring + UACCEL_RING_ENTRIES_OFFSET +
+	       (size_t)(index & (q->entries - 1)) * q->entry_size;
+}
 
 /**
  * struct uaccel_ops - per-driver operations, one static const table per driver
@@ -29,11 +349,27 @@ struct uaccel_device;
  * @driver_name: short driver name, shown in sysfs "driver" and QUERY_DEVICE
  * @dev_groups: optional NULL-terminated driver attribute groups, created on
  *	the class device /sys/class/uaccel/<name>
+ * @queue_priv_size: size of the driver area of each queue
+ * @queue_entry_size: size of one submission ring entry, a power of two
+ *	from 16 to 256 (0 if the device has no queues)
+ * @create_queue: set up a queue; the ring is allocated and zeroed
+ * @destroy_queue: stop using a queue: when it returns, nothing of the
+ *	device touches the queue, its ring, its CQ or any MR for it again
+ * @doorbell: the ring's tail moved (DOORBELL, POST, or a CQ that has room
+ *	again for a stalled queue)
+ * @post: kernel-side producer of the generic POST path: queue one work
+ *	request on the ring; 0, or -EAGAIN when the ring is full
  */
 struct uaccel_ops {
 	struct module *owner;
 	const char *driver_name;
 	const struct attribute_group **dev_groups;
+	size_t queue_priv_size;
+	u32 queue_entry_size;
+	int (*create_queue)(struct uaccel_queue *q);
+	void (*destroy_queue)(struct uaccel_queue *q);
+	void (*doorbell)(struct uaccel_queue *q);
+	int (*post)(struct uaccel_queue *q, const struct uaccel_wr *wr);
 };
 
 /**

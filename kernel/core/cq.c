@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel core: completion queues.
+ *
+ * The ring is shared with userspace: the kernel produces at tail, the
+ * consumer (userspace through the mapping, or POLL_CQ) advances head.  A
+ * producer reserves a slot before executing work, so a completion is never
+ * produced without room for it: when the CQ is full the device stalls
+ * instead (UACCEL_RING_STALLED on the queue) and no completion is lost.
+ */
+#include <linux/eventfd.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "uaccel_core.h"
+
+#define UACCEL_CQ_MAX_ENTRIES	65536
+#define UACCEL_POLL_MAX		4096
+
+/* Entries the consumer has not taken yet; a corrupt head reads as full. */
+static u32 uaccel_cq_used(struct uaccel_cq *cq)
+{
+	u32 used = cq->tail - smp_load_acquire(&cq->ring->head);
+
+	return used > cq->entries ? cq->entries : used;
+}
+
+int uaccel_cq_reserve(struct uaccel_cq *cq)
+{
+	int ret = 0;
+
+	spin_lock(&cq->lock);
+	if (uaccel_cq_used(cq) + cq->reserved >= cq->entries)
+		ret = -ENOSPC;
+	else
+		cq->reserved++;
+	spin_unlock(&cq->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(uaccel_cq_reserve);
+
+void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
+{
+	spin_lock(&cq->lock);
+	if (!WARN_ON_ONCE(!cq->reserved)) {
+		cq->reserved--;
+		cq->cqes[cq->tail & (cq->entries - 1)] = *cqe;
+		cq->tail++;
+		smp_store_release(&cq->ring->tail, cq->tail);
+	}
+	spin_unlock(&cq->lock);
+}
+EXPORT_SYMBOL_GPL(uaccel_cq_post);
+
+void uaccel_cq_notify(struct uaccel_cq *cq)
+{
+	wake_up_interruptible_all(&cq->wait);
+	if (cq->eventfd)
+		eventfd_signal(cq->eventfd, 1);
+}
+EXPORT_SYMBOL_GPL(uaccel_cq_notify);
+
+/* Let queues that stalled on a full CQ go on; called with room again. */
+void uaccel_cq_kick_stalled(struct uaccel_cq *cq)
+{
+	struct uaccel_context *ctx = cq->obj.ctx;
+	const struct uaccel_ops *ops = ctx->udev->ops;
+	struct uaccel_queue *q;
+
+	mutex_lock(&ctx->lock);
+	list_for_each_entry(q, &cq->queues, cq_entry)
+		if (READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED)
+			ops->doorbell(q);
+	mutex_unlock(&ctx->lock);
+}
+
+void uaccel_cq_release(struct uaccel_cq *cq)
+{
+	WARN_ON(!list_empty(&cq->queues));
+	if (cq->eventfd)
+		eventfd_ctx_put(cq->eventfd);
+	vfree(cq->ring);
+	kfree(cq);
+}
+
+int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_create_cq *cmd = ucmd->cmd;
+	struct uaccel_context *ctx = ucmd->ctx;
+	struct uaccel_cq *cq;
+	int ret;
+
+	if (!cmd->entries || cmd->entries > UACCEL_CQ_MAX_ENTRIES)
+		return -EINVAL;
+	if (!(cmd->flags & UACCEL_CQ_EVENTFD) && cmd->eventfd)
+		return -EINVAL;
+
+	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
+	if (!cq)
+		return -ENOMEM;
+	spin_lock_init(&cq->lock);
+	init_waitqueue_head(&cq->wait);
+	INIT_LIST_HEAD(&cq->queues);
+	cq->entries = roundup_pow_of_two(cmd->entries);
+	cq->ring_size = PAGE_ALIGN(UACCEL_RING_ENTRIES_OFFSET +
+				   (size_t)cq->entries * sizeof(struct uaccel_cqe));
+	cq->ring = vmalloc_user(cq->ring_size);
+	if (!cq->ring) {
+		ret = -ENOMEM;
+		goto err_free_cq;
+	}
+	cq->cqes = (void *)cq->ring + UACCEL_RING_ENTRIES_OFFSET;
+
+	if (cmd->flags & UACCEL_CQ_EVENTFD) {
+		cq->eventfd = eventfd_ctx_fdget(cmd->eventfd);
+		if (IS_ERR(cq->eventfd)) {
+			ret = PTR_ERR(cq->eventfd);
+			cq->eventfd = NULL;
+			goto err_free_ring;
+		}
+	}
+
+	mutex_lock(&ctx->lock);
+	ret = uaccel_obj_reserve(ctx, &cq->obj, UACCEL_OBJ_CQ);
+	if (ret)
+		goto err_unlock;
+	cmd->out_cq_id = cq->obj.id;
+	cmd->out_entries = cq->entries;
+	cmd->out_mmap_offset = (u64)cq->obj.id << (UACCEL_MMAP_ID_SHIFT + PAGE_SHIFT);
+	cmd->out_mmap_size = cq->ring_size;
+	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_unreserve;
+	uaccel_obj_publish(&cq->obj);
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+err_unreserve:
+	uaccel_obj_unreserve(&cq->obj);
+err_unlock:
+	mutex_unlock(&ctx->lock);
+	if (cq->eventfd)
+		eventfd_ctx_put(cq->eventfd);
+err_free_ring:
+	vfree(cq->ring);
+err_free_cq:
+	kfree(cq);
+	return ret;
+}
+
+static struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id)
+{
+	struct uaccel_object *obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_CQ);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) : container_of(obj, struct uaccel_cq, obj);
+}
+
+int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_poll_cq *cmd = ucmd->cmd;
+	struct uaccel_cqe __user *out = u64_to_user_ptr(cmd->cqes);
+	struct uaccel_cq *cq;
+	u32 head, avail, n, i;
+	int ret = 0;
+
+	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
+		return -EINVAL;
+	cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
+
+	/* POLL_CQ is the only consumer of a CQ whose user does not map it. */
+	head = READ_ONCE(cq->ring->head);
+	avail = smp_load_acquire(&cq->ring->tail) - head;
+	if (avail > cq->entries) {
+		ret = -EIO;	/* head was corrupted through the mapping */
+		goto out_put;
+	}
+	n = min(avail, cmd->count);
+	for (i = 0; i < n; i++) {
+		if (copy_to_user(&out[i], &cq->cqes[(head + i) & (cq->entries - 1)],
+				 sizeof(*out))) {
+			ret = -EFAULT;
+			break;
+		}
+	}
+	if (i)
+		smp_store_release(&cq->ring->head, head + i);
+	if (!ret) {
+		cmd->out_polled = n;
+		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	if (i)
+		uaccel_cq_kick_stalled(cq);
+out_put:
+	uaccel_obj_put(&cq->obj);
+	return ret;
+}
+
+int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_wait_cq *cmd = ucmd->cmd;
+	struct uaccel_device *udev = ucmd->ctx->udev;
+	long timeout = cmd->timeout_ms ? msecs_to_jiffies(cmd->timeout_ms) :
+					 MAX_SCHEDULE_TIMEOUT;
+	struct uaccel_cq *cq;
+	long ret;
+
+	cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
+
+	uaccel_cq_kick_stalled(cq);
+	ret = wait_event_interruptible_timeout(cq->wait,
+			smp_load_acquire(&cq->ring->tail) != READ_ONCE(cq->ring->head) ||
+			!READ_ONCE(udev->registered), timeout);
+	if (!READ_ONCE(udev->registered))
+		ret = -ENODEV;
+	else if (ret == -ERESTARTSYS)
+		ret = -EINTR;
+	else if (!ret)
+		ret = -ETIMEDOUT;
+	else
+		ret = 0;
+	uaccel_obj_put(&cq->obj);
+	return ret;
+}
+
+/* Wake every WAIT_CQ sleeper of a context: its device is going away. */
+void uaccel_context_wake_waiters(struct uaccel_context *ctx)
+{
+	struct uaccel_object *obj;
+	unsigned long id;
+
+	/* Under the xarray lock no object can be freed. */
+	xa_lock(&ctx->objects);
+	xa_for_each(&ctx->objects, id, obj)
+		if (obj->type == UACCEL_OBJ_CQ)
+			wake_up_all(&container_of(obj, struct uaccel_cq, obj)->wait);
+	xa_unlock(&ctx->objects);
+}

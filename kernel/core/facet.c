@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel core: driver ops facets and GET_DRIVER_OPS_FD.
+ *
+ * A facet is a named, versioned command table of a driver.  A facet fd is
+ * an anonymous file tied to the context it came from: it holds a reference
+ * on the context, so its commands may name the context's objects by id for
+ * as long as the fd lives, even after the context fd is closed.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/ctype.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "uaccel_core.h"
+
+static bool uaccel_facet_name_valid(const char *name)
+{
+	size_t len = strnlen(name, UACCEL_NAME_MAX);
+	size_t i;
+
+	if (!len || len >= UACCEL_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower(name[i]) && !isdigit(name[i]) &&
+		    !strchr("._-", name[i]))
+			return false;
+	return true;
+}
+
+static const struct uaccel_facet *uaccel_find_facet(struct uaccel_device *udev,
+						    const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < udev->num_facets; i++)
+		if (!strcmp(udev->facets[i]->name, name))
+			return udev->facets[i];
+	return NULL;
+}
+
+int uaccel_register_facet(struct uaccel_device *udev,
+			  const struct uaccel_facet *facet)
+{
+	unsigned int i;
+
+	if (udev->registered)
+		return -EBUSY;
+	if (!uaccel_facet_name_valid(facet->name) || !facet->min_version ||
+	    facet->min_version > facet->max_version ||
+	    facet->flags & ~UACCEL_FACET_PRIVILEGED ||
+	    facet->num_ops > UACCEL_FACET_CMD_MAX)
+		return -EINVAL;
+	for (i = 0; i < facet->num_ops; i++)
+		if (facet->ops[i].size > UACCEL_IOCTL_MAX_SIZE ||
+		    facet->ops[i].min_size < 8)
+			return -EINVAL;
+	if (uaccel_find_facet(udev, facet->name))
+		return -EEXIST;
+	if (udev->num_facets == UACCEL_MAX_FACETS)
+		return -ENOSPC;
+	udev->facets[udev->num_facets++] = facet;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uaccel_register_facet);
+
+u32 uaccel_facet_version(const struct uaccel_facet_file *ffile)
+{
+	return ffile->version;
+}
+EXPORT_SYMBOL_GPL(uaccel_facet_version);
+
+static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct uaccel_facet_file *ffile = filp->private_data;
+	struct uaccel_device *udev = ffile->ctx->udev;
+	struct uaccel_ucmd ucmd = { .ctx = ffile->ctx, .ffile = ffile };
+	long ret;
+	int idx;
+
+	idx = srcu_read_lock(&udev->disassociate_srcu);
+	if (!READ_ONCE(udev->registered))
+		ret = -ENODEV;
+	else
+		ret = uaccel_dispatch_ioctl(&ucmd, ffile->facet->ops,
+					    ffile->facet->num_ops, 0, cmd, arg,
+					    ffile->version);
+	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	return ret;
+}
+
+static int uaccel_facet_release(struct inode *inode, struct file *filp)
+{
+	struct uaccel_facet_file *ffile = filp->private_data;
+
+	uaccel_context_put(ffile->ctx);
+	kfree(ffile);
+	uaccel_stat_add(UACCEL_STAT_FACET_FILES, -1);
+	return 0;
+}
+
+static const struct file_operations uaccel_facet_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = uaccel_facet_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = uaccel_facet_release,
+	.llseek = no_llseek,
+};
+
+/*
+ * A privileged facet needs CAP_SYS_ADMIN in both the credentials the
+ * context was opened with and the caller's: a context fd passed to another
+ * process never grants more than the receiver has, and a privileged
+ * receiver gains nothing from an unprivileged opener's fd.
+ */
+static bool uaccel_facet_allowed(struct uaccel_context *ctx,
+				 const struct uaccel_facet *facet)
+{
+	if (!(facet->flags & UACCEL_FACET_PRIVILEGED))
+		return true;
+	return file_ns_capable(ctx->filp, &init_user_ns, CAP_SYS_ADMIN) &&
+	       capable(CAP_SYS_ADMIN);
+}
+
+int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_get_driver_ops_fd *cmd = ucmd->cmd;
+	struct uaccel_context *ctx = ucmd->ctx;
+	const struct uaccel_facet *facet;
+	struct uaccel_facet_file *ffile;
+	struct file *file;
+	u32 lo, hi;
+	int fd, ret;
+
+	if (strnlen(cmd->name, sizeof(cmd->name)) == sizeof(cmd->name) ||
+	    !cmd->min_version || cmd->min_version > cmd->max_version)
+		return -EINVAL;
+
+	facet = uaccel_find_facet(ctx->udev, cmd->name);
+	if (!facet)
+		return -ENOENT;
+	lo = max(facet->min_version, cmd->min_version);
+	hi = min(facet->max_version, cmd->max_version);
+	if (lo > hi)
+		return -EPROTONOSUPPORT;
+	if (!uaccel_facet_allowed(ctx, facet))
+		return -EPERM;
+
+	ffile = kzalloc(sizeof(*ffile), GFP_KERNEL);
+	if (!ffile)
+		return -ENOMEM;
+	ffile->ctx = ctx;
+	ffile->facet = facet;
+	ffile->version = hi;
+
+	fd = get_unused_fd_flags(O_RDWR |
+				 (cmd->flags & UACCEL_FACET_FD_CLOEXEC ? O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	file = anon_inode_getfile("[uaccel-facet]", &uaccel_facet_fops, ffile,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put_fd;
+	}
+	uaccel_context_get(ctx);
+	uaccel_stat_add(UACCEL_STAT_FACET_FILES, 1);
+
+	cmd->out_fd = fd;
+	cmd->out_version = hi;
+	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		/* fput() runs the release, which drops the context reference. */
+		put_unused_fd(fd);
+		fput(file);
+		return ret;
+	}
+	fd_install(fd, file);
+	return 0;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_free:
+	kfree(ffile);
+	return ret;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel_soft: the facets "dma.soft.uaccel" (v1, v2), its legacy name
+ * "softdma" (v1) and the privileged "debug.soft.uaccel" (v1).
+ */
+#include "soft_dev.h"
+
+static int soft_dma_nop(struct uaccel_ucmd *ucmd)
+{
+	return 0;
+}
+
+static int soft_dma_copy(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_soft_dma_copy *cmd = ucmd->cmd;
+	struct uaccel_mr *src, *dst;
+	int ret;
+
+	src = uaccel_mr_get(ucmd->ctx, cmd->src_mr);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	dst = uaccel_mr_get(ucmd->ctx, cmd->dst_mr);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		goto out_put_src;
+	}
+	ret = uaccel_mr_check(src, cmd->src_offset, cmd->length, false);
+	if (!ret)
+		ret = uaccel_mr_check(dst, cmd->dst_offset, cmd->length, true);
+	if (!ret)
+		ret = soft_mr_copy(dst, cmd->dst_offset, src, cmd->src_offset,
+				   cmd->length);
+	uaccel_obj_put(&dst->obj);
+out_put_src:
+	uaccel_obj_put(&src->obj);
+	return ret;
+}
+
+static struct soft_queue *soft_queue_get(struct uaccel_ucmd *ucmd, u32 id)
+{
+	struct uaccel_object *obj = uaccel_obj_get(ucmd->ctx, id, UACCEL_OBJ_QUEUE);
+
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return uaccel_queue_priv(container_of(obj, struct uaccel_queue, obj));
+}
+
+static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_soft_dma_queue_stats *cmd = ucmd->cmd;
+	struct soft_queue *sq;
+
+	if (cmd->__reserved)
+		return -EINVAL;
+	sq = soft_queue_get(ucmd, cmd->queue_id);
+	if (IS_ERR(sq))
+		return PTR_ERR(sq);
+	cmd->out_executed = atomic64_read(&sq->executed);
+	cmd->out_stalls = atomic64_read(&sq->stalls);
+	uaccel_obj_put(&sq->q->obj);
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_soft_dma_crc32c *cmd = ucmd->cmd;
+	struct uaccel_mr *mr;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EINVAL;
+	mr = uaccel_mr_get(ucmd->ctx, cmd->mr);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	ret = uaccel_mr_check(mr, cmd->offset, cmd->length, false);
+	if (!ret) {
+		cmd->out_crc = soft_mr_crc32c(mr, cmd->offset, cmd->length, cmd->seed);
+		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	uaccel_obj_put(&mr->obj);
+	return ret;
+}
+
+static const struct uaccel_ioctl_op soft_dma_ops[] = {
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_NOP, struct uaccel_soft_dma_nop, flags,
+			0, 1, soft_dma_nop),
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_COPY, struct uaccel_soft_dma_copy,
+			length, 0, 1, soft_dma_copy),
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_QUEUE_STATS,
+			struct uaccel_soft_dma_queue_stats, out_stalls, 0, 1,
+			soft_dma_queue_stats),
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_CRC32C, struct uaccel_soft_dma_crc32c,
+			__reserved, 0, 2, soft_dma_crc32c),
+};
+
+const struct uaccel_facet soft_dma_facet = {
+	.name = UACCEL_SOFT_DMA_FACET,
+	.min_version = 1,
+	.max_version = 2,
+	.ops = soft_dma_ops,
+	.num_ops = ARRAY_SIZE(soft_dma_ops),
+};
+
+/* The same commands under the name of the first release, version 1 only. */
+const struct uaccel_facet soft_dma_legacy_facet = {
+	.name = UACCEL_SOFT_DMA_LEGACY_FACET,
+	.min_version = 1,
+	.max_version = 1,
+	.ops = soft_dma_ops,
+	.num_ops = ARRAY_SIZE(soft_dma_ops),
+};
+
+static int soft_debug_inject_error(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_soft_debug_inject_error *cmd = ucmd->cmd;
+	struct soft_queue *sq;
+
+	if (cmd->count > INT_MAX)
+		return -EINVAL;
+	sq = soft_queue_get(ucmd, cmd->queue_id);
+	if (IS_ERR(sq))
+		return PTR_ERR(sq);
+	atomic_set(&sq->inject_errors, cmd->count);
+	uaccel_obj_put(&sq->q->obj);
+	return 0;
+}
+
+static const struct uaccel_ioctl_op soft_debug_ops[] = {
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DEBUG_INJECT_ERROR,
+			struct uaccel_soft_debug_inject_error, count, 0, 1,
+			soft_debug_inject_error),
+};
+
+const struct uaccel_facet soft_debug_facet = {
+	.name = UACCEL_SOFT_DEBUG_FACET,
+	.min_version = 1,
+	.max_version = 1,
+	.flags = UACCEL_FACET_PRIVILEGED,
+	.ops = soft_debug_ops,
+	.num_ops = ARRAY_SIZE(soft_debug_ops),
+};
