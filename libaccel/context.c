@@ -35,6 +35,7 @@ static struct accel_context *open_node(const char *node, const char *name,
 	ctx->fd = fd;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
 	snprintf(ctx->driver, sizeof(ctx->driver), "%s", driver);
+	ctx->provider = accel_load_provider(driver);
 	return ctx;
 }
 
@@ -116,4 +117,9 @@ ACCEL_EXPORT int accel_query_device(struct accel_context *ctx,
 	out.dev_caps = cmd.dev_caps;
 	memcpy(attr, &out, sizeof(out));
 	return 0;
+}
+
+ACCEL_EXPORT const char *accel_context_provider(const struct accel_context *ctx)
+{
+	return ctx->provider ? ctx->provider->driver : NULL;
 }

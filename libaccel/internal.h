@@ -4,7 +4,9 @@
 #define ACCEL_INTERNAL_H
 
 #include <accel/accel.h>
+#include <accel/provider.h>
 #include <limits.h>
+#include <stddef.h>
 
 #define ACCEL_EXPORT __attribute__((visibility("default")))
 
@@ -24,7 +26,40 @@ struct accel_context {
 	int fd;
 	char name[ACCEL_NAME_MAX];
 	char driver[ACCEL_NAME_MAX];
+	const struct accel_provider_ops *provider;
 };
+
+struct accel_pd {
+	struct accel_context *ctx;
+	uint32_t id;
+};
+
+struct accel_mr {
+	struct accel_pd *pd;
+	uint32_t id;
+};
+
+struct accel_cq {
+	struct accel_context *ctx;
+	uint32_t id;
+	void *map;
+	size_t map_size;
+	struct accel_ring ring;
+	struct accel_queue *queues;	/* queues completing here */
+};
+
+struct accel_queue {
+	struct accel_pd *pd;
+	struct accel_cq *cq;
+	uint32_t id;
+	void *map;
+	size_t map_size;
+	struct accel_ring ring;
+	struct accel_queue *next_on_cq;
+};
+
+const struct accel_provider_ops *accel_load_provider(const char *driver);
+int accel_destroy_object(struct accel_context *ctx, uint32_t id);
 
 const char *accel_sysfs_root(void);
 const char *accel_dev_root(void);

@@ -15,6 +15,10 @@ echo "### accelinfo -v"
 "$B/tools/accelinfo" -v
 echo "### accelinfo --json"
 "$B/tools/accelinfo" --json
+echo "### accel-demo soft0 (with the soft provider)"
+ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-demo" soft0
+echo "### accel-demo soft1 (generic path, no provider)"
+ACCEL_PROVIDERS=none "$B/tools/accel-demo" soft1
 echo "### rmmod uaccel_soft uaccel_core"
 rmmod uaccel_soft uaccel_core
 echo "### demo finished"

@@ -202,6 +202,241 @@ int accel_context_fd(const struct accel_context *ctx);
 int accel_query_device(struct accel_context *ctx,
 		       struct accel_device_attr *attr, size_t attr_size);
 
+/** Protection domain: groups MRs and queues that work together. */
+struct accel_pd;
+/** Memory region: user memory registered with the device. */
+struct accel_mr;
+/** Completion queue. */
+struct accel_cq;
+/** Submission queue. */
+struct accel_queue;
+
+/** MR access: the device may write the region. */
+#define ACCEL_ACCESS_WRITE	(1U << 0)
+
+/** Work request opcodes (the kernel's generic set). */
+enum accel_wr_opcode {
+	ACCEL_WR_NOP = 0,	/**< nothing; completes */
+	ACCEL_WR_COPY = 1,	/**< dst = src */
+	ACCEL_WR_FILL = 2,	/**< dst = (uint8_t)value repeated */
+	ACCEL_WR_COMPARE = 3,	/**< result = 0 if equal, else 1 + offset */
+	ACCEL_WR_CRC32C = 4,	/**< result = CRC-32C of src, chained from value */
+};
+
+/**
+ * struct accel_wr - one work request
+ * @opcode: ACCEL_WR_*
+ * @flags: 0
+ * @reserved0: 0
+ * @src_mr: id of the source MR (accel_mr_id())
+ * @user_data: returned in the completion
+ * @dst_mr: id of the destination MR
+ * @reserved1: 0
+ * @src_offset: byte offset in the source MR
+ * @dst_offset: byte offset in the destination MR
+ * @length: bytes
+ * @value: FILL byte, or CRC32C seed (0 for the standard CRC-32C)
+ * @reserved2: 0
+ */
+struct accel_wr {
+	uint8_t opcode;
+	uint8_t flags;
+	uint16_t reserved0;
+	uint32_t src_mr;
+	uint64_t user_data;
+	uint32_t dst_mr;
+	uint32_t reserved1;
+	uint64_t src_offset;
+	uint64_t dst_offset;
+	uint64_t length;
+	uint64_t value;
+	uint64_t reserved2;
+};
+
+/**
+ * struct accel_wc - one completion
+ * @user_data: the work request's user_data
+ * @status: 0, or a positive errno (EFAULT range outside an MR, EACCES MR
+ *	not writable, ENOENT no such MR in the queue's PD, EINVAL bad request,
+ *	EIO device error, ECANCELED flushed)
+ * @queue_id: the queue it was posted to
+ * @result: COMPARE and CRC32C result
+ * @reserved: 0
+ */
+struct accel_wc {
+	uint64_t user_data;
+	uint32_t status;
+	uint32_t queue_id;
+	uint64_t result;
+	uint64_t reserved;
+};
+
+/**
+ * accel_alloc_pd() - allocate a protection domain
+ * @ctx: the context
+ *
+ * Return: the PD, or NULL with errno set.
+ */
+struct accel_pd *accel_alloc_pd(struct accel_context *ctx);
+
+/**
+ * accel_dealloc_pd() - free a protection domain
+ * @pd: the PD
+ *
+ * Return: 0, -EBUSY while MRs or queues use it (the PD stays valid).
+ */
+int accel_dealloc_pd(struct accel_pd *pd);
+
+/**
+ * accel_reg_mr() - register user memory
+ * @pd: the protection domain
+ * @addr: start of the memory
+ * @length: bytes, at least 1
+ * @access: ACCEL_ACCESS_* bits
+ *
+ * The memory is pinned and charged to RLIMIT_MEMLOCK.
+ * Return: the MR, or NULL with errno set (ENOMEM over the limit, EFAULT
+ * for unmapped memory or read-only memory with ACCEL_ACCESS_WRITE).
+ */
+struct accel_mr *accel_reg_mr(struct accel_pd *pd, void *addr, size_t length,
+			      unsigned int access);
+
+/**
+ * accel_dereg_mr() - unregister memory
+ * @mr: the MR
+ *
+ * Return: 0, -EBUSY while in use (the MR stays valid).
+ */
+int accel_dereg_mr(struct accel_mr *mr);
+
+/**
+ * accel_mr_id() - the id that work requests and facets name an MR by
+ * @mr: the MR
+ *
+ * Return: the id.
+ */
+uint32_t accel_mr_id(const struct accel_mr *mr);
+
+/**
+ * accel_create_cq() - create a completion queue
+ * @ctx: the context
+ * @entries: minimum number of entries, 1 to 65536
+ * @eventfd: an eventfd signalled after completions, or -1
+ *
+ * Return: the CQ, or NULL with errno set.
+ */
+struct accel_cq *accel_create_cq(struct accel_context *ctx,
+				 unsigned int entries, int eventfd);
+
+/**
+ * accel_destroy_cq() - destroy a completion queue
+ * @cq: the CQ
+ *
+ * Return: 0, -EBUSY while queues use it (the CQ stays valid).
+ */
+int accel_destroy_cq(struct accel_cq *cq);
+
+/**
+ * accel_poll_cq() - take completions
+ * @cq: the CQ
+ * @wc: room for @max completions
+ * @max: at most this many
+ *
+ * With a provider this reads the mapped ring and makes no system call.
+ * Return: the number taken (0 if none), or a negative errno.
+ */
+int accel_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max);
+
+/**
+ * accel_wait_cq() - sleep until a CQ holds a completion
+ * @cq: the CQ
+ * @timeout_ms: time limit, 0 for none
+ *
+ * Return: 0, -ETIMEDOUT, -EINTR, or -ENODEV when the device was removed.
+ */
+int accel_wait_cq(struct accel_cq *cq, int timeout_ms);
+
+/**
+ * accel_create_queue() - create a submission queue
+ * @pd: the PD of the MRs its requests use
+ * @cq: the CQ of its completions
+ * @entries: minimum ring entries, 1 to 65536
+ *
+ * Return: the queue, or NULL with errno set.
+ */
+struct accel_queue *accel_create_queue(struct accel_pd *pd, struct accel_cq *cq,
+				       unsigned int entries);
+
+/**
+ * accel_destroy_queue() - destroy a submission queue
+ * @q: the queue
+ *
+ * Requests not yet executed are dropped.  Return: 0 or a negative errno.
+ */
+int accel_destroy_queue(struct accel_queue *q);
+
+/**
+ * accel_queue_id() - the id of a queue (as in completions)
+ * @q: the queue
+ *
+ * Return: the id.
+ */
+uint32_t accel_queue_id(const struct accel_queue *q);
+
+/**
+ * accel_post() - submit work requests
+ * @q: the queue
+ * @wr: the requests
+ * @n: how many, 1 to 4096
+ *
+ * Costs at most one system call for the whole batch.
+ * Return: the number queued (fewer than @n when the ring filled up), or
+ * -EAGAIN when the ring had no room, or another negative errno.
+ */
+int accel_post(struct accel_queue *q, const struct accel_wr *wr, int n);
+
+/** Request the facet fd with close-on-exec. */
+#define ACCEL_FACET_CLOEXEC	(1U << 0)
+
+/**
+ * struct accel_facet_req - one facet name the caller can use
+ * @name: facet name
+ * @min_version: oldest version of it the caller speaks (at least 1)
+ * @max_version: newest version of it the caller speaks
+ */
+struct accel_facet_req {
+	const char *name;
+	uint32_t min_version;
+	uint32_t max_version;
+};
+
+/**
+ * accel_get_facet() - open the first facet of a list that the device serves
+ * @ctx: the context
+ * @reqs: the acceptable facets, preferred first (newest name first)
+ * @nreqs: entries in @reqs
+ * @flags: ACCEL_FACET_CLOEXEC
+ * @matched: if not NULL, receives the index in @reqs that was opened
+ * @version: if not NULL, receives the negotiated version
+ *
+ * Tries each entry in order; a name the device does not know (ENOENT) or
+ * serves in no acceptable version (EPROTONOSUPPORT) moves on to the next.
+ * Return: the facet fd, or -ENOENT when the device serves none of the
+ * names, else the error of the last name it knew (-EPROTONOSUPPORT,
+ * -EPERM, ...).
+ */
+int accel_get_facet(struct accel_context *ctx, const struct accel_facet_req *reqs,
+		    int nreqs, unsigned int flags, int *matched, uint32_t *version);
+
+/**
+ * accel_context_provider() - the provider plugin serving a context
+ * @ctx: the context
+ *
+ * Return: the driver name of the loaded provider, or NULL for the generic
+ * path.
+ */
+const char *accel_context_provider(const struct accel_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -93,6 +93,9 @@ done
 run_test devices 300 "$here/test_devices.sh" "$B"
 run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
+run_test objects 600 "$B/tests/vm_objects"
+run_test facets 300 "$B/tests/vm_facets"
+ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 
 # Allocation failure injection, on kernels built with failslab.
 if [ -d /sys/kernel/debug/failslab ] && want failslab; then

@@ -63,3 +63,71 @@ int vm_open_device(const char *name)
 	assert_true(fd >= 0);
 	return fd;
 }
+
+void vm_read_stats(struct vm_stats *st)
+{
+	FILE *f = fopen("/sys/kernel/debug/uaccel/stats", "re");
+	char name[32];
+	long v;
+
+	assert_non_null(f);
+	memset(st, 0, sizeof(*st));
+	while (fscanf(f, "%31s %ld", name, &v) == 2) {
+		if (!strcmp(name, "contexts"))
+			st->contexts = v;
+		else if (!strcmp(name, "facet_files"))
+			st->facet_files = v;
+		else if (!strcmp(name, "pd"))
+			st->pd = v;
+		else if (!strcmp(name, "mr"))
+			st->mr = v;
+		else if (!strcmp(name, "cq"))
+			st->cq = v;
+		else if (!strcmp(name, "queue"))
+			st->queue = v;
+		else if (!strcmp(name, "pinned_pages"))
+			st->pinned_pages = v;
+	}
+	fclose(f);
+}
+
+void vm_assert_stats_equal(const struct vm_stats *base)
+{
+	struct vm_stats now;
+
+	vm_read_stats(&now);
+	assert_int_equal(now.contexts, base->contexts);
+	assert_int_equal(now.facet_files, base->facet_files);
+	assert_int_equal(now.pd, base->pd);
+	assert_int_equal(now.mr, base->mr);
+	assert_int_equal(now.cq, base->cq);
+	assert_int_equal(now.queue, base->queue);
+	assert_int_equal(now.pinned_pages, base->pinned_pages);
+}
+
+void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t size,
+			 size_t min_size)
+{
+	unsigned char buf[512];
+
+	assert_true(size + 8 <= sizeof(buf));
+	/* Short. */
+	memcpy(buf, valid, size);
+	*(uint32_t *)buf = min_size - 1;
+	assert_int_equal(vm_ioctl(fd, req, buf), -EINVAL);
+	*(uint32_t *)buf = 4;
+	assert_int_equal(vm_ioctl(fd, req, buf), -EINVAL);
+	/* Longer with a non-zero tail. */
+	memcpy(buf, valid, size);
+	memset(buf + size, 0, 8);
+	buf[size + 7] = 1;
+	*(uint32_t *)buf = size + 8;
+	assert_int_equal(vm_ioctl(fd, req, buf), -E2BIG);
+	/* Unknown flag. */
+	memcpy(buf, valid, size);
+	((uint32_t *)buf)[1] |= 1U << 31;
+	assert_int_equal(vm_ioctl(fd, req, buf), -EOPNOTSUPP);
+	/* Bad pointers. */
+	assert_int_equal(vm_ioctl(fd, req, NULL), -EFAULT);
+	assert_int_equal(vm_ioctl(fd, req, (void *)8), -EFAULT);
+}

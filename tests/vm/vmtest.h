@@ -33,3 +33,21 @@ void vm_device_node(const char *name, char *buf, size_t len);
 int vm_open_device(const char *name);
 
 #endif /* UACCEL_VMTEST_H */
+
+/* Live object counters of /sys/kernel/debug/uaccel/stats. */
+struct vm_stats {
+	long contexts, facet_files, pd, mr, cq, queue, pinned_pages;
+};
+
+/* Read the counters; asserts the file is there. */
+void vm_read_stats(struct vm_stats *st);
+
+/* Assert every counter equals the one in @base. */
+void vm_assert_stats_equal(const struct vm_stats *base);
+
+/* Check the uAPI size/flags rules of one core or facet command whose
+ * structure (of @size bytes, flags at offset 4) is valid in @valid:
+ * short size -EINVAL, non-zero tail -E2BIG, flag bit 31 -EOPNOTSUPP, bad
+ * pointer -EFAULT.  @valid is not modified. */
+void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t size,
+			 size_t min_size);

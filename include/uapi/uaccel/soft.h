@@ -84,7 +84,7 @@ struct uaccel_soft_dma_queue_stats {
 	__aligned_u64 out_stalls;
 };
 
-#define UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS \\
+#define UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS \
 	_IO(UACCEL_IOCTL_TYPE, UACCEL_SOFT_DMA_QUEUE_STATS)
 
 /**
@@ -129,7 +129,7 @@ struct uaccel_soft_debug_inject_error {
 	__u32 count;
 };
 
-#define UACCEL_SOFT_IOCTL_DEBUG_INJECT_ERROR \\
+#define UACCEL_SOFT_IOCTL_DEBUG_INJECT_ERROR \
 	_IO(UACCEL_IOCTL_TYPE, UACCEL_SOFT_DEBUG_INJECT_ERROR)
 
 #endif /* _UAPI_UACCEL_SOFT_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * libaccel provider plugin interface.
+ *
+ * A provider is a shared object "libaccel-<driver>.so" in the provider
+ * directory (ACCEL_PROVIDER_PATH overrides it for programs that are not
+ * setuid or setgid).  It exports one symbol, accel_provider, of type
+ * struct accel_provider_ops.  libaccel loads it when a context of a device
+ * of that driver is opened, and refuses it (with a warning, falling back to
+ * the generic path) when its abi_version is not ACCEL_PROVIDER_ABI_VERSION.
+ */
+#ifndef ACCEL_PROVIDER_H
+#define ACCEL_PROVIDER_H
+
+#include <accel/accel.h>
+#include <uaccel/uaccel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ACCEL_PROVIDER_ABI_VERSION 1
+
+/**
+ * struct accel_ring - a ring mapped from the kernel
+ * @hdr: the shared header (head, tail, flags)
+ * @entries: the first entry
+ * @num_entries: number of entries, a power of two
+ * @entry_size: bytes per entry
+ */
+struct accel_ring {
+	struct uaccel_ring_header *hdr;
+	void *entries;
+	uint32_t num_entries;
+	uint32_t entry_size;
+};
+
+/**
+ * struct accel_provider_ops - what a provider implements
+ * @abi_version: ACCEL_PROVIDER_ABI_VERSION it was built against
+ * @driver: the kernel driver name it serves
+ * @post: queue work requests on the mapped ring and ring the doorbell once;
+ *	returns the number queued or a negative errno (-EAGAIN when full)
+ * @poll_cq: take completions from the mapped CQ ring; returns the number
+ *	taken or a negative errno
+ */
+struct accel_provider_ops {
+	uint32_t abi_version;
+	const char *driver;
+	int (*post)(struct accel_queue *q, const struct accel_wr *wr, int n);
+	int (*poll_cq)(struct accel_cq *cq, struct accel_wc *wc, int max);
+};
+
+/**
+ * accel_queue_ring() - the mapped submission ring of a queue
+ * @q: the queue
+ *
+ * Return: the ring description, valid until the queue is destroyed.
+ */
+const struct accel_ring *accel_queue_ring(const struct accel_queue *q);
+
+/**
+ * accel_cq_ring() - the mapped ring of a CQ
+ * @cq: the CQ
+ *
+ * Return: the ring description, valid until the CQ is destroyed.
+ */
+const struct accel_ring *accel_cq_ring(const struct accel_cq *cq);
+
+/**
+ * accel_queue_doorbell() - tell the kernel that a ring's tail moved
+ * @q: the queue
+ *
+ * Return: 0 or a negative errno.
+ */
+int accel_queue_doorbell(struct accel_queue *q);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACCEL_PROVIDER_H */

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * libaccel-soft.so: the provider of the soft accelerator.
+ *
+ * The soft device consumes struct uaccel_wr entries from the mapped
+ * submission ring, so posting a batch is: copy the requests into the ring,
+ * publish the tail, one DOORBELL.  Polling reads the mapped CQ ring and
+ * makes no system call.
+ */
+#include <accel/provider.h>
+#include <errno.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+static int soft_post(struct accel_queue *q, const struct accel_wr *wr, int n)
+{
+	const struct accel_ring *r = accel_queue_ring(q);
+	uint32_t tail = r->hdr->tail;
+	uint32_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
+	uint32_t room = r->num_entries - (tail - head);
+	int i, ret;
+
+	if (room > r->num_entries)
+		return -EIO;	/* the ring header was corrupted */
+	if (!room)
+		return -EAGAIN;
+	if ((uint32_t)n > room)
+		n = room;
+	for (i = 0; i < n; i++)
+		memcpy((char *)r->entries +
+		       (size_t)((tail + i) & (r->num_entries - 1)) * r->entry_size,
+		       &wr[i], sizeof(*wr));
+	__atomic_store_n(&r->hdr->tail, tail + n, __ATOMIC_RELEASE);
+	ret = accel_queue_doorbell(q);
+	return ret ? ret : n;
+}
+
+static int soft_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max)
+{
+	const struct accel_ring *r = accel_cq_ring(cq);
+	const struct accel_wc *cqes = r->entries;
+	uint32_t head = r->hdr->head;
+	uint32_t avail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE) - head;
+	uint32_t i;
+
+	if (avail > r->num_entries)
+		return -EIO;
+	if (avail > (uint32_t)max)
+		avail = max;
+	for (i = 0; i < avail; i++)
+		wc[i] = cqes[(head + i) & (r->num_entries - 1)];
+	if (avail)
+		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
+	return avail;
+}
+
+EXPORT const struct accel_provider_ops accel_provider = {
+	.abi_version = ACCEL_PROVIDER_ABI_VERSION,
+	.driver = "soft",
+	.post = soft_post,
+	.poll_cq = soft_poll_cq,
+};

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * The soft data path through libaccel, with the provider (mapped rings) and
+ * without (POST/POLL_CQ): copy, fill, compare and crc32c against userspace
+ * for sizes from 1 B to 64 MiB at unaligned offsets, bad work requests,
+ * CQ overflow (the queue stalls, nothing is lost), eventfd and WAIT_CQ,
+ * and a million small operations with every completion accounted for.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <uaccel/soft.h>
+
+#include "vmtest.h"
+#include "../common/crc32c.h"
+
+#define DEV "datatest0"
+#define BIG (64UL << 20)
+
+struct env {
+	struct accel_context *ctx;
+	struct accel_pd *pd;
+	struct accel_cq *cq;
+	struct accel_queue *q;
+	unsigned char *a, *b;
+	struct accel_mr *amr, *bmr;
+};
+
+static struct vm_stats base;
+
+static int setup(void **state)
+{
+	vm_soft_add(DEV);
+	vm_read_stats(&base);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	vm_assert_stats_equal(&base);
+	vm_soft_del(DEV);
+	return 0;
+}
+
+static void env_open(struct env *e, int provider, unsigned int cq_entries,
+		     unsigned int q_entries, size_t buf)
+{
+	if (provider)
+		unsetenv("ACCEL_PROVIDERS");
+	else
+		setenv("ACCEL_PROVIDERS", "none", 1);
+	memset(e, 0, sizeof(*e));
+	e->ctx = accel_open_device_by_name(DEV);
+	assert_non_null(e->ctx);
+	if (provider)
+		assert_string_equal(accel_context_provider(e->ctx), "soft");
+	else
+		assert_null(accel_context_provider(e->ctx));
+	e->pd = accel_alloc_pd(e->ctx);
+	e->cq = accel_create_cq(e->ctx, cq_entries, -1);
+	assert_non_null(e->cq);
+	e->q = accel_create_queue(e->pd, e->cq, q_entries);
+	assert_non_null(e->q);
+	if (buf) {
+		e->a = malloc(buf);
+		e->b = malloc(buf);
+		assert_non_null(e->a);
+		assert_non_null(e->b);
+		e->amr = accel_reg_mr(e->pd, e->a, buf, ACCEL_ACCESS_WRITE);
+		e->bmr = accel_reg_mr(e->pd, e->b, buf, ACCEL_ACCESS_WRITE);
+		assert_non_null(e->amr);
+		assert_non_null(e->bmr);
+	}
+}
+
+static void env_close(struct env *e)
+{
+	if (e->amr) {
+		assert_int_equal(accel_dereg_mr(e->amr), 0);
+		assert_int_equal(accel_dereg_mr(e->bmr), 0);
+	}
+	assert_int_equal(accel_destroy_queue(e->q), 0);
+	assert_int_equal(accel_destroy_cq(e->cq), 0);
+	assert_int_equal(accel_dealloc_pd(e->pd), 0);
+	assert_int_equal(accel_close_device(e->ctx), 0);
+	free(e->a);
+	free(e->b);
+}
+
+/* Post one request and wait for its completion. */
+static struct accel_wc run1(struct env *e, const struct accel_wr *wr)
+{
+	struct accel_wc wc;
+	int n;
+
+	assert_int_equal(accel_post(e->q, wr, 1), 1);
+	while (!(n = accel_poll_cq(e->cq, &wc, 1)))
+		assert_int_equal(accel_wait_cq(e->cq, 10000), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(wc.user_data, wr->user_data);
+	assert_int_equal(wc.queue_id, accel_queue_id(e->q));
+	return wc;
+}
+
+static struct accel_wr mkwr(uint8_t op, struct accel_mr *src, uint64_t soff,
+			    struct accel_mr *dst, uint64_t doff, uint64_t len)
+{
+	static uint64_t seq;
+	struct accel_wr wr = {
+		.opcode = op, .user_data = ++seq, .length = len,
+		.src_offset = soff, .dst_offset = doff,
+	};
+
+	if (src)
+		wr.src_mr = accel_mr_id(src);
+	if (dst)
+		wr.dst_mr = accel_mr_id(dst);
+	return wr;
+}
+
+static void fill_random(unsigned char *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		p[i] = seed >> 16;
+	}
+}
+
+static void check_ops(int provider)
+{
+	static const size_t sizes[] = { 1, 7, 4095, 4096, 4097, 65549, (1 << 20) + 5 };
+	struct accel_wr wr;
+	struct accel_wc wc;
+	struct env e;
+	size_t i;
+
+	env_open(&e, provider, 64, 64, BIG + 8192);
+	for (i = 0; i <= sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = i < sizeof(sizes) / sizeof(sizes[0]) ? sizes[i] : BIG;
+		size_t so = 3 + i, doff = 4093 - i;
+
+		fill_random(e.a, n + so, n);
+		memset(e.b, 0x5a, n + doff + 16);
+
+		wr = mkwr(ACCEL_WR_COPY, e.amr, so, e.bmr, doff, n);
+		wc = run1(&e, &wr);
+		assert_int_equal(wc.status, 0);
+		assert_memory_equal(e.b + doff, e.a + so, n);
+		assert_int_equal(e.b[doff - 1], 0x5a);
+		assert_int_equal(e.b[doff + n], 0x5a);
+
+		wr = mkwr(ACCEL_WR_COMPARE, e.amr, so, e.bmr, doff, n);
+		wc = run1(&e, &wr);
+		assert_int_equal(wc.status, 0);
+		assert_int_equal(wc.result, 0);
+		e.b[doff + n - 1] ^= 1;
+		wc = run1(&e, &wr);
+		assert_int_equal(wc.result, n);	/* 1 + offset of the difference */
+
+		wr = mkwr(ACCEL_WR_CRC32C, e.amr, so, NULL, 0, n);
+		wr.value = 0xabcd;
+		wc = run1(&e, &wr);
+		assert_int_equal(wc.status, 0);
+		assert_int_equal(wc.result, crc32c_ref(0xabcd, e.a + so, n));
+
+		wr = mkwr(ACCEL_WR_FILL, NULL, 0, e.bmr, doff, n);
+		wr.value = 0x1c3;	/* only the low byte counts */
+		wc = run1(&e, &wr);
+		assert_int_equal(wc.status, 0);
+		for (size_t k = 0; k < n; k += (n > 4096 ? 509 : 1))
+			assert_int_equal(e.b[doff + k], 0xc3);
+		assert_int_equal(e.b[doff + n - 1], 0xc3);
+		assert_int_equal(e.b[doff + n], 0x5a);
+	}
+	env_close(&e);
+}
+
+static void test_ops_provider(void **state)
+{
+	check_ops(1);
+}
+
+static void test_ops_generic(void **state)
+{
+	check_ops(0);
+}
+
+static void test_bad_work_requests(void **state)
+{
+	struct accel_mr *ro, *other;
+	struct accel_pd *pd2;
+	struct accel_wr wr;
+	struct env e;
+
+	env_open(&e, 1, 16, 16, 8192);
+	ro = accel_reg_mr(e.pd, e.a, 8192, 0);
+	pd2 = accel_alloc_pd(e.ctx);
+	other = accel_reg_mr(pd2, e.b, 8192, ACCEL_ACCESS_WRITE);
+	assert_non_null(ro);
+	assert_non_null(other);
+
+	wr = mkwr(99, NULL, 0, NULL, 0, 0);
+	assert_int_equal(run1(&e, &wr).status, EINVAL);
+	wr = mkwr(ACCEL_WR_NOP, NULL, 0, NULL, 0, 0);
+	wr.flags = 1;
+	assert_int_equal(run1(&e, &wr).status, EINVAL);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, e.bmr, 0, 8);
+	wr.reserved2 = 1;
+	assert_int_equal(run1(&e, &wr).status, EINVAL);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, other, 0, 8);	/* MR of another PD */
+	assert_int_equal(run1(&e, &wr).status, ENOENT);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, e.bmr, 0, 8);
+	wr.src_mr = 777;
+	assert_int_equal(run1(&e, &wr).status, ENOENT);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 8190, e.bmr, 0, 8);
+	assert_int_equal(run1(&e, &wr).status, EFAULT);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, e.bmr, UINT64_MAX - 2, 8);
+	assert_int_equal(run1(&e, &wr).status, EFAULT);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, ro, 0, 8);
+	assert_int_equal(run1(&e, &wr).status, EACCES);
+	wr = mkwr(ACCEL_WR_FILL, NULL, 0, ro, 0, 8);
+	assert_int_equal(run1(&e, &wr).status, EACCES);
+	wr = mkwr(ACCEL_WR_COPY, e.amr, 0, e.amr, 4, 8);	/* overlapping */
+	assert_int_equal(run1(&e, &wr).status, EINVAL);
+	/* COMPARE only reads: a read-only MR is fine. */
+	wr = mkwr(ACCEL_WR_COMPARE, e.amr, 0, ro, 0, 8);
+	assert_int_equal(run1(&e, &wr).status, 0);
+
+	/* The MR in use by a queue request is freed only once done: not busy now. */
+	assert_int_equal(accel_dereg_mr(ro), 0);
+	assert_int_equal(accel_dereg_mr(other), 0);
+	assert_int_equal(accel_dealloc_pd(pd2), 0);
+	/* Argument checks of the library. */
+	assert_int_equal(accel_post(e.q, &wr, 0), -EINVAL);
+	assert_int_equal(accel_post(e.q, &wr, 4097), -EINVAL);
+	assert_int_equal(accel_poll_cq(e.cq, NULL, 1), -EINVAL);
+	assert_int_equal(accel_wait_cq(e.cq, -1), -EINVAL);
+	env_close(&e);
+}
+
+/* Error injection through the privileged debug facet. */
+static void test_injected_errors(void **state)
+{
+	struct uaccel_soft_debug_inject_error inj = { .size = sizeof(inj), .count = 2 };
+	static const struct accel_facet_req dbg = { UACCEL_SOFT_DEBUG_FACET, 1, 1 };
+	struct accel_wr wr;
+	struct env e;
+	int f;
+
+	env_open(&e, 1, 16, 16, 0);
+	f = accel_get_facet(e.ctx, &dbg, 1, 0, NULL, NULL);
+	assert_true(f >= 0);
+	inj.queue_id = accel_queue_id(e.q);
+	assert_int_equal(vm_ioctl(f, UACCEL_SOFT_IOCTL_DEBUG_INJECT_ERROR, &inj), 0);
+	wr = mkwr(ACCEL_WR_NOP, NULL, 0, NULL, 0, 0);
+	assert_int_equal(run1(&e, &wr).status, EIO);
+	assert_int_equal(run1(&e, &wr).status, EIO);
+	assert_int_equal(run1(&e, &wr).status, 0);
+	inj.queue_id = 999;
+	assert_int_equal(vm_ioctl(f, UACCEL_SOFT_IOCTL_DEBUG_INJECT_ERROR, &inj), -ENOENT);
+	close(f);
+	env_close(&e);
+}
+
+/* A CQ smaller than the work: the queue stalls and nothing is lost. */
+static void check_overflow(int provider)
+{
+	struct uaccel_soft_dma_queue_stats qs = { .size = sizeof(qs) };
+	static const struct accel_facet_req dma = { UACCEL_SOFT_DMA_FACET, 1, 2 };
+	struct accel_wr wr[64];
+	struct accel_wc wc[64];
+	uint64_t expect = 1;
+	int got = 0, n, f;
+	struct env e;
+
+	env_open(&e, provider, 4, 64, 0);
+	for (int i = 0; i < 64; i++) {
+		wr[i] = mkwr(ACCEL_WR_NOP, NULL, 0, NULL, 0, 0);
+		wr[i].user_data = i + 1;
+	}
+	assert_int_equal(accel_post(e.q, wr, 64), 64);
+	/* Only 4 fit: wait until they are there and the queue has stalled. */
+	f = accel_get_facet(e.ctx, &dma, 1, 0, NULL, NULL);
+	assert_true(f >= 0);
+	qs.queue_id = accel_queue_id(e.q);
+	for (int tries = 0; tries < 1000; tries++) {
+		assert_int_equal(vm_ioctl(f, UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS, &qs), 0);
+		if (qs.out_stalls)
+			break;
+		usleep(1000);
+	}
+	assert_true(qs.out_stalls >= 1);
+	assert_int_equal(qs.out_executed, 4);
+	assert_int_equal(accel_post(e.q, wr, 1), 1);	/* the ring has room: 65 posted */
+	while (got < 65) {
+		n = accel_poll_cq(e.cq, wc, 64);
+		assert_true(n >= 0);
+		if (!n) {
+			assert_int_equal(accel_wait_cq(e.cq, 10000), 0);
+			continue;
+		}
+		assert_true(n <= 4);
+		for (int i = 0; i < n; i++, got++) {
+			assert_int_equal(wc[i].status, 0);
+			assert_int_equal(wc[i].user_data, got < 64 ? expect++ : 1);
+		}
+	}
+	assert_int_equal(accel_poll_cq(e.cq, wc, 64), 0);
+	assert_int_equal(vm_ioctl(f, UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS, &qs), 0);
+	assert_int_equal(qs.out_executed, 65);
+	close(f);
+	env_close(&e);
+}
+
+static void test_cq_overflow_provider(void **state)
+{
+	check_overflow(1);
+}
+
+static void test_cq_overflow_generic(void **state)
+{
+	check_overflow(0);
+}
+
+static void test_eventfd_and_wait(void **state)
+{
+	struct accel_wr wr = mkwr(ACCEL_WR_NOP, NULL, 0, NULL, 0, 0);
+	struct accel_queue *q;
+	struct accel_cq *cq;
+	struct accel_wc wc;
+	struct env e;
+	uint64_t v;
+	int efd;
+
+	env_open(&e, 1, 16, 16, 0);
+	/* An empty CQ times out. */
+	assert_int_equal(accel_wait_cq(e.cq, 20), -ETIMEDOUT);
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	cq = accel_create_cq(e.ctx, 16, efd);
+	assert_non_null(cq);
+	q = accel_create_queue(e.pd, cq, 16);
+	assert_non_null(q);
+	assert_int_equal(read(efd, &v, sizeof(v)), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(accel_post(q, &wr, 1), 1);
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_int_equal(read(efd, &v, sizeof(v)), sizeof(v));
+	assert_true(v >= 1);
+	assert_int_equal(accel_poll_cq(cq, &wc, 1), 1);
+	assert_int_equal(wc.user_data, wr.user_data);
+	assert_int_equal(accel_destroy_cq(cq), -EBUSY);
+	assert_int_equal(accel_destroy_queue(q), 0);
+	assert_int_equal(accel_destroy_cq(cq), 0);
+	close(efd);
+	env_close(&e);
+}
+
+/* A million small operations, batches of 32: every completion arrives once. */
+static void test_million_ops(void **state)
+{
+	const uint64_t total = 1000000;
+	struct accel_wr wr[32];
+	struct accel_wc wc[256];
+	uint64_t posted = 0, done = 0, sum = 0;
+	struct env e;
+	int n;
+
+	env_open(&e, 1, 1024, 256, 4096);
+	for (int i = 0; i < 32; i++)
+		wr[i] = mkwr(ACCEL_WR_COPY, e.amr, i, e.bmr, 2048 + i, 64);
+	while (done < total) {
+		if (posted < total && posted - done <= 256 - 32) {
+			for (int i = 0; i < 32; i++)
+				wr[i].user_data = posted + i + 1;
+			n = accel_post(e.q, wr, 32);
+			assert_true(n > 0 || n == -EAGAIN);
+			if (n > 0)
+				posted += n;
+		}
+		n = accel_poll_cq(e.cq, wc, 256);
+		assert_true(n >= 0);
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(wc[i].status, 0);
+			sum += wc[i].user_data;
+		}
+		done += n;
+		if (!n && posted - done > 192)
+			assert_int_equal(accel_wait_cq(e.cq, 10000), 0);
+	}
+	assert_int_equal(done, total);
+	assert_int_equal(sum, total * (total + 1) / 2);
+	assert_int_equal(accel_poll_cq(e.cq, wc, 256), 0);
+	env_close(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ops_provider),
+		cmocka_unit_test(test_ops_generic),
+		cmocka_unit_test(test_bad_work_requests),
+		cmocka_unit_test(test_injected_errors),
+		cmocka_unit_test(test_cq_overflow_provider),
+		cmocka_unit_test(test_cq_overflow_generic),
+		cmocka_unit_test(test_eventfd_and_wait),
+		cmocka_unit_test(test_million_ops),
+	};
+
+	return cmocka_run_group_tests_name("vm_datapath", tests, setup, teardown);
+}

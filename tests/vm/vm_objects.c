@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Core objects: PD, MR, CQ and queue creation and destruction through the
+ * raw uAPI, -EBUSY while in use, -ENOENT for wrong ids and types, MR
+ * pinning and RLIMIT_MEMLOCK, ring mappings, the size/flags rules of every
+ * command, and nothing left behind after close (debugfs counters).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmtest.h"
+
+#define DEV "objtest0"
+
+static int fd = -1;
+static struct vm_stats base;
+
+static int setup(void **state)
+{
+	vm_soft_add(DEV);
+	vm_read_stats(&base);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	vm_soft_del(DEV);
+	return 0;
+}
+
+static int setup_fd(void **state)
+{
+	fd = vm_open_device(DEV);
+	return 0;
+}
+
+static int teardown_fd(void **state)
+{
+	close(fd);
+	vm_assert_stats_equal(&base);
+	return 0;
+}
+
+static uint32_t alloc_pd(void)
+{
+	struct uaccel_alloc_pd c = { .size = sizeof(c) };
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &c), 0);
+	assert_true(c.out_pd_id > 0);
+	return c.out_pd_id;
+}
+
+static int reg_mr(uint32_t pd, void *addr, uint64_t len, uint32_t flags, uint32_t *id)
+{
+	struct uaccel_reg_mr c = {
+		.size = sizeof(c), .flags = flags, .pd_id = pd,
+		.addr = (uintptr_t)addr, .length = len,
+	};
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &c);
+
+	if (!ret && id)
+		*id = c.out_mr_id;
+	return ret;
+}
+
+static int create_cq(uint32_t entries, struct uaccel_create_cq *out)
+{
+	struct uaccel_create_cq c = { .size = sizeof(c), .entries = entries };
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c);
+
+	if (out)
+		*out = c;
+	return ret;
+}
+
+static int create_queue(uint32_t pd, uint32_t cq, uint32_t entries,
+			struct uaccel_create_queue *out)
+{
+	struct uaccel_create_queue c = {
+		.size = sizeof(c), .pd_id = pd, .cq_id = cq, .entries = entries,
+	};
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, &c);
+
+	if (out)
+		*out = c;
+	return ret;
+}
+
+static int destroy(uint32_t id)
+{
+	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
+
+	return vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d);
+}
+
+static void test_pd(void **state)
+{
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	uint32_t pd = alloc_pd(), pd2 = alloc_pd();
+	struct vm_stats st;
+
+	assert_int_not_equal(pd, pd2);
+	vm_read_stats(&st);
+	assert_int_equal(st.pd, base.pd + 2);
+	assert_int_equal(destroy(pd), 0);
+	assert_int_equal(destroy(pd), -ENOENT);
+	assert_int_equal(destroy(0), -ENOENT);
+	assert_int_equal(destroy(0xffffffff), -ENOENT);
+	d.id = pd2;
+	d.__reserved = 1;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), -EINVAL);
+	assert_int_equal(destroy(pd2), 0);
+}
+
+static void test_mr_lifetime_and_busy(void **state)
+{
+	char *buf = malloc(3 * 4096);
+	uint32_t pd = alloc_pd(), mr = 0, mr2 = 0;
+	struct vm_stats st;
+
+	assert_int_equal(reg_mr(pd, buf + 5, 2 * 4096, UACCEL_MR_ACCESS_WRITE, &mr), 0);
+	vm_read_stats(&st);
+	assert_int_equal(st.mr, base.mr + 1);
+	assert_int_equal(st.pinned_pages, base.pinned_pages + 3);
+	assert_int_equal(destroy(pd), -EBUSY);
+	assert_int_equal(reg_mr(pd, buf, 1, 0, &mr2), 0);
+	assert_int_equal(destroy(mr), 0);
+	assert_int_equal(destroy(pd), -EBUSY);
+	assert_int_equal(destroy(mr2), 0);
+	assert_int_equal(destroy(mr2), -ENOENT);
+	assert_int_equal(destroy(pd), 0);
+	free(buf);
+}
+
+static void test_mr_bad_input(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uaccel_create_cq cq;
+	uint32_t pd = alloc_pd();
+	char *map, *ro;
+	struct vm_stats st;
+
+	assert_int_equal(create_cq(4, &cq), 0);
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(map != MAP_FAILED);
+
+	assert_int_equal(reg_mr(pd + 1000, map, 16, 0, NULL), -ENOENT);
+	assert_int_equal(reg_mr(cq.out_cq_id, map, 16, 0, NULL), -ENOENT);	/* wrong type */
+	assert_int_equal(reg_mr(pd, map, 0, 0, NULL), -EINVAL);
+	assert_int_equal(reg_mr(pd, (void *)-4096L, 8192, 0, NULL), -EINVAL);	/* wraps */
+	assert_int_equal(reg_mr(pd, map, 16, 1U << 7, NULL), -EOPNOTSUPP);
+
+	/* Unmapped memory, and a range running into it. */
+	assert_int_equal(munmap(map + page, page), 0);
+	assert_int_equal(reg_mr(pd, map + page, 16, 0, NULL), -EFAULT);
+	assert_int_equal(reg_mr(pd, map, 2 * page, 0, NULL), -EFAULT);
+
+	/* Read-only memory: readable by the device, never writable. */
+	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	assert_int_equal(reg_mr(pd, ro, page, UACCEL_MR_ACCESS_WRITE, NULL), -EFAULT);
+
+	vm_read_stats(&st);
+	assert_int_equal(st.mr, base.mr);
+	assert_int_equal(st.pinned_pages, base.pinned_pages);
+	munmap(map, page);
+	munmap(ro, page);
+	/* The PD is still fine. */
+	assert_int_equal(destroy(pd), 0);
+	assert_int_equal(destroy(cq.out_cq_id), 0);
+}
+
+static long vm_pinned_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Drop CAP_IPC_LOCK from the effective set of this (child) process. */
+static void drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	assert_int_equal(syscall(SYS_capget, &hdr, data), 0);
+	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	assert_int_equal(syscall(SYS_capset, &hdr, data), 0);
+}
+
+static void test_mr_memlock_limit(void **state)
+{
+	struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (!pid) {
+		size_t big = 1 << 20;
+		char *buf = aligned_alloc(4096, big);
+		uint32_t pd, mr = 0;
+		long pinned;
+
+		drop_ipc_lock();
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(10);
+		pd = alloc_pd();
+		pinned = vm_pinned_kb();
+		if (reg_mr(pd, buf, big, 0, NULL) != -ENOMEM)
+			_exit(11);
+		if (vm_pinned_kb() != pinned)
+			_exit(12);
+		/* Within the limit works, and destroying gives it back. */
+		if (reg_mr(pd, buf, 16 * 1024, 0, &mr))
+			_exit(13);
+		if (vm_pinned_kb() != pinned + 16)
+			_exit(14);
+		if (reg_mr(pd, buf + 16 * 1024, 60 * 1024, 0, NULL) != -ENOMEM)
+			_exit(15);
+		if (destroy(mr) || vm_pinned_kb() != pinned)
+			_exit(16);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_cq(void **state)
+{
+	struct uaccel_create_cq c = { .size = sizeof(c), .entries = 3 };
+	struct uaccel_ring_header *ring;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), 0);
+	assert_int_equal(c.out_entries, 4);
+	assert_true(c.out_mmap_size >= 128 + 4 * sizeof(struct uaccel_cqe));
+	ring = mmap(NULL, c.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    c.out_mmap_offset);
+	assert_true(ring != MAP_FAILED);
+	assert_int_equal(ring->head, 0);
+	assert_int_equal(ring->tail, 0);
+	/* Mappings: private, too large, unknown object, unaligned offset. */
+	assert_true(mmap(NULL, c.out_mmap_size, PROT_READ, MAP_PRIVATE, fd,
+			 c.out_mmap_offset) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(mmap(NULL, c.out_mmap_size + 4096, PROT_READ, MAP_SHARED, fd,
+			 c.out_mmap_offset) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
+			 c.out_mmap_offset + ((off_t)500 << 32)) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	assert_true(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd,
+			 c.out_mmap_offset + 4096) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	munmap(ring, c.out_mmap_size);
+	assert_int_equal(destroy(c.out_cq_id), 0);
+
+	assert_int_equal(create_cq(0, NULL), -EINVAL);
+	assert_int_equal(create_cq(65537, NULL), -EINVAL);
+	assert_int_equal(create_cq(65536, &c), 0);
+	assert_int_equal(destroy(c.out_cq_id), 0);
+
+	/* eventfd: a bad fd, a non-eventfd, a value without the flag. */
+	c = (struct uaccel_create_cq){ .size = sizeof(c), .entries = 4,
+				       .flags = UACCEL_CQ_EVENTFD, .eventfd = 9999 };
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EBADF);
+	c.eventfd = fd;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EINVAL);
+	c.flags = 0;
+	c.eventfd = efd;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EINVAL);
+	c.flags = UACCEL_CQ_EVENTFD;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), 0);
+	close(efd);	/* the CQ keeps its own reference */
+	assert_int_equal(destroy(c.out_cq_id), 0);
+}
+
+static void test_queue(void **state)
+{
+	struct uaccel_create_queue q;
+	struct uaccel_create_cq cq;
+	uint32_t pd = alloc_pd();
+	void *ring;
+
+	assert_int_equal(create_cq(8, &cq), 0);
+	assert_int_equal(create_queue(pd, cq.out_cq_id, 0, NULL), -EINVAL);
+	assert_int_equal(create_queue(pd, cq.out_cq_id, 65537, NULL), -EINVAL);
+	assert_int_equal(create_queue(pd + 100, cq.out_cq_id, 8, NULL), -ENOENT);
+	assert_int_equal(create_queue(cq.out_cq_id, cq.out_cq_id, 8, NULL), -ENOENT);
+	assert_int_equal(create_queue(pd, pd, 8, NULL), -ENOENT);
+	assert_int_equal(create_queue(pd, cq.out_cq_id, 5, &q), 0);
+	assert_int_equal(q.out_entries, 8);
+	assert_int_equal(q.out_entry_size, sizeof(struct uaccel_wr));
+	ring = mmap(NULL, q.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    q.out_mmap_offset);
+	assert_true(ring != MAP_FAILED);
+
+	assert_int_equal(destroy(cq.out_cq_id), -EBUSY);
+	assert_int_equal(destroy(pd), -EBUSY);
+	assert_int_equal(destroy(q.out_queue_id), 0);
+	munmap(ring, q.out_mmap_size);
+	assert_int_equal(destroy(cq.out_cq_id), 0);
+	assert_int_equal(destroy(pd), 0);
+}
+
+/* The size/flags/pointer rules for every command that creates something. */
+static void test_size_rules(void **state)
+{
+	struct uaccel_alloc_pd pdc = { .size = sizeof(pdc) };
+	struct uaccel_destroy d = { .size = sizeof(d), .id = 1 };
+	struct uaccel_create_cq cqc = { .size = sizeof(cqc), .entries = 4 };
+	char buf[64];
+	struct uaccel_reg_mr mrc = {
+		.size = sizeof(mrc), .pd_id = 1, .addr = (uintptr_t)buf, .length = 64,
+	};
+	struct uaccel_create_queue qc = {
+		.size = sizeof(qc), .pd_id = 1, .cq_id = 1, .entries = 4,
+	};
+	struct uaccel_doorbell db = { .size = sizeof(db), .queue_id = 1 };
+	struct uaccel_poll_cq pc = { .size = sizeof(pc), .cq_id = 1 };
+	struct uaccel_wait_cq wc = { .size = sizeof(wc), .cq_id = 1 };
+	struct uaccel_post po = { .size = sizeof(po), .queue_id = 1, .count = 1 };
+	struct uaccel_get_driver_ops_fd gf = {
+		.size = sizeof(gf), .name = "dma.soft.uaccel", .min_version = 1, .max_version = 2,
+	};
+
+	vm_check_size_rules(fd, UACCEL_IOCTL_ALLOC_PD, &pdc, sizeof(pdc), sizeof(pdc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_DESTROY, &d, sizeof(d), sizeof(d));
+	vm_check_size_rules(fd, UACCEL_IOCTL_REG_MR, &mrc, sizeof(mrc), sizeof(mrc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_CREATE_CQ, &cqc, sizeof(cqc), sizeof(cqc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_CREATE_QUEUE, &qc, sizeof(qc), sizeof(qc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_DOORBELL, &db, sizeof(db), sizeof(db));
+	vm_check_size_rules(fd, UACCEL_IOCTL_POLL_CQ, &pc, sizeof(pc), sizeof(pc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_WAIT_CQ, &wc, sizeof(wc), sizeof(wc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_POST, &po, sizeof(po), sizeof(po));
+	vm_check_size_rules(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &gf, sizeof(gf), sizeof(gf));
+
+	/* Reserved fields. */
+	pdc.__reserved = 1;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &pdc), -EINVAL);
+	db.__reserved = 1;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DOORBELL, &db), -EINVAL);
+	pc.__reserved = 1;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POLL_CQ, &pc), -EINVAL);
+	po.__reserved = 1;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POST, &po), -EINVAL);
+	/* Ids of nothing. */
+	db.__reserved = 0;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DOORBELL, &db), -ENOENT);
+	pc.__reserved = 0;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POLL_CQ, &pc), -ENOENT);
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_WAIT_CQ, &wc), -ENOENT);
+	po.__reserved = 0;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POST, &po), -ENOENT);
+}
+
+/* Open, populate and close many times: every counter returns to its base. */
+static void test_populate_close_cycles(void **state)
+{
+	char *buf = malloc(8192);
+	int i;
+
+	close(fd);
+	for (i = 0; i < 1000; i++) {
+		uint32_t pd, mr = 0;
+		struct uaccel_create_cq cq;
+
+		fd = vm_open_device(DEV);
+		pd = alloc_pd();
+		assert_int_equal(reg_mr(pd, buf, 8192, UACCEL_MR_ACCESS_WRITE, &mr), 0);
+		assert_int_equal(create_cq(16, &cq), 0);
+		assert_int_equal(create_queue(pd, cq.out_cq_id, 16, NULL), 0);
+		alloc_pd();
+		close(fd);
+	}
+	fd = vm_open_device(DEV);
+	vm_assert_stats_equal(&(struct vm_stats){ .contexts = base.contexts + 1,
+		.facet_files = base.facet_files, .pd = base.pd, .mr = base.mr,
+		.cq = base.cq, .queue = base.queue, .pinned_pages = base.pinned_pages });
+	free(buf);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup_fd, teardown_fd)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_pd),
+		T(test_mr_lifetime_and_busy),
+		T(test_mr_bad_input),
+		T(test_mr_memlock_limit),
+		T(test_cq),
+		T(test_queue),
+		T(test_size_rules),
+		T(test_populate_close_cycles),
+	};
+
+	return cmocka_run_group_tests_name("vm_objects", tests, setup, teardown);
+}
