@@ -24,6 +24,7 @@
 /* Entries the consumer has not taken yet; a corrupt head reads as full. */
 static u32 uaccel_cq_used(struct uaccel_cq *cq)
 {
+	/* Pairs with the consumer's release of head: its reads are done. */
 	u32 used = cq->tail - smp_load_acquire(&cq->ring->head);
 
 	return used > cq->entries ? cq->entries : used;
@@ -50,6 +51,7 @@ void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
 		cq->reserved--;
 		cq->cqes[cq->tail & (cq->entries - 1)] = *cqe;
 		cq->tail++;
+		/* Pairs with the consumer's acquire of tail: the entry is there. */
 		smp_store_release(&cq->ring->tail, cq->tail);
 	}
 	spin_unlock(&cq->lock);
@@ -175,6 +177,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 
 	/* POLL_CQ is the only consumer of a CQ whose user does not map it. */
 	head = READ_ONCE(cq->ring->head);
+	/* Pairs with uaccel_cq_post()'s release: entries up to tail are written. */
 	avail = smp_load_acquire(&cq->ring->tail) - head;
 	if (avail > cq->entries) {
 		ret = -EIO;	/* head was corrupted through the mapping */
@@ -189,6 +192,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 		}
 	}
 	if (i)
+		/* Pairs with uaccel_cq_used()'s acquire: slots may be reused. */
 		smp_store_release(&cq->ring->head, head + i);
 	if (!ret) {
 		cmd->out_polled = n;
@@ -199,6 +203,14 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 out_put:
 	uaccel_obj_put(&cq->obj);
 	return ret;
+}
+
+/* A completion to take, or no device any more. */
+static bool uaccel_cq_ready(struct uaccel_cq *cq, struct uaccel_device *udev)
+{
+	/* Pairs with uaccel_cq_post()'s release of tail. */
+	return smp_load_acquire(&cq->ring->tail) != READ_ONCE(cq->ring->head) ||
+	       !READ_ONCE(udev->registered);
 }
 
 int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
@@ -215,9 +227,8 @@ int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
 		return PTR_ERR(cq);
 
 	uaccel_cq_kick_stalled(cq);
-	ret = wait_event_interruptible_timeout(cq->wait,
-			smp_load_acquire(&cq->ring->tail) != READ_ONCE(cq->ring->head) ||
-			!READ_ONCE(udev->registered), timeout);
+	ret = wait_event_interruptible_timeout(cq->wait, uaccel_cq_ready(cq, udev),
+					       timeout);
 	if (!READ_ONCE(udev->registered))
 		ret = -ENODEV;
 	else if (ret == -ERESTARTSYS)

@@ -6,8 +6,9 @@
  * until it runs through without reaching the injected failure.  Every
  * injected run must fail with a clean errno of the operation's list (or
  * succeed if the code has a fallback), leave nothing behind, and leave the
- * device working.  The lists are -ENOMEM, plus -EINVAL for adding a device:
- * platform_device_add() reports a failed name allocation as -EINVAL.
+ * device working.  The lists are -ENOMEM, plus -EINVAL for adding a device
+ * (platform_device_add() reports a failed name allocation as -EINVAL) and
+ * -ENFILE for a facet fd (alloc_file() reports a failed allocation so).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -161,11 +162,112 @@ static void test_new_device(void **state)
 		  "fsnew0", -EINVAL);
 }
 
+/* Object creation on one context; the op's result id goes to obj_id. */
+static int obj_fd = -1;
+static uint32_t obj_pd, obj_cq, obj_id;
+static char obj_buf[3 * 4096];
+static struct vm_stats obj_before;
+
+static int destroy_id(uint32_t id)
+{
+	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
+
+	return vm_ioctl(obj_fd, UACCEL_IOCTL_DESTROY, &d);
+}
+
+static int op_alloc_pd(void *arg)
+{
+	struct uaccel_alloc_pd c = { .size = sizeof(c) };
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_ALLOC_PD, &c);
+
+	obj_id = c.out_pd_id;
+	return ret;
+}
+
+static int op_reg_mr(void *arg)
+{
+	struct uaccel_reg_mr c = {
+		.size = sizeof(c), .flags = UACCEL_MR_ACCESS_WRITE, .pd_id = obj_pd,
+		.addr = (uintptr_t)obj_buf + 100, .length = sizeof(obj_buf) - 200,
+	};
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_REG_MR, &c);
+
+	obj_id = c.out_mr_id;
+	return ret;
+}
+
+static int op_create_cq(void *arg)
+{
+	struct uaccel_create_cq c = { .size = sizeof(c), .entries = 64 };
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_CREATE_CQ, &c);
+
+	obj_id = c.out_cq_id;
+	return ret;
+}
+
+static int op_create_queue(void *arg)
+{
+	struct uaccel_create_queue c = {
+		.size = sizeof(c), .pd_id = obj_pd, .cq_id = obj_cq, .entries = 64,
+	};
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_CREATE_QUEUE, &c);
+
+	obj_id = c.out_queue_id;
+	return ret;
+}
+
+static int op_get_facet(void *arg)
+{
+	struct uaccel_get_driver_ops_fd c = {
+		.size = sizeof(c), .name = "dma.soft.uaccel", .min_version = 1, .max_version = 2,
+	};
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &c);
+
+	obj_id = c.out_fd;
+	return ret;
+}
+
+static void undo_object(void *arg)
+{
+	assert_int_equal(destroy_id(obj_id), 0);
+}
+
+static void undo_facet(void *arg)
+{
+	assert_int_equal(close(obj_id), 0);
+}
+
+static void object_gone(void *arg)
+{
+	vm_assert_stats_equal(&obj_before);
+}
+
+static void test_objects(void **state)
+{
+	struct uaccel_create_cq cq = { .size = sizeof(cq), .entries = 4 };
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+
+	obj_fd = vm_open_device(BASE);
+	assert_int_equal(vm_ioctl(obj_fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0);
+	assert_int_equal(vm_ioctl(obj_fd, UACCEL_IOCTL_CREATE_CQ, &cq), 0);
+	obj_pd = pd.out_pd_id;
+	obj_cq = cq.out_cq_id;
+	vm_read_stats(&obj_before);
+
+	fail_each("alloc_pd", op_alloc_pd, undo_object, object_gone, NULL, -ENOMEM);
+	fail_each("reg_mr", op_reg_mr, undo_object, object_gone, NULL, -ENOMEM);
+	fail_each("create_cq", op_create_cq, undo_object, object_gone, NULL, -ENOMEM);
+	fail_each("create_queue", op_create_queue, undo_object, object_gone, NULL, -ENOMEM);
+	fail_each("get_driver_ops_fd", op_get_facet, undo_facet, object_gone, NULL, -ENFILE);
+	close(obj_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_context),
 		cmocka_unit_test(test_new_device),
+		cmocka_unit_test(test_objects),
 	};
 
 	return cmocka_run_group_tests_name("vm_failslab", tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include <linux/crc32.h>
 #include <linux/highmem.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "soft_dev.h"
@@ -20,7 +21,7 @@
 /* Completions between two notifications inside one run. */
 #define SOFT_NOTIFY_BATCH	64
 /* Bytes processed between two reschedule points. */
-#define SOFT_RESCHED_BYTES	(1U << 20)
+#define SOFT_RESCHED_BYTES	SZ_1M
 
 static struct workqueue_struct *soft_wq;
 
@@ -132,17 +133,21 @@ static struct uaccel_mr *soft_queue_mr(struct uaccel_queue *q, u32 id)
 	return mr;
 }
 
-/* Execute one work request; returns the completion status (an errno). */
-static u32 soft_execute(struct uaccel_queue *q, const struct uaccel_wr *wr,
+/*
+ * Execute one work request: 0 or -errno, the negated completion status
+ * (-EFAULT range outside an MR, -EACCES MR not writable, -ENOENT no such MR
+ * in the queue's PD, -EINVAL malformed or overlapping request).
+ */
+static int soft_execute(struct uaccel_queue *q, const struct uaccel_wr *wr,
 			u64 *result)
 {
 	struct uaccel_mr *src = NULL, *dst = NULL;
 	bool need_src, need_dst;
+	int ret = 0;
 	u8 fill;
-	u32 status = 0;
 
 	if (wr->flags || wr->__reserved0 || wr->__reserved1 || wr->__reserved2)
-		return EINVAL;
+		return -EINVAL;
 	switch (wr->opcode) {
 	case UACCEL_WR_NOP:
 		return 0;
@@ -160,38 +165,38 @@ static u32 soft_execute(struct uaccel_queue *q, const struct uaccel_wr *wr,
 		need_dst = false;
 		break;
 	default:
-		return EINVAL;
+		return -EINVAL;
 	}
 
 	if (need_src) {
 		src = soft_queue_mr(q, wr->src_mr);
 		if (!src) {
-			status = ENOENT;
+			ret = -ENOENT;
 			goto out;
 		}
 		if (uaccel_mr_check(src, wr->src_offset, wr->length, false)) {
-			status = EFAULT;
+			ret = -EFAULT;
 			goto out;
 		}
 	}
 	if (need_dst) {
 		dst = soft_queue_mr(q, wr->dst_mr);
 		if (!dst) {
-			status = ENOENT;
+			ret = -ENOENT;
 			goto out;
 		}
-		status = -uaccel_mr_check(dst, wr->dst_offset, wr->length,
-					  wr->opcode != UACCEL_WR_COMPARE);
-		if (status == EINVAL)
-			status = EFAULT;
-		if (status)
+		ret = uaccel_mr_check(dst, wr->dst_offset, wr->length,
+				      wr->opcode != UACCEL_WR_COMPARE);
+		if (ret == -EINVAL)
+			ret = -EFAULT;
+		if (ret)
 			goto out;
 	}
 
 	switch (wr->opcode) {
 	case UACCEL_WR_COPY:
-		status = -soft_mr_copy(dst, wr->dst_offset, src, wr->src_offset,
-				       wr->length);
+		ret = soft_mr_copy(dst, wr->dst_offset, src, wr->src_offset,
+				   wr->length);
 		break;
 	case UACCEL_WR_FILL:
 		fill = wr->value;
@@ -211,7 +216,7 @@ out:
 		uaccel_obj_put(&src->obj);
 	if (dst)
 		uaccel_obj_put(&dst->obj);
-	return status;
+	return ret;
 }
 
 /* Reserve a CQ slot, or mark the ring stalled; false when stalled. */
@@ -247,6 +252,7 @@ static void soft_queue_work(struct work_struct *work)
 		WRITE_ONCE(ring->flags, READ_ONCE(ring->flags) & ~UACCEL_RING_STALLED);
 
 	while (!READ_ONCE(sq->stopping)) {
+		/* Pairs with the producer's release: entries up to tail are written. */
 		tail = smp_load_acquire(&ring->tail);
 		/* Nothing to do, or a tail userspace corrupted: wait for it. */
 		if (tail == sq->head || tail - sq->head > q->entries)
@@ -260,6 +266,7 @@ static void soft_queue_work(struct work_struct *work)
 
 		memcpy(&wr, uaccel_queue_entry(q, sq->head), sizeof(wr));
 		sq->head++;
+		/* Pairs with the producer's acquire of head: the slot is free. */
 		smp_store_release(&ring->head, sq->head);
 
 		memset(&cqe, 0, sizeof(cqe));
@@ -268,7 +275,7 @@ static void soft_queue_work(struct work_struct *work)
 		if (atomic_dec_if_positive(&sq->inject_errors) >= 0)
 			cqe.status = EIO;
 		else
-			cqe.status = soft_execute(q, &wr, &cqe.result);
+			cqe.status = -soft_execute(q, &wr, &cqe.result);
 		atomic64_inc(&sq->executed);
 		uaccel_cq_post(q->cq, &cqe);
 		if (++batch == SOFT_NOTIFY_BATCH) {
@@ -311,10 +318,14 @@ int soft_post(struct uaccel_queue *q, const struct uaccel_wr *wr)
 {
 	struct uaccel_ring_header *ring = q->ring;
 	u32 tail = READ_ONCE(ring->tail);
+	u32 head;
 
-	if (tail - smp_load_acquire(&ring->head) >= q->entries)
+	/* Pairs with the worker's release of head: it is done with the slot. */
+	head = smp_load_acquire(&ring->head);
+	if (tail - head >= q->entries)
 		return -EAGAIN;
 	memcpy(uaccel_queue_entry(q, tail), wr, sizeof(*wr));
+	/* Pairs with the worker's acquire of tail: the entry is written. */
 	smp_store_release(&ring->tail, tail + 1);
 	return 0;
 }
