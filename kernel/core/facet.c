@@ -81,14 +81,12 @@ static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 	long ret;
 	int idx;
 
-	idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (!READ_ONCE(udev->registered))
-		ret = -ENODEV;
-	else
-		ret = uaccel_dispatch_ioctl(&ucmd, ffile->facet->ops,
-					    ffile->facet->num_ops, 0, cmd, arg,
-					    ffile->version);
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
+	ret = uaccel_dispatch_ioctl(&ucmd, ffile->facet->ops,
+				    ffile->facet->num_ops, 0, cmd, arg,
+				    ffile->version);
+	uaccel_device_exit(udev, idx);
 	return ret;
 }
 

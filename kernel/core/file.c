@@ -117,14 +117,12 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 	long ret;
 	int idx;
 
-	idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (!READ_ONCE(udev->registered))
-		ret = -ENODEV;
-	else
-		ret = uaccel_dispatch_ioctl(&ucmd, uaccel_core_ops,
-					    ARRAY_SIZE(uaccel_core_ops),
-					    UACCEL_CMD_BASE, cmd, arg, 0);
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
+	ret = uaccel_dispatch_ioctl(&ucmd, uaccel_core_ops,
+				    ARRAY_SIZE(uaccel_core_ops),
+				    UACCEL_CMD_BASE, cmd, arg, 0);
+	uaccel_device_exit(udev, idx);
 	return ret;
 }
 
@@ -135,12 +133,10 @@ static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)
 	int ret;
 	int idx;
 
-	idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (!READ_ONCE(udev->registered))
-		ret = -ENODEV;
-	else
-		ret = uaccel_ring_mmap(ctx, vma);
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
+	ret = uaccel_ring_mmap(ctx, vma);
+	uaccel_device_exit(udev, idx);
 	return ret;
 }
 
@@ -184,10 +180,10 @@ static void uaccel_context_release(struct kref *ref)
 	int idx;
 
 	/* Objects of a removed device were destroyed at its removal. */
-	idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (READ_ONCE(udev->registered))
+	if (uaccel_device_enter(udev, &idx)) {
 		uaccel_context_destroy_objects(ctx);
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+		uaccel_device_exit(udev, idx);
+	}
 
 	mutex_lock(&udev->lists_lock);
 	list_del(&ctx->list);
@@ -211,19 +207,15 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	struct uaccel_device *udev =
 		container_of(inode->i_cdev, struct uaccel_device, cdev);
 	struct uaccel_context *ctx;
-	int ret;
 	int idx;
 
-	idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (!READ_ONCE(udev->registered)) {
-		ret = -ENODEV;
-		goto err_unlock;
-	}
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx) {
-		ret = -ENOMEM;
-		goto err_unlock;
+		uaccel_device_exit(udev, idx);
+		return -ENOMEM;
 	}
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
@@ -238,12 +230,8 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	mutex_unlock(&udev->lists_lock);
 
 	filp->private_data = ctx;
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	uaccel_device_exit(udev, idx);
 	return nonseekable_open(inode, filp);
-
-err_unlock:
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
-	return ret;
 }
 
 static int uaccel_release(struct inode *inode, struct file *filp)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -233,6 +234,57 @@ static void test_accelinfo_json(void **state)
 	run("! %s --bogus 2>/dev/null", ACCELINFO);
 }
 
+/*
+ * Provider loading, in a child each (libaccel caches the result per
+ * process): the soft provider from ACCEL_PROVIDER_PATH, one with another ABI
+ * version refused with a warning, a missing one silently skipped, and
+ * ACCEL_PROVIDERS=none.  The node is a plain file of the fixture.
+ */
+static int provider_of_fixture(const char *dir, const char *mode)
+{
+	struct accel_context *ctx;
+	const char *p;
+
+	if (dir)
+		setenv("ACCEL_PROVIDER_PATH", dir, 1);
+	if (mode)
+		setenv("ACCEL_PROVIDERS", mode, 1);
+	ctx = accel_open_device_by_name("soft0");
+	if (!ctx)
+		return 10;
+	p = accel_context_provider(ctx);
+	accel_close_device(ctx);
+	if (!p)
+		return 1;
+	return strcmp(p, "soft") ? 11 : 0;
+}
+
+static int in_child(const char *dir, const char *mode)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(provider_of_fixture(dir, mode));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void test_provider_loading(void **state)
+{
+	add_device("soft0", 0, "");
+	run("mkdir -p %s/dev/uaccel && touch %s/dev/uaccel/uaccel0", root, root);
+	assert_int_equal(in_child(PROVIDER_DIR, NULL), 0);
+	assert_int_equal(in_child(PROVIDER_DIR, "none"), 1);
+	assert_int_equal(in_child("/nonexistent", NULL), 1);
+	assert_int_equal(in_child(BAD_PROVIDER_DIR, NULL), 1);
+	/* The refusal says why. */
+	run("cd %s && ACCEL_PROVIDER_PATH=%s UACCEL_SYSFS_ROOT=%s/sys UACCEL_DEV_ROOT=%s/dev "
+	    "%s -v 2>&1 | grep -q 'has ABI version 99, libaccel needs 1'",
+	    root, BAD_PROVIDER_DIR, root, root, ACCELINFO);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -246,6 +298,7 @@ int main(void)
 		T(test_open_missing_node_is_enodev),
 		T(test_query_checks_arguments),
 		T(test_accelinfo_json),
+		T(test_provider_loading),
 	};
 
 	return cmocka_run_group_tests_name("libaccel_discovery", tests, NULL, NULL);
