@@ -41,9 +41,10 @@ if [ $debug -eq 1 ]; then
 fi
 
 step "build"
+mkdir -p "$build"
 cmake -S "$top" -B "$build" -DUACCEL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	-DUACCEL_DEBUG_KERNEL_DIR="$debug_tree" > "$build.configure.log" 2>&1 ||
-	{ cat "$build.configure.log"; echo "uaccel: 0 passed, 1 failed"; exit 1; }
+	-DUACCEL_DEBUG_KERNEL_DIR="$debug_tree" > "$build/configure.log" 2>&1 ||
+	{ cat "$build/configure.log"; echo "uaccel: 0 passed, 1 failed"; exit 1; }
 if ! cmake --build "$build" -j"$(nproc)"; then
 	echo "uaccel: 0 passed, 1 failed"
 	exit 1
