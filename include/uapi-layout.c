@@ -25,3 +25,8 @@ UAPI_OFF(struct uaccel_query_device, num_facets, 28);
 UAPI_OFF(struct uaccel_query_device, dev_caps, 32);
 UAPI_OFF(struct uaccel_query_device, name, 40);
 UAPI_OFF(struct uaccel_query_device, driver, 104);
+
+UAPI_SIZE(struct uaccel_event, 32);
+UAPI_OFF(struct uaccel_event, queue_id, 8);
+UAPI_OFF(struct uaccel_event, completed, 16);
+UAPI_OFF(struct uaccel_event, flushed, 24);

@@ -123,3 +123,27 @@ ACCEL_EXPORT const char *accel_context_provider(const struct accel_context *ctx)
 {
 	return ctx->provider ? ctx->provider->driver : NULL;
 }
+
+ACCEL_EXPORT int accel_get_event(struct accel_context *ctx, struct accel_event *event)
+{
+	struct uaccel_event ev;
+	ssize_t n;
+
+	if (!ctx || !event)
+		return -EINVAL;
+	n = read(ctx->fd, &ev, sizeof(ev));
+	if (n < 0)
+		return -errno;
+	if (n != sizeof(ev))
+		return -EIO;
+	memset(event, 0, sizeof(*event));
+	event->type = ev.type;
+	event->flags = ev.flags & UACCEL_EVENT_FATAL ? ACCEL_EVENT_FATAL : 0;
+	event->queue_id = ev.queue_id;
+	event->completed = ev.completed;
+	event->flushed = ev.flushed;
+	if (ev.type == UACCEL_EVENT_DEVICE_REMOVED)
+		accel_dbg("device %s was removed%s\n", ctx->name,
+			  ev.flags & UACCEL_EVENT_FATAL ? " after a fatal error" : "");
+	return 0;
+}

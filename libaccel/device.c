@@ -49,10 +49,14 @@ static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	errno = 0;
 	n = fread(buf, 1, len - 1, f);
 	if (ferror(f)) {
+		/* A device being removed answers ENODEV: it is gone. */
+		int err = errno == ENODEV ? ENOENT : errno ? errno : EIO;
+
 		fclose(f);
-		return -EIO;
+		return -err;
 	}
 	fclose(f);
 	buf[n] = '\0';
@@ -199,6 +203,9 @@ static int read_device(const char *classdir, const char *name,
 		ret = read_attr(dir, "facets", buf, sizeof(buf));
 	if (!ret)
 		ret = parse_facets(dev, buf);
+	/* Whatever failed, a device whose directory went away is skipped. */
+	if (ret && access(dir, F_OK) && errno == ENOENT)
+		ret = -ENOENT;
 	if (ret) {
 		free_device(dev);
 		return ret;

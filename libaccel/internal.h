@@ -10,6 +10,9 @@
 
 #define ACCEL_EXPORT __attribute__((visibility("default")))
 
+/* A diagnostic on stderr when ACCEL_DEBUG is set in the environment. */
+void accel_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct accel_device {
 	char name[ACCEL_NAME_MAX];
 	char driver[ACCEL_NAME_MAX];

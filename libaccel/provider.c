@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,22 @@ static struct {
 } providers[MAX_PROVIDERS];
 static int num_providers;
 
+void accel_dbg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!secure_getenv("ACCEL_DEBUG"))
+		return;
+	fputs("libaccel: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static const struct accel_provider_ops *load(const char *driver)
 {
 	const char *dir = secure_getenv("ACCEL_PROVIDER_PATH");
 	const struct accel_provider_ops *ops;
-	bool debug = secure_getenv("ACCEL_DEBUG") != NULL;
 	char path[PATH_MAX];
 	void *handle;
 
@@ -41,9 +53,8 @@ static const struct accel_provider_ops *load(const char *driver)
 		return NULL;
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		if (debug)
-			fprintf(stderr, "libaccel: no provider for %s (%s); using the generic path\n",
-				driver, dlerror());
+		accel_dbg("no provider for %s (%s); using the generic path\n",
+			  driver, dlerror());
 		return NULL;
 	}
 	ops = dlsym(handle, "accel_provider");
@@ -62,8 +73,7 @@ static const struct accel_provider_ops *load(const char *driver)
 			path, driver);
 		goto err_close;
 	}
-	if (debug)
-		fprintf(stderr, "libaccel: loaded provider %s\n", path);
+	accel_dbg("loaded provider %s\n", path);
 	return ops;
 
 err_close:

@@ -39,8 +39,10 @@ static void *fail(int ret)
 int accel_destroy_object(struct accel_context *ctx, uint32_t id)
 {
 	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
+	int ret = cmd(ctx, UACCEL_IOCTL_DESTROY, &d);
 
-	return cmd(ctx, UACCEL_IOCTL_DESTROY, &d);
+	/* The objects of a removed device were destroyed with it. */
+	return ret == -ENODEV ? 0 : ret;
 }
 
 ACCEL_EXPORT struct accel_pd *accel_alloc_pd(struct accel_context *ctx)

@@ -202,6 +202,56 @@ int accel_context_fd(const struct accel_context *ctx);
 int accel_query_device(struct accel_context *ctx,
 		       struct accel_device_attr *attr, size_t attr_size);
 
+/** Asynchronous event types (see accel_get_event()). */
+enum accel_event_type {
+	/** The device is gone: removed, its driver unloaded, or failed. */
+	ACCEL_EVENT_DEVICE_REMOVED = 1,
+	/** What happened to a queue's work when its device went away. */
+	ACCEL_EVENT_QUEUE_FLUSHED = 2,
+};
+
+/** DEVICE_REMOVED flag: a fatal device error caused the removal. */
+#define ACCEL_EVENT_FATAL	(1U << 0)
+
+/**
+ * struct accel_event - one asynchronous event of a context
+ * @type: ACCEL_EVENT_*
+ * @flags: ACCEL_EVENT_FATAL for DEVICE_REMOVED, else 0
+ * @queue_id: QUEUE_FLUSHED: the queue (accel_queue_id())
+ * @completed: QUEUE_FLUSHED: completions the device wrote for the queue
+ *	over its life, including ones not polled when the CQ went away
+ * @flushed: QUEUE_FLUSHED: work requests the device never started
+ *
+ * For every queue, the work requests posted equal @completed + @flushed.
+ */
+struct accel_event {
+	enum accel_event_type type;
+	uint32_t flags;
+	uint32_t queue_id;
+	uint64_t completed;
+	uint64_t flushed;
+};
+
+/**
+ * accel_get_event() - take the next asynchronous event of a context
+ * @ctx: the context
+ * @event: receives the event
+ *
+ * Blocks until an event arrives, unless the context fd (accel_context_fd())
+ * was made O_NONBLOCK; poll() that fd for POLLIN to wait in an event loop.
+ * POLLHUP | POLLERR on it means the device is gone.  When a device goes
+ * away, its contexts get one ACCEL_EVENT_QUEUE_FLUSHED per queue and then
+ * ACCEL_EVENT_DEVICE_REMOVED, the last event; from then on every call on
+ * the context and its objects fails with -ENODEV (or NULL and errno
+ * ENODEV), except accel_destroy_*(), accel_dealloc_pd(), accel_dereg_mr()
+ * and accel_close_device(), which succeed and release what libaccel holds
+ * (the kernel objects went with the device).
+ *
+ * Return: 0, -EAGAIN when non-blocking and no event is queued, -ENODEV
+ * after the last event of a removed device, -EINTR, or another -errno.
+ */
+int accel_get_event(struct accel_context *ctx, struct accel_event *event);
+
 /** Protection domain: groups MRs and queues that work together. */
 struct accel_pd;
 /** Memory region: user memory registered with the device. */

@@ -100,8 +100,17 @@ static int uaccel_facet_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/* Facet files have no events of their own; they report the removal. */
+static __poll_t uaccel_facet_poll(struct file *filp, poll_table *wait)
+{
+	struct uaccel_facet_file *ffile = filp->private_data;
+
+	return uaccel_context_poll_removed(ffile->ctx, filp, wait);
+}
+
 static const struct file_operations uaccel_facet_fops = {
 	.owner = THIS_MODULE,
+	.poll = uaccel_facet_poll,
 	.unlocked_ioctl = uaccel_facet_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.release = uaccel_facet_release,

@@ -17,6 +17,12 @@ int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size)
 }
 EXPORT_SYMBOL_GPL(uaccel_ucmd_respond);
 
+struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd)
+{
+	return ucmd->ctx->udev;
+}
+EXPORT_SYMBOL_GPL(uaccel_ucmd_device);
+
 /*
  * Check an ioctl against a command table and run it.  The request number
  * carries no size: the size is the first __u32 of the structure.  @version
@@ -189,6 +195,7 @@ static void uaccel_context_release(struct kref *ref)
 	list_del(&ctx->list);
 	mutex_unlock(&udev->lists_lock);
 
+	uaccel_context_free_events(ctx);
 	WARN_ON(!xa_empty(&ctx->objects));
 	xa_destroy(&ctx->objects);
 	mutex_destroy(&ctx->lock);
@@ -220,6 +227,10 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
 	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1);
+	spin_lock_init(&ctx->event_lock);
+	INIT_LIST_HEAD(&ctx->events);
+	init_waitqueue_head(&ctx->event_wait);
+	INIT_LIST_HEAD(&ctx->removed_event.list);
 	get_device(&udev->dev);
 	ctx->udev = udev;
 	ctx->filp = filp;
@@ -230,6 +241,8 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	mutex_unlock(&udev->lists_lock);
 
 	filp->private_data = ctx;
+	/* Ring mappings live in the device's address space (see mmap.c). */
+	filp->f_mapping = udev->mapping_inode->i_mapping;
 	uaccel_device_exit(udev, idx);
 	return nonseekable_open(inode, filp);
 }
@@ -247,6 +260,8 @@ const struct file_operations uaccel_device_fops = {
 	.owner = THIS_MODULE,
 	.open = uaccel_open,
 	.release = uaccel_release,
+	.read = uaccel_event_read,
+	.poll = uaccel_event_poll,
 	.unlocked_ioctl = uaccel_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = uaccel_mmap,

@@ -4,6 +4,7 @@
  */
 #include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -18,9 +19,14 @@ MODULE_PARM_DESC(dev_mode,
 
 static dev_t uaccel_devt;
 
-/* Registered devices by index; the lock also serialises name assignment. */
+/*
+ * Registered devices by index; the lock also serialises name assignment.
+ * Indexes are handed out cyclically: a device added after a removal gets a
+ * new node, so nothing that remembers the old one reaches the new device.
+ */
 static DEFINE_XARRAY_ALLOC(uaccel_devices);
 static DEFINE_MUTEX(uaccel_devices_lock);
+static u32 uaccel_next_index;
 
 static char *uaccel_devnode(struct device *dev, umode_t *mode)
 {
@@ -59,6 +65,7 @@ static void uaccel_device_release(struct device *dev)
 	struct uaccel_device *udev = uaccel_from_dev(dev);
 
 	WARN_ON(!list_empty(&udev->contexts));
+	uaccel_mapping_inode_free(udev->mapping_inode);
 	cleanup_srcu_struct(&udev->disassociate_srcu);
 	mutex_destroy(&udev->lists_lock);
 	kfree(udev);
@@ -81,6 +88,11 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
 	ret = init_srcu_struct(&udev->disassociate_srcu);
 	if (ret)
 		goto err_free;
+	udev->mapping_inode = uaccel_mapping_inode_alloc();
+	if (IS_ERR(udev->mapping_inode)) {
+		ret = PTR_ERR(udev->mapping_inode);
+		goto err_cleanup_srcu;
+	}
 
 	mutex_init(&udev->lists_lock);
 	INIT_LIST_HEAD(&udev->contexts);
@@ -102,6 +114,8 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
 	udev->cdev.owner = THIS_MODULE;
 	return udev;
 
+err_cleanup_srcu:
+	cleanup_srcu_struct(&udev->disassociate_srcu);
 err_free:
 	kfree(udev);
 	return ERR_PTR(ret);
@@ -180,9 +194,10 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name)
 	if (ret)
 		goto err_unlock;
 
-	ret = xa_alloc(&uaccel_devices, &udev->index, udev,
-		       XA_LIMIT(0, UACCEL_MAX_DEVICES - 1), GFP_KERNEL);
-	if (ret) {
+	ret = xa_alloc_cyclic(&uaccel_devices, &udev->index, udev,
+			      XA_LIMIT(0, UACCEL_MAX_DEVICES - 1),
+			      &uaccel_next_index, GFP_KERNEL);
+	if (ret < 0) {
 		if (ret == -EBUSY)
 			ret = -ENOSPC;
 		goto err_unlock;
@@ -205,6 +220,28 @@ err_unlock:
 }
 EXPORT_SYMBOL_GPL(uaccel_register_device);
 
+/* Stop every file call from entering the driver and wake the sleepers. */
+static void uaccel_device_shut(struct uaccel_device *udev)
+{
+	struct uaccel_context *ctx;
+
+	WRITE_ONCE(udev->registered, false);
+	mutex_lock(&udev->lists_lock);
+	list_for_each_entry(ctx, &udev->contexts, list)
+		uaccel_context_wake_waiters(ctx);
+	mutex_unlock(&udev->lists_lock);
+}
+
+bool uaccel_report_fatal(struct uaccel_device *udev)
+{
+	if (xchg(&udev->fatal, true))
+		return false;
+	dev_err(&udev->dev, "fatal device error, the device is going away\n");
+	uaccel_device_shut(udev);
+	return true;
+}
+EXPORT_SYMBOL_GPL(uaccel_report_fatal);
+
 void uaccel_unregister_device(struct uaccel_device *udev)
 {
 	struct uaccel_context *ctx;
@@ -212,20 +249,23 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	/* No new opens ... */
 	cdev_device_del(&udev->cdev, &udev->dev);
 
-	/* ... sleepers see the device gone ... */
-	WRITE_ONCE(udev->registered, false);
-	mutex_lock(&udev->lists_lock);
-	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_wake_waiters(ctx);
-	mutex_unlock(&udev->lists_lock);
+	/* ... calls fail and sleepers see the device gone ... */
+	uaccel_device_shut(udev);
 
 	/* ... every file call that is past its check has returned ... */
 	synchronize_srcu(&udev->disassociate_srcu);
 
-	/* ... and the objects go while the driver is still there. */
+	/* ... no ring page stays mapped (faults now get SIGBUS) ... */
+	unmap_mapping_range(udev->mapping_inode->i_mapping, 0, 0, 1);
+
+	/*
+	 * ... and the objects go while the driver is still there: queues
+	 * stop, pinned pages are released and their charge returned now,
+	 * not at close, and every context gets its removal events.
+	 */
 	mutex_lock(&udev->lists_lock);
 	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_destroy_objects(ctx);
+		uaccel_context_disassociate(ctx);
 	mutex_unlock(&udev->lists_lock);
 
 	mutex_lock(&uaccel_devices_lock);

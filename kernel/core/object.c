@@ -50,14 +50,22 @@ EXPORT_SYMBOL_GPL(uaccel_obj_put);
 int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
 		       enum uaccel_obj_type type)
 {
+	int ret;
+
 	lockdep_assert_held(&ctx->lock);
 	if (ctx->dead)
 		return -ENODEV;
 	obj->ctx = ctx;
 	obj->type = type;
 	atomic_set(&obj->usecnt, 0);
-	return xa_alloc(&ctx->objects, &obj->id, NULL, XA_LIMIT(1, U32_MAX >> 8),
-			GFP_KERNEL);
+	/*
+	 * Ids are handed out cyclically, so a stale id (or a stale ring
+	 * mapping) names nothing for a long time rather than a new object.
+	 */
+	ret = xa_alloc_cyclic(&ctx->objects, &obj->id, NULL,
+			      XA_LIMIT(1, U32_MAX >> 8), &ctx->next_id,
+			      GFP_KERNEL);
+	return ret < 0 ? ret : 0;
 }
 
 /* Make a reserved, complete object visible.  Called with ctx->lock held. */

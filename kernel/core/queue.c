@@ -19,11 +19,42 @@
 #define UACCEL_QUEUE_MAX_ENTRIES	65536
 #define UACCEL_POST_MAX			4096
 
+void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe)
+{
+	cqe->queue_id = q->obj.id;
+	uaccel_cq_post(q->cq, cqe);
+	atomic64_inc(&q->completed);
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_complete);
+
+/*
+ * The device went away under the queue: tell the context what happened to
+ * the work it was given.  Entries the device never took from the ring
+ * (between the head it published and the tail) are flushed.
+ */
+static void uaccel_queue_report_flush(struct uaccel_queue *q)
+{
+	struct uaccel_event_node *node = q->flush_event;
+	u32 pending = READ_ONCE(q->ring->tail) - READ_ONCE(q->ring->head);
+
+	q->flush_event = NULL;
+	node->ev.type = UACCEL_EVENT_QUEUE_FLUSHED;
+	node->ev.queue_id = q->obj.id;
+	node->ev.completed = atomic64_read(&q->completed);
+	/* A tail corrupted through the mapping cannot claim more. */
+	node->ev.flushed = min(pending, q->entries);
+	uaccel_context_queue_event(q->obj.ctx, node);
+}
+
 void uaccel_queue_release(struct uaccel_queue *q)
 {
 	struct uaccel_context *ctx = q->obj.ctx;
 
 	ctx->udev->ops->destroy_queue(q);
+	uaccel_ring_zap(&q->obj, q->ring_size);
+	if (ctx->disassociating)
+		uaccel_queue_report_flush(q);
+	kfree(q->flush_event);
 	list_del(&q->cq_entry);
 	atomic_dec(&q->cq->obj.usecnt);
 	atomic_dec(&q->pd->obj.usecnt);
@@ -73,6 +104,11 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 		ret = -ENOMEM;
 		goto err_free_q;
 	}
+	q->flush_event = kzalloc(sizeof(*q->flush_event), GFP_KERNEL);
+	if (!q->flush_event) {
+		ret = -ENOMEM;
+		goto err_free_ring;
+	}
 
 	mutex_lock(&ctx->lock);
 	ret = uaccel_obj_reserve(ctx, &q->obj, UACCEL_OBJ_QUEUE);
@@ -101,6 +137,8 @@ err_unreserve:
 	uaccel_obj_unreserve(&q->obj);
 err_unlock:
 	mutex_unlock(&ctx->lock);
+	kfree(q->flush_event);
+err_free_ring:
 	vfree(q->ring);
 err_free_q:
 	mutex_destroy(&q->post_lock);
@@ -174,45 +212,5 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 	}
 	uaccel_obj_put(&q->obj);
-	return ret;
-}
-
-/* mmap() of a CQ or queue ring: the offset names the object. */
-int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma)
-{
-	unsigned long pgoff = vma->vm_pgoff;
-	struct uaccel_object *obj;
-	size_t ring_size;
-	void *ring;
-	u32 id;
-	int ret;
-
-	/* A private copy would hide the indexes from the other side. */
-	if (!(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	if (pgoff & ((1UL << UACCEL_MMAP_ID_SHIFT) - 1))
-		return -EINVAL;
-	if ((pgoff >> UACCEL_MMAP_ID_SHIFT) > U32_MAX)
-		return -EINVAL;
-	id = pgoff >> UACCEL_MMAP_ID_SHIFT;
-
-	obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_CQ);
-	if (IS_ERR(obj))
-		obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_QUEUE);
-	if (IS_ERR(obj))
-		return -EINVAL;
-	if (obj->type == UACCEL_OBJ_CQ) {
-		ring = container_of(obj, struct uaccel_cq, obj)->ring;
-		ring_size = container_of(obj, struct uaccel_cq, obj)->ring_size;
-	} else {
-		ring = container_of(obj, struct uaccel_queue, obj)->ring;
-		ring_size = container_of(obj, struct uaccel_queue, obj)->ring_size;
-	}
-
-	if (vma->vm_end - vma->vm_start > ring_size)
-		ret = -EINVAL;
-	else
-		ret = remap_vmalloc_range(vma, ring, 0);
-	uaccel_obj_put(obj);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/xarray.h>
@@ -27,7 +28,11 @@
  * @cdev: the character device behind /dev/uaccel/uaccel<index>
  * @ops: the driver's operations
  * @index: device index and char device minor
- * @registered: true between registration and unregistration
+ * @registered: true between registration and unregistration (or a fatal
+ *	error)
+ * @fatal: uaccel_report_fatal() was called
+ * @mapping_inode: the inode whose address space every context file of the
+ *	device uses, so that removal can zap all their ring mappings at once
  * @disassociate_srcu: every call into the driver from a file runs inside a
  *	read section; unregistration waits for them after clearing @registered
  * @lists_lock: protects @contexts
@@ -44,6 +49,8 @@ struct uaccel_device {
 	const struct uaccel_ops *ops;
 	u32 index;
 	bool registered;
+	bool fatal;
+	struct inode *mapping_inode;
 	struct srcu_struct disassociate_srcu;
 	struct mutex lists_lock;	/* protects contexts */
 	struct list_head contexts;
@@ -52,6 +59,16 @@ struct uaccel_device {
 	u32 vendor_id;
 	u32 device_id;
 	u8 priv[] __aligned(ARCH_KMALLOC_MINALIGN);
+};
+
+/**
+ * struct uaccel_event_node - a queued asynchronous event
+ * @list: entry in the context's event list
+ * @ev: the record read() returns
+ */
+struct uaccel_event_node {
+	struct list_head list;
+	struct uaccel_event ev;
 };
 
 /**
@@ -65,6 +82,16 @@ struct uaccel_device {
  *	and protects cq->queues
  * @objects: the objects, by id
  * @dead: objects are gone (teardown or device removal); no new ones
+ * @disassociating: the objects are being destroyed by device removal, so
+ *	queues report what they flush
+ * @event_lock: protects @events and @removed
+ * @events: queued struct uaccel_event_node, oldest first
+ * @removed: DEVICE_REMOVED was queued; read() gives -ENODEV once @events
+ *	is empty
+ * @event_wait: read() and poll() sleepers of the context and facet files
+ * @removed_event: the DEVICE_REMOVED event, allocated with the context so
+ *	that removal never needs memory
+ * @next_id: the next object id to try (ids are not reused soon)
  */
 struct uaccel_context {
 	struct kref ref;
@@ -74,6 +101,13 @@ struct uaccel_context {
 	struct mutex lock;	/* object lifetimes */
 	struct xarray objects;
 	bool dead;
+	bool disassociating;
+	spinlock_t event_lock;	/* events, removed */
+	struct list_head events;
+	bool removed;
+	wait_queue_head_t event_wait;
+	struct uaccel_event_node removed_event;
+	u32 next_id;
 };
 
 /**
@@ -138,6 +172,15 @@ void uaccel_context_get(struct uaccel_context *ctx);
 void uaccel_context_put(struct uaccel_context *ctx);
 void uaccel_context_destroy_objects(struct uaccel_context *ctx);
 void uaccel_context_wake_waiters(struct uaccel_context *ctx);
+void uaccel_context_disassociate(struct uaccel_context *ctx);
+void uaccel_context_queue_event(struct uaccel_context *ctx,
+				struct uaccel_event_node *node);
+void uaccel_context_free_events(struct uaccel_context *ctx);
+ssize_t uaccel_event_read(struct file *filp, char __user *buf, size_t count,
+			  loff_t *pos);
+__poll_t uaccel_event_poll(struct file *filp, poll_table *wait);
+__poll_t uaccel_context_poll_removed(struct uaccel_context *ctx,
+				     struct file *filp, poll_table *wait);
 
 /* Object creation: reserve an id, then publish the finished object. */
 int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
@@ -162,6 +205,10 @@ void uaccel_cq_release(struct uaccel_cq *cq);
 void uaccel_queue_release(struct uaccel_queue *q);
 void uaccel_cq_kick_stalled(struct uaccel_cq *cq);
 int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma);
+void uaccel_ring_zap(struct uaccel_object *obj, size_t ring_size);
+
+struct inode *uaccel_mapping_inode_alloc(void);
+void uaccel_mapping_inode_free(struct inode *inode);
 
 extern const struct file_operations uaccel_device_fops;
 extern const struct attribute_group *uaccel_core_groups[];

@@ -96,6 +96,8 @@ run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
+# Reloads uaccel_soft (num_devices=3, as load_modules does) under open files.
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug"
 
 # Allocation failure injection, on kernels built with failslab.
 if [ -d /sys/kernel/debug/failslab ] && want failslab; then

@@ -5,7 +5,8 @@
  *  "dma.soft.uaccel"   versions 1 and 2: synchronous copies between MRs of
  *                      the context, queue statistics; version 2 adds CRC32C.
  *  "softdma"           the legacy name of "dma.soft.uaccel" version 1.
- *  "debug.soft.uaccel" version 1, privileged: error injection.
+ *  "debug.soft.uaccel" version 1, privileged: error injection and fatal
+ *                      device errors.
  *
  * Commands are _IO(UACCEL_IOCTL_TYPE, nr) on the facet fd and follow the
  * same size/flags rules as the core commands (see uaccel.h).
@@ -113,6 +114,7 @@ struct uaccel_soft_dma_crc32c {
 
 enum uaccel_soft_debug_cmd {
 	UACCEL_SOFT_DEBUG_INJECT_ERROR = 0,
+	UACCEL_SOFT_DEBUG_FATAL_ERROR = 1,
 };
 
 /**
@@ -131,5 +133,24 @@ struct uaccel_soft_debug_inject_error {
 
 #define UACCEL_SOFT_IOCTL_DEBUG_INJECT_ERROR \
 	_IO(UACCEL_IOCTL_TYPE, UACCEL_SOFT_DEBUG_INJECT_ERROR)
+
+/**
+ * struct uaccel_soft_debug_fatal_error - UACCEL_SOFT_IOCTL_DEBUG_FATAL_ERROR
+ * @size: sizeof(struct uaccel_soft_debug_fatal_error)
+ * @flags: must be 0
+ *
+ * Raises a fatal device error.  From then on every call on the device's
+ * files fails with -ENODEV; the device is torn down like a removal (every
+ * context gets QUEUE_FLUSHED and DEVICE_REMOVED events, the latter with
+ * UACCEL_EVENT_FATAL) and then recovers: the driver registers a new device
+ * under the same name, with a new index.
+ */
+struct uaccel_soft_debug_fatal_error {
+	__u32 size;
+	__u32 flags;
+};
+
+#define UACCEL_SOFT_IOCTL_DEBUG_FATAL_ERROR \
+	_IO(UACCEL_IOCTL_TYPE, UACCEL_SOFT_DEBUG_FATAL_ERROR)
 
 #endif /* _UAPI_UACCEL_SOFT_H */

@@ -377,6 +377,52 @@ struct uaccel_wait_cq {
 
 #define UACCEL_IOCTL_WAIT_CQ _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_WAIT_CQ)
 
+/*
+ * Asynchronous events, read() from the context fd as whole struct
+ * uaccel_event records (a buffer smaller than one record gets -EINVAL).
+ * read() blocks until an event is queued unless the fd is O_NONBLOCK
+ * (-EAGAIN); poll() reports EPOLLIN while events are queued.
+ *
+ * When the device goes away (removed, its driver unloaded, or a fatal
+ * device error) every context receives one QUEUE_FLUSHED event per queue
+ * it had and then DEVICE_REMOVED, its last event; read() returns -ENODEV
+ * after it.  poll() on the context fd and on its facet fds then reports
+ * EPOLLHUP | EPOLLERR, every other call fails with -ENODEV and the ring
+ * mappings are gone (touching them raises SIGBUS).
+ */
+enum uaccel_event_type {
+	UACCEL_EVENT_DEVICE_REMOVED = 1,
+	UACCEL_EVENT_QUEUE_FLUSHED = 2,
+};
+
+/* DEVICE_REMOVED flags. */
+#define UACCEL_EVENT_FATAL	(1U << 0)	/* a fatal device error caused it */
+
+/**
+ * struct uaccel_event - one asynchronous event
+ * @type: UACCEL_EVENT_*
+ * @flags: UACCEL_EVENT_FATAL for DEVICE_REMOVED, else 0
+ * @queue_id: QUEUE_FLUSHED: the queue
+ * @__reserved: 0
+ * @completed: QUEUE_FLUSHED: completions the device wrote to the queue's
+ *	CQ over the queue's life, including ones the consumer had not read
+ *	when the CQ went away
+ * @flushed: QUEUE_FLUSHED: work requests in the submission ring that the
+ *	device never started; they have no completion
+ *
+ * Every work request given to a queue is accounted for: it was completed
+ * (@completed) or it was flushed (@flushed); work running at removal is
+ * finished before the queue is torn down.
+ */
+struct uaccel_event {
+	__u32 type;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 __reserved;
+	__aligned_u64 completed;
+	__aligned_u64 flushed;
+};
+
 /* GET_DRIVER_OPS_FD flags. */
 #define UACCEL_FACET_FD_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
 

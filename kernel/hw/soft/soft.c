@@ -10,7 +10,9 @@
  *  - "echo <name> > /sys/bus/platform/drivers/uaccel_soft/delete_device"
  *    removes one;
  *  - unbinding an instance through the driver's "unbind" file removes its
- *    accelerator device while the platform device stays.
+ *    accelerator device while the platform device stays;
+ *  - a fatal error raised through the debug facet fails the accelerator
+ *    and probes the instance again, which registers a new one.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -121,6 +123,8 @@ static int soft_probe(struct platform_device *pdev)
 	ret = uaccel_register_device(udev, inst->name[0] ? inst->name : "soft%d");
 	if (ret)
 		goto err_put;
+	/* A later probe (recovery, unbind and bind) keeps the name. */
+	strscpy(inst->name, uaccel_device_name(udev), sizeof(inst->name));
 	platform_set_drvdata(pdev, udev);
 	goto out;
 
@@ -129,6 +133,57 @@ err_put:
 out:
 	inst->probe_err = ret;
 	return ret;
+}
+
+/**
+ * struct soft_recovery - the recovery of an instance after a fatal error
+ * @work: runs in soft_wq, outside any call on the device's files
+ * @pdev: the platform device, referenced
+ */
+struct soft_recovery {
+	struct work_struct work;
+	struct platform_device *pdev;
+};
+
+/*
+ * Unbind the failed accelerator (which disassociates every file of it) and
+ * probe the platform device again: a new accelerator under the same name.
+ * A deleted instance is not probed again (the driver core skips dead
+ * devices), and module unload drains soft_wq.
+ */
+static void soft_recover(struct work_struct *work)
+{
+	struct soft_recovery *rec = container_of(work, struct soft_recovery, work);
+	int ret;
+
+	mutex_lock(&soft_instances_lock);
+	ret = device_reprobe(&rec->pdev->dev);
+	mutex_unlock(&soft_instances_lock);
+	if (ret)
+		dev_err(&rec->pdev->dev, "recovery failed: %d\n", ret);
+	put_device(&rec->pdev->dev);
+	kfree(rec);
+}
+
+/* The debug facet's fatal error: fail the device now, recover later. */
+int soft_fatal_error(struct uaccel_device *udev)
+{
+	struct soft_device *sdev = uaccel_priv(udev);
+	struct soft_recovery *rec;
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	if (!uaccel_report_fatal(udev)) {
+		/* Already failed: its recovery is on the way. */
+		kfree(rec);
+		return 0;
+	}
+	INIT_WORK(&rec->work, soft_recover);
+	rec->pdev = sdev->pdev;
+	get_device(&rec->pdev->dev);
+	queue_work(soft_wq, &rec->work);
+	return 0;
 }
 
 static int soft_remove(struct platform_device *pdev)

@@ -27,6 +27,8 @@ struct soft_queue {
 	atomic64_t stalls;
 };
 
+extern struct workqueue_struct *soft_wq;
+
 int soft_queue_init(void);
 void soft_queue_exit(void);
 int soft_create_queue(struct uaccel_queue *q);
@@ -37,6 +39,8 @@ int soft_post(struct uaccel_queue *q, const struct uaccel_wr *wr);
 int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,
 		 u64 soff, u64 len);
 u32 soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed);
+
+int soft_fatal_error(struct uaccel_device *udev);
 
 extern const struct uaccel_facet soft_dma_facet;
 extern const struct uaccel_facet soft_dma_legacy_facet;

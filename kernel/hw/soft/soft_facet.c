@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * uaccel_soft: the facets "dma.soft.uaccel" (v1, v2), its legacy name
- * "softdma" (v1) and the privileged "debug.soft.uaccel" (v1).
+ * "softdma" (v1) and the privileged "debug.soft.uaccel" (v1): error
+ * injection and fatal device errors.
  */
 #include "soft_dev.h"
 
@@ -125,10 +126,18 @@ static int soft_debug_inject_error(struct uaccel_ucmd *ucmd)
 	return 0;
 }
 
+static int soft_debug_fatal_error(struct uaccel_ucmd *ucmd)
+{
+	return soft_fatal_error(uaccel_ucmd_device(ucmd));
+}
+
 static const struct uaccel_ioctl_op soft_debug_ops[] = {
 	UACCEL_IOCTL_OP(UACCEL_SOFT_DEBUG_INJECT_ERROR,
 			struct uaccel_soft_debug_inject_error, count, 0, 1,
 			soft_debug_inject_error),
+	UACCEL_IOCTL_OP(UACCEL_SOFT_DEBUG_FATAL_ERROR,
+			struct uaccel_soft_debug_fatal_error, flags, 0, 1,
+			soft_debug_fatal_error),
 };
 
 const struct uaccel_facet soft_debug_facet = {

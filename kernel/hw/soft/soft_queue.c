@@ -23,7 +23,7 @@
 /* Bytes processed between two reschedule points. */
 #define SOFT_RESCHED_BYTES	SZ_1M
 
-static struct workqueue_struct *soft_wq;
+struct workqueue_struct *soft_wq;
 
 /*
  * Call fn on matching chunks of two MR ranges (b may be NULL).  Chunks end
@@ -271,13 +271,12 @@ static void soft_queue_work(struct work_struct *work)
 
 		memset(&cqe, 0, sizeof(cqe));
 		cqe.user_data = wr.user_data;
-		cqe.queue_id = q->obj.id;
 		if (atomic_dec_if_positive(&sq->inject_errors) >= 0)
 			cqe.status = EIO;
 		else
 			cqe.status = -soft_execute(q, &wr, &cqe.result);
 		atomic64_inc(&sq->executed);
-		uaccel_cq_post(q->cq, &cqe);
+		uaccel_queue_complete(q, &cqe);
 		if (++batch == SOFT_NOTIFY_BATCH) {
 			uaccel_cq_notify(q->cq);
 			batch = 0;

@@ -31,6 +31,7 @@ struct uaccel_device;
 struct uaccel_context;
 struct uaccel_facet_file;
 struct eventfd_ctx;
+struct uaccel_event_node;
 struct mm_struct;
 struct page;
 
@@ -129,6 +130,9 @@ struct uaccel_cq {
  * @ring_size: size of the ring allocation
  * @post_lock: serialises the kernel-side producer (POST)
  * @cq_entry: entry in cq->queues
+ * @completed: completions written by uaccel_queue_complete()
+ * @flush_event: the QUEUE_FLUSHED event given to the context if the device
+ *	goes away while the queue exists (allocated with the queue)
  * @priv: driver area of uaccel_ops.queue_priv_size bytes
  */
 struct uaccel_queue {
@@ -141,6 +145,8 @@ struct uaccel_queue {
 	size_t ring_size;
 	struct mutex post_lock;	/* kernel-side producer */
 	struct list_head cq_entry;
+	atomic64_t completed;
+	struct uaccel_event_node *flush_event;
 	u8 priv[] __aligned(sizeof(u64));
 };
 
@@ -203,6 +209,14 @@ struct uaccel_ioctl_op {
  * Copies at most the caller's size.  Return: 0 or -EFAULT.
  */
 int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size);
+
+/**
+ * uaccel_ucmd_device() - the device a command was issued to
+ * @ucmd: the command
+ *
+ * Return: the device; registered for the duration of the command.
+ */
+struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd);
 
 /**
  * struct uaccel_facet - a named, versioned driver interface
@@ -314,6 +328,16 @@ int uaccel_cq_reserve(struct uaccel_cq *cq);
 void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
 
 /**
+ * uaccel_queue_complete() - complete a work request of a queue
+ * @q: the queue
+ * @cqe: the completion; its queue_id is filled in
+ *
+ * uaccel_cq_post() on the queue's CQ (a slot must have been reserved with
+ * uaccel_cq_reserve()), counted for the QUEUE_FLUSHED accounting.
+ */
+void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe);
+
+/**
  * uaccel_cq_notify() - wake WAIT_CQ sleepers and signal the eventfd
  * @cq: the CQ
  */
@@ -354,7 +378,11 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  *	from 16 to 256 (0 if the device has no queues)
  * @create_queue: set up a queue; the ring is allocated and zeroed
  * @destroy_queue: stop using a queue: when it returns, nothing of the
- *	device touches the queue, its ring, its CQ or any MR for it again
+ *	device touches the queue, its ring, its CQ or any MR for it again.
+ *	Work the device took from the ring (moved the ring's head past) must
+ *	have been completed through uaccel_queue_complete(); entries it did
+ *	not take are reported to userspace as flushed.  It may sleep but
+ *	must return in bounded time, whatever the device does.
  * @doorbell: the ring's tail moved (DOORBELL, POST, or a CQ that has room
  *	again for a stalled queue)
  * @post: kernel-side producer of the generic POST path: queue one work
@@ -404,6 +432,21 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name);
  * that are already executing inside the driver, never for userspace.
  */
 void uaccel_unregister_device(struct uaccel_device *udev);
+
+/**
+ * uaccel_report_fatal() - the device failed and cannot go on
+ * @udev: a registered device
+ *
+ * Every later call on the device's files fails with -ENODEV and sleepers
+ * are woken.  The driver must then call uaccel_unregister_device() (from
+ * a context that is not a call on one of the device's files, such as a
+ * work item): userspace sees the same events as for a removal, with
+ * UACCEL_EVENT_FATAL.  May be called from any sleepable context, including
+ * the driver's facet commands.
+ *
+ * Return: true the first time for this device, false after.
+ */
+bool uaccel_report_fatal(struct uaccel_device *udev);
 
 /**
  * uaccel_put_device() - drop a reference taken by uaccel_alloc_device()
