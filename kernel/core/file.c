@@ -185,13 +185,20 @@ static void uaccel_context_release(struct kref *ref)
 	struct uaccel_device *udev = ctx->udev;
 	int idx;
 
-	/* Objects of a removed device were destroyed at its removal. */
 	if (uaccel_device_enter(udev, &idx)) {
 		uaccel_context_destroy_objects(ctx);
 		uaccel_device_exit(udev, idx);
+		mutex_lock(&udev->lists_lock);
+	} else {
+		/*
+		 * The device is going away.  Either its removal already
+		 * destroyed the objects (ctx->dead), or it is waiting for
+		 * lists_lock to do so and the driver is still there: destroy
+		 * them here, since the context leaves the list.
+		 */
+		mutex_lock(&udev->lists_lock);
+		uaccel_context_destroy_objects(ctx);
 	}
-
-	mutex_lock(&udev->lists_lock);
 	list_del(&ctx->list);
 	mutex_unlock(&udev->lists_lock);
 

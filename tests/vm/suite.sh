@@ -98,6 +98,7 @@ run_test facets 300 "$B/tests/vm_facets"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 # Reloads uaccel_soft (num_devices=3, as load_modules does) under open files.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug"
+run_test stress 900 "$B/tests/vm_stress"
 
 # Allocation failure injection, on kernels built with failslab.
 if [ -d /sys/kernel/debug/failslab ] && want failslab; then

@@ -65,7 +65,7 @@ is "delete_device soft3" "$($SW $DRV/delete_device soft3)" OK
 check "soft3 node is gone" test ! -e /dev/uaccel/uaccel3
 is "device count back to three" "$(count /sys/class/uaccel)" 3
 
-# Add/remove cycles reuse names and indexes.
+# Add/remove cycles reuse names (indexes move on, see below).
 for i in $(seq 20); do
 	$SW $DRV/new_device cyc > /dev/null
 	$SW $DRV/delete_device cyc > /dev/null
@@ -77,6 +77,11 @@ pdev=$(basename "$(readlink -f /sys/class/uaccel/soft1/device)")
 is "unbind soft1" "$($SW $DRV/unbind "$pdev")" OK
 check "soft1 is gone after unbind" test ! -e /sys/class/uaccel/soft1
 is "bind soft1 again" "$($SW $DRV/bind "$pdev")" OK
-check "soft1 is back after bind" test -c /dev/uaccel/uaccel1 -a -d /sys/class/uaccel/soft1
+check "soft1 is back after bind" test -d /sys/class/uaccel/soft1
+# A device that comes back is a new device: a new index and node.
+node=/dev/$(sed -n 's/^DEVNAME=//p' /sys/class/uaccel/soft1/uevent)
+check "soft1 has a node after bind" test -c "$node"
+check "soft1 got a new node, not uaccel1" test "$node" != /dev/uaccel/uaccel1
+check "the old node uaccel1 is gone" test ! -e /dev/uaccel/uaccel1
 
 done_testing

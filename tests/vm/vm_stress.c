@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Removal stress: worker threads keep many contexts busy (object create
+ * and destroy, facet commands, ring mappings, post/poll, CQ waits, event
+ * reads) while the device is removed and added again 100 times, every
+ * tenth time through a fatal device error.  Every call must succeed or fail
+ * with an errno that the removal explains; nothing may hang (the suite's
+ * timeout bounds the run), and the object and pinned-page counters return
+ * to their starting values.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <uaccel/soft.h>
+
+#include "vmtest.h"
+
+#define DEV		"stress0"
+#define NTHREADS	4
+#define NCTX		3	/* contexts each worker keeps open */
+#define CYCLES		100
+#define BUF_LEN		(64 << 10)
+
+static atomic_int stop, failures;
+static atomic_long calls, enodev, removals_seen, sigbus_seen;
+
+/* Workers must not use cmocka's asserts (they jump); they count failures. */
+#define EXPECT(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "# %s:%d: %s failed (errno %d)\n",	\
+			__FILE__, __LINE__, #cond, errno);		\
+		failures++;						\
+	}								\
+} while (0)
+
+static __thread sigjmp_buf touch_jmp;
+static __thread volatile int touch_armed;
+
+static void on_sigbus(int sig)
+{
+	if (!touch_armed)
+		abort();
+	siglongjmp(touch_jmp, 1);
+}
+
+/* Read a ring word; SIGBUS (the ring was zapped) is counted, not fatal. */
+static void touch(volatile uint32_t *p)
+{
+	if (sigsetjmp(touch_jmp, 1)) {
+		touch_armed = 0;
+		sigbus_seen++;
+		return;
+	}
+	touch_armed = 1;
+	(void)*p;
+	touch_armed = 0;
+}
+
+/* A call's result: 0, or one of the errnos allowed besides ENODEV. */
+static int check(int ret, int allowed1, int allowed2)
+{
+	calls++;
+	if (ret == -ENODEV) {
+		enodev++;
+		return ret;
+	}
+	if (ret && ret != -allowed1 && ret != -allowed2) {
+		fprintf(stderr, "# unexpected error %d (%s)\n", ret, strerror(-ret));
+		failures++;
+	}
+	return ret;
+}
+
+struct ctx {
+	int fd, ffd;
+	uint32_t pd, mr, cq, q;
+	void *cq_ring, *q_ring;
+	size_t cq_size, q_size;
+};
+
+static void ctx_close(struct ctx *c)
+{
+	if (c->cq_ring)
+		munmap(c->cq_ring, c->cq_size);
+	if (c->q_ring)
+		munmap(c->q_ring, c->q_size);
+	if (c->ffd >= 0)
+		EXPECT(close(c->ffd) == 0);
+	if (c->fd >= 0)
+		EXPECT(close(c->fd) == 0);
+	memset(c, 0, sizeof(*c));
+	c->fd = c->ffd = -1;
+}
+
+/* The removal events of a context: flushes, then DEVICE_REMOVED, then ENODEV. */
+static void drain_events(struct ctx *c)
+{
+	struct uaccel_event ev;
+	ssize_t n;
+
+	while ((n = read(c->fd, &ev, sizeof(ev))) == sizeof(ev)) {
+		if (ev.type == UACCEL_EVENT_QUEUE_FLUSHED)
+			continue;
+		EXPECT(ev.type == UACCEL_EVENT_DEVICE_REMOVED);
+		removals_seen++;
+	}
+	EXPECT(n == -1 && errno == ENODEV);
+}
+
+/* Open a context with objects; false when the device is not there. */
+static bool ctx_open(struct ctx *c, void *buf)
+{
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+	struct uaccel_reg_mr mr = {
+		.size = sizeof(mr), .flags = UACCEL_MR_ACCESS_WRITE,
+		.addr = (uintptr_t)buf, .length = BUF_LEN,
+	};
+	struct uaccel_create_cq cq = { .size = sizeof(cq), .entries = 64 };
+	struct uaccel_create_queue q = { .size = sizeof(q), .entries = 64 };
+	struct uaccel_get_driver_ops_fd g = {
+		.size = sizeof(g), .min_version = 1, .max_version = 2,
+		.name = UACCEL_SOFT_DMA_FACET,
+	};
+	struct accel_context *actx;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = c->ffd = -1;
+	/* Through libaccel: listing and opening race with the removal. */
+	actx = accel_open_device_by_name(DEV);
+	if (!actx) {
+		EXPECT(errno == ENODEV || errno == ENOENT);
+		return false;
+	}
+	c->fd = dup(accel_context_fd(actx));
+	accel_close_device(actx);
+	EXPECT(c->fd >= 0);
+	if (c->fd < 0)
+		return false;
+
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0, 0))
+		return true;
+	c->pd = pd.out_pd_id;
+	mr.pd_id = c->pd;
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_REG_MR, &mr), 0, 0))
+		return true;
+	c->mr = mr.out_mr_id;
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_CREATE_CQ, &cq), 0, 0))
+		return true;
+	c->cq = cq.out_cq_id;
+	c->cq_size = cq.out_mmap_size;
+	c->cq_ring = mmap(NULL, c->cq_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  c->fd, cq.out_mmap_offset);
+	if (c->cq_ring == MAP_FAILED) {
+		c->cq_ring = NULL;
+		check(-errno, 0, 0);
+		return true;
+	}
+	q.pd_id = c->pd;
+	q.cq_id = c->cq;
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_CREATE_QUEUE, &q), 0, 0))
+		return true;
+	c->q = q.out_queue_id;
+	c->q_size = q.out_mmap_size;
+	c->q_ring = mmap(NULL, c->q_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 c->fd, q.out_mmap_offset);
+	if (c->q_ring == MAP_FAILED) {
+		c->q_ring = NULL;
+		check(-errno, 0, 0);
+		return true;
+	}
+	if (!check(vm_ioctl(c->fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0, 0))
+		c->ffd = g.out_fd;
+	return true;
+}
+
+/* One round of work on a context; -ENODEV once its device is gone. */
+static int ctx_work(struct ctx *c, unsigned int seed)
+{
+	struct uaccel_wr wrs[16];
+	struct uaccel_post post = {
+		.size = sizeof(post), .queue_id = c->q, .count = 16,
+		.wrs = (uintptr_t)wrs,
+	};
+	struct uaccel_cqe cqe[64];
+	struct uaccel_poll_cq pc = {
+		.size = sizeof(pc), .cq_id = c->cq, .count = 64,
+		.cqes = (uintptr_t)cqe,
+	};
+	struct uaccel_wait_cq wc = { .size = sizeof(wc), .cq_id = c->cq, .timeout_ms = 5 };
+	struct uaccel_soft_dma_nop nop = { .size = sizeof(nop) };
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int ret;
+
+	if (c->cq_ring)
+		touch(c->cq_ring);
+	if (c->q_ring)
+		touch(c->q_ring);
+	for (int i = 0; i < 16; i++)
+		wrs[i] = (struct uaccel_wr){
+			.opcode = i % 2 ? UACCEL_WR_COPY : UACCEL_WR_NOP,
+			.src_mr = c->mr, .dst_mr = c->mr, .dst_offset = BUF_LEN / 2,
+			.length = 4096, .user_data = seed + i,
+		};
+	if (c->q && check(vm_ioctl(c->fd, UACCEL_IOCTL_POST, &post), EAGAIN, 0) == -ENODEV)
+		return -ENODEV;
+	if (c->cq) {
+		ret = check(vm_ioctl(c->fd, UACCEL_IOCTL_WAIT_CQ, &wc), ETIMEDOUT, 0);
+		if (ret == -ENODEV)
+			return ret;
+		if (check(vm_ioctl(c->fd, UACCEL_IOCTL_POLL_CQ, &pc), 0, 0) == -ENODEV)
+			return -ENODEV;
+	}
+	if (c->ffd >= 0 &&
+	    check(vm_ioctl(c->ffd, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), 0, 0) == -ENODEV)
+		return -ENODEV;
+	/* Short-lived objects next to the long-lived ones. */
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0, 0) == -ENODEV)
+		return -ENODEV;
+	d.id = pd.out_pd_id;
+	if (check(vm_ioctl(c->fd, UACCEL_IOCTL_DESTROY, &d), 0, 0) == -ENODEV)
+		return -ENODEV;
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+		return -ENODEV;
+	return 0;
+}
+
+static void *worker(void *arg)
+{
+	struct ctx c[NCTX];
+	unsigned int seed = (uintptr_t)arg * 1000;
+	void *buf;
+
+	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	EXPECT(buf != MAP_FAILED);
+	if (buf == MAP_FAILED)
+		return NULL;
+	for (int i = 0; i < NCTX; i++) {
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].fd = c[i].ffd = -1;
+	}
+	while (!stop) {
+		for (int i = 0; i < NCTX; i++) {
+			if (c[i].fd < 0 && !ctx_open(&c[i], buf)) {
+				usleep(1000);
+				continue;
+			}
+			if (ctx_work(&c[i], seed += 16) == -ENODEV) {
+				drain_events(&c[i]);
+				ctx_close(&c[i]);
+			} else if (seed % 7 == 0) {
+				/* Some contexts end while the device lives. */
+				ctx_close(&c[i]);
+			}
+		}
+	}
+	for (int i = 0; i < NCTX; i++)
+		if (c[i].fd >= 0)
+			ctx_close(&c[i]);
+	munmap(buf, BUF_LEN);
+	return NULL;
+}
+
+static void wait_for_device(void)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct accel_context *ctx = accel_open_device_by_name(DEV);
+
+		if (ctx) {
+			accel_close_device(ctx);
+			return;
+		}
+		usleep(10000);
+	}
+	fail_msg("%s did not come back", DEV);
+}
+
+/* Fail the device through the debug facet and wait for its recovery. */
+static void fatal_cycle(void)
+{
+	struct uaccel_soft_debug_fatal_error fe = { .size = sizeof(fe) };
+	struct uaccel_get_driver_ops_fd g = {
+		.size = sizeof(g), .min_version = 1, .max_version = 1,
+		.name = UACCEL_SOFT_DEBUG_FACET,
+	};
+	struct uaccel_event ev;
+	int fd = vm_open_device(DEV);
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
+	assert_int_equal(vm_ioctl(g.out_fd, UACCEL_SOFT_IOCTL_DEBUG_FATAL_ERROR, &fe), 0);
+	assert_int_equal(read(fd, &ev, sizeof(ev)), sizeof(ev));
+	assert_int_equal(ev.type, UACCEL_EVENT_DEVICE_REMOVED);
+	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
+	close(g.out_fd);
+	close(fd);
+	wait_for_device();
+}
+
+static void test_remove_readd_under_load(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	pthread_t t[NTHREADS];
+	struct vm_stats base;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	vm_read_stats(&base);
+	vm_soft_add(DEV);
+	srandom(4242);
+	for (long i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
+
+	for (int cycle = 1; cycle <= CYCLES; cycle++) {
+		usleep(20000 + random() % 30000);
+		if (cycle % 10 == 0) {
+			fatal_cycle();
+			continue;
+		}
+		vm_soft_del(DEV);
+		usleep(random() % 10000);
+		vm_soft_add(DEV);
+	}
+	usleep(50000);
+	stop = 1;
+	for (int i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	vm_soft_del(DEV);
+
+	print_message("# %d removals; %ld calls, %ld ENODEV, %ld removals seen by contexts, %ld SIGBUS on zapped rings\n",
+		      CYCLES, (long)calls, (long)enodev, (long)removals_seen,
+		      (long)sigbus_seen);
+	assert_int_equal(failures, 0);
+	assert_true(removals_seen > 0);
+	vm_assert_stats_equal(&base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_remove_readd_under_load),
+	};
+
+	return cmocka_run_group_tests_name("vm_stress", tests, NULL, NULL);
+}
