@@ -91,8 +91,8 @@ static bool uaccel_event_readable(struct uaccel_context *ctx)
  * first one unless O_NONBLOCK; -ENODEV once the device is gone and its
  * events were read.
  */
-ssize_t uaccel_event_read(struct file *filp, char __user *buf,
-				 size_t count, loff_t *pos)
+ssize_t uaccel_event_read(struct file *filp, char __user *buf, size_t count,
+			  loff_t *pos)
 {
 	struct uaccel_context *ctx = filp->private_data;
 	const size_t size = sizeof(struct uaccel_event);
