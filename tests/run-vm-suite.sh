@@ -36,7 +36,7 @@ build=$(cd "$build" && pwd)
 rm -rf "$out"
 mkdir -p "$out"
 
-args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-1500}")
+args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-1500}" -Q)
 [ -n "$kernel" ] && args+=(-k "$kernel")
 [ -n "$vmmods" ] && args+=(-m "$vmmods")
 [ -n "$append" ] && args+=(-a "$append")

@@ -150,6 +150,7 @@ void uaccel_context_get(struct uaccel_context *ctx)
 {
 	kref_get(&ctx->ref);
 }
+EXPORT_SYMBOL_GPL(uaccel_context_get);
 
 /*
  * Destroy every object of a context, dependents first.  Runs once: at the
@@ -215,6 +216,7 @@ void uaccel_context_put(struct uaccel_context *ctx)
 {
 	kref_put(&ctx->ref, uaccel_context_release);
 }
+EXPORT_SYMBOL_GPL(uaccel_context_put);
 
 static int uaccel_open(struct inode *inode, struct file *filp)
 {

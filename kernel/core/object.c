@@ -9,6 +9,7 @@
  * object only while its use count is zero.  Creation, DESTROY and teardown
  * are serialised by the context lock.
  */
+#include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/highmem.h>
 #include <linux/sched/mm.h>
@@ -216,8 +217,66 @@ static int uaccel_mr_pin(struct uaccel_mr *mr)
 	return 0;
 }
 
+/* Map the pinned pages for the device's DMA (UACCEL_OPS_MR_DMA). */
+static int uaccel_mr_dma_map(struct uaccel_mr *mr, struct device *dma_dev)
+{
+	int ret;
+
+	ret = sg_alloc_table_from_pages(&mr->sgt, mr->pages, mr->npages,
+					mr->first_offset, mr->length, GFP_KERNEL);
+	if (ret)
+		return ret;
+	mr->dma_dir = mr->access & UACCEL_MR_ACCESS_WRITE ? DMA_BIDIRECTIONAL :
+							     DMA_TO_DEVICE;
+	ret = dma_map_sgtable(dma_dev, &mr->sgt, mr->dma_dir, 0);
+	if (ret) {
+		sg_free_table(&mr->sgt);
+		mr->sgt.sgl = NULL;
+	}
+	return ret;
+}
+
+static void uaccel_mr_dma_unmap(struct uaccel_mr *mr, struct device *dma_dev)
+{
+	if (!mr->sgt.sgl)
+		return;
+	dma_unmap_sgtable(dma_dev, &mr->sgt, mr->dma_dir, 0);
+	sg_free_table(&mr->sgt);
+}
+
+dma_addr_t uaccel_mr_dma_addr(const struct uaccel_mr *mr, u64 offset,
+			      u64 *contig)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_dma_sg(&mr->sgt, sg, i) {
+		if (offset < sg_dma_len(sg)) {
+			*contig = sg_dma_len(sg) - offset;
+			return sg_dma_address(sg) + offset;
+		}
+		offset -= sg_dma_len(sg);
+	}
+	WARN_ON_ONCE(1);
+	*contig = 0;
+	return DMA_MAPPING_ERROR;
+}
+EXPORT_SYMBOL_GPL(uaccel_mr_dma_addr);
+
+void uaccel_mr_dma_sync(struct uaccel_mr *mr, bool for_device)
+{
+	struct device *dma_dev = mr->obj.ctx->udev->dev.parent;
+
+	if (for_device)
+		dma_sync_sgtable_for_device(dma_dev, &mr->sgt, mr->dma_dir);
+	else
+		dma_sync_sgtable_for_cpu(dma_dev, &mr->sgt, mr->dma_dir);
+}
+EXPORT_SYMBOL_GPL(uaccel_mr_dma_sync);
+
 void uaccel_mr_release(struct uaccel_mr *mr)
 {
+	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
 	unpin_user_pages_dirty_lock(mr->pages, mr->npages,
 				    mr->access & UACCEL_MR_ACCESS_WRITE);
 	kvfree(mr->pages);
@@ -265,6 +324,11 @@ int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd)
 	ret = uaccel_mr_pin(mr);
 	if (ret)
 		goto err_uncharge;
+	if (ctx->udev->ops->flags & UACCEL_OPS_MR_DMA) {
+		ret = uaccel_mr_dma_map(mr, ctx->udev->dev.parent);
+		if (ret)
+			goto err_unpin;
+	}
 	mmgrab(mr->mm);
 
 	mutex_lock(&ctx->lock);
@@ -285,6 +349,8 @@ err_unreserve:
 err_unlock:
 	mutex_unlock(&ctx->lock);
 	mmdrop(mr->mm);
+	uaccel_mr_dma_unmap(mr, ctx->udev->dev.parent);
+err_unpin:
 	unpin_user_pages(mr->pages, mr->npages);
 	kvfree(mr->pages);
 err_uncharge:

@@ -168,8 +168,6 @@ long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
 			   unsigned int nr_ops, unsigned int base,
 			   unsigned int cmd, unsigned long arg, u32 version);
 
-void uaccel_context_get(struct uaccel_context *ctx);
-void uaccel_context_put(struct uaccel_context *ctx);
 void uaccel_context_destroy_objects(struct uaccel_context *ctx);
 void uaccel_context_wake_waiters(struct uaccel_context *ctx);
 void uaccel_context_disassociate(struct uaccel_context *ctx);

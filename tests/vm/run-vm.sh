@@ -8,6 +8,8 @@
 # kernel (when they are modules), mounts this machine's root read-only over
 # virtio-9p and chroots into it, so binaries built here run unchanged in the
 # guest.  /tmp/out in the guest is the writable output directory (-o).
+# The machine has an emulated Intel IOMMU (enabled on the kernel command
+# line) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0).
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
@@ -18,6 +20,8 @@
 #   -t SEC    timeout of the whole run               (default: 1200)
 #   -a ARGS   extra kernel command line
 #   -q SOCK   QMP unix socket for the test to drive the VM from the host
+#   -Q        run the QMP mailbox agent (qmp-agent.py): guest tests write QMP
+#             commands to /tmp/out/qmp/req.json and the host sends them
 #   -M MB     guest memory                           (default: 2048)
 #   -v        also show the guest console on stdout while it runs
 #
@@ -27,9 +31,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048 verbose=0
+kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048 verbose=0 agent=0
 
-while getopts "k:m:o:t:a:q:M:v" opt; do
+while getopts "k:m:o:t:a:q:QM:v" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	m) moddir=$OPTARG ;;
@@ -37,9 +41,10 @@ while getopts "k:m:o:t:a:q:M:v" opt; do
 	t) timeout=$OPTARG ;;
 	a) extra=$OPTARG ;;
 	q) qmp=$OPTARG ;;
+	Q) agent=1 ;;
 	M) mem=$OPTARG ;;
 	v) verbose=1 ;;
-	*) sed -n '4,29p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,33p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -100,16 +105,24 @@ console=(-serial "file:$out/console.log")
 [ $verbose -eq 1 ] && console=(-chardev "stdio,id=con0,signal=off,logfile=$out/console.log"
 			      -serial chardev:con0)
 qmp_args=()
+[ $agent -eq 1 ] && [ -z "$qmp" ] && qmp=$out/qmp.sock
 [ -n "$qmp" ] && qmp_args=(-qmp "unix:$qmp,server=on,wait=off")
+agent_pid=""
+if [ $agent -eq 1 ]; then
+	rm -rf "$out/qmp"
+	python3 "$here/qmp-agent.py" "$qmp" "$out" 2>"$out/qmp-agent.log" &
+	agent_pid=$!
+fi
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-display none -no-reboot "${console[@]}" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 $extra" \
+	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 intel_iommu=on $extra" \
+	-device intel-iommu \
 	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
-	-device edu,id=edu0 \
+	-device edu,id=edu0,bus=rp0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
@@ -119,6 +132,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 		cat > /dev/null
 	fi
 qrc=${PIPESTATUS[0]}
+[ -n "$agent_pid" ] && { kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null; }
 set -e
 
 if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then

@@ -100,6 +100,20 @@ ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug"
 run_test stress 900 "$B/tests/vm_stress"
 
+# The edu PCI driver: with MSI, then again on INTx.
+if want edu; then
+	if insmod "$K/hw/edu/uaccel_edu.ko"; then
+		run_test edu 900 "$B/tests/vm_edu"
+		rmmod uaccel_edu
+		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
+		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*" \
+			run_test edu-intx 600 "$B/tests/vm_edu"
+		rmmod uaccel_edu
+	else
+		result "not ok" "load uaccel_edu"
+	fi
+fi
+
 # Allocation failure injection, on kernels built with failslab.
 if [ -d /sys/kernel/debug/failslab ] && want failslab; then
 	marker="uaccel-failslab-$$"

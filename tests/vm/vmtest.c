@@ -131,3 +131,41 @@ void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t si
 	assert_int_equal(vm_ioctl(fd, req, NULL), -EFAULT);
 	assert_int_equal(vm_ioctl(fd, req, (void *)8), -EFAULT);
 }
+
+#define QMP_DIR "/tmp/out/qmp"
+
+bool vm_qmp_available(void)
+{
+	return !access(QMP_DIR "/ready", F_OK);
+}
+
+int vm_qmp(const char *json)
+{
+	char buf[4096] = "";
+	FILE *f;
+	int i;
+
+	if (!vm_qmp_available())
+		return -ENOSYS;
+	f = fopen(QMP_DIR "/req.tmp", "we");
+	if (!f)
+		return -errno;
+	fputs(json, f);
+	fclose(f);
+	if (rename(QMP_DIR "/req.tmp", QMP_DIR "/req.json"))
+		return -errno;
+	for (i = 0; i < 600 && access(QMP_DIR "/rsp.json", F_OK); i++)
+		usleep(50000);
+	f = fopen(QMP_DIR "/rsp.json", "re");
+	if (!f)
+		return -ETIMEDOUT;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	unlink(QMP_DIR "/rsp.json");
+	if (!strstr(buf, "\"return\"")) {
+		fprintf(stderr, "# QMP %s: %s\n", json, buf);
+		return -EIO;
+	}
+	return 0;
+}

@@ -4,6 +4,7 @@
 #define UACCEL_VMTEST_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,12 @@ void vm_device_node(const char *name, char *buf, size_t len);
 /* Open the node of a device by name; asserts success. */
 int vm_open_device(const char *name);
 
-#endif /* UACCEL_VMTEST_H */
+/* Whether the VM runner executes QMP commands for the guest (-Q). */
+bool vm_qmp_available(void);
+
+/* Have the host send one QMP command to this VM; 0 when it returned. */
+int vm_qmp(const char *json);
+
 
 /* Live object counters of /sys/kernel/debug/uaccel/stats. */
 struct vm_stats {
@@ -51,3 +57,5 @@ void vm_assert_stats_equal(const struct vm_stats *base);
  * pointer -EFAULT.  @valid is not modified. */
 void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t size,
 			 size_t min_size);
+
+#endif /* UACCEL_VMTEST_H */

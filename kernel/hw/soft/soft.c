@@ -96,6 +96,7 @@ static const struct uaccel_facet *const soft_facets[] = {
 	&soft_dma_facet,
 	&soft_dma_legacy_facet,
 	&soft_debug_facet,
+	&soft_factorial_facet,
 };
 
 static int soft_probe(struct platform_device *pdev)

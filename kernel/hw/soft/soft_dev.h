@@ -5,6 +5,7 @@
 
 #include <linux/workqueue.h>
 #include <uaccel/driver.h>
+#include <uaccel/factorial.h>
 #include <uaccel/soft.h>
 
 /**
@@ -45,5 +46,6 @@ int soft_fatal_error(struct uaccel_device *udev);
 extern const struct uaccel_facet soft_dma_facet;
 extern const struct uaccel_facet soft_dma_legacy_facet;
 extern const struct uaccel_facet soft_debug_facet;
+extern const struct uaccel_facet soft_factorial_facet;
 
 #endif /* _UACCEL_SOFT_DEV_H */

@@ -1,10 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * uaccel_soft: the facets "dma.soft.uaccel" (v1, v2), its legacy name
- * "softdma" (v1) and the privileged "debug.soft.uaccel" (v1): error
- * injection and fatal device errors.
+ * "softdma" (v1), "factorial.uaccel" (v1, shared with the edu device) and
+ * the privileged "debug.soft.uaccel" (v1): error injection and fatal
+ * device errors.
  */
 #include "soft_dev.h"
+
+/* n! modulo 2^32, as the edu device computes it; 0 from 34! on. */
+static u32 soft_factorial(u32 n)
+{
+	u32 r = 1;
+
+	if (n >= 34)
+		return 0;
+	while (n > 1)
+		r *= n--;
+	return r;
+}
+
+static int soft_factorial_compute(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_factorial_compute *cmd = ucmd->cmd;
+
+	cmd->out_result = soft_factorial(cmd->value);
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/* The CPU answers at once: the completion is posted before returning. */
+static int soft_factorial_submit(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_factorial_submit *cmd = ucmd->cmd;
+	struct uaccel_cqe cqe = {
+		.user_data = cmd->user_data,
+		.result = soft_factorial(cmd->value),
+	};
+	struct uaccel_object *obj;
+	struct uaccel_cq *cq;
+	int ret;
+
+	obj = uaccel_obj_get(ucmd->ctx, cmd->cq_id, UACCEL_OBJ_CQ);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	cq = container_of(obj, struct uaccel_cq, obj);
+	ret = uaccel_cq_reserve(cq);
+	if (!ret) {
+		uaccel_cq_post(cq, &cqe);
+		uaccel_cq_notify(cq);
+	}
+	uaccel_obj_put(obj);
+	return ret;
+}
+
+static const struct uaccel_ioctl_op soft_factorial_ops[] = {
+	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_COMPUTE, struct uaccel_factorial_compute,
+			out_result, 0, 1, soft_factorial_compute),
+	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_SUBMIT, struct uaccel_factorial_submit,
+			user_data, 0, 1, soft_factorial_submit),
+};
+
+const struct uaccel_facet soft_factorial_facet = {
+	.name = UACCEL_FACTORIAL_FACET,
+	.min_version = 1,
+	.max_version = UACCEL_FACTORIAL_VERSION,
+	.ops = soft_factorial_ops,
+	.num_ops = ARRAY_SIZE(soft_factorial_ops),
+};
 
 static int soft_dma_nop(struct uaccel_ucmd *ucmd)
 {

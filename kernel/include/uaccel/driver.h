@@ -20,8 +20,10 @@
 
 #include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -77,6 +79,9 @@ struct uaccel_pd {
  * @npages: number of pinned pages
  * @pages: the pinned pages
  * @mm: the mm charged for them (RLIMIT_MEMLOCK)
+ * @sgt: the pages mapped for DMA by the device's parent, when the driver
+ *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
+ * @dma_dir: the direction of that mapping
  */
 struct uaccel_mr {
 	struct uaccel_object obj;
@@ -88,6 +93,8 @@ struct uaccel_mr {
 	unsigned long npages;
 	struct page **pages;
 	struct mm_struct *mm;
+	struct sg_table sgt;
+	enum dma_data_direction dma_dir;
 };
 
 /**
@@ -311,6 +318,46 @@ int uaccel_mr_check(const struct uaccel_mr *mr, u64 offset, u64 length,
 void *uaccel_mr_kmap(const struct uaccel_mr *mr, u64 offset, size_t *avail);
 
 /**
+ * uaccel_mr_dma_addr() - the device address of a byte of an MR
+ * @mr: an MR of a device with UACCEL_OPS_MR_DMA
+ * @offset: an offset below mr->length
+ * @contig: receives the bytes from @offset that are contiguous in device
+ *	address space (at least 1)
+ *
+ * Return: the DMA address of @offset.
+ */
+dma_addr_t uaccel_mr_dma_addr(const struct uaccel_mr *mr, u64 offset,
+			      u64 *contig);
+
+/**
+ * uaccel_mr_dma_sync() - hand an MR's DMA mapping to the device or the CPU
+ * @mr: an MR of a device with UACCEL_OPS_MR_DMA
+ * @for_device: true before the device accesses it, false after
+ */
+void uaccel_mr_dma_sync(struct uaccel_mr *mr, bool for_device);
+
+/**
+ * uaccel_context_get() - keep a context (and its objects) alive
+ * @ctx: the context, for example ucmd->ctx of a running command
+ *
+ * For work that outlives the command that started it, such as an
+ * asynchronous operation that will post to one of the context's CQs: the
+ * objects of a context are destroyed when its last reference goes.  Such
+ * work must still be finished or cancelled before the driver unregisters
+ * the device, since removal destroys the objects regardless.
+ */
+void uaccel_context_get(struct uaccel_context *ctx);
+
+/**
+ * uaccel_context_put() - drop a reference from uaccel_context_get()
+ * @ctx: the context
+ *
+ * May destroy the context's objects: call it without driver locks that
+ * those destructions need.
+ */
+void uaccel_context_put(struct uaccel_context *ctx);
+
+/**
  * uaccel_cq_reserve() - reserve a CQ slot for a completion to come
  * @cq: the CQ
  *
@@ -367,12 +414,20 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
 	       (size_t)(index & (q->entries - 1)) * q->entry_size;
 }
 
+/*
+ * uaccel_ops flags.  MR_DMA: the device reaches MRs by DMA; the core maps
+ * every MR for the device's parent (struct device) when it is registered,
+ * honouring the parent's DMA mask, and unmaps it when the MR goes.
+ */
+#define UACCEL_OPS_MR_DMA	(1U << 0)
+
 /**
  * struct uaccel_ops - per-driver operations, one static const table per driver
  * @owner: the driver module (THIS_MODULE)
  * @driver_name: short driver name, shown in sysfs "driver" and QUERY_DEVICE
  * @dev_groups: optional NULL-terminated driver attribute groups, created on
  *	the class device /sys/class/uaccel/<name>
+ * @flags: UACCEL_OPS_* bits
  * @queue_priv_size: size of the driver area of each queue
  * @queue_entry_size: size of one submission ring entry, a power of two
  *	from 16 to 256 (0 if the device has no queues)
@@ -392,6 +447,7 @@ struct uaccel_ops {
 	struct module *owner;
 	const char *driver_name;
 	const struct attribute_group **dev_groups;
+	unsigned int flags;
 	size_t queue_priv_size;
 	u32 queue_entry_size;
 	int (*create_queue)(struct uaccel_queue *q);
