@@ -171,6 +171,11 @@ err_free:
 	return fail(ret);
 }
 
+ACCEL_EXPORT uint32_t accel_cq_id(const struct accel_cq *cq)
+{
+	return cq->id;
+}
+
 ACCEL_EXPORT int accel_destroy_cq(struct accel_cq *cq)
 {
 	int ret = accel_destroy_object(cq->ctx, cq->id);
@@ -316,4 +321,25 @@ ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
 	struct uaccel_doorbell c = { .size = sizeof(c), .queue_id = q->id };
 
 	return cmd(q->pd->ctx, UACCEL_IOCTL_DOORBELL, &c);
+}
+
+ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+{
+	const struct accel_ring *r = accel_cq_ring(cq);
+	const struct accel_wc *cqes = r->entries;
+	uint32_t head = r->hdr->head;
+	/* Pairs with the kernel's release of tail: entries up to it are written. */
+	uint32_t avail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE) - head;
+	uint32_t i;
+
+	if (avail > r->num_entries)
+		return -EIO;
+	if (avail > (uint32_t)max)
+		avail = max;
+	for (i = 0; i < avail; i++)
+		wc[i] = cqes[(head + i) & (r->num_entries - 1)];
+	if (avail)
+		/* Pairs with the kernel's acquire of head: the slots are free. */
+		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
+	return avail;
 }

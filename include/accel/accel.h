@@ -387,6 +387,14 @@ struct accel_cq *accel_create_cq(struct accel_context *ctx,
 int accel_destroy_cq(struct accel_cq *cq);
 
 /**
+ * accel_cq_id() - the kernel id of a CQ
+ * @cq: the CQ
+ *
+ * Return: the id, for facet commands that complete into the CQ.
+ */
+uint32_t accel_cq_id(const struct accel_cq *cq);
+
+/**
  * accel_poll_cq() - take completions
  * @cq: the CQ
  * @wc: room for @max completions

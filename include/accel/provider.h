@@ -68,6 +68,19 @@ const struct accel_ring *accel_queue_ring(const struct accel_queue *q);
 const struct accel_ring *accel_cq_ring(const struct accel_cq *cq);
 
 /**
+ * accel_cq_ring_poll() - take completions from a CQ's mapped ring
+ * @cq: the CQ
+ * @wc: room for @max completions
+ * @max: at most this many
+ *
+ * The core's CQ ring format is the same for every driver, so a provider
+ * whose device completes into core CQs uses this as its poll_cq: no
+ * system call.
+ * Return: the number taken, or -EIO when the ring header was corrupted.
+ */
+int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max);
+
+/**
  * accel_queue_doorbell() - tell the kernel that a ring's tail moved
  * @q: the queue
  *

@@ -36,28 +36,9 @@ static int soft_post(struct accel_queue *q, const struct accel_wr *wr, int n)
 	return ret ? ret : n;
 }
 
-static int soft_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max)
-{
-	const struct accel_ring *r = accel_cq_ring(cq);
-	const struct accel_wc *cqes = r->entries;
-	uint32_t head = r->hdr->head;
-	uint32_t avail = __atomic_load_n(&r->hdr->tail, __ATOMIC_ACQUIRE) - head;
-	uint32_t i;
-
-	if (avail > r->num_entries)
-		return -EIO;
-	if (avail > (uint32_t)max)
-		avail = max;
-	for (i = 0; i < avail; i++)
-		wc[i] = cqes[(head + i) & (r->num_entries - 1)];
-	if (avail)
-		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
-	return avail;
-}
-
 EXPORT const struct accel_provider_ops accel_provider = {
 	.abi_version = ACCEL_PROVIDER_ABI_VERSION,
 	.driver = "soft",
 	.post = soft_post,
-	.poll_cq = soft_poll_cq,
+	.poll_cq = accel_cq_ring_poll,
 };
