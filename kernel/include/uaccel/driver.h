@@ -19,6 +19,7 @@
 #define _UACCEL_DRIVER_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/device.h>
 #include <linux/dma-direction.h>
 #include <linux/list.h>
@@ -419,7 +420,7 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  * every MR for the device's parent (struct device) when it is registered,
  * honouring the parent's DMA mask, and unmaps it when the MR goes.
  */
-#define UACCEL_OPS_MR_DMA	(1U << 0)
+#define UACCEL_OPS_MR_DMA	BIT(0)
 
 /**
  * struct uaccel_ops - per-driver operations, one static const table per driver
