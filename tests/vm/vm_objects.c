@@ -180,20 +180,6 @@ static void test_mr_bad_input(void **state)
 	assert_int_equal(destroy(cq.out_cq_id), 0);
 }
 
-static long vm_pinned_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* Drop CAP_IPC_LOCK from the effective set of this (child) process. */
 static void drop_ipc_lock(void)
 {

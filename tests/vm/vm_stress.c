@@ -43,27 +43,11 @@ static atomic_long calls, enodev, removals_seen, sigbus_seen;
 	}								\
 } while (0)
 
-static __thread sigjmp_buf touch_jmp;
-static __thread volatile int touch_armed;
-
-static void on_sigbus(int sig)
-{
-	if (!touch_armed)
-		abort();
-	siglongjmp(touch_jmp, 1);
-}
-
 /* Read a ring word; SIGBUS (the ring was zapped) is counted, not fatal. */
 static void touch(volatile uint32_t *p)
 {
-	if (sigsetjmp(touch_jmp, 1)) {
-		touch_armed = 0;
+	if (vm_touch(p) == SIGBUS)
 		sigbus_seen++;
-		return;
-	}
-	touch_armed = 1;
-	(void)*p;
-	touch_armed = 0;
 }
 
 /* A call's result: 0, or one of the errnos allowed besides ENODEV. */
@@ -310,12 +294,10 @@ static void fatal_cycle(void)
 
 static void test_remove_readd_under_load(void **state)
 {
-	struct sigaction sa = { .sa_handler = on_sigbus };
 	pthread_t t[NTHREADS];
 	struct vm_stats base;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	vm_catch_sigbus();
 	vm_read_stats(&base);
 	vm_soft_add(DEV);
 	srandom(4242);

@@ -119,37 +119,6 @@ static int read_events(int fd, struct uaccel_event *ev, int max)
 	return n / sizeof(*ev);
 }
 
-/* Touch an address; 0, or SIGBUS when the access faulted. */
-static __thread sigjmp_buf touch_jmp;
-static __thread volatile int touch_armed;
-
-static void on_sigbus(int sig)
-{
-	if (!touch_armed)
-		abort();
-	siglongjmp(touch_jmp, 1);
-}
-
-static int touch(volatile uint32_t *p)
-{
-	if (sigsetjmp(touch_jmp, 1)) {
-		touch_armed = 0;
-		return SIGBUS;
-	}
-	touch_armed = 1;
-	(void)*p;
-	touch_armed = 0;
-	return 0;
-}
-
-static void catch_sigbus(void)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
-}
-
 static int query_index(int fd, uint32_t *index)
 {
 	struct uaccel_query_device q = { .size = sizeof(q) };
@@ -348,38 +317,24 @@ static void test_mappings_zapped(void **state)
 	struct rig r;
 	void *untouched;
 
-	catch_sigbus();
+	vm_catch_sigbus();
 	vm_soft_add("unplug3");
 	rig_open(&r, "unplug3", 4096, 8);
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_CREATE_CQ, &cq), 0);
 	untouched = mmap(NULL, cq.out_mmap_size, PROT_READ, MAP_SHARED, r.fd,
 			 cq.out_mmap_offset);
 	assert_true(untouched != MAP_FAILED);
-	assert_int_equal(touch(r.cq_ring), 0);
-	assert_int_equal(touch((uint32_t *)((char *)r.q_ring + r.q_size - 4)), 0);
+	assert_int_equal(vm_touch(r.cq_ring), 0);
+	assert_int_equal(vm_touch((uint32_t *)((char *)r.q_ring + r.q_size - 4)), 0);
 
 	vm_soft_del("unplug3");
-	assert_int_equal(touch(r.cq_ring), SIGBUS);
-	assert_int_equal(touch(r.q_ring), SIGBUS);
-	assert_int_equal(touch((uint32_t *)((char *)r.q_ring + r.q_size - 4)), SIGBUS);
-	assert_int_equal(touch(untouched), SIGBUS);
+	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
+	assert_int_equal(vm_touch(r.q_ring), SIGBUS);
+	assert_int_equal(vm_touch((uint32_t *)((char *)r.q_ring + r.q_size - 4)), SIGBUS);
+	assert_int_equal(vm_touch(untouched), SIGBUS);
 	munmap(untouched, cq.out_mmap_size);
 	rig_close(&r);
 	vm_assert_stats_equal(&base);
-}
-
-static long pinned_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
 }
 
 /* Pinned pages and their RLIMIT_MEMLOCK charge go at removal, not close. */
@@ -390,12 +345,12 @@ static void test_pinned_released_at_removal(void **state)
 
 	vm_soft_add("unplug4");
 	rig_open(&r, "unplug4", 4 << 20, 8);
-	assert_int_equal(pinned_kb(), 4096);
+	assert_int_equal(vm_pinned_kb(), 4096);
 	vm_read_stats(&st);
 	assert_int_equal(st.pinned_pages, base.pinned_pages + (4 << 20) / 4096);
 
 	vm_soft_del("unplug4");
-	assert_int_equal(pinned_kb(), 0);
+	assert_int_equal(vm_pinned_kb(), 0);
 	vm_read_stats(&st);
 	assert_int_equal(st.pinned_pages, base.pinned_pages);
 	assert_int_equal(st.mr, base.mr);
@@ -502,15 +457,15 @@ static void test_module_unload_under_open_files(void **state)
 
 	if (!ko)
 		skip();
-	catch_sigbus();
+	vm_catch_sigbus();
 	rig_open(&r, "soft0", 4096, 8);
 	ffd = facet_open(r.fd, UACCEL_SOFT_DMA_FACET);
 	assert_int_equal(query_index(r.fd, &old_index), 0);
-	assert_int_equal(touch(r.cq_ring), 0);
+	assert_int_equal(vm_touch(r.cq_ring), 0);
 
 	assert_int_equal(run("rmmod uaccel_soft"), 0);
 	assert_int_equal(query_index(r.fd, NULL), -ENODEV);
-	assert_int_equal(touch(r.cq_ring), SIGBUS);
+	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
 	assert_int_equal(read_events(r.fd, ev, 4), 2);
 	assert_int_equal(ev[1].type, UACCEL_EVENT_DEVICE_REMOVED);
 
@@ -566,7 +521,7 @@ static void test_fatal_error_recovers(void **state)
 	struct rig r;
 	int dfd, fd2;
 
-	catch_sigbus();
+	vm_catch_sigbus();
 	vm_soft_add("unplug7");
 	rig_open(&r, "unplug7", 4096, 8);
 	assert_int_equal(query_index(r.fd, &i_old), 0);
@@ -585,7 +540,7 @@ static void test_fatal_error_recovers(void **state)
 	assert_int_equal(read(r.fd, &ev, sizeof(ev)), sizeof(ev));
 	assert_int_equal(ev.type, UACCEL_EVENT_DEVICE_REMOVED);
 	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
-	assert_int_equal(touch(r.cq_ring), SIGBUS);
+	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
 
 	assert_int_equal(wait_for_device("unplug7", 10), 0);
 	fd2 = vm_open_device("unplug7");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* Helpers shared by the in-VM tests. */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,4 +170,48 @@ int vm_qmp(const char *json)
 		return -EIO;
 	}
 	return 0;
+}
+
+static __thread sigjmp_buf touch_jmp;
+static __thread volatile int touch_armed;
+
+static void on_sigbus(int sig)
+{
+	if (!touch_armed)
+		abort();
+	siglongjmp(touch_jmp, 1);
+}
+
+void vm_catch_sigbus(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+int vm_touch(const volatile uint32_t *p)
+{
+	if (sigsetjmp(touch_jmp, 1)) {
+		touch_armed = 0;
+		return SIGBUS;
+	}
+	touch_armed = 1;
+	(void)*p;
+	touch_armed = 0;
+	return 0;
+}
+
+long vm_pinned_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
 }

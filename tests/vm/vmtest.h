@@ -58,4 +58,13 @@ void vm_assert_stats_equal(const struct vm_stats *base);
 void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t size,
 			 size_t min_size);
 
+/* Make SIGBUS during vm_touch() recoverable (the handler is per process). */
+void vm_catch_sigbus(void);
+
+/* Read a word: 0, or SIGBUS when the access faulted.  Thread safe. */
+int vm_touch(const volatile uint32_t *p);
+
+/* VmPin of this process in kB. */
+long vm_pinned_kb(void);
+
 #endif /* UACCEL_VMTEST_H */
