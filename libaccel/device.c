@@ -165,8 +165,9 @@ static void free_device(struct accel_device *dev)
 }
 
 /*
- * Read one device.  -ENOENT means it vanished (or is half removed): the
- * caller skips it.  Other errors are malformed attributes.
+ * Read one device.  -ENOENT means it vanished (or is half removed); other
+ * errors are attributes missing or malformed.  The caller skips the device
+ * either way.
  */
 static int read_device(const char *classdir, const char *name,
 		       struct accel_device **out)
@@ -253,7 +254,15 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 		if (de->d_name[0] == '.')
 			continue;
 		ret = read_device(classdir, de->d_name, &dev);
-		if (ret == -ENOENT) {
+		/*
+		 * A device that cannot be read completely is skipped, not the
+		 * whole list: it is being added or removed (attributes come
+		 * and go), or it is malformed, which only ACCEL_DEBUG reports.
+		 */
+		if (ret && ret != -ENOMEM) {
+			if (ret != -ENOENT)
+				accel_dbg("skipping device %s: %s\n", de->d_name,
+					  strerror(-ret));
 			ret = 0;
 			continue;
 		}

@@ -73,11 +73,13 @@ struct accel_device_attr {
  * accel_get_device_list() - list the accelerators of the system
  * @num_devices: if not NULL, receives the number of devices
  *
- * Devices being removed while the list is read are left out.  No module
- * loaded means an empty list, not an error.
+ * Devices being added or removed while the list is read, and devices whose
+ * sysfs attributes cannot be read or parsed, are left out (ACCEL_DEBUG in
+ * the environment says why); the rest of the list is unaffected.  No
+ * module loaded means an empty list, not an error.
  *
  * Return: a NULL-terminated array to release with accel_free_device_list(),
- * or NULL with errno set.
+ * or NULL with errno set (ENOMEM, or the class directory is unreadable).
  */
 struct accel_device **accel_get_device_list(int *num_devices);
 
