@@ -9,7 +9,8 @@
 # virtio-9p and chroots into it, so binaries built here run unchanged in the
 # guest.  /tmp/out in the guest is the writable output directory (-o).
 # The machine has an emulated Intel IOMMU (enabled on the kernel command
-# line) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0).
+# line) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0;
+# q35 hot-plugs through ACPI).
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
