@@ -523,6 +523,17 @@ static void test_shared_facet_on_both_devices(void **state)
 		assert_true(ffd >= 0);
 		assert_int_equal(which, 1);
 		assert_int_equal(v, 1);
+		{
+			struct uaccel_factorial_compute c = { .size = sizeof(c), .value = 3 };
+			struct uaccel_factorial_submit sub = { .size = sizeof(sub), .cq_id = 1 };
+
+			vm_check_size_rules(ffd, UACCEL_FACTORIAL_IOCTL_COMPUTE, &c,
+					    sizeof(c), sizeof(c));
+			vm_check_size_rules(ffd, UACCEL_FACTORIAL_IOCTL_SUBMIT, &sub,
+					    sizeof(sub), sizeof(sub));
+			/* Commands past the facet's table do not exist. */
+			assert_int_equal(vm_ioctl(ffd, _IO(UACCEL_IOCTL_TYPE, 2), &c), -ENOTTY);
+		}
 		for (uint32_t n = 0; n < 40; n += 3) {
 			assert_int_equal(compute(ffd, n, &r), 0);
 			assert_int_equal(r, ref_factorial(n));

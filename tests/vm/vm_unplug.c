@@ -272,6 +272,7 @@ static void test_poll_and_events(void **state)
 	struct pollfd p[2];
 	struct rig r;
 	char small[8];
+	void *guard;
 	int ffd;
 
 	vm_soft_add("unplug2");
@@ -290,6 +291,13 @@ static void test_poll_and_events(void **state)
 	assert_int_equal(p[1].revents, POLLHUP | POLLERR);
 	assert_int_equal(read(r.fd, small, sizeof(small)), -1);
 	assert_int_equal(errno, EINVAL);
+
+	/* An unwritable buffer loses no event. */
+	guard = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(guard != MAP_FAILED);
+	assert_int_equal(read(r.fd, guard, sizeof(ev[0])), -1);
+	assert_int_equal(errno, EFAULT);
+	munmap(guard, 4096);
 
 	/* One queue: its flush, then the removal, the last event. */
 	assert_int_equal(read(r.fd, ev, sizeof(ev[0])), sizeof(ev[0]));
