@@ -91,6 +91,7 @@ done
 "$here/kmemleak.sh" start
 
 run_test devices 300 "$here/test_devices.sh" "$B"
+run_test udev 300 "$here/test_udev.sh" "$B"
 run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# In-VM: the shipped udev rules (udev/90-uaccel.rules) applied with
+# "udevadm test": group "accel" and mode 0660 on every node, by-name and
+# by-path links that follow a device to its new node when it comes back,
+# and a user who may open the node through the group, or may not without.
+# Expects uaccel_core and uaccel_soft loaded.  usage: test_udev.sh BUILD_DIR
+B=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/tap.sh"
+SW="$B/tests/sysfs-write"
+DRV=/sys/bus/platform/drivers/uaccel_soft
+GID=990
+
+# The root file system is the host's, read-only: the rules go to /run and
+# the group is added to a copy of /etc/group.
+mkdir -p /run/udev/rules.d
+cp "$top/udev/90-uaccel.rules" /run/udev/rules.d/
+cp /etc/group /tmp/group.udev && echo "accel:x:$GID:" >> /tmp/group.udev &&
+	mount --bind /tmp/group.udev /etc/group
+
+apply() { udevadm test --action=add "/sys/class/uaccel/$1" > /dev/null 2>&1; }
+node_of() { echo "/dev/$(sed -n 's/^DEVNAME=//p' "/sys/class/uaccel/$1/uevent")"; }
+
+is "new_device udev0" "$($SW $DRV/new_device udev0)" OK
+check "udevadm test applies the rules" apply udev0
+node=$(node_of udev0)
+is "node group and mode" "$(stat -c '%g %a' "$node")" "$GID 660"
+is "by-name link" "$(readlink -f /dev/uaccel/by-name/udev0)" "$node"
+pdev=$(basename "$(readlink -f /sys/class/uaccel/udev0/device)")
+is "by-path link" "$(readlink -f "/dev/uaccel/by-path/platform-$pdev")" "$node"
+
+INFO="$B/tools/accelinfo"
+check "a user in group accel opens and queries it" \
+	setpriv --reuid=65534 --regid=65534 --groups=$GID "$INFO" -v -d udev0
+check "a user without the group cannot" sh -c \
+	"setpriv --reuid=65534 --regid=65534 --clear-groups $INFO -v -d udev0 2>&1 | grep -q 'Permission denied'"
+
+# The device comes back under a new index: the name link follows it.
+is "delete_device udev0" "$($SW $DRV/delete_device udev0)" OK
+is "new_device udev0 again" "$($SW $DRV/new_device udev0)" OK
+check "udevadm test applies the rules again" apply udev0
+node2=$(node_of udev0)
+check "the new node differs from the old one" test "$node2" != "$node"
+is "by-name link follows to the new node" "$(readlink -f /dev/uaccel/by-name/udev0)" "$node2"
+is "delete_device udev0 at the end" "$($SW $DRV/delete_device udev0)" OK
+
+# Without udevd nobody removes what "udevadm test" created: do it here.
+umount /etc/group
+rm -f /run/udev/rules.d/90-uaccel.rules
+rm -rf /dev/uaccel/by-name /dev/uaccel/by-path
+find /dev/char -lname '*uaccel*' -delete
+done_testing
