@@ -155,12 +155,13 @@ err_free_cq:
 	return ret;
 }
 
-static struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id)
+struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id)
 {
 	struct uaccel_object *obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_CQ);
 
 	return IS_ERR(obj) ? ERR_CAST(obj) : container_of(obj, struct uaccel_cq, obj);
 }
+EXPORT_SYMBOL_GPL(uaccel_cq_get);
 
 int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 {

@@ -71,17 +71,18 @@ static struct uaccel_object *uaccel_ring_get(struct uaccel_context *ctx,
 					     size_t *ring_size)
 {
 	struct uaccel_object *obj;
+	struct uaccel_cq *cq;
 	u32 id;
 
 	if ((pgoff >> UACCEL_MMAP_ID_SHIFT) > U32_MAX)
 		return ERR_PTR(-EINVAL);
 	id = pgoff >> UACCEL_MMAP_ID_SHIFT;
 
-	obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_CQ);
-	if (!IS_ERR(obj)) {
-		*ring = container_of(obj, struct uaccel_cq, obj)->ring;
-		*ring_size = container_of(obj, struct uaccel_cq, obj)->ring_size;
-		return obj;
+	cq = uaccel_cq_get(ctx, id);
+	if (!IS_ERR(cq)) {
+		*ring = cq->ring;
+		*ring_size = cq->ring_size;
+		return &cq->obj;
 	}
 	obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_QUEUE);
 	if (!IS_ERR(obj)) {

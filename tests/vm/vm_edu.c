@@ -50,19 +50,11 @@ static bool find_edu(void)
 	return found;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static bool wait_edu(double timeout_s)
 {
-	double end = now_s() + timeout_s;
+	double end = vm_now() + timeout_s;
 
-	while (now_s() < end) {
+	while (vm_now() < end) {
 		if (find_edu())
 			return true;
 		usleep(50000);
@@ -76,17 +68,6 @@ static int setup(void **state)
 		return 0;
 	vm_sysfs_write(TIMEOUT_PARAM, "2000");
 	return 0;
-}
-
-static int facet(int fd, const char *name)
-{
-	struct uaccel_get_driver_ops_fd g = {
-		.size = sizeof(g), .min_version = 1, .max_version = 1,
-	};
-
-	snprintf((char *)g.name, sizeof(g.name), "%s", name);
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
-	return g.out_fd;
 }
 
 static uint32_t ref_factorial(uint32_t n)
@@ -158,7 +139,7 @@ static void test_basic_factorial_values(void **state)
 
 	SKIP_WITHOUT_EDU();
 	fd = vm_open_device(edu_name);
-	ffd = facet(fd, UACCEL_FACTORIAL_FACET);
+	ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
 	before = irqs();
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		assert_int_equal(compute(ffd, ns[i], &r), 0);
@@ -217,7 +198,7 @@ static void test_factorial_concurrent(void **state)
 	pthread_barrier_init(&start_line, NULL, 8);
 	for (int i = 0; i < 8; i++) {
 		fds[i] = vm_open_device(edu_name);
-		users[i] = (struct user){ .ffd = facet(fds[i], UACCEL_FACTORIAL_FACET),
+		users[i] = (struct user){ .ffd = vm_open_facet(fds[i], UACCEL_FACTORIAL_FACET),
 					  .seed = i + 1 };
 	}
 	for (int i = 0; i < 8; i++)
@@ -282,7 +263,7 @@ static void test_factorial_async(void **state)
 
 	SKIP_WITHOUT_EDU();
 	fd = vm_open_device(edu_name);
-	ffd = facet(fd, UACCEL_FACTORIAL_FACET);
+	ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
 	cq = create_cq(fd, 16);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(submit(ffd, cq, i + 5, 1000 + i), 0);
@@ -332,7 +313,7 @@ static void test_factorial_timeout(void **state)
 
 	SKIP_WITHOUT_EDU();
 	fd = vm_open_device(edu_name);
-	ffd = facet(fd, UACCEL_FACTORIAL_FACET);
+	ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "1"), 0);
 	assert_int_equal(compute(ffd, 1000000000, &r), -ETIMEDOUT);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "30000"), 0);
@@ -376,7 +357,7 @@ static void test_factorial_signal(void **state)
 	sigaction(SIGUSR1, &sa, NULL);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "30000"), 0);
 	fd = vm_open_device(edu_name);
-	s.ffd = facet(fd, UACCEL_FACTORIAL_FACET);
+	s.ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
 	assert_int_equal(pthread_create(&t, NULL, slow_thread, &s), 0);
 	usleep(200000);
 	pthread_kill(t, SIGUSR1);
@@ -402,7 +383,7 @@ static void dma_open(struct dma_rig *r)
 	struct uaccel_reg_mr mr = { .size = sizeof(mr), .flags = UACCEL_MR_ACCESS_WRITE };
 
 	r->fd = vm_open_device(edu_name);
-	r->ffd = facet(r->fd, UACCEL_EDU_DMA_FACET);
+	r->ffd = vm_open_facet(r->fd, UACCEL_EDU_DMA_FACET);
 	r->len = 4 * 4096;
 	r->buf = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -580,7 +561,7 @@ static void remove_while_busy(int (*remove)(void), int (*restore)(void))
 
 	dma_open(&r);
 	u.r = &r;
-	u.fact_ffd = facet(r.fd, UACCEL_FACTORIAL_FACET);
+	u.fact_ffd = vm_open_facet(r.fd, UACCEL_FACTORIAL_FACET);
 	assert_int_equal(pthread_create(&t[0], NULL, fact_loop, &u), 0);
 	assert_int_equal(pthread_create(&t[1], NULL, dma_loop, &u), 0);
 	usleep(300000);
@@ -604,7 +585,7 @@ static void remove_while_busy(int (*remove)(void), int (*restore)(void))
 		int fd = vm_open_device(edu_name), ffd;
 		uint32_t v;
 
-		ffd = facet(fd, UACCEL_FACTORIAL_FACET);
+		ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
 		assert_int_equal(compute(ffd, 10, &v), 0);
 		assert_int_equal(v, 3628800);
 		close(ffd);

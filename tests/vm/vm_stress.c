@@ -257,20 +257,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void wait_for_device(void)
-{
-	for (int i = 0; i < 1000; i++) {
-		struct accel_context *ctx = accel_open_device_by_name(DEV);
-
-		if (ctx) {
-			accel_close_device(ctx);
-			return;
-		}
-		usleep(10000);
-	}
-	fail_msg("%s did not come back", DEV);
-}
-
 /* Fail the device through the debug facet and wait for its recovery. */
 static void fatal_cycle(void)
 {
@@ -289,7 +275,7 @@ static void fatal_cycle(void)
 	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
 	close(g.out_fd);
 	close(fd);
-	wait_for_device();
+	assert_int_equal(vm_wait_device(DEV, 10), 0);
 }
 
 static void test_remove_readd_under_load(void **state)

@@ -27,14 +27,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One context with a PD, an MR, a CQ and a queue, both rings mapped. */
 struct rig {
 	int fd;
@@ -91,17 +83,6 @@ static void rig_close(struct rig *r)
 	munmap(r->buf, r->buf_len);
 	if (r->fd >= 0)
 		assert_int_equal(close(r->fd), 0);
-}
-
-static int facet_open(int fd, const char *name)
-{
-	struct uaccel_get_driver_ops_fd g = {
-		.size = sizeof(g), .min_version = 1, .max_version = 1,
-	};
-
-	snprintf((char *)g.name, sizeof(g.name), "%s", name);
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
-	return g.out_fd;
 }
 
 /* Read every queued event without blocking; returns how many. */
@@ -180,16 +161,16 @@ static void test_removal_wakes_sleepers(void **state)
 	rig_open(&r, "unplug0", 4096, 8);
 	w.fd = r.fd;
 	w.cq = r.cq;
-	w.facet_fd = facet_open(r.fd, UACCEL_SOFT_DMA_FACET);
+	w.facet_fd = vm_open_facet(r.fd, UACCEL_SOFT_DMA_FACET);
 	assert_int_equal(pthread_create(&t[0], NULL, wait_cq_thread, &w), 0);
 	assert_int_equal(pthread_create(&t[1], NULL, read_thread, &w), 0);
 	assert_int_equal(pthread_create(&t[2], NULL, poll_thread, &w), 0);
 	usleep(300000);
 
-	t0 = now_s();
+	t0 = vm_now();
 	vm_soft_del("unplug0");
 	/* Bounded: a hang would stop here (the test's timeout is minutes). */
-	assert_true(now_s() - t0 < 30);
+	assert_true(vm_now() - t0 < 30);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 
@@ -228,7 +209,7 @@ static void test_calls_after_removal(void **state)
 
 	vm_soft_add("unplug1");
 	rig_open(&r, "unplug1", 4096, 8);
-	ffd = facet_open(r.fd, UACCEL_SOFT_DMA_FACET);
+	ffd = vm_open_facet(r.fd, UACCEL_SOFT_DMA_FACET);
 	assert_int_equal(vm_ioctl(ffd, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), 0);
 	vm_soft_del("unplug1");
 
@@ -277,7 +258,7 @@ static void test_poll_and_events(void **state)
 
 	vm_soft_add("unplug2");
 	rig_open(&r, "unplug2", 4096, 8);
-	ffd = facet_open(r.fd, UACCEL_SOFT_DMA_FACET);
+	ffd = vm_open_facet(r.fd, UACCEL_SOFT_DMA_FACET);
 	p[0] = (struct pollfd){ .fd = r.fd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = ffd, .events = POLLIN };
 	assert_int_equal(poll(p, 2, 0), 0);
@@ -436,20 +417,6 @@ static int run(const char *cmd)
 	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
 }
 
-static int wait_for_device(const char *name, double timeout_s)
-{
-	double end = now_s() + timeout_s;
-	struct accel_context *ctx;
-
-	while (now_s() < end) {
-		ctx = accel_open_device_by_name(name);
-		if (ctx)
-			return accel_close_device(ctx);
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
-}
-
 /*
  * The driver module is unloaded under open files; reloaded, its devices
  * come back with new indexes and the old files never reach them.
@@ -467,7 +434,7 @@ static void test_module_unload_under_open_files(void **state)
 		skip();
 	vm_catch_sigbus();
 	rig_open(&r, "soft0", 4096, 8);
-	ffd = facet_open(r.fd, UACCEL_SOFT_DMA_FACET);
+	ffd = vm_open_facet(r.fd, UACCEL_SOFT_DMA_FACET);
 	assert_int_equal(query_index(r.fd, &old_index), 0);
 	assert_int_equal(vm_touch(r.cq_ring), 0);
 
@@ -479,7 +446,7 @@ static void test_module_unload_under_open_files(void **state)
 
 	snprintf(cmd, sizeof(cmd), "insmod %s num_devices=3", ko);
 	assert_int_equal(run(cmd), 0);
-	assert_int_equal(wait_for_device("soft0", 10), 0);
+	assert_int_equal(vm_wait_device("soft0", 10), 0);
 	fd2 = vm_open_device("soft0");
 	assert_int_equal(query_index(fd2, &new_index), 0);
 	assert_int_not_equal(new_index, old_index);
@@ -533,7 +500,7 @@ static void test_fatal_error_recovers(void **state)
 	vm_soft_add("unplug7");
 	rig_open(&r, "unplug7", 4096, 8);
 	assert_int_equal(query_index(r.fd, &i_old), 0);
-	dfd = facet_open(r.fd, UACCEL_SOFT_DEBUG_FACET);
+	dfd = vm_open_facet(r.fd, UACCEL_SOFT_DEBUG_FACET);
 	vm_check_size_rules(dfd, UACCEL_SOFT_IOCTL_DEBUG_FATAL_ERROR, &fe,
 			    sizeof(fe), sizeof(fe));
 	assert_int_equal(query_index(r.fd, NULL), 0);
@@ -550,7 +517,7 @@ static void test_fatal_error_recovers(void **state)
 	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
 	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
 
-	assert_int_equal(wait_for_device("unplug7", 10), 0);
+	assert_int_equal(vm_wait_device("unplug7", 10), 0);
 	fd2 = vm_open_device("unplug7");
 	assert_int_equal(query_index(fd2, &i_new), 0);
 	assert_int_not_equal(i_new, i_old);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -214,4 +215,37 @@ long vm_pinned_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+int vm_open_facet(int fd, const char *name)
+{
+	struct uaccel_get_driver_ops_fd g = {
+		.size = sizeof(g), .min_version = 1, .max_version = 1,
+	};
+
+	snprintf((char *)g.name, sizeof(g.name), "%s", name);
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
+	return g.out_fd;
+}
+
+double vm_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int vm_wait_device(const char *name, double timeout_s)
+{
+	double end = vm_now() + timeout_s;
+	struct accel_context *ctx;
+
+	while (vm_now() < end) {
+		ctx = accel_open_device_by_name(name);
+		if (ctx)
+			return accel_close_device(ctx);
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
 }

@@ -67,4 +67,13 @@ int vm_touch(const volatile uint32_t *p);
 /* VmPin of this process in kB. */
 long vm_pinned_kb(void);
 
+/* Open facet @name, version 1, on a context fd; asserts success. */
+int vm_open_facet(int fd, const char *name);
+
+/* CLOCK_MONOTONIC in seconds. */
+double vm_now(void);
+
+/* Wait until device @name can be opened: 0, or -ETIMEDOUT. */
+int vm_wait_device(const char *name, double timeout_s);
+
 #endif /* UACCEL_VMTEST_H */

@@ -81,19 +81,17 @@ static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_factorial_submit *cmd = ucmd->cmd;
 	struct edu_device *edu = edu_of(ucmd);
-	struct uaccel_object *obj;
 	struct edu_async_req *req;
 	int ret;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	obj = uaccel_obj_get(ucmd->ctx, cmd->cq_id, UACCEL_OBJ_CQ);
-	if (IS_ERR(obj)) {
-		ret = PTR_ERR(obj);
+	req->cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
+	if (IS_ERR(req->cq)) {
+		ret = PTR_ERR(req->cq);
 		goto err_free;
 	}
-	req->cq = container_of(obj, struct uaccel_cq, obj);
 	req->ctx = ucmd->ctx;
 	req->value = cmd->value;
 	req->user_data = cmd->user_data;
@@ -114,7 +112,7 @@ static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
 
 err_unlock:
 	spin_unlock(&edu->async_lock);
-	uaccel_obj_put(obj);
+	uaccel_obj_put(&req->cq->obj);
 err_free:
 	kfree(req);
 	return ret;

@@ -35,20 +35,18 @@ static int soft_factorial_submit(struct uaccel_ucmd *ucmd)
 		.user_data = cmd->user_data,
 		.result = soft_factorial(cmd->value),
 	};
-	struct uaccel_object *obj;
 	struct uaccel_cq *cq;
 	int ret;
 
-	obj = uaccel_obj_get(ucmd->ctx, cmd->cq_id, UACCEL_OBJ_CQ);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	cq = container_of(obj, struct uaccel_cq, obj);
+	cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
 	ret = uaccel_cq_reserve(cq);
 	if (!ret) {
 		uaccel_cq_post(cq, &cqe);
 		uaccel_cq_notify(cq);
 	}
-	uaccel_obj_put(obj);
+	uaccel_obj_put(&cq->obj);
 	return ret;
 }
 

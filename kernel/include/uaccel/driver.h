@@ -359,6 +359,16 @@ void uaccel_context_get(struct uaccel_context *ctx);
 void uaccel_context_put(struct uaccel_context *ctx);
 
 /**
+ * uaccel_cq_get() - take a CQ of a context by id
+ * @ctx: the context
+ * @id: the CQ id
+ *
+ * For work that completes into a CQ named by userspace.
+ * Return: the CQ or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ */
+struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id);
+
+/**
  * uaccel_cq_reserve() - reserve a CQ slot for a completion to come
  * @cq: the CQ
  *
