@@ -30,15 +30,15 @@ static bool uaccel_facet_name_valid(const char *name)
 	return true;
 }
 
-static const struct uaccel_facet *uaccel_find_facet(struct uaccel_device *udev,
-						    const char *name)
+/* The index of the facet called @name in udev->facets, or -1. */
+static int uaccel_find_facet(struct uaccel_device *udev, const char *name)
 {
 	unsigned int i;
 
 	for (i = 0; i < udev->num_facets; i++)
 		if (!strcmp(udev->facets[i]->name, name))
-			return udev->facets[i];
-	return NULL;
+			return i;
+	return -1;
 }
 
 int uaccel_register_facet(struct uaccel_device *udev,
@@ -50,14 +50,14 @@ int uaccel_register_facet(struct uaccel_device *udev,
 		return -EBUSY;
 	if (!uaccel_facet_name_valid(facet->name) || !facet->min_version ||
 	    facet->min_version > facet->max_version ||
-	    facet->flags & ~UACCEL_FACET_PRIVILEGED ||
+	    facet->flags & ~(UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE) ||
 	    facet->num_ops > UACCEL_FACET_CMD_MAX)
 		return -EINVAL;
 	for (i = 0; i < facet->num_ops; i++)
 		if (facet->ops[i].size > UACCEL_IOCTL_MAX_SIZE ||
 		    facet->ops[i].min_size < 8)
 			return -EINVAL;
-	if (uaccel_find_facet(udev, facet->name))
+	if (uaccel_find_facet(udev, facet->name) >= 0)
 		return -EEXIST;
 	if (udev->num_facets == UACCEL_MAX_FACETS)
 		return -ENOSPC;
@@ -90,10 +90,18 @@ static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 	return ret;
 }
 
+/* Give up the hold of an exclusive facet; the device may be gone. */
+static void uaccel_facet_unhold(struct uaccel_facet_file *ffile)
+{
+	if (ffile->held_slot >= 0)
+		clear_bit(ffile->held_slot, &ffile->ctx->udev->facets_held);
+}
+
 static int uaccel_facet_release(struct inode *inode, struct file *filp)
 {
 	struct uaccel_facet_file *ffile = filp->private_data;
 
+	uaccel_facet_unhold(ffile);
 	uaccel_context_put(ffile->ctx);
 	kfree(ffile);
 	uaccel_stat_add(UACCEL_STAT_FACET_FILES, -1);
@@ -139,16 +147,17 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	const struct uaccel_facet *facet;
 	struct uaccel_facet_file *ffile;
 	struct file *file;
+	int fd, slot, ret;
 	u32 lo, hi;
-	int fd, ret;
 
 	if (strnlen(cmd->name, sizeof(cmd->name)) == sizeof(cmd->name) ||
 	    !cmd->min_version || cmd->min_version > cmd->max_version)
 		return -EINVAL;
 
-	facet = uaccel_find_facet(ctx->udev, cmd->name);
-	if (!facet)
+	slot = uaccel_find_facet(ctx->udev, cmd->name);
+	if (slot < 0)
 		return -ENOENT;
+	facet = ctx->udev->facets[slot];
 	lo = max(facet->min_version, cmd->min_version);
 	hi = min(facet->max_version, cmd->max_version);
 	if (lo > hi)
@@ -162,12 +171,20 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	ffile->ctx = ctx;
 	ffile->facet = facet;
 	ffile->version = hi;
+	ffile->held_slot = -1;
+	if (facet->flags & UACCEL_FACET_EXCLUSIVE) {
+		if (test_and_set_bit(slot, &ctx->udev->facets_held)) {
+			ret = -EBUSY;
+			goto err_free;
+		}
+		ffile->held_slot = slot;
+	}
 
 	fd = get_unused_fd_flags(O_RDWR |
 				 (cmd->flags & UACCEL_FACET_FD_CLOEXEC ? O_CLOEXEC : 0));
 	if (fd < 0) {
 		ret = fd;
-		goto err_free;
+		goto err_unhold;
 	}
 	file = anon_inode_getfile("[uaccel-facet]", &uaccel_facet_fops, ffile,
 				  O_RDWR);
@@ -192,6 +209,8 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 
 err_put_fd:
 	put_unused_fd(fd);
+err_unhold:
+	uaccel_facet_unhold(ffile);
 err_free:
 	kfree(ffile);
 	return ret;

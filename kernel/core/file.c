@@ -79,7 +79,7 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	cmd->numa_node = node == NUMA_NO_NODE ? UACCEL_NUMA_NONE : node;
 	cmd->num_facets = udev->num_facets;
 	cmd->dev_caps = 0;
-	strscpy(cmd->name, dev_name(&udev->dev), sizeof(cmd->name));
+	uaccel_device_copy_name(udev, cmd->name, sizeof(cmd->name));
 	strscpy(cmd->driver, udev->ops->driver_name, sizeof(cmd->driver));
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
@@ -201,6 +201,7 @@ static void uaccel_context_release(struct kref *ref)
 		uaccel_context_destroy_objects(ctx);
 	}
 	list_del(&ctx->list);
+	udev->nr_contexts--;
 	mutex_unlock(&udev->lists_lock);
 
 	uaccel_context_free_events(ctx);
@@ -223,15 +224,15 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	struct uaccel_device *udev =
 		container_of(inode->i_cdev, struct uaccel_device, cdev);
 	struct uaccel_context *ctx;
-	int idx;
+	int idx, ret;
 
 	if (!uaccel_device_enter(udev, &idx))
 		return -ENODEV;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx) {
-		uaccel_device_exit(udev, idx);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_exit;
 	}
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
@@ -240,20 +241,34 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	INIT_LIST_HEAD(&ctx->events);
 	init_waitqueue_head(&ctx->event_wait);
 	INIT_LIST_HEAD(&ctx->removed_event.list);
-	get_device(&udev->dev);
 	ctx->udev = udev;
 	ctx->filp = filp;
-	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
 
+	/* An exclusive device has one context at a time (sysfs.c). */
 	mutex_lock(&udev->lists_lock);
+	if (udev->exclusive && udev->nr_contexts) {
+		mutex_unlock(&udev->lists_lock);
+		ret = -EBUSY;
+		goto err_free;
+	}
 	list_add_tail(&ctx->list, &udev->contexts);
+	udev->nr_contexts++;
 	mutex_unlock(&udev->lists_lock);
+	get_device(&udev->dev);
+	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
 
 	filp->private_data = ctx;
 	/* Ring mappings live in the device's address space (see mmap.c). */
 	filp->f_mapping = udev->mapping_inode->i_mapping;
 	uaccel_device_exit(udev, idx);
 	return nonseekable_open(inode, filp);
+
+err_free:
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+err_exit:
+	uaccel_device_exit(udev, idx);
+	return ret;
 }
 
 static int uaccel_release(struct inode *inode, struct file *filp)

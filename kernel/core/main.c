@@ -60,6 +60,15 @@ const char *uaccel_device_name(const struct uaccel_device *udev)
 }
 EXPORT_SYMBOL_GPL(uaccel_device_name);
 
+void uaccel_device_copy_name(const struct uaccel_device *udev, char *buf,
+			     size_t len)
+{
+	mutex_lock(&uaccel_devices_lock);
+	strscpy(buf, dev_name(&udev->dev), len);
+	mutex_unlock(&uaccel_devices_lock);
+}
+EXPORT_SYMBOL_GPL(uaccel_device_copy_name);
+
 static void uaccel_device_release(struct device *dev)
 {
 	struct uaccel_device *udev = uaccel_from_dev(dev);
@@ -219,6 +228,30 @@ err_unlock:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(uaccel_register_device);
+
+/*
+ * Rename a registered device (sysfs "name").  The kernel object is renamed,
+ * which sends a "move" uevent: udev moves the by-name link.  The node and
+ * every open file stay as they are.
+ */
+int uaccel_rename_device(struct uaccel_device *udev, const char *name)
+{
+	int ret = 0;
+
+	if (!uaccel_name_valid(name) || strchr(name, '%'))
+		return -EINVAL;
+	mutex_lock(&uaccel_devices_lock);
+	if (!READ_ONCE(udev->registered))
+		ret = -ENODEV;
+	else if (!strcmp(dev_name(&udev->dev), name))
+		ret = 0;
+	else if (uaccel_name_taken(name))
+		ret = -EEXIST;
+	else
+		ret = device_rename(&udev->dev, name);
+	mutex_unlock(&uaccel_devices_lock);
+	return ret;
+}
 
 /* Stop every file call from entering the driver and wake the sleepers. */
 static void uaccel_device_shut(struct uaccel_device *udev)

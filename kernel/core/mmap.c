@@ -153,7 +153,11 @@ int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	/*
+	 * Not inherited by fork(): a child would otherwise produce into the
+	 * parent's rings with a copy of the parent's indexes.
+	 */
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	vma->vm_ops = &uaccel_ring_vm_ops;
 	vma->vm_private_data = ctx;
 	return 0;

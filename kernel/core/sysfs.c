@@ -3,6 +3,8 @@
  * uaccel core: attributes of /sys/class/uaccel/<name>.
  */
 #include <linux/device.h>
+#include <linux/kstrtox.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "uaccel_core.h"
@@ -46,7 +48,69 @@ static ssize_t facets_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(facets);
 
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	char name[UACCEL_NAME_MAX];
+
+	uaccel_device_copy_name(uaccel_from_dev(dev), name, sizeof(name));
+	return sysfs_emit(buf, "%s\n", name);
+}
+
+/* Rename: -EEXIST when another device has the name, -EINVAL if malformed. */
+static ssize_t name_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	char name[UACCEL_NAME_MAX];
+	size_t len = count;
+	int ret;
+
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (!len || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, buf, len);
+	name[len] = '\0';
+	ret = uaccel_rename_device(uaccel_from_dev(dev), name);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(name);
+
+static ssize_t exclusive_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(uaccel_from_dev(dev)->exclusive));
+}
+
+/*
+ * 1: at most one context at a time; later open()s get -EBUSY until it is
+ * released (its file and every facet file of it closed).  -EBUSY when two
+ * or more contexts are open already.
+ */
+static ssize_t exclusive_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	struct uaccel_device *udev = uaccel_from_dev(dev);
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	mutex_lock(&udev->lists_lock);
+	if (on && udev->nr_contexts > 1)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(udev->exclusive, on);
+	mutex_unlock(&udev->lists_lock);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(exclusive);
+
 static struct attribute *uaccel_core_attrs[] = {
+	&dev_attr_name.attr,
+	&dev_attr_exclusive.attr,
 	&dev_attr_driver.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_numa_node.attr,

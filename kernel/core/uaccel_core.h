@@ -35,10 +35,15 @@
  *	device uses, so that removal can zap all their ring mappings at once
  * @disassociate_srcu: every call into the driver from a file runs inside a
  *	read section; unregistration waits for them after clearing @registered
- * @lists_lock: protects @contexts
+ * @lists_lock: protects @contexts, @nr_contexts and @exclusive
  * @contexts: the contexts of this device that still have objects
+ * @nr_contexts: entries in @contexts: contexts whose file or a facet file
+ *	of them is still open
+ * @exclusive: at most one context at a time (sysfs "exclusive")
  * @facets: the facets served, fixed once registered
  * @num_facets: entries in @facets
+ * @facets_held: bit i set while an fd of the exclusive facet @facets[i]
+ *	is open
  * @vendor_id: hardware vendor ID (PCI), 0 for software devices
  * @device_id: hardware device ID (PCI), 0 for software devices
  * @priv: the driver private area
@@ -52,10 +57,13 @@ struct uaccel_device {
 	bool fatal;
 	struct inode *mapping_inode;
 	struct srcu_struct disassociate_srcu;
-	struct mutex lists_lock;	/* protects contexts */
+	struct mutex lists_lock;	/* protects contexts, exclusive */
 	struct list_head contexts;
+	unsigned int nr_contexts;
+	bool exclusive;
 	const struct uaccel_facet *facets[UACCEL_MAX_FACETS];
 	unsigned int num_facets;
+	unsigned long facets_held;
 	u32 vendor_id;
 	u32 device_id;
 	u8 priv[] __aligned(ARCH_KMALLOC_MINALIGN);
@@ -114,11 +122,14 @@ struct uaccel_context {
  * struct uaccel_facet_file - the state of one facet fd
  * @ctx: the context it came from (a reference is held)
  * @facet: the facet; only dereferenced while the device is registered
+ * @held_slot: for an exclusive facet, its bit in the device's
+ *	facets_held, cleared at release; -1 otherwise
  * @version: the negotiated version
  */
 struct uaccel_facet_file {
 	struct uaccel_context *ctx;
 	const struct uaccel_facet *facet;
+	int held_slot;
 	u32 version;
 };
 
@@ -160,6 +171,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 	atomic64_add(n, &uaccel_stats[stat]);
 }
 
+int uaccel_rename_device(struct uaccel_device *udev, const char *name);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 

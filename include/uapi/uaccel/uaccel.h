@@ -428,6 +428,7 @@ struct uaccel_event {
 
 /* Facet flags, as listed in sysfs "facets". */
 #define UACCEL_FACET_PRIVILEGED	(1U << 0)	/* needs CAP_SYS_ADMIN */
+#define UACCEL_FACET_EXCLUSIVE	(1U << 1)	/* one fd per device at a time */
 
 /**
  * struct uaccel_get_driver_ops_fd - UACCEL_IOCTL_GET_DRIVER_OPS_FD
@@ -441,8 +442,10 @@ struct uaccel_event {
  *
  * Errors: -ENOENT no facet of that name (try an older name),
  * -EPROTONOSUPPORT no common version, -EPERM a privileged facet and the
- * opener of the context or the caller lacks CAP_SYS_ADMIN, -EINVAL a name
- * without NUL or min_version 0 or above max_version, -ENODEV device gone.
+ * opener of the context or the caller lacks CAP_SYS_ADMIN, -EBUSY an
+ * exclusive facet of which an fd is open on the device (from any context),
+ * -EINVAL a name without NUL or min_version 0 or above max_version,
+ * -ENODEV device gone.
  * The facet fd keeps the context alive and may name its objects by id.
  */
 struct uaccel_get_driver_ops_fd {

@@ -125,7 +125,7 @@ static int soft_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_put;
 	/* A later probe (recovery, unbind and bind) keeps the name. */
-	strscpy(inst->name, uaccel_device_name(udev), sizeof(inst->name));
+	uaccel_device_copy_name(udev, inst->name, sizeof(inst->name));
 	platform_set_drvdata(pdev, udev);
 	goto out;
 
@@ -189,8 +189,11 @@ int soft_fatal_error(struct uaccel_device *udev)
 
 static int soft_remove(struct platform_device *pdev)
 {
+	struct soft_instance *inst = *(struct soft_instance **)dev_get_platdata(&pdev->dev);
 	struct uaccel_device *udev = platform_get_drvdata(pdev);
 
+	/* The name it has now, which a rename may have changed. */
+	uaccel_device_copy_name(udev, inst->name, sizeof(inst->name));
 	uaccel_unregister_device(udev);
 	uaccel_put_device(udev);
 	return 0;
@@ -286,8 +289,12 @@ static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 	mutex_lock(&soft_instances_lock);
 	list_for_each_entry(inst, &soft_instances, list) {
 		struct uaccel_device *udev = platform_get_drvdata(inst->pdev);
+		char cur[UACCEL_NAME_MAX];
 
-		if (udev && !strcmp(uaccel_device_name(udev), name)) {
+		if (!udev)
+			continue;
+		uaccel_device_copy_name(udev, cur, sizeof(cur));
+		if (!strcmp(cur, name)) {
 			soft_del_instance(inst);
 			ret = 0;
 			break;

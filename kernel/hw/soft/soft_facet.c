@@ -203,7 +203,8 @@ const struct uaccel_facet soft_debug_facet = {
 	.name = UACCEL_SOFT_DEBUG_FACET,
 	.min_version = 1,
 	.max_version = 1,
-	.flags = UACCEL_FACET_PRIVILEGED,
+	/* Device-wide fault injection: one holder at a time. */
+	.flags = UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE,
 	.ops = soft_debug_ops,
 	.num_ops = ARRAY_SIZE(soft_debug_ops),
 };

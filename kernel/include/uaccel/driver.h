@@ -231,7 +231,10 @@ struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd);
  * @name: lowercase [a-z0-9._-], at most 63 bytes, such as "dma.soft.uaccel"
  * @min_version: oldest version served, at least 1
  * @max_version: newest version served
- * @flags: UACCEL_FACET_PRIVILEGED
+ * @flags: UACCEL_FACET_PRIVILEGED (the opener and the caller need
+ *	CAP_SYS_ADMIN), UACCEL_FACET_EXCLUSIVE (at most one fd of the facet is
+ *	open on the device at a time; the next request gets -EBUSY until it
+ *	is closed)
  * @ops: command table, indexed by command number
  * @num_ops: entries in @ops, at most UACCEL_FACET_CMD_MAX
  */
@@ -542,8 +545,20 @@ struct uaccel_device *uaccel_from_dev(struct device *dev);
  * uaccel_device_name() - the current name of a device
  * @udev: the device
  *
- * Return: its name; valid until the device is renamed or freed.
+ * Return: its name; valid until the device is renamed (sysfs "name") or
+ * freed.  Use uaccel_device_copy_name() where a rename may run meanwhile.
  */
 const char *uaccel_device_name(const struct uaccel_device *udev);
+
+/**
+ * uaccel_device_copy_name() - copy the current name of a device
+ * @udev: the device
+ * @buf: the destination, NUL-terminated (truncated to @len - 1 bytes)
+ * @len: size of @buf, UACCEL_NAME_MAX for a whole name
+ *
+ * Serialised against renames; may sleep.
+ */
+void uaccel_device_copy_name(const struct uaccel_device *udev, char *buf,
+			     size_t len);
 
 #endif /* _UACCEL_DRIVER_H */
