@@ -13,6 +13,30 @@
 
 #include "internal.h"
 
+static void explain_open_error(const char *name, const char *node, int err)
+{
+	switch (err) {
+	case EBUSY:
+		accel_set_error("%s: the device is in exclusive use: its sysfs attribute \"exclusive\" is 1 and another context is open; it is free again when that one is closed",
+				name);
+		break;
+	case EACCES:
+		accel_set_error("%s: no permission to open %s: the group \"accel\" has access to every accelerator (udev rules of uaccel)",
+				name, node);
+		break;
+	case EPERM:
+		accel_set_error("%s: opening %s is not permitted (device cgroup or security policy)",
+				name, node);
+		break;
+	case ENODEV:
+		accel_set_error("%s: the device is gone", name);
+		break;
+	default:
+		accel_set_error("%s: cannot open %s: %s", name, node, strerror(err));
+		break;
+	}
+}
+
 static struct accel_context *open_node(const char *node, const char *name,
 				       const char *driver)
 {
@@ -24,6 +48,7 @@ static struct accel_context *open_node(const char *node, const char *name,
 		/* The node of a device that went away: say so. */
 		if (errno == ENOENT || errno == ENXIO)
 			errno = ENODEV;
+		explain_open_error(name, node, errno);
 		return NULL;
 	}
 	ctx = calloc(1, sizeof(*ctx));
@@ -68,6 +93,8 @@ ACCEL_EXPORT struct accel_context *accel_open_device_by_name(const char *name)
 			break;
 		}
 	}
+	if (!*p)
+		accel_set_error("no accelerator named %s", name);
 	accel_free_device_list(list);
 	if (!ctx)
 		errno = err;

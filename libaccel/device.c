@@ -6,6 +6,7 @@
  * are not setuid/setgid) replace "/sys" and "/dev", for tests.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -165,6 +166,19 @@ static void free_device(struct accel_device *dev)
 }
 
 /*
+ * Whether the caller may ever open the node: it exists (a container's /dev
+ * may lack it) and no device cgroup denies it (the kernel checks those in
+ * access() too, with EPERM).  Plain permission bits (EACCES) do not hide a
+ * device: opening it then explains what access is missing.
+ */
+static int usable_node(const struct accel_device *dev)
+{
+	if (!faccessat(AT_FDCWD, dev->node, R_OK | W_OK, AT_EACCESS))
+		return 0;
+	return errno == EACCES ? 0 : -errno;
+}
+
+/*
  * Read one device.  -ENOENT means it vanished (or is half removed); other
  * errors are attributes missing or malformed.  The caller skips the device
  * either way.
@@ -210,6 +224,13 @@ static int read_device(const char *classdir, const char *name,
 	if (ret) {
 		free_device(dev);
 		return ret;
+	}
+	ret = usable_node(dev);
+	if (ret) {
+		accel_dbg("skipping device %s: its node %s: %s\n", name, dev->node,
+			  strerror(-ret));
+		free_device(dev);
+		return -ENOENT;
 	}
 	read_parent(dev, dir);
 	*out = dev;

@@ -11,11 +11,37 @@
 
 #include "internal.h"
 
+static void explain_facet_error(const struct accel_context *ctx,
+				const char *last, int err)
+{
+	switch (err) {
+	case ENOENT:
+		accel_set_error("%s: serves none of the requested facets", ctx->name);
+		break;
+	case EPROTONOSUPPORT:
+		accel_set_error("%s: serves no requested facet in a requested version",
+				ctx->name);
+		break;
+	case EPERM:
+		accel_set_error("%s: facet %s is privileged: the opener of the context and the caller both need CAP_SYS_ADMIN",
+				ctx->name, last);
+		break;
+	case EBUSY:
+		accel_set_error("%s: facet %s is single-user and an fd of it is open; it is free again when that fd is closed",
+				ctx->name, last);
+		break;
+	default:
+		accel_set_error("%s: facet %s: %s", ctx->name, last, strerror(err));
+		break;
+	}
+}
+
 ACCEL_EXPORT int accel_get_facet(struct accel_context *ctx,
 				 const struct accel_facet_req *reqs, int nreqs,
 				 unsigned int flags, int *matched,
 				 uint32_t *version)
 {
+	const char *err_name = NULL;
 	int i, err = -ENOENT;
 
 	if (!ctx || !reqs || nreqs < 1 || flags & ~ACCEL_FACET_CLOEXEC)
@@ -41,10 +67,13 @@ ACCEL_EXPORT int accel_get_facet(struct accel_context *ctx,
 			return (int)c.out_fd;
 		}
 		/* Another name may work; other errors are final for this one. */
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
 			err = -errno;
+			err_name = reqs[i].name;
+		}
 		if (errno != ENOENT && errno != EPROTONOSUPPORT && errno != EPERM)
-			return err;
+			break;
 	}
+	explain_facet_error(ctx, err_name, -err);
 	return err;
 }

@@ -13,6 +13,9 @@
 /* A diagnostic on stderr when ACCEL_DEBUG is set in the environment. */
 void accel_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Record why a call failed, for accel_error_message() (and ACCEL_DEBUG). */
+void accel_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct accel_device {
 	char name[ACCEL_NAME_MAX];
 	char driver[ACCEL_NAME_MAX];

@@ -39,6 +39,24 @@ void accel_dbg(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The explanation of the last failed call of this thread. */
+static __thread char accel_errmsg[256];
+
+void accel_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(accel_errmsg, sizeof(accel_errmsg), fmt, ap);
+	va_end(ap);
+	accel_dbg("%s\n", accel_errmsg);
+}
+
+ACCEL_EXPORT const char *accel_error_message(void)
+{
+	return accel_errmsg;
+}
+
 static const struct accel_provider_ops *load(const char *driver)
 {
 	const char *dir = secure_getenv("ACCEL_PROVIDER_PATH");

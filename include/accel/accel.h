@@ -6,8 +6,12 @@
  * on success and a negative errno on failure; functions returning a pointer
  * return NULL and set errno on failure.  Objects are opaque.
  *
- * Discovery reads sysfs only and opens no device node, so listing works for
- * every user; opening a device needs access to its node /dev/uaccel/uaccelN.
+ * Discovery reads sysfs and opens no device node: every user sees the
+ * devices whose node exists in its mount namespace and is not denied by a
+ * device cgroup; opening a device needs access to its node
+ * /dev/uaccel/uaccelN (the group "accel" with uaccel's udev rules).
+ *
+ * accel_error_message() explains the last failure of a call in words.
  */
 #ifndef ACCEL_ACCEL_H
 #define ACCEL_ACCEL_H
@@ -73,10 +77,13 @@ struct accel_device_attr {
  * accel_get_device_list() - list the accelerators of the system
  * @num_devices: if not NULL, receives the number of devices
  *
- * Devices being added or removed while the list is read, and devices whose
- * sysfs attributes cannot be read or parsed, are left out (ACCEL_DEBUG in
- * the environment says why); the rest of the list is unaffected.  No
- * module loaded means an empty list, not an error.
+ * Devices being added or removed while the list is read, devices whose
+ * sysfs attributes cannot be read or parsed, and devices the caller can
+ * never open because their node is absent (a container's /dev) or denied
+ * by a device cgroup are left out (ACCEL_DEBUG in the environment says
+ * why); the rest of the list is unaffected.  A device whose node the
+ * caller lacks permission for is listed: opening it fails with EACCES.
+ * No module loaded means an empty list, not an error.
  *
  * Return: a NULL-terminated array to release with accel_free_device_list(),
  * or NULL with errno set (ENOMEM, or the class directory is unreadable).
@@ -163,7 +170,9 @@ const struct accel_facet_desc *accel_device_facet(const struct accel_device *dev
  * @dev: the device
  *
  * Return: the context, or NULL with errno set (EACCES without access to the
- * node, ENODEV when the device is gone).
+ * node, EPERM when a device cgroup denies it, EBUSY when the device is
+ * exclusive and in use, ENODEV when the device is gone); the reason in
+ * words is in accel_error_message().
  */
 struct accel_context *accel_open_device(const struct accel_device *dev);
 
@@ -175,6 +184,18 @@ struct accel_context *accel_open_device(const struct accel_device *dev);
  * that name).
  */
 struct accel_context *accel_open_device_by_name(const char *name);
+
+/**
+ * accel_error_message() - why the last failed call of this thread failed
+ *
+ * Set by accel_open_device(), accel_open_device_by_name() and
+ * accel_get_facet() when they fail, for example "soft0: the device is in
+ * exclusive use: ..." for EBUSY.  Successful calls leave it unchanged.
+ *
+ * Return: a message for people, "" before any failure; valid until the
+ * next libaccel call of the thread.
+ */
+const char *accel_error_message(void);
 
 /**
  * accel_close_device() - close a context and everything created on it

@@ -67,6 +67,7 @@ static void add_device(const char *name, unsigned int minor, const char *facets)
 	ATTR("numa_node", "-1\n");
 	ATTR("facets", facets);
 #undef ATTR
+	run("mkdir -p %s/dev/uaccel && touch %s/dev/uaccel/uaccel%u", root, root, minor);
 }
 
 static int setup(void **state)
@@ -192,6 +193,25 @@ static void test_malformed_numbers_skipped(void **state)
 	expect_bad_skipped();
 }
 
+/* A node absent from this /dev (a container's): the device is not listed. */
+static void test_device_without_node_is_skipped(void **state)
+{
+	struct accel_device **list;
+	int n;
+
+	add_device("good", 1, "");
+	add_device("bad", 0, "");
+	run("rm %s/dev/uaccel/uaccel0", root);
+	expect_bad_skipped();
+	errno = 0;
+	assert_null(accel_open_device_by_name("bad"));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(), "no accelerator named bad");
+	list = accel_get_device_list(&n);
+	assert_int_equal(n, 1);
+	accel_free_device_list(list);
+}
+
 static void test_open_missing_node_is_enodev(void **state)
 {
 	struct accel_device **list;
@@ -199,9 +219,12 @@ static void test_open_missing_node_is_enodev(void **state)
 	add_device("soft0", 0, "");
 	list = accel_get_device_list(NULL);
 	assert_non_null(list);
+	/* The node goes after the listing: the device went away. */
+	run("rm %s/dev/uaccel/uaccel0", root);
 	errno = 0;
 	assert_null(accel_open_device(list[0]));
 	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(), "soft0: the device is gone");
 	accel_free_device_list(list);
 
 	errno = 0;
@@ -303,6 +326,7 @@ int main(void)
 		T(test_half_removed_device_is_skipped),
 		T(test_malformed_facets_skipped),
 		T(test_malformed_numbers_skipped),
+		T(test_device_without_node_is_skipped),
 		T(test_open_missing_node_is_enodev),
 		T(test_query_checks_arguments),
 		T(test_accelinfo_json),
