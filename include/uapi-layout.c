@@ -26,6 +26,11 @@ UAPI_OFF(struct uaccel_query_device, dev_caps, 32);
 UAPI_OFF(struct uaccel_query_device, name, 40);
 UAPI_OFF(struct uaccel_query_device, driver, 104);
 
+UAPI_SIZE(struct uaccel_create_queue, 56);
+UAPI_OFF(struct uaccel_create_queue, out_mmap_size, 40);
+UAPI_OFF(struct uaccel_create_queue, poll_idle_ms, 48);
+UAPI_OFF(struct uaccel_create_queue, __reserved, 52);
+
 UAPI_SIZE(struct uaccel_event, 32);
 UAPI_OFF(struct uaccel_event, queue_id, 8);
 UAPI_OFF(struct uaccel_event, completed, 16);

@@ -78,7 +78,7 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	cmd->device_id = udev->device_id;
 	cmd->numa_node = node == NUMA_NO_NODE ? UACCEL_NUMA_NONE : node;
 	cmd->num_facets = udev->num_facets;
-	cmd->dev_caps = 0;
+	cmd->dev_caps = uaccel_queue_dev_caps(udev);
 	uaccel_device_copy_name(udev, cmd->name, sizeof(cmd->name));
 	strscpy(cmd->driver, udev->ops->driver_name, sizeof(cmd->driver));
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
@@ -100,7 +100,8 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 	CORE_OP(UACCEL_CMD_CREATE_CQ, struct uaccel_create_cq, out_mmap_size,
 		UACCEL_CQ_EVENTFD, uaccel_cmd_create_cq),
 	CORE_OP(UACCEL_CMD_CREATE_QUEUE, struct uaccel_create_queue,
-		out_mmap_size, 0, uaccel_cmd_create_queue),
+		out_mmap_size, UACCEL_CREATE_QUEUE_FLAGS,
+		uaccel_cmd_create_queue),
 	CORE_OP(UACCEL_CMD_POST, struct uaccel_post, __reserved, 0,
 		uaccel_cmd_post),
 	CORE_OP(UACCEL_CMD_DOORBELL, struct uaccel_doorbell, __reserved, 0,

@@ -19,6 +19,23 @@
 #define UACCEL_QUEUE_MAX_ENTRIES	65536
 #define UACCEL_POST_MAX			4096
 
+struct uaccel_device *uaccel_queue_device(const struct uaccel_queue *q)
+{
+	return q->obj.ctx->udev;
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_device);
+
+/* The UACCEL_DEV_CAP_* bits that follow from what the driver implements. */
+u64 uaccel_queue_dev_caps(const struct uaccel_device *udev)
+{
+	u64 caps = 0;
+
+	if (udev->ops->create_queue && udev->ops->queue_entry_size &&
+	    (udev->ops->queue_flags & UACCEL_QUEUE_POLL))
+		caps |= UACCEL_DEV_CAP_QUEUE_POLL;
+	return caps;
+}
+
 void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe)
 {
 	cqe->queue_id = q->obj.id;
@@ -74,7 +91,15 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 
 	if (!ops->create_queue || !ops->queue_entry_size)
 		return -EOPNOTSUPP;
-	if (!cmd->entries || cmd->entries > UACCEL_QUEUE_MAX_ENTRIES)
+	/* Flags the core knows but this driver does not implement. */
+	if (cmd->flags & ~ops->queue_flags)
+		return -EOPNOTSUPP;
+	if (!cmd->entries || cmd->entries > UACCEL_QUEUE_MAX_ENTRIES ||
+	    cmd->__reserved)
+		return -EINVAL;
+	if (cmd->poll_idle_ms &&
+	    (!(cmd->flags & UACCEL_QUEUE_POLL) ||
+	     cmd->poll_idle_ms > UACCEL_QUEUE_POLL_IDLE_MAX_MS))
 		return -EINVAL;
 
 	pdobj = uaccel_obj_get(ctx, cmd->pd_id, UACCEL_OBJ_PD);
@@ -95,6 +120,8 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 	q->cq = container_of(cqobj, struct uaccel_cq, obj);
 	q->entries = roundup_pow_of_two(cmd->entries);
 	q->entry_size = ops->queue_entry_size;
+	q->flags = cmd->flags;
+	q->poll_idle_ms = cmd->poll_idle_ms;
 	mutex_init(&q->post_lock);
 	INIT_LIST_HEAD(&q->cq_entry);
 	q->ring_size = PAGE_ALIGN(UACCEL_RING_ENTRIES_OFFSET +

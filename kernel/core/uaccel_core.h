@@ -213,6 +213,10 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
 void uaccel_mr_release(struct uaccel_mr *mr);
 void uaccel_cq_release(struct uaccel_cq *cq);
 void uaccel_queue_release(struct uaccel_queue *q);
+u64 uaccel_queue_dev_caps(const struct uaccel_device *udev);
+
+/* The CREATE_QUEUE flags the core knows; drivers implement a subset. */
+#define UACCEL_CREATE_QUEUE_FLAGS	UACCEL_QUEUE_POLL
 void uaccel_cq_kick_stalled(struct uaccel_cq *cq);
 int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma);
 void uaccel_ring_zap(struct uaccel_object *obj, size_t ring_size);

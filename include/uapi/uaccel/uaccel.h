@@ -65,7 +65,8 @@ enum uaccel_cmd {
  * @device_id: out: device ID of the hardware (PCI device), 0 for software
  * @numa_node: out: NUMA node of the device or UACCEL_NUMA_NONE
  * @num_facets: out: number of driver ops facets the device serves
- * @dev_caps: out: UACCEL_DEV_CAP_* bits
+ * @dev_caps: out: UACCEL_DEV_CAP_* bits (capabilities of the device;
+ *	bits this header does not define may be set by newer kernels)
  * @name: out: the device name, NUL-terminated, as in /sys/class/uaccel
  * @driver: out: the name of the kernel driver, NUL-terminated
  *
@@ -87,6 +88,12 @@ struct uaccel_query_device {
 };
 
 #define UACCEL_IOCTL_QUERY_DEVICE _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_QUERY_DEVICE)
+
+/*
+ * Device capabilities (dev_caps).  QUEUE_POLL: CREATE_QUEUE accepts
+ * UACCEL_QUEUE_POLL (queues consumed by a polling kernel thread).
+ */
+#define UACCEL_DEV_CAP_QUEUE_POLL	(1ULL << 0)
 
 /**
  * struct uaccel_destroy - UACCEL_IOCTL_DESTROY
@@ -178,6 +185,20 @@ struct uaccel_ring_header {
  */
 #define UACCEL_RING_STALLED	(1U << 0)
 
+/*
+ * Submission ring flags of polled queues (created with UACCEL_QUEUE_POLL),
+ * written by the kernel only.  POLLED: set for the queue's whole life.
+ * NEED_WAKEUP: the polling thread went to sleep; a producer that published
+ * a new tail must then ring DOORBELL.  While it is clear the thread is
+ * awake and sees the new tail by itself, so posting needs no system call.
+ * The producer stores @tail (release), then issues a full memory barrier,
+ * then reads @flags; the thread sets NEED_WAKEUP, issues a full barrier and
+ * reads @tail once more before it sleeps, so one of the two always sees the
+ * other's store and no entry is left behind.
+ */
+#define UACCEL_RING_NEED_WAKEUP	(1U << 1)
+#define UACCEL_RING_POLLED	(1U << 2)
+
 /* CQ flags. */
 #define UACCEL_CQ_EVENTFD	(1U << 0)	/* signal @eventfd on completions */
 
@@ -228,10 +249,23 @@ struct uaccel_cqe {
 	__aligned_u64 __reserved;
 };
 
+/*
+ * CREATE_QUEUE flags.  POLL: the device consumes the ring with a kernel
+ * thread that polls it while there is work and for @poll_idle_ms after the
+ * last work request, then sleeps with UACCEL_RING_NEED_WAKEUP set (see the
+ * ring flags above).  Only devices reporting UACCEL_DEV_CAP_QUEUE_POLL
+ * accept it; others fail with -EOPNOTSUPP.
+ */
+#define UACCEL_QUEUE_POLL		(1U << 0)
+
+/* The largest poll_idle_ms CREATE_QUEUE accepts. */
+#define UACCEL_QUEUE_POLL_IDLE_MAX_MS	10000
+
 /**
  * struct uaccel_create_queue - UACCEL_IOCTL_CREATE_QUEUE
- * @size: sizeof(struct uaccel_create_queue)
- * @flags: must be 0
+ * @size: sizeof(struct uaccel_create_queue); the mandatory part ends at
+ *	@out_mmap_size
+ * @flags: UACCEL_QUEUE_* bits
  * @pd_id: protection domain of the MRs its work requests use
  * @cq_id: completion queue of its completions
  * @entries: requested submission ring entries, 1 to 65536
@@ -240,6 +274,16 @@ struct uaccel_cqe {
  * @out_entry_size: size of one ring entry, in the driver's format
  * @out_mmap_offset: mmap() offset of the submission ring on the context fd
  * @out_mmap_size: size of the ring mapping
+ * @poll_idle_ms: with UACCEL_QUEUE_POLL, how long the polling thread keeps
+ *	polling after the last work request before it sleeps, 1 to
+ *	UACCEL_QUEUE_POLL_IDLE_MAX_MS, or 0 for the driver's default; must be 0
+ *	without UACCEL_QUEUE_POLL (-EINVAL otherwise, as for larger values)
+ * @__reserved: must be 0
+ *
+ * Errors: -EOPNOTSUPP for unknown flags, for a device without queues or
+ * for UACCEL_QUEUE_POLL on a device without UACCEL_DEV_CAP_QUEUE_POLL;
+ * -EINVAL for bad @entries, @poll_idle_ms or @__reserved; -ENOENT for a
+ * PD or CQ that is not one of the context.
  */
 struct uaccel_create_queue {
 	__u32 size;
@@ -252,6 +296,8 @@ struct uaccel_create_queue {
 	__u32 out_entry_size;
 	__aligned_u64 out_mmap_offset;
 	__aligned_u64 out_mmap_size;
+	__u32 poll_idle_ms;
+	__u32 __reserved;
 };
 
 #define UACCEL_IOCTL_CREATE_QUEUE _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_CREATE_QUEUE)

@@ -136,6 +136,9 @@ struct uaccel_cq {
  * @entries: number of ring entries, a power of two
  * @entry_size: size of one ring entry (struct uaccel_ops.queue_entry_size)
  * @ring_size: size of the ring allocation
+ * @flags: the UACCEL_QUEUE_* flags it was created with
+ * @poll_idle_ms: with UACCEL_QUEUE_POLL, the idle time userspace asked for
+ *	(1 to UACCEL_QUEUE_POLL_IDLE_MAX_MS), or 0 for the driver's default
  * @post_lock: serialises the kernel-side producer (POST)
  * @cq_entry: entry in cq->queues
  * @completed: completions written by uaccel_queue_complete()
@@ -151,6 +154,8 @@ struct uaccel_queue {
 	u32 entries;
 	u32 entry_size;
 	size_t ring_size;
+	u32 flags;
+	u32 poll_idle_ms;
 	struct mutex post_lock;	/* kernel-side producer */
 	struct list_head cq_entry;
 	atomic64_t completed;
@@ -405,6 +410,14 @@ void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe);
 void uaccel_cq_notify(struct uaccel_cq *cq);
 
 /**
+ * uaccel_queue_device() - the device a queue belongs to
+ * @q: the queue
+ *
+ * Return: the device; valid while the queue exists.
+ */
+struct uaccel_device *uaccel_queue_device(const struct uaccel_queue *q);
+
+/**
  * uaccel_queue_priv() - the driver area of a queue
  * @q: the queue
  *
@@ -445,7 +458,13 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  * @queue_priv_size: size of the driver area of each queue
  * @queue_entry_size: size of one submission ring entry, a power of two
  *	from 16 to 256 (0 if the device has no queues)
- * @create_queue: set up a queue; the ring is allocated and zeroed
+ * @queue_flags: the UACCEL_QUEUE_* flags of CREATE_QUEUE the driver
+ *	implements (UACCEL_QUEUE_POLL: the driver polls the ring from a
+ *	kernel thread and implements the UACCEL_RING_NEED_WAKEUP protocol);
+ *	CREATE_QUEUE fails with -EOPNOTSUPP for others, and QUERY_DEVICE
+ *	reports the matching UACCEL_DEV_CAP_* bits
+ * @create_queue: set up a queue; the ring is allocated and zeroed, and
+ *	q->flags and q->poll_idle_ms hold what userspace asked for
  * @destroy_queue: stop using a queue: when it returns, nothing of the
  *	device touches the queue, its ring, its CQ or any MR for it again.
  *	Work the device took from the ring (moved the ring's head past) must
@@ -464,6 +483,7 @@ struct uaccel_ops {
 	unsigned int flags;
 	size_t queue_priv_size;
 	u32 queue_entry_size;
+	u32 queue_flags;
 	int (*create_queue)(struct uaccel_queue *q);
 	void (*destroy_queue)(struct uaccel_queue *q);
 	void (*doorbell)(struct uaccel_queue *q);
