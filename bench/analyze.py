@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR MIT
+"""Turn uaccel-bench's raw samples into ratios, a table, JSON and a plot.
+
+usage: analyze.py RAW.jsonl --json OUT.json --table OUT.txt [--plot OUT.png]
+                  [--check]
+
+Each pair's ratio is computed per repeat (uaccel / baseline, both sides
+measured moments apart in the same VM run) and reported as the median of
+those ratios with their min, max and interquartile range.  Times: lower is
+better; rates and bandwidths: higher is better.  --check prints TAP lines
+("ok - bench: smoke ...") about the shape of the results, not the figures.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+# id -> (comparison, bound, what the target says)
+TARGETS = {
+    "facet_open": ("<=", 0.5, "facet acquisition <= 0.5x the dedicated-cdev open"),
+    "ioctl_nop": ("<=", 1.10, "no-op facet ioctl <= 1.10x the bare ioctl"),
+    "open": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "pd": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "mr_4k": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "mr_1m": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "mr_64m": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "cq": ("<=", 0.7, "control op <= 0.7x rdma-core on rxe"),
+    "copy_facet": (">=", 0.8, "64 MiB copy >= 0.8x memcpy bandwidth"),
+    "copy_queue": (">=", 0.8, "64 MiB copy >= 0.8x memcpy bandwidth"),
+}
+
+PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "ioctl_nop",
+            "facet_open", "copy_facet", "copy_queue"]
+PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-generic", "soft-polling"]
+# Rate comparisons: (uaccel path, baseline path, batches, target or None)
+RATE_ROWS = [
+    ("soft", "io_uring", (1, 32), (">=", 1.0, "soft rate >= 1.0x io_uring NOP")),
+    ("soft-polling", "io_uring", (1, 32),
+     (">=", 2.0, "soft polling rate >= 2x io_uring NOP")),
+    ("soft-generic", "io_uring", (1, 32), None),
+    ("soft-polling", "io_uring-sqpoll", (1, 32), None),
+]
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0]
+    pos = (len(xs) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def spread(xs):
+    return {
+        "median": statistics.median(xs),
+        "min": min(xs),
+        "max": max(xs),
+        "q1": quantile(xs, 0.25),
+        "q3": quantile(xs, 0.75),
+        "n": len(xs),
+    }
+
+
+def verdict(target, ratio):
+    if not target:
+        return None
+    op, bound, _ = target
+    return ratio <= bound if op == "<=" else ratio >= bound
+
+
+def load(path):
+    recs = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if line:
+                try:
+                    recs.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise SystemExit(f"{path}:{n}: not JSON: {e}")
+    return recs
+
+
+def analyze(recs):
+    meta = next((r for r in recs if r["kind"] == "meta"), {})
+    skipped = [r for r in recs if r["kind"] == "skip"]
+    rows = []
+    for r in recs:
+        if r["kind"] != "pair":
+            continue
+        ratios = [a / b for a, b in zip(r["a_samples"], r["b_samples"]) if b]
+        target = TARGETS.get(r["id"])
+        ratio = spread(ratios)
+        rows.append({
+            "id": r["id"], "group": r["group"], "label": r["label"],
+            "unit": r["unit"], "a": r["a"], "b": r["b"],
+            "a_value": spread(r["a_samples"]), "b_value": spread(r["b_samples"]),
+            "ratio": ratio,
+            "better": "higher" if r["unit"] != "ns" else "lower",
+            "target": {"op": target[0], "value": target[1], "text": target[2]}
+            if target else None,
+            "met": verdict(target, ratio["median"]),
+        })
+    rates = {}
+    for r in recs:
+        if r["kind"] == "rate":
+            rates[(r["path"], int(r["batch"]))] = r["samples"]
+    rate_points = [dict(path=p, batch=b, unit="ops/s", **spread(s))
+                   for (p, b), s in sorted(rates.items(), key=lambda kv: (PATHS.index(kv[0][0]) if kv[0][0] in PATHS else 99, kv[0][1]))]
+    for ua, base, batches, target in RATE_ROWS:
+        for b in batches:
+            sa, sb = rates.get((ua, b)), rates.get((base, b))
+            rid = f"rate_{ua}_vs_{base}_b{b}"
+            label = f"{ua} vs {base} rate, batch {b}"
+            if not sa or not sb:
+                why = next((s["reason"] for s in skipped
+                            if s["id"] in (ua, base)), "not measured")
+                rows.append({"id": rid, "group": "rates", "label": label,
+                             "unit": "ops/s", "a": ua, "b": base,
+                             "skipped": why,
+                             "target": {"op": target[0], "value": target[1],
+                                        "text": target[2]} if target else None,
+                             "met": None})
+                continue
+            ratio = spread([a / bb for a, bb in zip(sa, sb) if bb])
+            rows.append({
+                "id": rid, "group": "rates", "label": label, "unit": "ops/s",
+                "a": ua, "b": base, "a_value": spread(sa), "b_value": spread(sb),
+                "ratio": ratio, "better": "higher",
+                "target": {"op": target[0], "value": target[1], "text": target[2]}
+                if target else None,
+                "met": verdict(target, ratio["median"]),
+            })
+    scale = [r for r in recs if r["kind"] == "scale"]
+    scale_summary = None
+    if scale:
+        keys = [k for k in scale[0] if k not in ("kind",)]
+        scale_summary = {k: spread([s[k] for s in scale]) for k in keys}
+        scale_summary["remove_over_create"] = spread(
+            [s["remove_s"] / s["create_s"] for s in scale if s["create_s"]])
+    return {"meta": meta, "rows": rows, "rates": rate_points,
+            "scale": scale_summary, "scale_runs": scale, "skipped": skipped}
+
+
+def fmt(v, unit):
+    if unit == "ns":
+        if v >= 1e6:
+            return f"{v / 1e6:.3g} ms"
+        if v >= 1e3:
+            return f"{v / 1e3:.3g} us"
+        return f"{v:.3g} ns"
+    if unit == "ops/s":
+        if v >= 1e6:
+            return f"{v / 1e6:.3g} M/s"
+        if v >= 1e3:
+            return f"{v / 1e3:.3g} k/s"
+        return f"{v:.3g} /s"
+    return f"{v:.3g} {unit}"
+
+
+def table(res):
+    out = []
+    hdr = f"{'row':<44} {'uaccel':>10} {'baseline':>10}  {'ratio':>6} {'[min-max]':>15} {'IQR':>13}  {'target':>7}  result"
+    out.append(hdr)
+    out.append("-" * len(hdr))
+    for r in res["rows"]:
+        tgt = f"{r['target']['op']}{r['target']['value']:g}" if r.get("target") else ""
+        if "skipped" in r:
+            out.append(f"{r['label'][:44]:<44} {'-':>10} {'-':>10}  {'-':>6} {'':>15} {'':>13}  {tgt:>7}  skipped: {r['skipped']}")
+            continue
+        q = r["ratio"]
+        met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
+        out.append(f"{r['label'][:44]:<44} {fmt(r['a_value']['median'], r['unit']):>10} "
+                   f"{fmt(r['b_value']['median'], r['unit']):>10}  {q['median']:6.3f} "
+                   f"{'[' + format(q['min'], '.3f') + '-' + format(q['max'], '.3f') + ']':>15} "
+                   f"{format(q['q1'], '.3f') + '-' + format(q['q3'], '.3f'):>13}  {tgt:>7}  {met}")
+    out.append("")
+    out.append("ratio = uaccel / baseline per repeat, median over repeats; times: lower is better,")
+    out.append("rates and GB/s: higher is better.")
+    if res["rates"]:
+        out.append("")
+        out.append("operation rate (median ops/s [min-max]) by batch size:")
+        batches = sorted({p["batch"] for p in res["rates"]})
+        out.append(f"{'path':<16}" + "".join(f"{b:>12}" for b in batches))
+        for path in PATHS:
+            pts = {p["batch"]: p for p in res["rates"] if p["path"] == path}
+            if not pts:
+                continue
+            out.append(f"{path:<16}" + "".join(
+                f"{fmt(pts[b]['median'], 'ops/s') if b in pts else '-':>12}" for b in batches))
+    s = res["scale"]
+    if s:
+        out.append("")
+        m = lambda k: s[k]["median"]
+        out.append(f"scale: {m('contexts'):.0f} contexts x {m('objects_per_context'):.0f} objects "
+                   f"({m('pds'):.0f} PDs, {m('mrs'):.0f} MRs, {m('cqs'):.0f} CQs), {s['create_s']['n']} runs:")
+        out.append(f"  create {m('create_s'):.3f} s [{s['create_s']['min']:.3f}-{s['create_s']['max']:.3f}] "
+                   f"(open {m('open_s'):.3f}, PDs {m('pd_s'):.3f}, MRs {m('mr_s'):.3f}, CQs {m('cq_s'):.3f})")
+        out.append(f"  remove the device {m('remove_s'):.3f} s [{s['remove_s']['min']:.3f}-{s['remove_s']['max']:.3f}], "
+                   f"remove/create {m('remove_over_create'):.3f}; close afterwards {m('close_s'):.3f} s")
+        out.append(f"  kernel memory (slab): {m('slab_per_context'):.0f} B/context, {m('slab_per_pd'):.0f} B/PD, "
+                   f"{m('slab_per_mr'):.0f} B/MR (4 KiB), {m('slab_per_cq'):.0f} B/CQ "
+                   f"+ {m('vmalloc_per_cq'):.0f} B vmalloc/CQ ring; {m('slab_per_object'):.0f} B/object overall")
+    for sk in res["skipped"]:
+        out.append(f"skipped {sk['id']}: {sk['reason']}")
+    return "\n".join(out) + "\n"
+
+
+def plot(res, png):
+    """Operation rate against batch size, one line per path (gnuplot)."""
+    pts = res["rates"]
+    if not pts:
+        return "no rate points"
+    gp = shutil.which("gnuplot")
+    tmp = tempfile.mkdtemp(prefix="uaccel-plot.")
+    paths = [p for p in PATHS if any(x["path"] == p for x in pts)]
+    plots = []
+    for i, path in enumerate(paths):
+        fn = os.path.join(tmp, f"{i}.dat")
+        with open(fn, "w") as f:
+            for x in pts:
+                if x["path"] == path:
+                    f.write(f"{x['batch']} {x['median']} {x['min']} {x['max']}\n")
+        plots.append(f"'{fn}' using 1:2:3:4 with yerrorlines title '{path}'")
+    if gp:
+        script = "\n".join([
+            "set terminal pngcairo size 900,600" if _has_cairo(gp) else "set terminal png size 900,600",
+            f"set output '{png}'",
+            "set title 'uaccel: small-operation rate against batch size (median, min-max)'",
+            "set xlabel 'batch size (operations per submission)'",
+            "set ylabel 'operations per second'",
+            "set logscale xy 2", "set logscale y 10",
+            "set key left top", "set grid",
+            "plot " + ", ".join(plots),
+        ])
+        r = subprocess.run([gp], input=script, text=True, capture_output=True)
+        shutil.rmtree(tmp)
+        return None if r.returncode == 0 else r.stderr.strip()
+    shutil.rmtree(tmp)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "neither gnuplot nor matplotlib is installed"
+    fig, ax = plt.subplots(figsize=(9, 6))
+    for path in paths:
+        xs = [x for x in pts if x["path"] == path]
+        ax.errorbar([x["batch"] for x in xs], [x["median"] for x in xs],
+                    yerr=[[x["median"] - x["min"] for x in xs],
+                          [x["max"] - x["median"] for x in xs]], label=path, marker="o")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch size")
+    ax.set_ylabel("operations per second")
+    ax.legend()
+    fig.savefig(png)
+    return None
+
+
+def _has_cairo(gp):
+    r = subprocess.run([gp, "-e", "set terminal"], text=True, capture_output=True)
+    return "pngcairo" in (r.stdout + r.stderr)
+
+
+def check(res, json_path):
+    """TAP lines about the shape of the results."""
+    lines = []
+
+    def tap(ok, what):
+        lines.append(f"{'ok' if ok else 'not ok'} - bench: smoke {what}")
+
+    try:
+        with open(json_path) as f:
+            back = json.load(f)
+        tap(isinstance(back.get("rows"), list) and back["rows"], "results JSON is well formed")
+    except (OSError, ValueError) as e:
+        tap(False, f"results JSON is well formed ({e})")
+    have = {r["id"] for r in res["rows"] if "skipped" not in r}
+    for pid in PAIR_IDS:
+        tap(pid in have, f"row {pid} measured")
+    for path in PATHS:
+        got = any(p["path"] == path for p in res["rates"])
+        why = next((s["reason"] for s in res["skipped"] if s["id"] == path), "")
+        if path == "soft-polling" and not got and why.startswith("not available"):
+            lines.append(f"skip - bench: smoke rate path {path}: {why}")
+            continue
+        tap(got, f"rate path {path} measured" + (f" ({why})" if why else ""))
+    tap(bool(res["scale"]), "scale run measured")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("raw")
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--table", required=True)
+    ap.add_argument("--plot")
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+
+    res = analyze(load(args.raw))
+    if args.plot:
+        err = plot(res, args.plot)
+        res["plot"] = None if err else os.path.basename(args.plot)
+        if err:
+            res["plot_error"] = err
+    with open(args.json, "w") as f:
+        json.dump(res, f, indent=1, sort_keys=True)
+        f.write("\n")
+    text = table(res)
+    with open(args.table, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    if args.check:
+        lines = check(res, args.json)
+        if args.plot:
+            lines.append(("ok" if os.path.exists(args.plot) else "not ok") +
+                         " - bench: smoke rate plot drawn")
+        print("\n".join(lines))
+        return 1 if any(line.startswith("not ok") for line in lines) else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

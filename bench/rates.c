@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * Small-operation rate against batch size.  One iteration submits a batch
+ * of B operations and reaps its B completions:
+ *  - io_uring: B IORING_OP_NOP, io_uring_submit_and_wait();
+ *  - io_uring SQPOLL: the same with a submission thread, completions reaped
+ *    by spinning on the CQ ring (no system call while the thread is awake);
+ *  - soft: B 64-byte COPY work requests through libaccel with the soft
+ *    provider (mapped ring, one DOORBELL per batch, completions read from
+ *    the mapped CQ ring);
+ *  - soft generic: the same through the generic path (POST and POLL_CQ);
+ *  - soft polling: the soft device's polling queues (a kernel thread
+ *    consumes the ring, so posting makes no system call either).
+ * The main thread is pinned to CPU 0; the SQPOLL thread to CPU 1.
+ */
+#include <accel/accel.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+#define MAX_BATCH 64
+#define COPY_LEN 64
+/* Polls of the mapped CQ before sleeping in WAIT_CQ. */
+#define SPIN_POLLS 4000
+
+enum path {
+	P_URING,
+	P_URING_SQPOLL,
+	P_SOFT,
+	P_SOFT_GENERIC,
+	P_SOFT_POLLING,
+	NR_PATHS,
+};
+
+static const char *const path_names[NR_PATHS] = {
+	[P_URING] = "io_uring",
+	[P_URING_SQPOLL] = "io_uring-sqpoll",
+	[P_SOFT] = "soft",
+	[P_SOFT_GENERIC] = "soft-generic",
+	[P_SOFT_POLLING] = "soft-polling",
+};
+
+struct soft_q {
+	struct accel_context *ctx;
+	struct accel_pd *pd;
+	struct accel_cq *cq;
+	struct accel_queue *q;
+	struct accel_mr *src, *dst;
+	void *buf;
+	bool spin;	/* reap by polling the mapped ring before sleeping */
+};
+
+struct path_state {
+	bool ok;
+	char why[160];
+	int batch;
+#ifdef HAVE_LIBURING
+	struct io_uring ring;
+#endif
+	struct soft_q sq;
+};
+
+#ifdef HAVE_LIBURING
+static int uring_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	struct io_uring_cqe *cqe;
+	int i, ret;
+
+	while (n--) {
+		for (i = 0; i < p->batch; i++)
+			io_uring_prep_nop(io_uring_get_sqe(&p->ring));
+		ret = io_uring_submit_and_wait(&p->ring, p->batch);
+		if (ret < 0)
+			return ret;
+		for (i = 0; i < p->batch; i++) {
+			ret = io_uring_peek_cqe(&p->ring, &cqe);
+			if (ret)
+				return ret;
+			if (cqe->res < 0)
+				return cqe->res;
+			io_uring_cqe_seen(&p->ring, cqe);
+		}
+	}
+	return 0;
+}
+
+static int sqpoll_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	struct io_uring_cqe *cqe;
+	unsigned int head, k;
+	int i, got, ret;
+
+	while (n--) {
+		for (i = 0; i < p->batch; i++)
+			io_uring_prep_nop(io_uring_get_sqe(&p->ring));
+		ret = io_uring_submit(&p->ring);
+		if (ret < 0)
+			return ret;
+		for (got = 0; got < p->batch;) {
+			k = 0;
+			io_uring_for_each_cqe(&p->ring, head, cqe) {
+				if (cqe->res < 0)
+					return cqe->res;
+				k++;
+			}
+			io_uring_cq_advance(&p->ring, k);
+			got += k;
+		}
+	}
+	return 0;
+}
+#endif
+
+static int soft_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	struct soft_q *s = &p->sq;
+	struct accel_wr wr[MAX_BATCH];
+	struct accel_wc wc[MAX_BATCH];
+	int i, posted, got, k, spins;
+
+	memset(wr, 0, sizeof(wr));
+	for (i = 0; i < p->batch; i++) {
+		wr[i].opcode = ACCEL_WR_COPY;
+		wr[i].src_mr = accel_mr_id(s->src);
+		wr[i].dst_mr = accel_mr_id(s->dst);
+		wr[i].src_offset = i * COPY_LEN;
+		wr[i].dst_offset = i * COPY_LEN;
+		wr[i].length = COPY_LEN;
+		wr[i].user_data = i;
+	}
+	while (n--) {
+		for (posted = 0; posted < p->batch; posted += k) {
+			k = accel_post(s->q, wr + posted, p->batch - posted);
+			if (k < 0)
+				return k;
+		}
+		for (got = 0, spins = 0; got < p->batch;) {
+			k = accel_poll_cq(s->cq, wc, p->batch - got);
+			if (k < 0)
+				return k;
+			for (i = 0; i < k; i++)
+				if (wc[i].status)
+					return -wc[i].status;
+			got += k;
+			if (k || got == p->batch)
+				continue;
+			if (s->spin && ++spins < SPIN_POLLS)
+				continue;
+			k = accel_wait_cq(s->cq, 1000);
+			if (k && k != -ETIMEDOUT)
+				return k;
+		}
+	}
+	return 0;
+}
+
+static void soft_close(struct soft_q *s)
+{
+	if (s->q)
+		accel_destroy_queue(s->q);
+	if (s->cq)
+		accel_destroy_cq(s->cq);
+	if (s->src)
+		accel_dereg_mr(s->src);
+	if (s->dst)
+		accel_dereg_mr(s->dst);
+	if (s->pd)
+		accel_dealloc_pd(s->pd);
+	if (s->ctx)
+		accel_close_device(s->ctx);
+	if (s->buf)
+		munmap(s->buf, 2 * MAX_BATCH * COPY_LEN);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * A context, two MRs and a queue on its CQ.  @generic opens the context
+ * without the provider.  @polling asks for a polling queue.
+ */
+static int soft_open(struct soft_q *s, bool generic, bool polling, char *why,
+		     size_t whylen)
+{
+	size_t len = MAX_BATCH * COPY_LEN;
+
+	if (generic)
+		setenv("ACCEL_PROVIDERS", "none", 1);
+	s->ctx = accel_open_device_by_name(cfg.soft_name);
+	if (generic)
+		unsetenv("ACCEL_PROVIDERS");
+	if (!s->ctx)
+		goto fail;
+	if (!generic && !accel_context_provider(s->ctx)) {
+		snprintf(why, whylen, "no soft provider loaded (ACCEL_PROVIDER_PATH)");
+		soft_close(s);
+		return -ENOENT;
+	}
+	s->spin = !generic;
+	s->buf = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->buf == MAP_FAILED) {
+		s->buf = NULL;
+		goto fail;
+	}
+	memset(s->buf, 0x3c, 2 * len);
+	s->pd = accel_alloc_pd(s->ctx);
+	if (!s->pd)
+		goto fail;
+	s->src = accel_reg_mr(s->pd, s->buf, len, 0);
+	if (!s->src)
+		goto fail;
+	s->dst = accel_reg_mr(s->pd, (char *)s->buf + len, len, ACCEL_ACCESS_WRITE);
+	if (!s->dst)
+		goto fail;
+	s->cq = accel_create_cq(s->ctx, 4 * MAX_BATCH, -1);
+	if (!s->cq)
+		goto fail;
+	if (polling) {
+		snprintf(why, whylen,
+			 "not available: this libaccel has no polling queues");
+		soft_close(s);
+		return -EOPNOTSUPP;
+	}
+	s->q = accel_create_queue(s->pd, s->cq, 2 * MAX_BATCH);
+	if (!s->q)
+		goto fail;
+	return 0;
+
+fail:
+	snprintf(why, whylen, "soft setup failed: %s", strerror(errno));
+	soft_close(s);
+	return -errno;
+}
+
+static int path_open(enum path path, struct path_state *p)
+{
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	switch (path) {
+	case P_URING:
+	case P_URING_SQPOLL:
+#ifdef HAVE_LIBURING
+	{
+		struct io_uring_params params = { 0 };
+
+		if (path == P_URING_SQPOLL) {
+			params.flags = IORING_SETUP_SQPOLL;
+			params.sq_thread_idle = 100;
+			if (sysconf(_SC_NPROCESSORS_ONLN) > 1) {
+				params.flags |= IORING_SETUP_SQ_AFF;
+				params.sq_thread_cpu = 1;
+			}
+		}
+		ret = io_uring_queue_init_params(2 * MAX_BATCH, &p->ring, &params);
+		if (ret)
+			snprintf(p->why, sizeof(p->why), "io_uring setup: %s",
+				 strerror(-ret));
+		break;
+	}
+#else
+		snprintf(p->why, sizeof(p->why), "built without liburing-dev");
+		ret = -EOPNOTSUPP;
+		break;
+#endif
+	case P_SOFT:
+		ret = soft_open(&p->sq, false, false, p->why, sizeof(p->why));
+		break;
+	case P_SOFT_GENERIC:
+		ret = soft_open(&p->sq, true, false, p->why, sizeof(p->why));
+		break;
+	case P_SOFT_POLLING:
+		ret = soft_open(&p->sq, false, true, p->why, sizeof(p->why));
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	p->ok = !ret;
+	return ret;
+}
+
+static void path_close(enum path path, struct path_state *p)
+{
+	if (!p->ok)
+		return;
+#ifdef HAVE_LIBURING
+	if (path == P_URING || path == P_URING_SQPOLL)
+		io_uring_queue_exit(&p->ring);
+#endif
+	if (path >= P_SOFT)
+		soft_close(&p->sq);
+	p->ok = false;
+}
+
+static bench_fn path_fn(enum path path)
+{
+	switch (path) {
+#ifdef HAVE_LIBURING
+	case P_URING:
+		return uring_batch;
+	case P_URING_SQPOLL:
+		return sqpoll_batch;
+#endif
+	case P_SOFT:
+	case P_SOFT_GENERIC:
+	case P_SOFT_POLLING:
+		return soft_batch;
+	default:
+		return NULL;
+	}
+}
+
+int bench_rates(void)
+{
+	static const int full_batches[] = { 1, 2, 4, 8, 16, 32, 64 };
+	static const int smoke_batches[] = { 1, 32 };
+	const int *batches = cfg.smoke ? smoke_batches : full_batches;
+	int nb = cfg.smoke ? 2 : 7;
+	struct path_state *st = calloc(NR_PATHS, sizeof(*st));
+	double *samples = calloc((size_t)NR_PATHS * cfg.repeats, sizeof(double));
+	long iters[NR_PATHS];
+	cpu_set_t old, one;
+	int b, r, i, k;
+
+	BENCH_CHECK(st && samples, "out of memory");
+	sched_getaffinity(0, sizeof(old), &old);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+
+	for (i = 0; i < NR_PATHS; i++) {
+		path_open(i, &st[i]);
+		if (!st[i].ok)
+			bench_skip(path_names[i], "rates", path_names[i], st[i].why);
+	}
+	for (b = 0; b < nb; b++) {
+		for (i = 0; i < NR_PATHS; i++) {
+			if (!st[i].ok)
+				continue;
+			st[i].batch = batches[b];
+			iters[i] = bench_calibrate(path_fn(i), &st[i]);
+			if (iters[i] < 0) {
+				snprintf(st[i].why, sizeof(st[i].why), "failed: %s",
+					 strerror((int)-iters[i]));
+				bench_skip(path_names[i], "rates", path_names[i], st[i].why);
+				path_close(i, &st[i]);
+			}
+		}
+		for (r = 0; r < cfg.repeats; r++) {
+			/* Rotate the order of the paths from one repeat to the next. */
+			for (k = 0; k < NR_PATHS; k++) {
+				double t;
+
+				i = (k + r) % NR_PATHS;
+				if (!st[i].ok)
+					continue;
+				t = bench_time(path_fn(i), &st[i], iters[i]);
+				if (t < 0) {
+					snprintf(st[i].why, sizeof(st[i].why), "failed: %s",
+						 strerror((int)-t));
+					bench_skip(path_names[i], "rates", path_names[i],
+						   st[i].why);
+					path_close(i, &st[i]);
+					continue;
+				}
+				samples[i * cfg.repeats + r] = 1e9 * batches[b] / t;
+			}
+		}
+		for (i = 0; i < NR_PATHS; i++) {
+			if (!st[i].ok)
+				continue;
+			jl_begin("rate");
+			jl_str("path", path_names[i]);
+			jl_num("batch", batches[b]);
+			jl_str("unit", "ops/s");
+			jl_array("samples", samples + i * cfg.repeats, cfg.repeats);
+			jl_end();
+			fprintf(stderr, "uaccel-bench: rate %-16s batch %2d: %.4g ops/s\n",
+				path_names[i], batches[b],
+				samples[i * cfg.repeats + cfg.repeats / 2]);
+		}
+	}
+	for (i = 0; i < NR_PATHS; i++)
+		path_close(i, &st[i]);
+	sched_setaffinity(0, sizeof(old), &old);
+	free(samples);
+	free(st);
+	return 0;
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The uaccel benchmarks: install the Debian packages they need, build, boot
+# the test VM (Debian's 6.1 kernel), run every benchmark and its baseline
+# in that one VM run, copy the results back and print a table of ratios
+# (median over repeats with min-max and IQR) marked against the targets.
+# Writes results.json, results.txt and rates.png (operation rate against
+# batch size) to the output directory.  See docs/performance.md.
+#
+# usage: bench/run-bench.sh [--smoke] [--build DIR] [--out DIR] [-- BENCH-OPTIONS]
+#   --smoke      tiny counts, every path exercised, TAP lines
+#                ("ok - bench: smoke ...") about the shape of the results
+#   --build DIR  CMake build tree (default: build)
+#   --out DIR    results (default: BUILD/bench, or BUILD/bench-smoke)
+#   BENCH-OPTIONS  passed to uaccel-bench (--repeats N, --sample-ms N,
+#                  --scale C,O,R, or group names: control floor rates copy scale)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+out=""
+smoke=0
+extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) smoke=1; shift ;;
+	--build) build=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--) shift; extra=("$@"); break ;;
+	*) sed -n '4,19p' "$0" >&2; exit 2 ;;
+	esac
+done
+if [ -z "$out" ]; then
+	[ $smoke -eq 1 ] && out=$build/bench-smoke || out=$build/bench
+fi
+
+tap() { # tap ok|"not ok" WHAT
+	[ $smoke -eq 1 ] && echo "$1 - bench: smoke $2"
+	return 0
+}
+fail() {
+	tap "not ok" "$1"
+	echo "run-bench: $1" >&2
+	exit 1
+}
+
+# Packages: the test dependencies, and the baselines' libraries and tools.
+"$top/tests/deps.sh" || fail "install the Debian packages"
+pkgs=(liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "run-bench: installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "${missing[@]}"; } ||
+		fail "install ${missing[*]}"
+fi
+
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
+if [ ! -f "$build/CMakeCache.txt" ]; then
+	cmake -S "$top" -B "$build" -DUACCEL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		> "$build/configure.log" 2>&1 || { cat "$build/configure.log"; fail "configure"; }
+fi
+cmake --build "$build" -j"$(nproc)" > "$build/bench-build.log" 2>&1 ||
+	{ tail -n 40 "$build/bench-build.log"; fail "build"; }
+[ -x "$build/bench/uaccel-bench" ] || fail "build (no uaccel-bench)"
+tap ok "build"
+
+rm -rf "$out"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+args=()
+[ $smoke -eq 1 ] && args+=(--smoke)
+timeout=3600
+[ $smoke -eq 1 ] && timeout=150
+echo "run-bench: booting the test VM ($(uptime | sed 's/.*load/load/'))"
+start=$(date +%s)
+"$top/tests/vm/run-vm.sh" -o "$out/vm" -t "$timeout" -- \
+	"$top/bench/vm-bench.sh" "$build" "${args[@]}" "${extra[@]}"
+vmrc=$?
+echo "run-bench: VM run took $(( $(date +%s) - start ))s (status $vmrc; logs in $out/vm)"
+[ $vmrc -eq 0 ] || { grep -E 'uaccel-bench|vm-bench' "$out/vm/console.log" | tail -n 20 >&2
+		     fail "VM run (status $vmrc)"; }
+tap ok "VM run"
+[ -s "$out/vm/raw.jsonl" ] || fail "raw results written"
+cp "$out/vm/raw.jsonl" "$out/raw.jsonl"
+
+check=()
+[ $smoke -eq 1 ] && check=(--check)
+python3 "$top/bench/analyze.py" "$out/raw.jsonl" --json "$out/results.json" \
+	--table "$out/results.txt" --plot "$out/rates.png" "${check[@]}"
+rc=$?
+echo "run-bench: results in $out (results.json, results.txt, rates.png)"
+exit $rc
