@@ -85,6 +85,14 @@ if [ $debug -eq 1 ]; then
 	tally "$build/vm-debug/results.tap"
 fi
 
+step "benchmark smoke run (bench/run-bench.sh --smoke: every path, not the figures)"
+"$top/bench/run-bench.sh" --smoke --build "$build" > "$build/bench-smoke.log" 2>&1
+grep -E '^(ok|not ok|skip) - bench:' "$build/bench-smoke.log" > "$build/bench-smoke.tap"
+grep -q '^ok - bench: smoke VM run' "$build/bench-smoke.tap" ||
+	echo "not ok - bench: smoke run failed (see $build/bench-smoke.log)" >> "$build/bench-smoke.tap"
+cat "$build/bench-smoke.tap"
+tally "$build/bench-smoke.tap"
+
 step "done in $(( $(date +%s) - start ))s"
 echo "uaccel: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
