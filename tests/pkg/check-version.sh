@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# One version everywhere: the CMake project version (the source of truth,
+# also in libaccel.pc) is the upstream version of debian/changelog, which
+# dh_dkms writes into dkms.conf; the library's SONAME major is the one the
+# Debian package libaccel<N> and its symbols file name.
+# usage: check-version.sh [SOURCE_DIR]
+set -u
+src=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+n=0 failed=0
+is() { # is DESCRIPTION GOT WANT
+	n=$((n + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $n - version: $1"
+	else
+		echo "not ok $n - version: $1 (got '$2', want '$3')"
+		failed=1
+	fi
+}
+
+cmake_version=$(sed -n 's/^project(uaccel VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+deb_version=$(sed -n '1s/^uaccel (\([^)]*\)).*/\1/p' "$src/debian/changelog")
+upstream=${deb_version%-*}
+upstream=${upstream#*:}
+is "debian/changelog upstream version is the CMake project version" "$upstream" "$cmake_version"
+is "dkms.conf takes the package version" \
+	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$src/dkms.conf")" "#MODULE_VERSION#"
+is "dkms.conf names the package uaccel" \
+	"$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$src/dkms.conf")" uaccel
+
+soversion=$(sed -n 's/^[[:space:]]*SOVERSION \([0-9]*\)$/\1/p' "$src/libaccel/CMakeLists.txt")
+is "debian/control has the package libaccel<SOVERSION>" \
+	"$(grep -c "^Package: libaccel$soversion\$" "$src/debian/control")" 1
+is "the symbols file names libaccel.so.<SOVERSION>" \
+	"$(sed -n '1s/^\(libaccel\.so\.[0-9]*\) \(libaccel[0-9]*\) .*/\1 \2/p' "$src/debian/libaccel$soversion.symbols" 2>/dev/null)" \
+	"libaccel.so.$soversion libaccel$soversion"
+for page in "$src"/man/*.[1-8]; do
+	grep -q '^\.TH' "$page" || continue
+	th=$(sed -n 's/^\.TH .*"uaccel \([0-9.]*\)".*/\1/p' "$page")
+	is "$(basename "$page") is the manual of uaccel $cmake_version" "$th" "$cmake_version"
+done
+echo "1..$n"
+exit $failed
