@@ -9,6 +9,7 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils sparse gcc-multilib
 	bc bison flex libelf-dev libssl-dev
 	liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox
+	debhelper dh-dkms dkms dpkg-dev fakeroot lintian groff-base man-db
 )
 missing=()
 for p in "${pkgs[@]}"; do
