@@ -70,6 +70,14 @@ if insmod "$K/hw/soft/uaccel_soft.ko" num_devices=65 2>/dev/null; then
 else
 	result ok "uaccel_soft refuses num_devices=65"
 fi
+for idle in 0 10001; do
+	if insmod "$K/hw/soft/uaccel_soft.ko" poll_idle_ms=$idle 2>/dev/null; then
+		result "not ok" "uaccel_soft refuses poll_idle_ms=$idle"
+		rmmod uaccel_soft
+	else
+		result ok "uaccel_soft refuses poll_idle_ms=$idle"
+	fi
+done
 rmmod uaccel_core
 
 # Load, unload and load again.
@@ -96,10 +104,16 @@ run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
+run_test perm 300 "$B/tests/vm_perm"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
+# Polled queues; also unloads and reloads uaccel_soft, loads and unloads uaccel_edu.
+ACCEL_PROVIDER_PATH=$B/providers UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko \
+	UACCEL_EDU_KO=$K/hw/edu/uaccel_edu.ko run_test poll 900 "$B/tests/vm_poll"
 # Reloads uaccel_soft (num_devices=3, as load_modules does) under open files.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug"
 run_test stress 900 "$B/tests/vm_stress"
+# The Debian packages: DKMS-built modules, libaccel and providers of the root.
+run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 
 # The edu PCI driver: with MSI, then again on INTx.
 if want edu; then
