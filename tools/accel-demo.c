@@ -49,14 +49,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ctx = accel_open_device_by_name(argc > 1 ? argv[1] : "soft0");
-	if (!ctx)
-		return die("open", errno);
+	if (!ctx) {
+		fprintf(stderr, "accel-demo: %s\n", accel_error_message());
+		return 1;
+	}
 	printf("device %s opened; provider: %s\n", argc > 1 ? argv[1] : "soft0",
 	       accel_context_provider(ctx) ? accel_context_provider(ctx) : "none (generic path)");
 
 	fd = accel_get_facet(ctx, reqs, 3, ACCEL_FACET_CLOEXEC, &which, &version);
-	if (fd < 0)
-		return die("no DMA facet", -fd);
+	if (fd < 0) {
+		fprintf(stderr, "accel-demo: %s\n", accel_error_message());
+		return 1;
+	}
 	for (i = 0; i < which; i++)
 		printf("facet %s v%u..v%u: not served, falling back\n", reqs[i].name,
 		       reqs[i].min_version, reqs[i].max_version);

@@ -43,11 +43,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ctx = accel_open_device_by_name(argv[1]);
-	if (!ctx)
-		return die(argv[1], errno);
+	if (!ctx) {
+		fprintf(stderr, "accel-factorial: %s\n", accel_error_message());
+		return 1;
+	}
 	fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
-	if (fd < 0)
-		return die("no factorial facet", -fd);
+	if (fd < 0) {
+		fprintf(stderr, "accel-factorial: %s\n", accel_error_message());
+		return 1;
+	}
 	for (i = 0; i < which; i++)
 		printf("facet %s: not served, falling back\n", reqs[i].name);
 	printf("%s: facet %s version %u\n", argv[1], reqs[which].name, version);

@@ -44,8 +44,11 @@ static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 	struct accel_context *ctx = accel_open_device(dev);
 	int ret;
 
-	if (!ctx)
-		return -errno;
+	if (!ctx) {
+		ret = -errno;
+		fprintf(stderr, "accelinfo: %s\n", accel_error_message());
+		return ret;
+	}
 	ret = accel_query_device(ctx, attr, sizeof(*attr));
 	accel_close_device(ctx);
 	return ret;
