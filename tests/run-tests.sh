@@ -3,9 +3,10 @@
 #
 # The whole test run: install the Debian packages, build everything with
 # warnings as errors, run the host unit tests (ctest), the static checks of
-# the kernel code, and the in-VM suite on Debian's 6.1 kernel and on a debug
-# kernel (KASAN, lockdep, kmemleak, DEBUG_OBJECTS, failslab) built once from
-# Debian's linux-source-6.1 and cached in /var/cache/uaccel.
+# the kernel code, the Debian packages (built, checked, DKMS), and the in-VM
+# suite on Debian's 6.1 kernel and on a debug kernel (KASAN, lockdep,
+# kmemleak, DEBUG_OBJECTS, failslab) built once from Debian's
+# linux-source-6.1 and cached in /var/cache/uaccel.
 #
 # usage: tests/run-tests.sh [--stock | --debug] [--build DIR] [--only TEST...]
 #   --stock      in-VM suite on the stock kernel only
@@ -71,6 +72,10 @@ tally "$build/host-tests.tap"
 step "static checks (checkpatch --strict, sparse)"
 "$top/tests/lint.sh" "$build" | tee "$build/lint.tap"
 tally "$build/lint.tap"
+
+step "Debian packages (dpkg-buildpackage, lintian, DKMS build, pkg-config; used in the VM by 'packages')"
+"$top/tests/pkg/test-packages.sh" "$build" | tee "$build/packages.tap"
+tally "$build/packages.tap"
 
 if [ $stock -eq 1 ]; then
 	step "in-VM suite on Debian's 6.1 kernel"

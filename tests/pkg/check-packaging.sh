@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# One version everywhere: the CMake project version (the source of truth,
-# also in libaccel.pc) is the upstream version of debian/changelog, which
-# dh_dkms writes into dkms.conf; the library's SONAME major is the one the
-# Debian package libaccel<N> and its symbols file name.
-# usage: check-version.sh [SOURCE_DIR]
+# The packaging agrees with the sources.  One version everywhere: the CMake
+# project version (the source of truth, also in libaccel.pc) is the
+# upstream version of debian/changelog, which dh_dkms writes into
+# dkms.conf, and the version of the manual pages; the library's SONAME
+# major is the one the Debian package libaccel<N> and its symbols file
+# name; the symbols file has every symbol of libaccel.map, under its
+# version node.
+# usage: check-packaging.sh [SOURCE_DIR]
 set -u
 src=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
 n=0 failed=0
 is() { # is DESCRIPTION GOT WANT
 	n=$((n + 1))
 	if [ "$2" = "$3" ]; then
-		echo "ok $n - version: $1"
+		echo "ok $n - packaging: $1"
 	else
-		echo "not ok $n - version: $1 (got '$2', want '$3')"
+		echo "not ok $n - packaging: $1 (got '$2', want '$3')"
 		failed=1
 	fi
 }
@@ -34,6 +37,12 @@ is "debian/control has the package libaccel<SOVERSION>" \
 is "the symbols file names libaccel.so.<SOVERSION>" \
 	"$(sed -n '1s/^\(libaccel\.so\.[0-9]*\) \(libaccel[0-9]*\) .*/\1 \2/p' "$src/debian/libaccel$soversion.symbols" 2>/dev/null)" \
 	"libaccel.so.$soversion libaccel$soversion"
+symbols=$src/debian/libaccel$soversion.symbols
+missing=$(awk '/^[A-Z_0-9.]+ *\{/ { v = $1 }
+	       /^[ \t]+[a-z_][a-z_0-9]*;/ { s = $1; sub(/;/, "", s); print s "@" v }' \
+		"$src/libaccel/libaccel.map" |
+	while read -r sym; do grep -q "^ $sym " "$symbols" || echo "$sym"; done)
+is "debian/libaccel$soversion.symbols has every symbol of libaccel.map" "$(echo $missing)" ""
 for page in "$src"/man/*.[1-8]; do
 	grep -q '^\.TH' "$page" || continue
 	th=$(sed -n 's/^\.TH .*"uaccel \([0-9.]*\)".*/\1/p' "$page")
