@@ -21,6 +21,8 @@ _Static_assert(offsetof(struct accel_wr, value) == offsetof(struct uaccel_wr, va
 _Static_assert(sizeof(struct accel_wc) == sizeof(struct uaccel_cqe), "accel_wc layout");
 _Static_assert(offsetof(struct accel_wc, result) == offsetof(struct uaccel_cqe, result),
 	       "accel_wc layout");
+_Static_assert(ACCEL_DEV_CAP_QUEUE_POLL == UACCEL_DEV_CAP_QUEUE_POLL, "dev_caps bits");
+_Static_assert(ACCEL_QUEUE_POLL_IDLE_MAX_MS == UACCEL_QUEUE_POLL_IDLE_MAX_MS, "idle bound");
 
 #define POST_MAX 4096
 
@@ -187,16 +189,22 @@ ACCEL_EXPORT int accel_destroy_cq(struct accel_cq *cq)
 	return 0;
 }
 
-ACCEL_EXPORT struct accel_queue *accel_create_queue(struct accel_pd *pd,
-						    struct accel_cq *cq,
-						    unsigned int entries)
+static struct accel_queue *create_queue(struct accel_pd *pd, struct accel_cq *cq,
+					const struct accel_queue_attr *attr)
 {
-	struct uaccel_create_queue c = { .size = sizeof(c), .entries = entries };
+	struct uaccel_create_queue c = {
+		.size = sizeof(c),
+		.entries = attr->entries,
+		.poll_idle_ms = attr->poll_idle_ms,
+	};
 	struct accel_queue *q;
 	int ret;
 
-	if (!pd || !cq || pd->ctx != cq->ctx)
+	if (!pd || !cq || pd->ctx != cq->ctx || attr->flags & ~ACCEL_QUEUE_POLL ||
+	    attr->reserved)
 		return fail(-EINVAL);
+	if (attr->flags & ACCEL_QUEUE_POLL)
+		c.flags |= UACCEL_QUEUE_POLL;
 	c.pd_id = pd->id;
 	c.cq_id = cq->id;
 	q = calloc(1, sizeof(*q));
@@ -221,6 +229,36 @@ err_destroy:
 err_free:
 	free(q);
 	return fail(ret);
+}
+
+ACCEL_EXPORT struct accel_queue *accel_create_queue(struct accel_pd *pd,
+						    struct accel_cq *cq,
+						    unsigned int entries)
+{
+	struct accel_queue_attr attr = { .entries = entries };
+
+	return create_queue(pd, cq, &attr);
+}
+
+/* The first version of struct accel_queue_attr ends after reserved. */
+#define QUEUE_ATTR_V1_SIZE (offsetof(struct accel_queue_attr, reserved) + sizeof(uint32_t))
+
+ACCEL_EXPORT struct accel_queue *accel_create_queue_ex(struct accel_pd *pd,
+						       struct accel_cq *cq,
+						       const struct accel_queue_attr *attr,
+						       size_t attr_size)
+{
+	struct accel_queue_attr a = { 0 };
+	size_t i;
+
+	if (!attr || attr_size < QUEUE_ATTR_V1_SIZE)
+		return fail(-EINVAL);
+	/* A newer caller's fields this library does not know must be zero. */
+	for (i = sizeof(a); i < attr_size; i++)
+		if (((const unsigned char *)attr)[i])
+			return fail(-E2BIG);
+	memcpy(&a, attr, attr_size < sizeof(a) ? attr_size : sizeof(a));
+	return create_queue(pd, cq, &a);
 }
 
 ACCEL_EXPORT int accel_destroy_queue(struct accel_queue *q)
@@ -279,7 +317,13 @@ ACCEL_EXPORT int accel_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max
 	prov = cq->ctx->provider;
 	if (prov) {
 		n = prov->poll_cq(cq, wc, max);
-		/* Queues that stalled on the full CQ go on now that it has room. */
+		/*
+		 * Queues that stalled on the full CQ go on now that it has room.
+		 * The head store before the flags load: pairs with the device's
+		 * full barrier between setting STALLED and its look at head.
+		 */
+		if (n > 0)
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (n > 0)
 			for (q = cq->queues; q; q = q->next_on_cq)
 				if (__atomic_load_n(&q->ring.hdr->flags, __ATOMIC_ACQUIRE) &

@@ -449,6 +449,72 @@ struct accel_queue *accel_create_queue(struct accel_pd *pd, struct accel_cq *cq,
 				       unsigned int entries);
 
 /**
+ * Device capability (accel_device_attr.dev_caps): the device accepts
+ * ACCEL_QUEUE_POLL in accel_create_queue_ex().
+ */
+#define ACCEL_DEV_CAP_QUEUE_POLL	(1ULL << 0)
+
+/**
+ * Queue flag: a polled queue.  A kernel thread of the device polls the
+ * submission ring while there is work and for an idle time after the last
+ * request, then sleeps; accel_post() through the device's provider makes
+ * no system call at all while the thread is awake (it rings the doorbell
+ * only after the thread went to sleep).  The zero-syscall counterpart of
+ * io_uring's IORING_SETUP_SQPOLL.
+ */
+#define ACCEL_QUEUE_POLL		(1U << 0)
+
+/** The largest accel_queue_attr.poll_idle_ms. */
+#define ACCEL_QUEUE_POLL_IDLE_MAX_MS	10000
+
+/**
+ * struct accel_queue_attr - how to create a queue (accel_create_queue_ex())
+ * @entries: minimum ring entries, 1 to 65536
+ * @flags: ACCEL_QUEUE_* bits
+ * @poll_idle_ms: with ACCEL_QUEUE_POLL, how long the device's thread keeps
+ *	polling after the last request before it sleeps: 1 to
+ *	ACCEL_QUEUE_POLL_IDLE_MAX_MS, or 0 for the driver's default (the soft
+ *	device: its module parameter poll_idle_ms, 1000 by default); 0
+ *	without ACCEL_QUEUE_POLL
+ * @reserved: 0
+ */
+struct accel_queue_attr {
+	uint32_t entries;
+	uint32_t flags;
+	uint32_t poll_idle_ms;
+	uint32_t reserved;
+};
+
+/**
+ * accel_create_queue_ex() - create a submission queue with attributes
+ * @pd: the PD of the MRs its requests use
+ * @cq: the CQ of its completions
+ * @attr: the attributes
+ * @attr_size: sizeof(*attr) as compiled into the caller
+ *
+ * accel_create_queue() with flags.  A polled queue, for example:
+ *
+ *	struct accel_queue_attr attr = {
+ *		.entries = 256, .flags = ACCEL_QUEUE_POLL, .poll_idle_ms = 100,
+ *	};
+ *	q = accel_create_queue_ex(pd, cq, &attr, sizeof(attr));
+ *
+ * Check ACCEL_DEV_CAP_QUEUE_POLL in accel_query_device() first, or treat
+ * EOPNOTSUPP as "not supported".  A polled queue is used like any other
+ * (accel_post(), accel_poll_cq(), events and removal are the same); only
+ * the submission cost differs.
+ *
+ * Return: the queue, or NULL with errno set: EINVAL for flags libaccel
+ * does not know, a non-zero @reserved, an @attr_size below the first
+ * version of the structure or bad @entries or @poll_idle_ms; E2BIG for a
+ * larger @attr_size whose extra bytes are not zero; EOPNOTSUPP when the
+ * device does not support ACCEL_QUEUE_POLL; or another errno.
+ */
+struct accel_queue *accel_create_queue_ex(struct accel_pd *pd, struct accel_cq *cq,
+					  const struct accel_queue_attr *attr,
+					  size_t attr_size);
+
+/**
  * accel_destroy_queue() - destroy a submission queue
  * @q: the queue
  *
@@ -470,7 +536,8 @@ uint32_t accel_queue_id(const struct accel_queue *q);
  * @wr: the requests
  * @n: how many, 1 to 4096
  *
- * Costs at most one system call for the whole batch.
+ * Costs at most one system call for the whole batch, and none on a polled
+ * queue (ACCEL_QUEUE_POLL) whose kernel thread is awake.
  * Return: the number queued (fewer than @n when the ring filled up), or
  * -EAGAIN when the ring had no room, or another negative errno.
  */

@@ -4,8 +4,11 @@
  *
  * The soft device consumes struct uaccel_wr entries from the mapped
  * submission ring, so posting a batch is: copy the requests into the ring,
- * publish the tail, one DOORBELL.  Polling reads the mapped CQ ring and
- * makes no system call.
+ * publish the tail, one DOORBELL.  On a polled queue (UACCEL_QUEUE_POLL)
+ * the doorbell is rung only when the device's polling thread announced
+ * that it sleeps (UACCEL_RING_NEED_WAKEUP), so posting to an awake thread
+ * makes no system call.  Polling reads the mapped CQ ring and makes no
+ * system call.
  */
 #include <accel/provider.h>
 #include <errno.h>
@@ -19,6 +22,7 @@ static int soft_post(struct accel_queue *q, const struct accel_wr *wr, int n)
 	uint32_t tail = r->hdr->tail;
 	uint32_t head = __atomic_load_n(&r->hdr->head, __ATOMIC_ACQUIRE);
 	uint32_t room = r->num_entries - (tail - head);
+	uint32_t flags;
 	int i, ret;
 
 	if (room > r->num_entries)
@@ -32,6 +36,16 @@ static int soft_post(struct accel_queue *q, const struct accel_wr *wr, int n)
 		       (size_t)((tail + i) & (r->num_entries - 1)) * r->entry_size,
 		       &wr[i], sizeof(*wr));
 	__atomic_store_n(&r->hdr->tail, tail + n, __ATOMIC_RELEASE);
+	/*
+	 * A polled queue needs the doorbell only when its thread sleeps.  The
+	 * tail store before the flags load (a full barrier): pairs with the
+	 * thread's barrier between setting NEED_WAKEUP and its last look at
+	 * the tail, so either it sees the tail or this sees the flag.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = __atomic_load_n(&r->hdr->flags, __ATOMIC_RELAXED);
+	if ((flags & UACCEL_RING_POLLED) && !(flags & UACCEL_RING_NEED_WAKEUP))
+		return n;
 	ret = accel_queue_doorbell(q);
 	return ret ? ret : n;
 }

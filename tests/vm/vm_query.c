@@ -40,7 +40,7 @@ static void check_reply(const struct uaccel_query_device *q)
 	assert_int_equal(q->vendor_id, 0);
 	assert_int_equal(q->device_id, 0);
 	assert_int_equal(q->numa_node, UACCEL_NUMA_NONE);
-	assert_int_equal(q->dev_caps, 0);
+	assert_int_equal(q->dev_caps, UACCEL_DEV_CAP_QUEUE_POLL);
 	assert_int_equal(q->num_facets, 4);
 	vm_device_node(DEV, node, sizeof(node));
 	snprintf(want, sizeof(want), "/dev/uaccel/uaccel%u", q->index);

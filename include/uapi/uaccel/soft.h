@@ -75,6 +75,13 @@ struct uaccel_soft_dma_copy {
  * @__reserved: must be 0
  * @out_executed: work requests the device executed on it
  * @out_stalls: times it stopped because its CQ was full
+ * @out_doorbells: doorbells rung on it: DOORBELL, POST (one per call) and
+ *	the kernel's restarts of a stalled queue
+ * @out_poll_sleeps: for a polled queue (UACCEL_QUEUE_POLL), the times the
+ *	device's polling thread went to sleep and set UACCEL_RING_NEED_WAKEUP
+ *	in its ring; 0 for other queues
+ *
+ * The mandatory part ends at @out_stalls.
  */
 struct uaccel_soft_dma_queue_stats {
 	__u32 size;
@@ -83,6 +90,8 @@ struct uaccel_soft_dma_queue_stats {
 	__u32 __reserved;
 	__aligned_u64 out_executed;
 	__aligned_u64 out_stalls;
+	__aligned_u64 out_doorbells;
+	__aligned_u64 out_poll_sleeps;
 };
 
 #define UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS \

@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "soft_dev.h"
@@ -27,6 +28,30 @@
 static unsigned int num_devices = 1;
 module_param(num_devices, uint, 0444);
 MODULE_PARM_DESC(num_devices, "Number of soft devices created at load (default 1, at most 64)");
+
+unsigned int soft_poll_idle_ms = SOFT_POLL_IDLE_DEFAULT_MS;
+
+static int poll_idle_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > UACCEL_QUEUE_POLL_IDLE_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(soft_poll_idle_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops poll_idle_ms_ops = {
+	.set = poll_idle_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(poll_idle_ms, &poll_idle_ms_ops, &soft_poll_idle_ms, 0644);
+MODULE_PARM_DESC(poll_idle_ms, "Default time the polling thread of polled queues keeps polling after the last work request, in ms (default 1000, 1 to 10000)");
 
 /**
  * struct soft_instance - one platform device created by this module; its
@@ -48,14 +73,6 @@ static LIST_HEAD(soft_instances);
 static unsigned int soft_nr_instances;
 static DEFINE_MUTEX(soft_instances_lock);
 
-/**
- * struct soft_device - driver private area of a soft accelerator
- * @pdev: the platform device it is bound to
- */
-struct soft_device {
-	struct platform_device *pdev;
-};
-
 static ssize_t instance_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
@@ -65,8 +82,24 @@ static ssize_t instance_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(instance);
 
+/* The pid of the polling thread, 0 while the device has no polled queue. */
+static ssize_t poll_thread_show(struct device *dev, struct device_attribute *attr,
+				char *buf)
+{
+	struct soft_device *sdev = uaccel_priv(uaccel_from_dev(dev));
+	pid_t pid = 0;
+
+	mutex_lock(&sdev->poll_lock);
+	if (sdev->poll_thread)
+		pid = task_pid_nr(sdev->poll_thread);
+	mutex_unlock(&sdev->poll_lock);
+	return sysfs_emit(buf, "%d\n", pid);
+}
+static DEVICE_ATTR_RO(poll_thread);
+
 static struct attribute *soft_dev_attrs[] = {
 	&dev_attr_instance.attr,
+	&dev_attr_poll_thread.attr,
 	NULL,
 };
 
@@ -86,6 +119,7 @@ static const struct uaccel_ops soft_ops = {
 	.dev_groups = soft_dev_groups,
 	.queue_priv_size = sizeof(struct soft_queue),
 	.queue_entry_size = sizeof(struct uaccel_wr),
+	.queue_flags = UACCEL_QUEUE_POLL,
 	.create_queue = soft_create_queue,
 	.destroy_queue = soft_destroy_queue,
 	.doorbell = soft_doorbell,
@@ -114,6 +148,8 @@ static int soft_probe(struct platform_device *pdev)
 	}
 	sdev = uaccel_priv(udev);
 	sdev->pdev = pdev;
+	sdev->udev = udev;
+	soft_poll_init(sdev);
 
 	for (i = 0; i < ARRAY_SIZE(soft_facets); i++) {
 		ret = uaccel_register_facet(udev, soft_facets[i]);

@@ -3,33 +3,81 @@
 #ifndef _UACCEL_SOFT_DEV_H
 #define _UACCEL_SOFT_DEV_H
 
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uaccel/driver.h>
 #include <uaccel/factorial.h>
 #include <uaccel/soft.h>
 
+struct task_struct;
+
+/**
+ * struct soft_device - driver private area of a soft accelerator
+ * @pdev: the platform device it is bound to
+ * @udev: the accelerator device
+ * @poll_thread_lock: serialises starting and stopping @poll_thread
+ * @poll_lock: protects @poll_queues and @poll_idle; the polling thread
+ *	holds it for each pass over the queues, so a queue removed from the
+ *	list under it is no longer touched
+ * @poll_queues: the polled queues (struct soft_queue.poll_entry)
+ * @poll_thread: the polling thread, running while @poll_queues is not empty
+ * @poll_idle: jiffies the thread polls after the last work request: the
+ *	longest idle time of the polled queues
+ * @poll_kicked: a doorbell was rung since the thread's last pass
+ * @poll_wait: the thread sleeps here
+ */
+struct soft_device {
+	struct platform_device *pdev;
+	struct uaccel_device *udev;
+	struct mutex poll_thread_lock;	/* starts and stops poll_thread */
+	struct mutex poll_lock;		/* poll_queues, poll_idle */
+	struct list_head poll_queues;
+	struct task_struct *poll_thread;
+	unsigned long poll_idle;
+	atomic_t poll_kicked;
+	wait_queue_head_t poll_wait;
+};
+
 /**
  * struct soft_queue - driver area of a soft queue
  * @q: the core queue
- * @work: consumes the ring in the soft workqueue
+ * @sdev: the soft device
+ * @work: consumes the ring in the soft workqueue (queues without
+ *	UACCEL_QUEUE_POLL)
+ * @poll_entry: entry in sdev->poll_queues (polled queues)
+ * @poll_idle: the queue's polling idle time in jiffies (polled queues)
  * @head: the device's consumer index (published in the ring header)
  * @stopping: the queue is being destroyed
  * @inject_errors: work requests still to complete with EIO (debug facet)
  * @executed: work requests executed
  * @stalls: times the ring stalled on a full CQ
+ * @doorbells: doorbells rung (DOORBELL, POST, room again in a full CQ)
+ * @poll_sleeps: times the polling thread went to sleep with the queue
  */
 struct soft_queue {
 	struct uaccel_queue *q;
+	struct soft_device *sdev;
 	struct work_struct work;
+	struct list_head poll_entry;
+	unsigned long poll_idle;
 	u32 head;
 	bool stopping;
 	atomic_t inject_errors;
 	atomic64_t executed;
 	atomic64_t stalls;
+	atomic64_t doorbells;
+	atomic64_t poll_sleeps;
 };
+
+/* Default and bounds of the polling idle time (module parameter). */
+#define SOFT_POLL_IDLE_DEFAULT_MS	1000
+extern unsigned int soft_poll_idle_ms;
 
 extern struct workqueue_struct *soft_wq;
 
+void soft_poll_init(struct soft_device *sdev);
 int soft_queue_init(void);
 void soft_queue_exit(void);
 int soft_create_queue(struct uaccel_queue *q);

@@ -117,6 +117,8 @@ static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
 		return PTR_ERR(sq);
 	cmd->out_executed = atomic64_read(&sq->executed);
 	cmd->out_stalls = atomic64_read(&sq->stalls);
+	cmd->out_doorbells = atomic64_read(&sq->doorbells);
+	cmd->out_poll_sleeps = atomic64_read(&sq->poll_sleeps);
 	uaccel_obj_put(&sq->q->obj);
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -4,12 +4,15 @@
  *
  * Each queue has a work item in an unbound workqueue that consumes the
  * submission ring (entries are struct uaccel_wr) and executes the work
- * requests on the context's MRs with the CPU.  A completion slot is
- * reserved in the CQ before a request is taken from the ring; when the CQ is
- * full the queue stalls (UACCEL_RING_STALLED) until the next doorbell.
+ * requests on the context's MRs with the CPU.  Queues created with
+ * UACCEL_QUEUE_POLL are consumed by the device's polling thread instead
+ * (see below).  A completion slot is reserved in the CQ before a request is
+ * taken from the ring; when the CQ is full the queue stalls
+ * (UACCEL_RING_STALLED) until the next doorbell.
  */
 #include <linux/crc32.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -18,6 +21,8 @@
 
 /* Requests executed before the work item yields to others. */
 #define SOFT_BUDGET		256
+/* Requests of one queue the polling thread executes per pass. */
+#define SOFT_POLL_BUDGET	32
 /* Completions between two notifications inside one run. */
 #define SOFT_NOTIFY_BATCH	64
 /* Bytes processed between two reschedule points. */
@@ -219,46 +224,65 @@ out:
 	return ret;
 }
 
+/*
+ * Ring flags are written by the queue's one consumer (the work item or the
+ * polling thread) and only read by userspace.
+ */
+static void soft_ring_set_flag(struct uaccel_ring_header *ring, u32 flag)
+{
+	WRITE_ONCE(ring->flags, READ_ONCE(ring->flags) | flag);
+}
+
+static void soft_ring_clear_flag(struct uaccel_ring_header *ring, u32 flag)
+{
+	u32 flags = READ_ONCE(ring->flags);
+
+	if (flags & flag)
+		WRITE_ONCE(ring->flags, flags & ~flag);
+}
+
 /* Reserve a CQ slot, or mark the ring stalled; false when stalled. */
 static bool soft_reserve_or_stall(struct soft_queue *sq)
 {
 	struct uaccel_queue *q = sq->q;
 
-	if (!uaccel_cq_reserve(q->cq))
-		return true;
-	WRITE_ONCE(q->ring->flags, READ_ONCE(q->ring->flags) | UACCEL_RING_STALLED);
-	/* The consumer may have made room before it could see the flag. */
-	smp_mb();
-	if (!uaccel_cq_reserve(q->cq)) {
-		WRITE_ONCE(q->ring->flags,
-			   READ_ONCE(q->ring->flags) & ~UACCEL_RING_STALLED);
-		return true;
+	if (uaccel_cq_reserve(q->cq)) {
+		if (!(READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED)) {
+			soft_ring_set_flag(q->ring, UACCEL_RING_STALLED);
+			atomic64_inc(&sq->stalls);
+		}
+		/* The consumer may have made room before it could see the flag. */
+		smp_mb();
+		if (uaccel_cq_reserve(q->cq))
+			return false;
 	}
-	atomic64_inc(&sq->stalls);
-	return false;
+	soft_ring_clear_flag(q->ring, UACCEL_RING_STALLED);
+	return true;
 }
 
-static void soft_queue_work(struct work_struct *work)
+/*
+ * Consume at most @budget work requests of the ring.  Return: the number
+ * executed; *@more tells that the budget ran out with requests left.
+ */
+static unsigned int soft_queue_consume(struct soft_queue *sq,
+				       unsigned int budget, bool *more)
 {
-	struct soft_queue *sq = container_of(work, struct soft_queue, work);
 	struct uaccel_queue *q = sq->q;
 	struct uaccel_ring_header *ring = q->ring;
-	unsigned int budget = SOFT_BUDGET, batch = 0;
+	unsigned int done = 0, batch = 0;
 	struct uaccel_cqe cqe;
 	struct uaccel_wr wr;
 	u32 tail;
 
-	if (READ_ONCE(ring->flags) & UACCEL_RING_STALLED)
-		WRITE_ONCE(ring->flags, READ_ONCE(ring->flags) & ~UACCEL_RING_STALLED);
-
+	*more = false;
 	while (!READ_ONCE(sq->stopping)) {
 		/* Pairs with the producer's release: entries up to tail are written. */
 		tail = smp_load_acquire(&ring->tail);
 		/* Nothing to do, or a tail userspace corrupted: wait for it. */
 		if (tail == sq->head || tail - sq->head > q->entries)
 			break;
-		if (!budget--) {
-			queue_work(soft_wq, work);
+		if (done == budget) {
+			*more = true;
 			break;
 		}
 		if (!soft_reserve_or_stall(sq))
@@ -277,6 +301,7 @@ static void soft_queue_work(struct work_struct *work)
 			cqe.status = -soft_execute(q, &wr, &cqe.result);
 		atomic64_inc(&sq->executed);
 		uaccel_queue_complete(q, &cqe);
+		done++;
 		if (++batch == SOFT_NOTIFY_BATCH) {
 			uaccel_cq_notify(q->cq);
 			batch = 0;
@@ -285,6 +310,210 @@ static void soft_queue_work(struct work_struct *work)
 	}
 	if (batch)
 		uaccel_cq_notify(q->cq);
+	return done;
+}
+
+static void soft_queue_work(struct work_struct *work)
+{
+	struct soft_queue *sq = container_of(work, struct soft_queue, work);
+	bool more;
+
+	/* Rung after a stall: try again (the flag is set again if need be). */
+	soft_ring_clear_flag(sq->q->ring, UACCEL_RING_STALLED);
+	soft_queue_consume(sq, SOFT_BUDGET, &more);
+	if (more)
+		queue_work(soft_wq, work);
+}
+
+/*
+ * Polled queues.  Each soft device has at most one polling thread, which
+ * runs while the device has polled queues.  One thread per device rather
+ * than per queue bounds the kernel threads and CPUs a user can occupy by
+ * creating queues, and a device is one execution engine anyway; the
+ * thread visits the queues in turn with a budget each, so every queue
+ * progresses.  It polls while there is work and for the longest idle time
+ * of its queues after the last work request, then sets NEED_WAKEUP in
+ * every ring and sleeps until a doorbell.
+ */
+
+/*
+ * Whether a polled queue has work the thread can take: entries in the ring
+ * and no stall (a stalled queue is restarted by a doorbell, which the CQ's
+ * consumer rings when it sees UACCEL_RING_STALLED after making room).
+ */
+static bool soft_poll_pending(struct soft_queue *sq)
+{
+	struct uaccel_queue *q = sq->q;
+	/* Pairs with the producer's release: entries up to tail are written. */
+	u32 tail = smp_load_acquire(&q->ring->tail);
+
+	if (tail == sq->head || tail - sq->head > q->entries)
+		return false;
+	return !(READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED);
+}
+
+/* One pass over the polled queues; true when work was done. */
+static bool soft_poll_pass(struct soft_device *sdev)
+{
+	struct soft_queue *sq;
+	bool busy = false, more;
+
+	/*
+	 * Doorbells rung from now on are seen by the next pass.  The xchg is a
+	 * full barrier: the reset comes before this pass reads tails and CQ
+	 * heads, so a doorbell rung after the producer's store is never lost.
+	 */
+	atomic_xchg(&sdev->poll_kicked, 0);
+	mutex_lock(&sdev->poll_lock);
+	list_for_each_entry(sq, &sdev->poll_queues, poll_entry) {
+		/* A queue added while the thread was awake starts with it set. */
+		soft_ring_clear_flag(sq->q->ring, UACCEL_RING_NEED_WAKEUP);
+		if (soft_queue_consume(sq, SOFT_POLL_BUDGET, &more))
+			busy = true;
+	}
+	mutex_unlock(&sdev->poll_lock);
+	return busy;
+}
+
+/*
+ * Announce NEED_WAKEUP in every ring, then sleep unless a request or a
+ * doorbell arrived meanwhile.  A producer publishes its tail, issues a full
+ * barrier and reads the flags; this sets the flags, issues a full barrier
+ * and reads the tails: either it sees the new tail or the producer sees
+ * NEED_WAKEUP and rings the doorbell, which wakes it (it is on the wait
+ * queue before it looks).
+ */
+static void soft_poll_sleep(struct soft_device *sdev)
+{
+	struct soft_queue *sq;
+	bool pending = false;
+	DEFINE_WAIT(wait);
+
+	mutex_lock(&sdev->poll_lock);
+	prepare_to_wait(&sdev->poll_wait, &wait, TASK_INTERRUPTIBLE);
+	list_for_each_entry(sq, &sdev->poll_queues, poll_entry)
+		soft_ring_set_flag(sq->q->ring, UACCEL_RING_NEED_WAKEUP);
+	/* The flags before the tails; pairs with the producer's full barrier. */
+	smp_mb();
+	if (atomic_read(&sdev->poll_kicked))
+		pending = true;
+	list_for_each_entry(sq, &sdev->poll_queues, poll_entry)
+		if (soft_poll_pending(sq))
+			pending = true;
+	if (!pending && !kthread_should_stop()) {
+		list_for_each_entry(sq, &sdev->poll_queues, poll_entry)
+			atomic64_inc(&sq->poll_sleeps);
+		mutex_unlock(&sdev->poll_lock);
+		schedule();
+		mutex_lock(&sdev->poll_lock);
+	}
+	finish_wait(&sdev->poll_wait, &wait);
+	list_for_each_entry(sq, &sdev->poll_queues, poll_entry)
+		soft_ring_clear_flag(sq->q->ring, UACCEL_RING_NEED_WAKEUP);
+	mutex_unlock(&sdev->poll_lock);
+}
+
+static int soft_poll_thread(void *arg)
+{
+	struct soft_device *sdev = arg;
+	unsigned long idle_end = jiffies + READ_ONCE(sdev->poll_idle);
+
+	while (!kthread_should_stop()) {
+		if (soft_poll_pass(sdev)) {
+			idle_end = jiffies + READ_ONCE(sdev->poll_idle);
+		} else if (time_after_eq(jiffies, idle_end)) {
+			soft_poll_sleep(sdev);
+			idle_end = jiffies + READ_ONCE(sdev->poll_idle);
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/* The longest idle time of the polled queues; called with poll_lock held. */
+static void soft_poll_update_idle(struct soft_device *sdev)
+{
+	unsigned long idle = 0;
+	struct soft_queue *sq;
+
+	list_for_each_entry(sq, &sdev->poll_queues, poll_entry)
+		idle = max(idle, sq->poll_idle);
+	WRITE_ONCE(sdev->poll_idle, idle);
+}
+
+static int soft_poll_add(struct soft_queue *sq)
+{
+	struct soft_device *sdev = sq->sdev;
+	unsigned int idle_ms = sq->q->poll_idle_ms;
+	struct task_struct *thread = NULL;
+	int ret = 0;
+
+	if (!idle_ms)
+		idle_ms = READ_ONCE(soft_poll_idle_ms);
+	sq->poll_idle = max(msecs_to_jiffies(idle_ms), 1UL);
+	/* Until the thread has seen the queue, producers ring the doorbell. */
+	sq->q->ring->flags = UACCEL_RING_POLLED | UACCEL_RING_NEED_WAKEUP;
+
+	mutex_lock(&sdev->poll_thread_lock);
+	if (!sdev->poll_thread) {
+		thread = kthread_create(soft_poll_thread, sdev, "soft-poll/%s",
+					uaccel_device_name(sdev->udev));
+		if (IS_ERR(thread)) {
+			ret = PTR_ERR(thread);
+			goto out_unlock;
+		}
+	}
+	mutex_lock(&sdev->poll_lock);
+	list_add_tail(&sq->poll_entry, &sdev->poll_queues);
+	soft_poll_update_idle(sdev);
+	if (thread)
+		sdev->poll_thread = thread;
+	mutex_unlock(&sdev->poll_lock);
+	if (thread)
+		wake_up_process(thread);
+out_unlock:
+	mutex_unlock(&sdev->poll_thread_lock);
+	return ret;
+}
+
+/*
+ * Take a queue off the thread: once poll_lock is ours the thread is between
+ * passes (the request it was running has completed), and it never sees the
+ * queue again.  The last queue stops the thread.
+ */
+static void soft_poll_del(struct soft_queue *sq)
+{
+	struct soft_device *sdev = sq->sdev;
+	struct task_struct *thread = NULL;
+
+	mutex_lock(&sdev->poll_thread_lock);
+	mutex_lock(&sdev->poll_lock);
+	list_del(&sq->poll_entry);
+	soft_poll_update_idle(sdev);
+	if (list_empty(&sdev->poll_queues)) {
+		thread = sdev->poll_thread;
+		sdev->poll_thread = NULL;
+	}
+	mutex_unlock(&sdev->poll_lock);
+	if (thread)
+		kthread_stop(thread);
+	mutex_unlock(&sdev->poll_thread_lock);
+}
+
+/* Make the polling thread look at its queues again. */
+static void soft_poll_kick(struct soft_device *sdev)
+{
+	atomic_set(&sdev->poll_kicked, 1);
+	/* The kick before the look at the wait queue (wake_up() locks it). */
+	wake_up(&sdev->poll_wait);
+}
+
+void soft_poll_init(struct soft_device *sdev)
+{
+	mutex_init(&sdev->poll_thread_lock);
+	mutex_init(&sdev->poll_lock);
+	INIT_LIST_HEAD(&sdev->poll_queues);
+	init_waitqueue_head(&sdev->poll_wait);
 }
 
 int soft_create_queue(struct uaccel_queue *q)
@@ -293,7 +522,11 @@ int soft_create_queue(struct uaccel_queue *q)
 
 	BUILD_BUG_ON(sizeof(struct uaccel_wr) != 64);
 	sq->q = q;
+	sq->sdev = uaccel_priv(uaccel_queue_device(q));
 	INIT_WORK(&sq->work, soft_queue_work);
+	INIT_LIST_HEAD(&sq->poll_entry);
+	if (q->flags & UACCEL_QUEUE_POLL)
+		return soft_poll_add(sq);
 	return 0;
 }
 
@@ -302,14 +535,21 @@ void soft_destroy_queue(struct uaccel_queue *q)
 	struct soft_queue *sq = uaccel_queue_priv(q);
 
 	WRITE_ONCE(sq->stopping, true);
-	cancel_work_sync(&sq->work);
+	if (q->flags & UACCEL_QUEUE_POLL)
+		soft_poll_del(sq);
+	else
+		cancel_work_sync(&sq->work);
 }
 
 void soft_doorbell(struct uaccel_queue *q)
 {
 	struct soft_queue *sq = uaccel_queue_priv(q);
 
-	queue_work(soft_wq, &sq->work);
+	atomic64_inc(&sq->doorbells);
+	if (q->flags & UACCEL_QUEUE_POLL)
+		soft_poll_kick(sq->sdev);
+	else
+		queue_work(soft_wq, &sq->work);
 }
 
 /* The kernel-side producer of POST; the core serialises it per queue. */
