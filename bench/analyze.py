@@ -35,7 +35,7 @@ TARGETS = {
 }
 
 PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "ioctl_nop",
-            "facet_open", "copy_facet", "copy_queue"]
+            "facet_open", "copy_facet", "copy_queue", "copy_movsb"]
 PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-generic", "soft-polling"]
 # Rate comparisons: (uaccel path, baseline path, batches, target or None)
 RATE_ROWS = [

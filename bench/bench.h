@@ -27,6 +27,7 @@ struct bench_cfg {
 	int scale_contexts;	/* scale: contexts */
 	int scale_objects;	/* scale: objects per context */
 	int scale_repeats;	/* scale: runs */
+	int spin_polls;		/* rates: CQ polls before sleeping in WAIT_CQ */
 };
 
 extern struct bench_cfg cfg;

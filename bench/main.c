@@ -12,6 +12,7 @@
  *   --soft NAME    soft device (default soft0)
  *   --rxe NAME     ibverbs device (default rxe0)
  *   --scale C,O,R  scale test: C contexts, O objects each, R runs
+ *   --spin N       rates: polls of a soft CQ before sleeping (default 4000)
  *   --out FILE     raw results, one JSON object per line (default stdout)
  */
 #include <errno.h>
@@ -30,6 +31,7 @@ struct bench_cfg cfg = {
 	.scale_contexts = 1000,
 	.scale_objects = 100,
 	.scale_repeats = 3,
+	.spin_polls = 4000,
 };
 
 FILE *json_out;
@@ -242,6 +244,8 @@ int main(int argc, char **argv)
 			if (sscanf(argv[++i], "%d,%d,%d", &cfg.scale_contexts,
 				   &cfg.scale_objects, &cfg.scale_repeats) != 3)
 				goto usage;
+		} else if (!strcmp(argv[i], "--spin") && i + 1 < argc) {
+			cfg.spin_polls = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			out = argv[++i];
 		} else {
@@ -265,6 +269,7 @@ int main(int argc, char **argv)
 	jl_num("cpus", sysconf(_SC_NPROCESSORS_ONLN));
 	jl_str("soft", cfg.soft_name);
 	jl_str("rxe", cfg.rxe_name);
+	jl_num("spin_polls", cfg.spin_polls);
 	jl_end();
 
 	first = i;
@@ -282,6 +287,6 @@ int main(int argc, char **argv)
 	return rc;
 
 usage:
-	fprintf(stderr, "usage: uaccel-bench [--smoke] [--sample-ms N] [--repeats N] [--soft NAME] [--rxe NAME] [--scale C,O,R] [--out FILE] [GROUP...]\n");
+	fprintf(stderr, "usage: uaccel-bench [--smoke] [--sample-ms N] [--repeats N] [--soft NAME] [--rxe NAME] [--scale C,O,R] [--spin N] [--out FILE] [GROUP...]\n");
 	return 2;
 }

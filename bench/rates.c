@@ -7,10 +7,12 @@
  *    by spinning on the CQ ring (no system call while the thread is awake);
  *  - soft: B 64-byte COPY work requests through libaccel with the soft
  *    provider (mapped ring, one DOORBELL per batch, completions read from
- *    the mapped CQ ring);
- *  - soft generic: the same through the generic path (POST and POLL_CQ);
- *  - soft polling: the soft device's polling queues (a kernel thread
- *    consumes the ring, so posting makes no system call either).
+ *    the mapped CQ ring: --spin polls, then a sleep in WAIT_CQ);
+ *  - soft generic: the same through the generic path (POST, WAIT_CQ and
+ *    POLL_CQ system calls);
+ *  - soft polling: a polled queue (ACCEL_QUEUE_POLL: the device's kernel
+ *    thread consumes the ring, so posting makes no system call) with
+ *    completions reaped by spinning on the mapped CQ ring, like SQPOLL.
  * The main thread is pinned to CPU 0; the SQPOLL thread to CPU 1.
  */
 #include <accel/accel.h>
@@ -29,8 +31,6 @@
 
 #define MAX_BATCH 64
 #define COPY_LEN 64
-/* Polls of the mapped CQ before sleeping in WAIT_CQ. */
-#define SPIN_POLLS 4000
 
 enum path {
 	P_URING,
@@ -56,7 +56,7 @@ struct soft_q {
 	struct accel_queue *q;
 	struct accel_mr *src, *dst;
 	void *buf;
-	bool spin;	/* reap by polling the mapped ring before sleeping */
+	int spin;	/* CQ polls before sleeping in WAIT_CQ; -1: never sleep */
 };
 
 struct path_state {
@@ -156,7 +156,7 @@ static int soft_batch(void *arg, long n)
 			got += k;
 			if (k || got == p->batch)
 				continue;
-			if (s->spin && ++spins < SPIN_POLLS)
+			if (s->spin < 0 || ++spins < s->spin)
 				continue;
 			k = accel_wait_cq(s->cq, 1000);
 			if (k && k != -ETIMEDOUT)
@@ -206,7 +206,8 @@ static int soft_open(struct soft_q *s, bool generic, bool polling, char *why,
 		soft_close(s);
 		return -ENOENT;
 	}
-	s->spin = !generic;
+	/* The generic path polls by system call: it sleeps at once. */
+	s->spin = generic ? 0 : polling ? -1 : cfg.spin_polls;
 	s->buf = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (s->buf == MAP_FAILED) {
@@ -227,12 +228,29 @@ static int soft_open(struct soft_q *s, bool generic, bool polling, char *why,
 	if (!s->cq)
 		goto fail;
 	if (polling) {
+#ifdef ACCEL_QUEUE_POLL
+		struct accel_queue_attr attr = {
+			.entries = 2 * MAX_BATCH,
+			.flags = ACCEL_QUEUE_POLL,
+			.poll_idle_ms = 100,
+		};
+
+		s->q = accel_create_queue_ex(s->pd, s->cq, &attr, sizeof(attr));
+		if (!s->q && errno == EOPNOTSUPP) {
+			snprintf(why, whylen,
+				 "not available: the device refuses ACCEL_QUEUE_POLL");
+			soft_close(s);
+			return -EOPNOTSUPP;
+		}
+#else
 		snprintf(why, whylen,
-			 "not available: this libaccel has no polling queues");
+			 "not available: this libaccel has no polling queues (ACCEL_QUEUE_POLL)");
 		soft_close(s);
 		return -EOPNOTSUPP;
+#endif
+	} else {
+		s->q = accel_create_queue(s->pd, s->cq, 2 * MAX_BATCH);
 	}
-	s->q = accel_create_queue(s->pd, s->cq, 2 * MAX_BATCH);
 	if (!s->q)
 		goto fail;
 	return 0;
