@@ -168,7 +168,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 	struct uaccel_poll_cq *cmd = ucmd->cmd;
 	struct uaccel_cqe __user *out = u64_to_user_ptr(cmd->cqes);
 	struct uaccel_cq *cq;
-	u32 head, avail, n, i;
+	u32 head, avail, n, i, chunk;
 	int ret = 0;
 
 	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
@@ -186,9 +186,12 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 		goto out_put;
 	}
 	n = min(avail, cmd->count);
-	for (i = 0; i < n; i++) {
-		if (copy_to_user(&out[i], &cq->cqes[(head + i) & (cq->entries - 1)],
-				 sizeof(*out))) {
+	/* At most two runs: up to the end of the ring, then from its start. */
+	for (i = 0; i < n; i += chunk) {
+		u32 slot = (head + i) & (cq->entries - 1);
+
+		chunk = min(n - i, cq->entries - slot);
+		if (copy_to_user(&out[i], &cq->cqes[slot], chunk * sizeof(*out))) {
 			ret = -EFAULT;
 			break;
 		}

@@ -34,7 +34,8 @@ long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
 			   unsigned int nr_ops, unsigned int base,
 			   unsigned int cmd, unsigned long arg, u32 version)
 {
-	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)];
+	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
+	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
 	const struct uaccel_ioctl_op *op;
 	unsigned int nr = _IOC_NR(cmd);
 	u32 flags;
