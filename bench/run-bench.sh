@@ -12,7 +12,7 @@
 #   --smoke      tiny counts, every path exercised, TAP lines
 #                ("ok - bench: smoke ...") about the shape of the results
 #   --build DIR  CMake build tree (default: build)
-#   --out DIR    results (default: BUILD/bench, or BUILD/bench-smoke)
+#   --out DIR    results (default: BUILD/bench-results, or BUILD/bench-smoke)
 #   BENCH-OPTIONS  passed to uaccel-bench (--repeats N, --sample-ms N,
 #                  --scale C,O,R, or group names: control floor rates copy scale)
 set -uo pipefail
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 if [ -z "$out" ]; then
-	[ $smoke -eq 1 ] && out=$build/bench-smoke || out=$build/bench
+	[ $smoke -eq 1 ] && out=$build/bench-smoke || out=$build/bench-results
 fi
 
 tap() { # tap ok|"not ok" WHAT
