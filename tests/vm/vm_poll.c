@@ -608,9 +608,11 @@ static int seccomp_child(void)
 		if (vm_now() > end)
 			return 13;
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
-	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return 14;
+	/* Kernels built without CONFIG_SECCOMP_FILTER (the debug kernel). */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		return errno == EINVAL ? 77 : 14;
 	for (b = 0; b < BATCHES; b++) {
 		for (i = 0; i < PER; i++)
 			wr[i] = nop(b * PER + i);
@@ -646,6 +648,10 @@ static void test_no_syscall_under_seccomp(void **state)
 		fail_msg("child killed by signal %d (a system call was made?)",
 			 WTERMSIG(status));
 	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		print_message("# no seccomp filters in this kernel\n");
+		skip();
+	}
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* The child's context is gone with it, and so is the thread. */
 	assert_int_equal(wait_no_thread(DEV, 5), 0);
@@ -748,13 +754,40 @@ struct racer {
 	uint64_t posted;
 	unsigned char *seen;
 	int failed;
+	char why[512];
 };
+
+/* What the rings and the thread looked like when a burst did not complete. */
+static void race_diagnose(struct racer *r, int got, int want)
+{
+	const struct accel_ring *sq = accel_queue_ring(r->e.q);
+	const struct accel_ring *cq = accel_cq_ring(r->e.cq);
+	struct uaccel_soft_dma_queue_stats qs = {
+		.size = sizeof(qs), .queue_id = accel_queue_id(r->e.q),
+	};
+	unsigned long ticks = 0;
+	char state = '?';
+	pid_t pid = poll_thread_pid(DEV);
+	int late;
+
+	vm_ioctl(r->e.facet, UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS, &qs);
+	task_stat(pid, &state, &ticks);
+	late = collect(&r->e, want - got, r->seen, r->bursts * 8, 5);
+	snprintf(r->why, sizeof(r->why),
+		 "%d of %d: sq head %u tail %u flags %#x, cq head %u tail %u, "
+		 "executed %llu doorbells %llu sleeps %llu, thread %d state %c; "
+		 "%d more arrived in 5 s without a doorbell",
+		 got, want, sq->hdr->head, sq->hdr->tail, sq->hdr->flags,
+		 cq->hdr->head, cq->hdr->tail, (unsigned long long)qs.out_executed,
+		 (unsigned long long)qs.out_doorbells,
+		 (unsigned long long)qs.out_poll_sleeps, pid, state, late);
+}
 
 static void *race(void *arg)
 {
 	struct racer *r = arg;
 	struct accel_wr wr[8];
-	int b, i, n;
+	int b, i, n, got;
 
 	for (b = 0; b < r->bursts; b++) {
 		n = 1 + rand_r(&r->seed) % 8;
@@ -762,8 +795,10 @@ static void *race(void *arg)
 			wr[i] = nop(r->posted + i);
 		post_all(&r->e, wr, n);
 		r->posted += n;
-		if (collect(&r->e, n, r->seen, r->bursts * 8, 10) != n) {
+		got = collect(&r->e, n, r->seen, r->bursts * 8, 10);
+		if (got != n) {
 			r->failed = b + 1;
+			race_diagnose(r, got, n);
 			return NULL;
 		}
 		/* 0 to 12 ms: before, around and after the 4 ms idle time. */
@@ -793,7 +828,7 @@ static void test_post_while_going_to_sleep(void **state)
 		      (unsigned long long)s[0].out_doorbells,
 		      (unsigned long long)s[0].out_poll_sleeps);
 	if (r[0].failed)
-		fail_msg("burst %d never completed", r[0].failed);
+		fail_msg("burst %d never completed: %s", r[0].failed, r[0].why);
 	assert_int_equal(s[0].out_executed, r[0].posted);
 	for (uint64_t u = 0; u < r[0].posted; u++)
 		assert_int_equal(r[0].seen[u], 1);
@@ -822,7 +857,8 @@ static void test_post_while_going_to_sleep(void **state)
 			      (unsigned long long)s[i].out_doorbells,
 			      (unsigned long long)s[i].out_poll_sleeps);
 		if (r[i].failed)
-			fail_msg("burst %d of queue %d never completed", r[i].failed, i);
+			fail_msg("burst %d of queue %d never completed: %s", r[i].failed, i,
+				 r[i].why);
 		assert_int_equal(s[i].out_executed, r[i].posted);
 		for (uint64_t u = 0; u < r[i].posted; u++)
 			assert_int_equal(r[i].seen[u], 1);
@@ -1160,5 +1196,8 @@ int main(void)
 		POLL_TEST(test_rmmod_while_polling),
 	};
 
+	/* POLL_TESTS="test_post_*" runs only the matching tests. */
+	if (getenv("POLL_TESTS"))
+		cmocka_set_test_filter(getenv("POLL_TESTS"));
 	return cmocka_run_group_tests_name("vm_poll", tests, setup, teardown);
 }
