@@ -232,7 +232,7 @@ def plot(res, png):
     if gp:
         script = "\n".join([
             "set terminal pngcairo size 900,600" if _has_cairo(gp) else "set terminal png size 900,600",
-            f"set output '{png}'",
+            f"set output '{png}'", "set termoption noenhanced",
             "set title 'uaccel: small-operation rate against batch size (median, min-max)'",
             "set xlabel 'batch size (operations per submission)'",
             "set ylabel 'operations per second'",
