@@ -83,7 +83,9 @@ void uaccel_cq_kick_stalled(struct uaccel_cq *cq)
 void uaccel_cq_release(struct uaccel_cq *cq)
 {
 	WARN_ON(!list_empty(&cq->queues));
-	uaccel_ring_zap(&cq->obj, cq->ring_size);
+	/* A removal zapped every ring mapping of the device at once. */
+	if (!cq->obj.ctx->disassociating)
+		uaccel_ring_zap(&cq->obj, cq->ring_size);
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
 	vfree(cq->ring);

@@ -68,7 +68,9 @@ void uaccel_queue_release(struct uaccel_queue *q)
 	struct uaccel_context *ctx = q->obj.ctx;
 
 	ctx->udev->ops->destroy_queue(q);
-	uaccel_ring_zap(&q->obj, q->ring_size);
+	/* A removal zapped every ring mapping of the device at once. */
+	if (!ctx->disassociating)
+		uaccel_ring_zap(&q->obj, q->ring_size);
 	if (ctx->disassociating)
 		uaccel_queue_report_flush(q);
 	kfree(q->flush_event);
