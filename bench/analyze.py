@@ -118,7 +118,7 @@ def analyze(recs):
         for b in batches:
             sa, sb = rates.get((ua, b)), rates.get((base, b))
             rid = f"rate_{ua}_vs_{base}_b{b}"
-            label = f"{ua} vs {base} rate, batch {b}"
+            label = f"rate {ua} / {base}, B={b}"
             if not sa or not sb:
                 why = next((s["reason"] for s in skipped
                             if s["id"] in (ua, base)), "not measured")
