@@ -38,28 +38,31 @@ static int path_join(char *buf, size_t len, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Read one sysfs attribute into buf without the trailing newline. */
+/*
+ * Read one sysfs attribute into buf without the trailing newline.  A sysfs
+ * attribute comes whole in one read(): no stdio, listing reads several per
+ * device.
+ */
 static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
-	FILE *f;
+	int fd;
 
 	if (path_join(path, sizeof(path), dir, attr))
 		return -ENAMETOOLONG;
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	errno = 0;
-	n = fread(buf, 1, len - 1, f);
-	if (ferror(f)) {
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
 		/* A device being removed answers ENODEV: it is gone. */
-		int err = errno == ENODEV ? ENOENT : errno ? errno : EIO;
+		int err = errno == ENODEV ? ENOENT : errno;
 
-		fclose(f);
+		close(fd);
 		return -err;
 	}
-	fclose(f);
+	close(fd);
 	buf[n] = '\0';
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
@@ -113,37 +116,40 @@ static int parse_facets(struct accel_device *dev, char *text)
 	return 0;
 }
 
-/* Find "DEVNAME=" and "MINOR=" in the uevent attribute. */
-static int parse_uevent(struct accel_device *dev, char *text)
+/*
+ * The "dev" attribute ("major:minor") gives the node: the core names it
+ * uaccel/uaccel<minor> below /dev.  Cheaper than "uevent", which the
+ * kernel builds afresh on every read.
+ */
+static int parse_dev(struct accel_device *dev, char *text)
 {
-	char *line, *save = NULL;
-	bool have_node = false, have_minor = false;
-	long minor;
+	unsigned int major, minor;
+	int used = 0;
 
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "DEVNAME=", 8)) {
-			if (path_join(dev->node, sizeof(dev->node), accel_dev_root(),
-				      line + 8))
-				return -ENAMETOOLONG;
-			have_node = true;
-		} else if (!strncmp(line, "MINOR=", 6)) {
-			if (parse_int(line + 6, 0, 1 << 20, &minor))
-				return -EINVAL;
-			dev->minor = minor;
-			have_minor = true;
-		}
-	}
-	return have_node && have_minor ? 0 : -EINVAL;
+	if (sscanf(text, "%u:%u%n", &major, &minor, &used) != 2 || text[used])
+		return -EINVAL;
+	dev->minor = minor;
+	if (snprintf(dev->node, sizeof(dev->node), "%s/uaccel/uaccel%u",
+		     accel_dev_root(), minor) >= (int)sizeof(dev->node))
+		return -ENAMETOOLONG;
+	return 0;
 }
 
-static void read_parent(struct accel_device *dev, const char *dir)
+/*
+ * Resolve the parent on first use: realpath() walks every component, and
+ * most listings never ask for it.
+ */
+static void read_parent(struct accel_device *dev)
 {
 	char link[PATH_MAX], real[PATH_MAX], devices[PATH_MAX], top[PATH_MAX];
+	char dir[PATH_MAX];
 	size_t len;
 
+	dev->parent_read = true;
 	dev->parent[0] = '\0';
-	if (path_join(link, sizeof(link), dir, "device") ||
+	if (snprintf(dir, sizeof(dir), "%s/class/uaccel/%s", accel_sysfs_root(),
+		     dev->name) >= (int)sizeof(dir) ||
+	    path_join(link, sizeof(link), dir, "device") ||
 	    path_join(devices, sizeof(devices), accel_sysfs_root(), "devices") ||
 	    !realpath(link, real))
 		return;
@@ -201,9 +207,9 @@ static int read_device(const char *classdir, const char *name,
 		return -ENOMEM;
 	strcpy(dev->name, name);
 
-	ret = read_attr(dir, "uevent", buf, sizeof(buf));
+	ret = read_attr(dir, "dev", buf, sizeof(buf));
 	if (!ret)
-		ret = parse_uevent(dev, buf);
+		ret = parse_dev(dev, buf);
 	if (!ret)
 		ret = read_attr(dir, "driver", dev->driver, sizeof(dev->driver));
 	if (!ret)
@@ -232,7 +238,6 @@ static int read_device(const char *classdir, const char *name,
 		free_device(dev);
 		return -ENOENT;
 	}
-	read_parent(dev, dir);
 	*out = dev;
 	return 0;
 }
@@ -345,6 +350,8 @@ ACCEL_EXPORT const char *accel_device_node(const struct accel_device *dev)
 
 ACCEL_EXPORT const char *accel_device_parent(const struct accel_device *dev)
 {
+	if (!dev->parent_read)
+		read_parent((struct accel_device *)dev);
 	return dev->parent;
 }
 

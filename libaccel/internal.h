@@ -6,6 +6,7 @@
 #include <accel/accel.h>
 #include <accel/provider.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define ACCEL_EXPORT __attribute__((visibility("default")))
@@ -20,7 +21,8 @@ struct accel_device {
 	char name[ACCEL_NAME_MAX];
 	char driver[ACCEL_NAME_MAX];
 	char node[PATH_MAX];
-	char parent[PATH_MAX];
+	char parent[PATH_MAX];		/* resolved by accel_device_parent() */
+	bool parent_read;
 	int numa_node;
 	unsigned int abi_version;
 	unsigned int minor;

@@ -126,6 +126,9 @@ const char *accel_device_node(const struct accel_device *dev);
  * accel_device_parent() - bus location of a listed device
  * @dev: the device
  *
+ * Resolved from sysfs on the first call for @dev (listing does not), so
+ * threads sharing one list call it under their own lock.
+ *
  * Return: the path of its parent below /sys/devices, such as
  * "pci0000:00/0000:00:03.0" or "platform/uaccel_soft.0"; "" if none.
  */

@@ -62,6 +62,8 @@ static void add_device(const char *name, unsigned int minor, const char *facets)
 	snprintf(text, sizeof(text), "MAJOR=246\nMINOR=%u\nDEVNAME=uaccel/uaccel%u\nDEVMODE=0600\n",
 		 minor, minor);
 	ATTR("uevent", text);
+	snprintf(text, sizeof(text), "246:%u\n", minor);
+	ATTR("dev", text);
 	ATTR("driver", "soft\n");
 	ATTR("abi_version", "1\n");
 	ATTR("numa_node", "-1\n");
@@ -189,7 +191,9 @@ static void test_malformed_numbers_skipped(void **state)
 	put_file("sys/class/uaccel/bad/abi_version", "\n");
 	expect_bad_skipped();
 	put_file("sys/class/uaccel/bad/abi_version", "1\n");
-	put_file("sys/class/uaccel/bad/uevent", "MAJOR=246\nMINOR=0\n");
+	put_file("sys/class/uaccel/bad/dev", "246\n");
+	expect_bad_skipped();
+	put_file("sys/class/uaccel/bad/dev", "246:0 x\n");
 	expect_bad_skipped();
 }
 
