@@ -58,6 +58,23 @@ void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_post);
 
+/*
+ * Under the context's object lock, which DESTROY holds while it checks the
+ * use count: a DESTROY issued after the completion was seen finds the CQ
+ * unused, never -EBUSY from the moment between post and put.
+ */
+void uaccel_cq_complete_put(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
+{
+	struct xarray *objects = &cq->obj.ctx->objects;
+
+	xa_lock(objects);
+	uaccel_cq_post(cq, cqe);
+	uaccel_cq_notify(cq);
+	uaccel_obj_put(&cq->obj);
+	xa_unlock(objects);
+}
+EXPORT_SYMBOL_GPL(uaccel_cq_complete_put);
+
 void uaccel_cq_notify(struct uaccel_cq *cq)
 {
 	wake_up_interruptible_all(&cq->wait);

@@ -47,9 +47,7 @@ static void edu_async_complete(struct edu_async_req *req, int err, u32 result)
 		.result = err ? 0 : result,
 	};
 
-	uaccel_cq_post(req->cq, &cqe);
-	uaccel_cq_notify(req->cq);
-	uaccel_obj_put(&req->cq->obj);
+	uaccel_cq_complete_put(req->cq, &cqe);
 	uaccel_context_put(req->ctx);
 	kfree(req);
 }

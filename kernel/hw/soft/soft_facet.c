@@ -42,12 +42,12 @@ static int soft_factorial_submit(struct uaccel_ucmd *ucmd)
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
 	ret = uaccel_cq_reserve(cq);
-	if (!ret) {
-		uaccel_cq_post(cq, &cqe);
-		uaccel_cq_notify(cq);
+	if (ret) {
+		uaccel_obj_put(&cq->obj);
+		return ret;
 	}
-	uaccel_obj_put(&cq->obj);
-	return ret;
+	uaccel_cq_complete_put(cq, &cqe);
+	return 0;
 }
 
 static const struct uaccel_ioctl_op soft_factorial_ops[] = {

@@ -394,6 +394,19 @@ int uaccel_cq_reserve(struct uaccel_cq *cq);
 void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
 
 /**
+ * uaccel_cq_complete_put() - post a completion, notify, drop the CQ
+ * @cq: the CQ, from uaccel_cq_get(), with a slot reserved
+ * @cqe: the completion
+ *
+ * uaccel_cq_post(), uaccel_cq_notify() and uaccel_obj_put() at once with
+ * respect to DESTROY: a program that destroys the CQ as soon as it has seen
+ * the completion never gets -EBUSY.  For work a facet completes on its own
+ * (not through a queue); the CQ may be gone when this returns.  Process
+ * context.
+ */
+void uaccel_cq_complete_put(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
+
+/**
  * uaccel_queue_complete() - complete a work request of a queue
  * @q: the queue
  * @cqe: the completion; its queue_id is filled in
