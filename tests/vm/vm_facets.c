@@ -39,23 +39,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int get_facet(int fd, const char *name, uint32_t lo, uint32_t hi,
-		     uint32_t flags, uint32_t *version)
-{
-	struct uaccel_get_driver_ops_fd c = {
-		.size = sizeof(c), .flags = flags, .min_version = lo, .max_version = hi,
-	};
-	int ret;
-
-	strncpy((char *)c.name, name, sizeof(c.name));
-	ret = vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &c);
-	if (ret)
-		return ret;
-	if (version)
-		*version = c.out_version;
-	return c.out_fd;
-}
-
 static void test_names_and_versions(void **state)
 {
 	struct uaccel_get_driver_ops_fd c = { .size = sizeof(c), .min_version = 1, .max_version = 1 };
@@ -63,34 +46,34 @@ static void test_names_and_versions(void **state)
 	uint32_t v;
 	int f;
 
-	assert_int_equal(get_facet(fd, "nosuch.uaccel", 1, 1, 0, NULL), -ENOENT);
-	assert_int_equal(get_facet(fd, "", 1, 1, 0, NULL), -ENOENT);
-	assert_int_equal(get_facet(fd, "DMA.SOFT.UACCEL", 1, 2, 0, NULL), -ENOENT);
-	assert_int_equal(get_facet(fd, UACCEL_SOFT_DMA_FACET, 3, 5, 0, NULL), -EPROTONOSUPPORT);
-	assert_int_equal(get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 2, 2, 0, NULL),
+	assert_int_equal(vm_get_facet(fd, "nosuch.uaccel", 1, 1, 0, NULL), -ENOENT);
+	assert_int_equal(vm_get_facet(fd, "", 1, 1, 0, NULL), -ENOENT);
+	assert_int_equal(vm_get_facet(fd, "DMA.SOFT.UACCEL", 1, 2, 0, NULL), -ENOENT);
+	assert_int_equal(vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 3, 5, 0, NULL), -EPROTONOSUPPORT);
+	assert_int_equal(vm_get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 2, 2, 0, NULL),
 			 -EPROTONOSUPPORT);
-	assert_int_equal(get_facet(fd, UACCEL_SOFT_DMA_FACET, 0, 2, 0, NULL), -EINVAL);
-	assert_int_equal(get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 1, 0, NULL), -EINVAL);
-	assert_int_equal(get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 2, 1U << 5, NULL), -EOPNOTSUPP);
+	assert_int_equal(vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 0, 2, 0, NULL), -EINVAL);
+	assert_int_equal(vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 1, 0, NULL), -EINVAL);
+	assert_int_equal(vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 2, 1U << 5, NULL), -EOPNOTSUPP);
 	memset(c.name, 'a', sizeof(c.name));	/* no NUL */
 	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &c), -EINVAL);
 
 	/* Negotiation picks the highest common version. */
-	f = get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 9, 0, &v);
+	f = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 9, 0, &v);
 	assert_true(f >= 0);
 	assert_int_equal(v, 2);
 	assert_int_equal(fcntl(f, F_GETFD) & FD_CLOEXEC, 0);
 	close(f);
-	f = get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 1, UACCEL_FACET_FD_CLOEXEC, &v);
+	f = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 1, UACCEL_FACET_FD_CLOEXEC, &v);
 	assert_true(f >= 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(fcntl(f, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 	close(f);
-	f = get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 2, 0, &v);
+	f = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 2, 0, &v);
 	assert_true(f >= 0);
 	assert_int_equal(v, 2);
 	close(f);
-	f = get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 1, 3, 0, &v);
+	f = vm_get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 1, 3, 0, &v);
 	assert_true(f >= 0);
 	assert_int_equal(v, 1);
 	close(f);
@@ -103,9 +86,9 @@ static void test_facet_commands_follow_version(void **state)
 	struct uaccel_soft_dma_crc32c crc = { .size = sizeof(crc), .mr = 1 };
 	struct uaccel_query_device q = { .size = sizeof(q) };
 	int fd = vm_open_device(DEV);
-	int v1 = get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 1, 0, NULL);
-	int v2 = get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 2, 0, NULL);
-	int legacy = get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 1, 1, 0, NULL);
+	int v1 = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 1, 0, NULL);
+	int v2 = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 2, 2, 0, NULL);
+	int legacy = vm_get_facet(fd, UACCEL_SOFT_DMA_LEGACY_FACET, 1, 1, 0, NULL);
 
 	assert_int_equal(vm_ioctl(v1, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), 0);
 	assert_int_equal(vm_ioctl(legacy, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), 0);
@@ -209,7 +192,7 @@ static void test_privileged_facet_and_fd_passing(void **state)
 	int fd = vm_open_device(DEV), sv[2], status, f;
 	pid_t pid;
 
-	f = get_facet(fd, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL);
+	f = vm_get_facet(fd, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL);
 	assert_true(f >= 0);	/* root opener, root caller */
 	close(f);
 	assert_int_equal(chmod(node, 0666), 0);
@@ -225,16 +208,16 @@ static void test_privileged_facet_and_fd_passing(void **state)
 		own = open(node, O_RDWR);
 		if (own < 0)
 			_exit(21);
-		if (get_facet(own, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL) != -EPERM)
+		if (vm_get_facet(own, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL) != -EPERM)
 			_exit(22);
-		if (get_facet(own, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
+		if (vm_get_facet(own, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
 			_exit(23);
 		passed = recv_fd(sv[1]);
 		if (passed < 0)
 			_exit(24);
-		if (get_facet(passed, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL) != -EPERM)
+		if (vm_get_facet(passed, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL) != -EPERM)
 			_exit(25);
-		if (get_facet(passed, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
+		if (vm_get_facet(passed, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
 			_exit(26);
 		/* 2: hand an unprivileged opener's context to root. */
 		send_fd(sv[1], own);
@@ -243,7 +226,7 @@ static void test_privileged_facet_and_fd_passing(void **state)
 	send_fd(sv[0], fd);
 	f = recv_fd(sv[0]);
 	assert_true(f >= 0);
-	assert_int_equal(get_facet(f, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL), -EPERM);
+	assert_int_equal(vm_get_facet(f, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL), -EPERM);
 	close(f);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -286,7 +269,7 @@ static void test_facet_outlives_context_and_uses_objects(void **state)
 	assert_non_null(ro);
 	assert_non_null(omr);
 
-	f = get_facet(accel_context_fd(ctx), UACCEL_SOFT_DMA_FACET, 2, 2, 0, NULL);
+	f = vm_get_facet(accel_context_fd(ctx), UACCEL_SOFT_DMA_FACET, 2, 2, 0, NULL);
 	assert_true(f >= 0);
 
 	/* MRs of another context are not found, whatever their ids. */

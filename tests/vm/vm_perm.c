@@ -58,18 +58,6 @@ static int try_open(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-static int get_facet(int fd, const char *name)
-{
-	struct uaccel_get_driver_ops_fd c = {
-		.size = sizeof(c), .min_version = 1, .max_version = 2,
-	};
-	int ret;
-
-	strncpy((char *)c.name, name, sizeof(c.name) - 1);
-	ret = vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &c);
-	return ret ? ret : (int)c.out_fd;
-}
-
 static void wait_ok(pid_t pid)
 {
 	int status;
@@ -113,7 +101,7 @@ static void test_exclusive_device(void **state)
 	close(fd);
 
 	/* A facet fd keeps the holder's context: still busy after its close. */
-	f = get_facet(a, UACCEL_SOFT_DMA_FACET);
+	f = vm_get_facet(a, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
 	assert_true(f >= 0);
 	close(a);
 	assert_int_equal(try_open(DEV), -EBUSY);
@@ -160,29 +148,29 @@ static void test_exclusive_facet(void **state)
 	b = try_open(DEV);
 	other = try_open(DEV2);
 	assert_true(a >= 0 && b >= 0 && other >= 0);
-	f = get_facet(a, UACCEL_SOFT_DEBUG_FACET);
+	f = vm_get_facet(a, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL);
 	assert_true(f >= 0);
 	/* Busy for every context of the device, the holder's too ... */
-	assert_int_equal(get_facet(a, UACCEL_SOFT_DEBUG_FACET), -EBUSY);
-	assert_int_equal(get_facet(b, UACCEL_SOFT_DEBUG_FACET), -EBUSY);
+	assert_int_equal(vm_get_facet(a, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL), -EBUSY);
+	assert_int_equal(vm_get_facet(b, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL), -EBUSY);
 	ctx = accel_open_device_by_name(DEV);
 	assert_non_null(ctx);
 	assert_int_equal(accel_get_facet(ctx, &dbg, 1, 0, NULL, NULL), -EBUSY);
 	assert_non_null(strstr(accel_error_message(),
 			       "facet " UACCEL_SOFT_DEBUG_FACET " is single-user"));
 	/* ... not for other facets, nor on another device. */
-	g = get_facet(b, UACCEL_SOFT_DMA_FACET);
+	g = vm_get_facet(b, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
 	assert_true(g >= 0);
 	close(g);
-	g = get_facet(other, UACCEL_SOFT_DEBUG_FACET);
+	g = vm_get_facet(other, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL);
 	assert_true(g >= 0);
 	close(g);
 
 	/* The holder's close frees it, even with its context gone before. */
 	close(a);
-	assert_int_equal(get_facet(b, UACCEL_SOFT_DEBUG_FACET), -EBUSY);
+	assert_int_equal(vm_get_facet(b, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL), -EBUSY);
 	close(f);
-	f = get_facet(b, UACCEL_SOFT_DEBUG_FACET);
+	f = vm_get_facet(b, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL);
 	assert_true(f >= 0);
 	close(f);
 
@@ -196,7 +184,7 @@ static void test_exclusive_facet(void **state)
 	assert_int_equal(mprotect(ro, 4096, PROT_READ), 0);
 	assert_int_equal(vm_ioctl(b, UACCEL_IOCTL_GET_DRIVER_OPS_FD, ro), -EFAULT);
 	munmap(ro, 4096);
-	f = get_facet(b, UACCEL_SOFT_DEBUG_FACET);
+	f = vm_get_facet(b, UACCEL_SOFT_DEBUG_FACET, 1, 2, 0, NULL);
 	assert_true(f >= 0);
 	close(f);
 	accel_close_device(ctx);

@@ -217,15 +217,30 @@ long vm_pinned_kb(void)
 	return kb;
 }
 
+int vm_get_facet(int fd, const char *name, uint32_t lo, uint32_t hi,
+		 uint32_t flags, uint32_t *version)
+{
+	struct uaccel_get_driver_ops_fd c = {
+		.size = sizeof(c), .flags = flags, .min_version = lo, .max_version = hi,
+	};
+	int ret;
+
+	/* Not NUL-terminated when 64 bytes long: the kernel must refuse it. */
+	memcpy(c.name, name, strnlen(name, sizeof(c.name)));
+	ret = vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &c);
+	if (ret)
+		return ret;
+	if (version)
+		*version = c.out_version;
+	return c.out_fd;
+}
+
 int vm_open_facet(int fd, const char *name)
 {
-	struct uaccel_get_driver_ops_fd g = {
-		.size = sizeof(g), .min_version = 1, .max_version = 1,
-	};
+	int f = vm_get_facet(fd, name, 1, 1, 0, NULL);
 
-	snprintf((char *)g.name, sizeof(g.name), "%s", name);
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
-	return g.out_fd;
+	assert_true(f >= 0);
+	return f;
 }
 
 double vm_now(void)

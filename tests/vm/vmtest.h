@@ -67,6 +67,10 @@ int vm_touch(const volatile uint32_t *p);
 /* VmPin of this process in kB. */
 long vm_pinned_kb(void);
 
+/* GET_DRIVER_OPS_FD for versions [lo, hi]: the facet fd or -errno. */
+int vm_get_facet(int fd, const char *name, uint32_t lo, uint32_t hi,
+		 uint32_t flags, uint32_t *version);
+
 /* Open facet @name, version 1, on a context fd; asserts success. */
 int vm_open_facet(int fd, const char *name);
 
