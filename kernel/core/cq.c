@@ -105,7 +105,7 @@ void uaccel_cq_release(struct uaccel_cq *cq)
 		uaccel_ring_zap(&cq->obj, cq->ring_size);
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
-	vfree(cq->ring);
+	uaccel_ring_free(cq->ring, &cq->locked);
 	kfree(cq);
 }
 
@@ -121,7 +121,7 @@ int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
 	if (!(cmd->flags & UACCEL_CQ_EVENTFD) && cmd->eventfd)
 		return -EINVAL;
 
-	cq = kzalloc(sizeof(*cq), GFP_KERNEL);
+	cq = kzalloc(sizeof(*cq), GFP_KERNEL_ACCOUNT);
 	if (!cq)
 		return -ENOMEM;
 	spin_lock_init(&cq->lock);
@@ -130,9 +130,9 @@ int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
 	cq->entries = roundup_pow_of_two(cmd->entries);
 	cq->ring_size = PAGE_ALIGN(UACCEL_RING_ENTRIES_OFFSET +
 				   (size_t)cq->entries * sizeof(struct uaccel_cqe));
-	cq->ring = vmalloc_user(cq->ring_size);
-	if (!cq->ring) {
-		ret = -ENOMEM;
+	cq->ring = uaccel_ring_alloc(cq->ring_size, &cq->locked);
+	if (IS_ERR(cq->ring)) {
+		ret = PTR_ERR(cq->ring);
 		goto err_free_cq;
 	}
 	cq->cqes = (void *)cq->ring + UACCEL_RING_ENTRIES_OFFSET;
@@ -150,25 +150,22 @@ int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
 	ret = uaccel_obj_reserve(ctx, &cq->obj, UACCEL_OBJ_CQ);
 	if (ret)
 		goto err_unlock;
+	uaccel_obj_install(&cq->obj);
+	mutex_unlock(&ctx->lock);
+
+	uaccel_ucmd_created(ucmd, &cq->obj);
 	cmd->out_cq_id = cq->obj.id;
 	cmd->out_entries = cq->entries;
-	cmd->out_mmap_offset = (u64)cq->obj.id << (UACCEL_MMAP_ID_SHIFT + PAGE_SHIFT);
+	cmd->out_mmap_offset = uaccel_ring_mmap_offset(&cq->obj);
 	cmd->out_mmap_size = cq->ring_size;
-	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_unreserve;
-	uaccel_obj_publish(&cq->obj);
-	mutex_unlock(&ctx->lock);
-	return 0;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_unreserve:
-	uaccel_obj_unreserve(&cq->obj);
 err_unlock:
 	mutex_unlock(&ctx->lock);
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
 err_free_ring:
-	vfree(cq->ring);
+	uaccel_ring_free(cq->ring, &cq->locked);
 err_free_cq:
 	kfree(cq);
 	return ret;
@@ -182,51 +179,119 @@ struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id)
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_get);
 
-int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
+/* Completions POLL_CQ takes per pass; a pass copies them on the stack. */
+#define UACCEL_POLL_CHUNK	16
+
+/*
+ * Copy up to @max completions from the head of CQ @id into @out without
+ * consuming them: the number copied (0 when empty) and the head they
+ * start at, or -errno.  Inside the device's section.
+ */
+static int uaccel_cq_peek(struct uaccel_context *ctx, u32 id,
+			  struct uaccel_cqe *out, u32 max, u32 *headp)
 {
-	struct uaccel_poll_cq *cmd = ucmd->cmd;
-	struct uaccel_cqe __user *out = u64_to_user_ptr(cmd->cqes);
 	struct uaccel_cq *cq;
 	u32 head, avail, n, i, chunk;
-	int ret = 0;
 
-	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
-		return -EINVAL;
-	cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
+	cq = uaccel_cq_get(ctx, id);
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
-
-	/* POLL_CQ is the only consumer of a CQ whose user does not map it. */
 	head = READ_ONCE(cq->ring->head);
 	/* Pairs with uaccel_cq_post()'s release: entries up to tail are written. */
 	avail = smp_load_acquire(&cq->ring->tail) - head;
 	if (avail > cq->entries) {
-		ret = -EIO;	/* head was corrupted through the mapping */
-		goto out_put;
+		uaccel_obj_put(&cq->obj);
+		return -EIO;	/* head was corrupted through the mapping */
 	}
-	n = min(avail, cmd->count);
+	n = min(avail, max);
 	/* At most two runs: up to the end of the ring, then from its start. */
 	for (i = 0; i < n; i += chunk) {
 		u32 slot = (head + i) & (cq->entries - 1);
 
 		chunk = min(n - i, cq->entries - slot);
-		if (copy_to_user(&out[i], &cq->cqes[slot], chunk * sizeof(*out))) {
+		memcpy(&out[i], &cq->cqes[slot], chunk * sizeof(*out));
+	}
+	uaccel_obj_put(&cq->obj);
+	*headp = head;
+	return n;
+}
+
+/*
+ * Consume @n completions at @head of CQ @id, once the caller has them: 0,
+ * -EAGAIN if another consumer moved the head meanwhile (the copies are
+ * stale), or -ENOENT for a CQ destroyed meanwhile.  Inside the section.
+ */
+static int uaccel_cq_consume(struct uaccel_context *ctx, u32 id, u32 head,
+			     u32 n)
+{
+	struct uaccel_cq *cq;
+	int ret = 0;
+
+	cq = uaccel_cq_get(ctx, id);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
+	/* Release pairs with uaccel_cq_used()'s acquire: slots may be reused. */
+	if (cmpxchg_release(&cq->ring->head, head, head + n) == head)
+		uaccel_cq_kick_stalled(cq);
+	else
+		ret = -EAGAIN;
+	uaccel_obj_put(&cq->obj);
+	return ret;
+}
+
+/*
+ * POLL_CQ copies completions to userspace outside the device's section,
+ * in passes: peek inside, copy out, consume inside only what reached the
+ * caller, so that neither a fault on the caller's buffer loses completions
+ * nor removal waits for one.  Concurrent pollers of one CQ each get
+ * different completions: a pass whose head moved is retried.
+ */
+int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_poll_cq *cmd = ucmd->cmd;
+	struct uaccel_cqe __user *out = u64_to_user_ptr(cmd->cqes);
+	struct uaccel_context *ctx = ucmd->ctx;
+	struct uaccel_device *udev = ctx->udev;
+	struct uaccel_cqe buf[UACCEL_POLL_CHUNK];
+	u32 done = 0, head = 0;
+	int ret = 0, n, idx;
+
+	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
+		return -EINVAL;
+
+	do {
+		if (!uaccel_device_enter(udev, &idx))
+			return -ENODEV;
+		n = uaccel_cq_peek(ctx, cmd->cq_id, buf,
+				   min_t(u32, cmd->count - done, UACCEL_POLL_CHUNK),
+				   &head);
+		uaccel_device_exit(udev, idx);
+		if (n <= 0) {
+			ret = n;
+			break;
+		}
+		if (copy_to_user(&out[done], buf, n * sizeof(*buf))) {
 			ret = -EFAULT;
 			break;
 		}
-	}
-	if (i)
-		/* Pairs with uaccel_cq_used()'s acquire: slots may be reused. */
-		smp_store_release(&cq->ring->head, head + i);
-	if (!ret) {
-		cmd->out_polled = n;
-		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	}
-	if (i)
-		uaccel_cq_kick_stalled(cq);
-out_put:
-	uaccel_obj_put(&cq->obj);
-	return ret;
+		if (!uaccel_device_enter(udev, &idx))
+			return -ENODEV;
+		ret = uaccel_cq_consume(ctx, cmd->cq_id, head, n);
+		uaccel_device_exit(udev, idx);
+		if (!ret)
+			done += n;
+		else if (ret != -EAGAIN)
+			break;
+		ret = 0;
+		if (fatal_signal_pending(current))
+			break;
+	} while (done < cmd->count);
+
+	/* Completions the caller has are reported even if a later pass failed. */
+	if (ret && !done)
+		return ret;
+	cmd->out_polled = done;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /* A completion to take, or no device any more. */

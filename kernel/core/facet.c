@@ -55,7 +55,7 @@ int uaccel_register_facet(struct uaccel_device *udev,
 		return -EINVAL;
 	for (i = 0; i < facet->num_ops; i++)
 		if (facet->ops[i].size > UACCEL_IOCTL_MAX_SIZE ||
-		    facet->ops[i].min_size < 8)
+		    facet->ops[i].min_size < 8 || facet->ops[i].unlocked)
 			return -EINVAL;
 	if (uaccel_find_facet(udev, facet->name) >= 0)
 		return -EEXIST;
@@ -78,16 +78,21 @@ static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 	struct uaccel_facet_file *ffile = filp->private_data;
 	struct uaccel_device *udev = ffile->ctx->udev;
 	struct uaccel_ucmd ucmd = { .ctx = ffile->ctx, .ffile = ffile };
-	long ret;
+	const struct uaccel_ioctl_op *op;
+	struct uaccel_ioctl_op opc;
 	int idx;
 
+	/* The table belongs to the driver: read it while it is registered. */
 	if (!uaccel_device_enter(udev, &idx))
 		return -ENODEV;
-	ret = uaccel_dispatch_ioctl(&ucmd, ffile->facet->ops,
-				    ffile->facet->num_ops, 0, cmd, arg,
-				    ffile->version);
+	op = uaccel_ioctl_op_find(ffile->facet->ops, ffile->facet->num_ops, 0,
+				  cmd, ffile->version);
+	if (op)
+		opc = *op;
 	uaccel_device_exit(udev, idx);
-	return ret;
+	if (!op)
+		return -ENOTTY;
+	return uaccel_ucmd_dispatch(&ucmd, &opc, arg);
 }
 
 /* Give up the hold of an exclusive facet; the device may be gone. */
@@ -165,7 +170,7 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	if (!uaccel_facet_allowed(ctx, facet))
 		return -EPERM;
 
-	ffile = kzalloc(sizeof(*ffile), GFP_KERNEL);
+	ffile = kzalloc(sizeof(*ffile), GFP_KERNEL_ACCOUNT);
 	if (!ffile)
 		return -ENOMEM;
 	ffile->ctx = ctx;
@@ -195,17 +200,12 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	uaccel_context_get(ctx);
 	uaccel_stat_add(UACCEL_STAT_FACET_FILES, 1);
 
+	/* Installed once the reply reached the caller (uaccel_ucmd_finish()). */
+	ucmd->new_file = file;
+	ucmd->new_fd = fd;
 	cmd->out_fd = fd;
 	cmd->out_version = hi;
-	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		/* fput() runs the release, which drops the context reference. */
-		put_unused_fd(fd);
-		fput(file);
-		return ret;
-	}
-	fd_install(fd, file);
-	return 0;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
 err_put_fd:
 	put_unused_fd(fd);

@@ -2,6 +2,7 @@
 /*
  * uaccel core: the device file, its contexts and the ioctl dispatcher.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -11,8 +12,7 @@
 
 int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size)
 {
-	if (copy_to_user(ucmd->ubuf, ucmd->cmd, min_t(size_t, ucmd->user_size, size)))
-		return -EFAULT;
+	ucmd->reply_size = size;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(uaccel_ucmd_respond);
@@ -24,30 +24,64 @@ struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd)
 EXPORT_SYMBOL_GPL(uaccel_ucmd_device);
 
 /*
- * Check an ioctl against a command table and run it.  The request number
- * carries no size: the size is the first __u32 of the structure.  @version
- * is the facet version of a facet file (commands newer than it do not
- * exist for it), 0 for core commands.
+ * The entry of a command table for an ioctl number, or NULL (-ENOTTY).  The
+ * request number carries no size: the size is the first __u32 of the
+ * structure.  @version is the facet version of a facet file (commands
+ * newer than it do not exist for it), 0 for core commands.
  */
-long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
-			   const struct uaccel_ioctl_op *ops,
-			   unsigned int nr_ops, unsigned int base,
-			   unsigned int cmd, unsigned long arg, u32 version)
+const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op *ops,
+						   unsigned int nr_ops,
+						   unsigned int base,
+						   unsigned int cmd, u32 version)
 {
-	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
-	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
 	const struct uaccel_ioctl_op *op;
 	unsigned int nr = _IOC_NR(cmd);
-	u32 flags;
-	int ret;
 
 	if (_IOC_TYPE(cmd) != UACCEL_IOCTL_TYPE || _IOC_DIR(cmd) != _IOC_NONE ||
 	    _IOC_SIZE(cmd) || nr < base || nr - base >= nr_ops)
-		return -ENOTTY;
+		return NULL;
 	op = &ops[nr - base];
 	if (!op->execute || op->min_version > version)
-		return -ENOTTY;
+		return NULL;
+	return op;
+}
 
+/*
+ * After the reply was copied (@ret 0) or could not be (@ret an error):
+ * install or release what the command created.  Outside any section.
+ */
+static void uaccel_ucmd_finish(struct uaccel_ucmd *ucmd, int ret)
+{
+	if (ucmd->new_obj_id)
+		uaccel_obj_finalize(ucmd->ctx, ucmd->new_obj_id, !ret);
+	if (ucmd->new_file) {
+		if (!ret) {
+			fd_install(ucmd->new_fd, ucmd->new_file);
+		} else {
+			put_unused_fd(ucmd->new_fd);
+			fput(ucmd->new_file);
+		}
+	}
+}
+
+/*
+ * Run one command of a table entry @op (a copy, since a facet's table may
+ * go with its driver once the device is unregistered).  Every access to
+ * user memory happens outside the device's section: the command is copied
+ * in before the handler runs and the reply copied out after, so that
+ * removal never waits for a user page fault.
+ */
+long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
+			  const struct uaccel_ioctl_op *op, unsigned long arg)
+{
+	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
+	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
+	struct uaccel_device *udev = ucmd->ctx->udev;
+	int ret, idx;
+	u32 flags;
+
+	if (!READ_ONCE(udev->registered))
+		return -ENODEV;
 	ucmd->ubuf = (void __user *)arg;
 	ucmd->cmd = buf;
 	if (get_user(ucmd->user_size, (u32 __user *)ucmd->ubuf))
@@ -64,7 +98,21 @@ long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
 	flags = ((u32 *)buf)[1];
 	if (flags & ~op->valid_flags)
 		return -EOPNOTSUPP;
-	return op->execute(ucmd);
+
+	if (op->unlocked) {
+		ret = op->execute(ucmd);
+	} else {
+		if (!uaccel_device_enter(udev, &idx))
+			return -ENODEV;
+		ret = op->execute(ucmd);
+		uaccel_device_exit(udev, idx);
+	}
+
+	if (!ret && ucmd->reply_size &&
+	    copy_to_user(ucmd->ubuf, buf, min(ucmd->user_size, ucmd->reply_size)))
+		ret = -EFAULT;
+	uaccel_ucmd_finish(ucmd, ret);
+	return ret;
 }
 
 static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
@@ -88,6 +136,16 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 #define CORE_OP(cmd, type, last, flags, fn) \
 	UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, flags, 0, fn)
 
+/* A core command whose handler enters the device's section itself. */
+#define CORE_OP_UNLOCKED(cmd, type, last, flags, fn) \
+	[(cmd) - UACCEL_CMD_BASE] = {					\
+		.size = sizeof(type),					\
+		.min_size = offsetofend(type, last),			\
+		.valid_flags = (flags),					\
+		.execute = (fn),					\
+		.unlocked = true,					\
+	}
+
 /* One entry per core command, indexed by number minus UACCEL_CMD_BASE. */
 static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 	CORE_OP(UACCEL_CMD_QUERY_DEVICE, struct uaccel_query_device, driver, 0,
@@ -96,19 +154,19 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 		uaccel_cmd_destroy),
 	CORE_OP(UACCEL_CMD_ALLOC_PD, struct uaccel_alloc_pd, __reserved, 0,
 		uaccel_cmd_alloc_pd),
-	CORE_OP(UACCEL_CMD_REG_MR, struct uaccel_reg_mr, length,
-		UACCEL_MR_ACCESS_WRITE, uaccel_cmd_reg_mr),
+	CORE_OP_UNLOCKED(UACCEL_CMD_REG_MR, struct uaccel_reg_mr, length,
+			 UACCEL_MR_ACCESS_WRITE, uaccel_cmd_reg_mr),
 	CORE_OP(UACCEL_CMD_CREATE_CQ, struct uaccel_create_cq, out_mmap_size,
 		UACCEL_CQ_EVENTFD, uaccel_cmd_create_cq),
 	CORE_OP(UACCEL_CMD_CREATE_QUEUE, struct uaccel_create_queue,
 		out_mmap_size, UACCEL_CREATE_QUEUE_FLAGS,
 		uaccel_cmd_create_queue),
-	CORE_OP(UACCEL_CMD_POST, struct uaccel_post, __reserved, 0,
-		uaccel_cmd_post),
+	CORE_OP_UNLOCKED(UACCEL_CMD_POST, struct uaccel_post, __reserved, 0,
+			 uaccel_cmd_post),
 	CORE_OP(UACCEL_CMD_DOORBELL, struct uaccel_doorbell, __reserved, 0,
 		uaccel_cmd_doorbell),
-	CORE_OP(UACCEL_CMD_POLL_CQ, struct uaccel_poll_cq, __reserved, 0,
-		uaccel_cmd_poll_cq),
+	CORE_OP_UNLOCKED(UACCEL_CMD_POLL_CQ, struct uaccel_poll_cq, __reserved,
+			 0, uaccel_cmd_poll_cq),
 	CORE_OP(UACCEL_CMD_WAIT_CQ, struct uaccel_wait_cq, timeout_ms, 0,
 		uaccel_cmd_wait_cq),
 	CORE_OP(UACCEL_CMD_GET_DRIVER_OPS_FD, struct uaccel_get_driver_ops_fd,
@@ -119,19 +177,17 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg)
 {
-	struct uaccel_context *ctx = filp->private_data;
-	struct uaccel_device *udev = ctx->udev;
-	struct uaccel_ucmd ucmd = { .ctx = ctx };
-	long ret;
-	int idx;
+	struct uaccel_ucmd ucmd = { .ctx = filp->private_data };
+	const struct uaccel_ioctl_op *op;
 
-	if (!uaccel_device_enter(udev, &idx))
+	/* Once the device is gone, every call gets -ENODEV. */
+	if (!READ_ONCE(ucmd.ctx->udev->registered))
 		return -ENODEV;
-	ret = uaccel_dispatch_ioctl(&ucmd, uaccel_core_ops,
-				    ARRAY_SIZE(uaccel_core_ops),
-				    UACCEL_CMD_BASE, cmd, arg, 0);
-	uaccel_device_exit(udev, idx);
-	return ret;
+	op = uaccel_ioctl_op_find(uaccel_core_ops, ARRAY_SIZE(uaccel_core_ops),
+				  UACCEL_CMD_BASE, cmd, 0);
+	if (!op)
+		return -ENOTTY;
+	return uaccel_ucmd_dispatch(&ucmd, op, arg);
 }
 
 static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -231,7 +287,7 @@ static int uaccel_open(struct inode *inode, struct file *filp)
 	if (!uaccel_device_enter(udev, &idx))
 		return -ENODEV;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
 		ret = -ENOMEM;
 		goto err_exit;

@@ -2,10 +2,16 @@
 /*
  * uaccel core: mappings of CQ and queue rings.
  *
- * The mmap() offset names the object (its id above UACCEL_MMAP_ID_SHIFT
- * pages).  Pages are inserted at fault time, inside the device's SRCU
- * section, never at mmap() time: a mapping whose VMA is linked after the
- * device went away then has nothing to show and faults with SIGBUS.
+ * The mmap() offset names the object: its id times a window of
+ * UACCEL_RING_MAX_SIZE bytes, so that the page offset (id << 12) fits the
+ * 32 bits of a 32-bit process's mmap2() for every id a context can have.
+ * Pages are inserted at fault time, inside the device's SRCU section, never
+ * at mmap() time: a mapping whose VMA is linked after the device went away
+ * then has nothing to show and faults with SIGBUS.
+ *
+ * Ring mappings are PFN maps (VM_PFNMAP, special PTEs): get_user_pages()
+ * refuses them, so no MR (and nothing else that pins user memory) can hold
+ * a ring's pages beyond the ring's life.
  *
  * Every context file of a device uses the address space of one anonymous
  * inode of the device (not the inode of the device node, of which there
@@ -60,9 +66,45 @@ void uaccel_mapping_inode_free(struct inode *inode)
 	simple_release_fs(&uaccel_fs_mnt, &uaccel_fs_cnt);
 }
 
+static_assert((u64)UACCEL_CONTEXT_MAX_OBJECTS << UACCEL_MMAP_ID_SHIFT <= U32_MAX);
+
 static loff_t uaccel_ring_pgoff(u32 id)
 {
 	return (loff_t)id << UACCEL_MMAP_ID_SHIFT;
+}
+
+u64 uaccel_ring_mmap_offset(const struct uaccel_object *obj)
+{
+	return (u64)uaccel_ring_pgoff(obj->id) << PAGE_SHIFT;
+}
+
+/*
+ * A ring of @size bytes (at most UACCEL_RING_MAX_SIZE) to map to
+ * userspace: zeroed, charged to the caller's memory cgroup and to its
+ * locked-memory limit (uaccel_locked_charge()).
+ */
+void *uaccel_ring_alloc(size_t size, struct uaccel_locked *locked)
+{
+	void *ring;
+	int ret;
+
+	if (size > UACCEL_RING_MAX_SIZE)
+		return ERR_PTR(-EINVAL);
+	ret = uaccel_locked_charge(locked, size >> PAGE_SHIFT);
+	if (ret)
+		return ERR_PTR(ret);
+	ring = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!ring) {
+		uaccel_locked_uncharge(locked);
+		return ERR_PTR(-ENOMEM);
+	}
+	return ring;
+}
+
+void uaccel_ring_free(void *ring, struct uaccel_locked *locked)
+{
+	vfree(ring);
+	uaccel_locked_uncharge(locked);
 }
 
 /* The ring object named by a file page offset, with a use count held. */
@@ -74,7 +116,7 @@ static struct uaccel_object *uaccel_ring_get(struct uaccel_context *ctx,
 	struct uaccel_cq *cq;
 	u32 id;
 
-	if ((pgoff >> UACCEL_MMAP_ID_SHIFT) > U32_MAX)
+	if ((pgoff >> UACCEL_MMAP_ID_SHIFT) > UACCEL_CONTEXT_MAX_OBJECTS)
 		return ERR_PTR(-EINVAL);
 	id = pgoff >> UACCEL_MMAP_ID_SHIFT;
 
@@ -102,7 +144,7 @@ static vm_fault_t uaccel_ring_fault(struct vm_fault *vmf)
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	size_t ring_size;
 	void *ring;
-	int idx, err;
+	int idx;
 
 	if (!uaccel_device_enter(udev, &idx))
 		return VM_FAULT_SIGBUS;
@@ -114,12 +156,8 @@ static vm_fault_t uaccel_ring_fault(struct vm_fault *vmf)
 		goto out_put;
 
 	/* Inserted here, inside the section that removal waits for. */
-	err = vm_insert_page(vma, vmf->address & PAGE_MASK,
-			     vmalloc_to_page(ring + (page_in_ring << PAGE_SHIFT)));
-	if (!err || err == -EBUSY)
-		ret = VM_FAULT_NOPAGE;
-	else
-		ret = vmf_error(err);
+	ret = vmf_insert_pfn(vma, vmf->address & PAGE_MASK,
+			     vmalloc_to_pfn(ring + (page_in_ring << PAGE_SHIFT)));
 out_put:
 	uaccel_obj_put(obj);
 out_exit:
@@ -157,7 +195,7 @@ int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma)
 	 * Not inherited by fork(): a child would otherwise produce into the
 	 * parent's rings with a copy of the parent's indexes.
 	 */
-	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
+	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP | VM_DONTCOPY;
 	vma->vm_ops = &uaccel_ring_vm_ops;
 	vma->vm_private_data = ctx;
 	return 0;

@@ -32,7 +32,7 @@ struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
 
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
-	if (obj && obj->type == type)
+	if (obj && obj->type == type && obj->published)
 		atomic_inc(&obj->usecnt);
 	else
 		obj = ERR_PTR(-ENOENT);
@@ -47,7 +47,11 @@ void uaccel_obj_put(struct uaccel_object *obj)
 }
 EXPORT_SYMBOL_GPL(uaccel_obj_put);
 
-/* Called with ctx->lock held. */
+/*
+ * Reserve an id for an object being built (an empty entry, which lookups
+ * and teardown skip).  Called with ctx->lock held.  -ENOSPC when the
+ * context has UACCEL_CONTEXT_MAX_OBJECTS objects.
+ */
 int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
 		       enum uaccel_obj_type type)
 {
@@ -58,29 +62,76 @@ int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
 		return -ENODEV;
 	obj->ctx = ctx;
 	obj->type = type;
+	obj->published = false;
 	atomic_set(&obj->usecnt, 0);
 	/*
 	 * Ids are handed out cyclically, so a stale id (or a stale ring
 	 * mapping) names nothing for a long time rather than a new object.
 	 */
 	ret = xa_alloc_cyclic(&ctx->objects, &obj->id, NULL,
-			      XA_LIMIT(1, U32_MAX >> 8), &ctx->next_id,
-			      GFP_KERNEL);
+			      XA_LIMIT(1, UACCEL_CONTEXT_MAX_OBJECTS),
+			      &ctx->next_id, GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY)
+		return -ENOSPC;
 	return ret < 0 ? ret : 0;
 }
 
-/* Make a reserved, complete object visible.  Called with ctx->lock held. */
-void uaccel_obj_publish(struct uaccel_object *obj)
+/*
+ * Put a reserved, complete object in its entry, still invisible to
+ * lookups: from now on teardown destroys it.  Called with ctx->lock held.
+ */
+void uaccel_obj_install(struct uaccel_object *obj)
 {
 	lockdep_assert_held(&obj->ctx->lock);
+	/* The entry exists (reserved): storing into it allocates nothing. */
 	WARN_ON(xa_store(&obj->ctx->objects, obj->id, obj, GFP_KERNEL));
 	uaccel_stat_add(uaccel_obj_stat[obj->type], 1);
 }
 
-/* Give back a reserved id of an object that was never published. */
+/* Give back a reserved id of an object that was never installed. */
 void uaccel_obj_unreserve(struct uaccel_object *obj)
 {
 	xa_erase(&obj->ctx->objects, obj->id);
+}
+
+/*
+ * The command that created object @id has copied its reply (@publish), or
+ * could not: make the object visible, or destroy it.  If the device went
+ * away meanwhile, its removal destroyed the object already.
+ */
+void uaccel_obj_finalize(struct uaccel_context *ctx, u32 id, bool publish)
+{
+	struct uaccel_device *udev = ctx->udev;
+	struct uaccel_object *obj;
+	int idx;
+
+	if (!uaccel_device_enter(udev, &idx))
+		return;
+	mutex_lock(&ctx->lock);
+	xa_lock(&ctx->objects);
+	obj = xa_load(&ctx->objects, id);
+	if (obj && !obj->published) {
+		if (publish)
+			obj->published = true;
+		else
+			__xa_erase(&ctx->objects, id);
+	} else {
+		obj = NULL;
+	}
+	xa_unlock(&ctx->objects);
+	if (obj && !publish)
+		uaccel_obj_free(obj);
+	mutex_unlock(&ctx->lock);
+	uaccel_device_exit(udev, idx);
+}
+
+/*
+ * The object a command created: reserved and installed, given to the
+ * caller with the reply, then finalized by the dispatcher.
+ */
+void uaccel_ucmd_created(struct uaccel_ucmd *ucmd, struct uaccel_object *obj)
+{
+	ucmd->new_obj_id = obj->id;
 }
 
 /* Free an object already erased from the registry. */
@@ -116,7 +167,7 @@ int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd)
 	mutex_lock(&ctx->lock);
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, cmd->id);
-	if (!obj)
+	if (!obj || !obj->published)
 		ret = -ENOENT;
 	else if (atomic_read(&obj->usecnt))
 		ret = -EBUSY;
@@ -138,7 +189,7 @@ int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd)
 
 	if (cmd->__reserved)
 		return -EINVAL;
-	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL_ACCOUNT);
 	if (!pd)
 		return -ENOMEM;
 
@@ -146,40 +197,53 @@ int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd)
 	ret = uaccel_obj_reserve(ctx, &pd->obj, UACCEL_OBJ_PD);
 	if (ret)
 		goto err_unlock;
-	cmd->out_pd_id = pd->obj.id;
-	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_unreserve;
-	uaccel_obj_publish(&pd->obj);
+	uaccel_obj_install(&pd->obj);
 	mutex_unlock(&ctx->lock);
-	return 0;
 
-err_unreserve:
-	uaccel_obj_unreserve(&pd->obj);
+	uaccel_ucmd_created(ucmd, &pd->obj);
+	cmd->out_pd_id = pd->obj.id;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+
 err_unlock:
 	mutex_unlock(&ctx->lock);
 	kfree(pd);
 	return ret;
 }
 
-/* Charge pinned pages to RLIMIT_MEMLOCK, as ib_umem does. */
-static int uaccel_charge_pinned(struct mm_struct *mm, unsigned long npages)
+/*
+ * Charge @npages of locked memory (pinned MR pages, ring pages) to the
+ * calling user, against the caller's RLIMIT_MEMLOCK, the way io_uring, perf
+ * and BPF charge user->locked_vm: the charge stays with the user whatever
+ * process or context later holds the object, so forked children, threads
+ * and passed fds share one limit.  A caller with CAP_IPC_LOCK is neither
+ * limited nor charged.  -ENOMEM over the limit.
+ */
+int uaccel_locked_charge(struct uaccel_locked *locked, unsigned long npages)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+	struct user_struct *user = current_user();
+	unsigned long limit, cur, new;
 
-	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
-		atomic64_sub(npages, &mm->pinned_vm);
-		return -ENOMEM;
-	}
-	uaccel_stat_add(UACCEL_STAT_PINNED_PAGES, npages);
+	locked->user = NULL;
+	locked->npages = npages;
+	if (capable(CAP_IPC_LOCK))
+		return 0;
+	limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	cur = atomic_long_read(&user->locked_vm);
+	do {
+		if (check_add_overflow(cur, npages, &new) || new > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	locked->user = get_uid(user);
 	return 0;
 }
 
-static void uaccel_uncharge_pinned(struct mm_struct *mm, unsigned long npages)
+void uaccel_locked_uncharge(struct uaccel_locked *locked)
 {
-	atomic64_sub(npages, &mm->pinned_vm);
-	uaccel_stat_add(UACCEL_STAT_PINNED_PAGES, -(s64)npages);
+	if (!locked->user)
+		return;
+	atomic_long_sub(locked->npages, &locked->user->locked_vm);
+	free_uid(locked->user);
+	locked->user = NULL;
 }
 
 static int uaccel_mr_pin(struct uaccel_mr *mr)
@@ -191,7 +255,7 @@ static int uaccel_mr_pin(struct uaccel_mr *mr)
 	if (mr->access & UACCEL_MR_ACCESS_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	mr->pages = kvcalloc(mr->npages, sizeof(*mr->pages), GFP_KERNEL);
+	mr->pages = kvcalloc(mr->npages, sizeof(*mr->pages), GFP_KERNEL_ACCOUNT);
 	if (!mr->pages)
 		return -ENOMEM;
 
@@ -223,7 +287,8 @@ static int uaccel_mr_dma_map(struct uaccel_mr *mr, struct device *dma_dev)
 	int ret;
 
 	ret = sg_alloc_table_from_pages(&mr->sgt, mr->pages, mr->npages,
-					mr->first_offset, mr->length, GFP_KERNEL);
+					mr->first_offset, mr->length,
+					GFP_KERNEL_ACCOUNT);
 	if (ret)
 		return ret;
 	mr->dma_dir = mr->access & UACCEL_MR_ACCESS_WRITE ? DMA_BIDIRECTIONAL :
@@ -274,91 +339,110 @@ void uaccel_mr_dma_sync(struct uaccel_mr *mr, bool for_device)
 }
 EXPORT_SYMBOL_GPL(uaccel_mr_dma_sync);
 
+/* The pages of an MR are pinned and charged: give them back. */
+static void uaccel_mr_unpin(struct uaccel_mr *mr, bool dirty)
+{
+	unpin_user_pages_dirty_lock(mr->pages, mr->npages, dirty);
+	kvfree(mr->pages);
+	atomic64_sub(mr->npages, &mr->mm->pinned_vm);
+	mmdrop(mr->mm);
+	uaccel_stat_add(UACCEL_STAT_PINNED_PAGES, -(s64)mr->npages);
+	uaccel_locked_uncharge(&mr->locked);
+}
+
 void uaccel_mr_release(struct uaccel_mr *mr)
 {
 	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
-	unpin_user_pages_dirty_lock(mr->pages, mr->npages,
-				    mr->access & UACCEL_MR_ACCESS_WRITE);
-	kvfree(mr->pages);
-	uaccel_uncharge_pinned(mr->mm, mr->npages);
-	mmdrop(mr->mm);
+	uaccel_mr_unpin(mr, mr->access & UACCEL_MR_ACCESS_WRITE);
 	atomic_dec(&mr->pd->obj.usecnt);
 	kfree(mr);
 }
 
+/*
+ * REG_MR pins the memory before it enters the device's section (pinning
+ * may wait for a user page fault for as long as userspace likes), then
+ * maps it for the device and installs the MR inside.
+ */
 int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_reg_mr *cmd = ucmd->cmd;
 	struct uaccel_context *ctx = ucmd->ctx;
+	struct uaccel_device *udev = ctx->udev;
 	struct uaccel_object *pdobj;
 	struct uaccel_mr *mr;
+	int ret, idx;
 	u64 end;
-	int ret;
 
-	if (!cmd->length || check_add_overflow(cmd->addr, cmd->length, &end) ||
-	    end > TASK_SIZE)
+	if (!cmd->length || cmd->length > UACCEL_MR_MAX_LENGTH ||
+	    check_add_overflow(cmd->addr, cmd->length, &end) || end > TASK_SIZE)
 		return -EINVAL;
 	if (!current->mm)
 		return -EINVAL;
 
-	pdobj = uaccel_obj_get(ctx, cmd->pd_id, UACCEL_OBJ_PD);
-	if (IS_ERR(pdobj))
-		return PTR_ERR(pdobj);
-
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
-	if (!mr) {
-		ret = -ENOMEM;
-		goto err_put_pd;
-	}
-	mr->pd = container_of(pdobj, struct uaccel_pd, obj);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
+	if (!mr)
+		return -ENOMEM;
 	mr->addr = cmd->addr;
 	mr->length = cmd->length;
 	mr->access = cmd->flags;
 	mr->first_offset = cmd->addr & ~PAGE_MASK;
 	mr->npages = (PAGE_ALIGN(end) - (cmd->addr & PAGE_MASK)) >> PAGE_SHIFT;
-	mr->mm = current->mm;
 
-	ret = uaccel_charge_pinned(mr->mm, mr->npages);
+	ret = uaccel_locked_charge(&mr->locked, mr->npages);
 	if (ret)
 		goto err_free_mr;
 	ret = uaccel_mr_pin(mr);
 	if (ret)
 		goto err_uncharge;
-	if (ctx->udev->ops->flags & UACCEL_OPS_MR_DMA) {
-		ret = uaccel_mr_dma_map(mr, ctx->udev->dev.parent);
-		if (ret)
-			goto err_unpin;
-	}
+	mr->mm = current->mm;
 	mmgrab(mr->mm);
+	atomic64_add(mr->npages, &mr->mm->pinned_vm);
+	uaccel_stat_add(UACCEL_STAT_PINNED_PAGES, mr->npages);
 
+	if (!uaccel_device_enter(udev, &idx)) {
+		ret = -ENODEV;
+		goto err_unpin;
+	}
+	pdobj = uaccel_obj_get(ctx, cmd->pd_id, UACCEL_OBJ_PD);
+	if (IS_ERR(pdobj)) {
+		ret = PTR_ERR(pdobj);
+		goto err_exit;
+	}
+	mr->pd = container_of(pdobj, struct uaccel_pd, obj);
+	if (udev->ops->flags & UACCEL_OPS_MR_DMA) {
+		ret = uaccel_mr_dma_map(mr, udev->dev.parent);
+		if (ret)
+			goto err_put_pd;
+	}
 	mutex_lock(&ctx->lock);
 	ret = uaccel_obj_reserve(ctx, &mr->obj, UACCEL_OBJ_MR);
 	if (ret)
 		goto err_unlock;
-	cmd->out_mr_id = mr->obj.id;
-	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_unreserve;
 	/* The PD's use count taken by the lookup now belongs to the MR. */
-	uaccel_obj_publish(&mr->obj);
+	uaccel_obj_install(&mr->obj);
 	mutex_unlock(&ctx->lock);
-	return 0;
+	uaccel_device_exit(udev, idx);
 
-err_unreserve:
-	uaccel_obj_unreserve(&mr->obj);
+	uaccel_ucmd_created(ucmd, &mr->obj);
+	cmd->out_mr_id = mr->obj.id;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+
 err_unlock:
 	mutex_unlock(&ctx->lock);
-	mmdrop(mr->mm);
-	uaccel_mr_dma_unmap(mr, ctx->udev->dev.parent);
-err_unpin:
-	unpin_user_pages(mr->pages, mr->npages);
-	kvfree(mr->pages);
-err_uncharge:
-	uaccel_uncharge_pinned(mr->mm, mr->npages);
-err_free_mr:
-	kfree(mr);
+	uaccel_mr_dma_unmap(mr, udev->dev.parent);
 err_put_pd:
 	uaccel_obj_put(pdobj);
+err_exit:
+	uaccel_device_exit(udev, idx);
+err_unpin:
+	uaccel_mr_unpin(mr, false);
+	kfree(mr);
+	return ret;
+
+err_uncharge:
+	uaccel_locked_uncharge(&mr->locked);
+err_free_mr:
+	kfree(mr);
 	return ret;
 }
 

@@ -78,7 +78,7 @@ void uaccel_queue_release(struct uaccel_queue *q)
 	atomic_dec(&q->cq->obj.usecnt);
 	atomic_dec(&q->pd->obj.usecnt);
 	mutex_destroy(&q->post_lock);
-	vfree(q->ring);
+	uaccel_ring_free(q->ring, &q->locked);
 	kfree(q);
 }
 
@@ -113,7 +113,8 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 		goto err_put_pd;
 	}
 
-	q = kzalloc(struct_size(q, priv, ops->queue_priv_size), GFP_KERNEL);
+	q = kzalloc(struct_size(q, priv, ops->queue_priv_size),
+		    GFP_KERNEL_ACCOUNT);
 	if (!q) {
 		ret = -ENOMEM;
 		goto err_put_cq;
@@ -128,12 +129,12 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 	INIT_LIST_HEAD(&q->cq_entry);
 	q->ring_size = PAGE_ALIGN(UACCEL_RING_ENTRIES_OFFSET +
 				  (size_t)q->entries * q->entry_size);
-	q->ring = vmalloc_user(q->ring_size);
-	if (!q->ring) {
-		ret = -ENOMEM;
+	q->ring = uaccel_ring_alloc(q->ring_size, &q->locked);
+	if (IS_ERR(q->ring)) {
+		ret = PTR_ERR(q->ring);
 		goto err_free_q;
 	}
-	q->flush_event = kzalloc(sizeof(*q->flush_event), GFP_KERNEL);
+	q->flush_event = kzalloc(sizeof(*q->flush_event), GFP_KERNEL_ACCOUNT);
 	if (!q->flush_event) {
 		ret = -ENOMEM;
 		goto err_free_ring;
@@ -146,29 +147,26 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 	ret = ops->create_queue(q);
 	if (ret)
 		goto err_unreserve;
+	/* The PD and CQ use counts taken by the lookups belong to the queue. */
+	list_add_tail(&q->cq_entry, &q->cq->queues);
+	uaccel_obj_install(&q->obj);
+	mutex_unlock(&ctx->lock);
+
+	uaccel_ucmd_created(ucmd, &q->obj);
 	cmd->out_queue_id = q->obj.id;
 	cmd->out_entries = q->entries;
 	cmd->out_entry_size = q->entry_size;
-	cmd->out_mmap_offset = (u64)q->obj.id << (UACCEL_MMAP_ID_SHIFT + PAGE_SHIFT);
+	cmd->out_mmap_offset = uaccel_ring_mmap_offset(&q->obj);
 	cmd->out_mmap_size = q->ring_size;
-	ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_destroy;
-	/* The PD and CQ use counts taken by the lookups belong to the queue. */
-	list_add_tail(&q->cq_entry, &q->cq->queues);
-	uaccel_obj_publish(&q->obj);
-	mutex_unlock(&ctx->lock);
-	return 0;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_destroy:
-	ops->destroy_queue(q);
 err_unreserve:
 	uaccel_obj_unreserve(&q->obj);
 err_unlock:
 	mutex_unlock(&ctx->lock);
 	kfree(q->flush_event);
 err_free_ring:
-	vfree(q->ring);
+	uaccel_ring_free(q->ring, &q->locked);
 err_free_q:
 	mutex_destroy(&q->post_lock);
 	kfree(q);
@@ -201,45 +199,94 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 	return 0;
 }
 
-int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
-{
-	struct uaccel_post *cmd = ucmd->cmd;
-	const struct uaccel_wr __user *uwr = u64_to_user_ptr(cmd->wrs);
-	const struct uaccel_ops *ops = ucmd->ctx->udev->ops;
-	struct uaccel_queue *q;
-	struct uaccel_wr wr;
-	u32 i;
-	int ret = 0;
+/* Work requests POST copies in per pass, on the stack. */
+#define UACCEL_POST_CHUNK	16
 
-	if (cmd->__reserved || !cmd->count || cmd->count > UACCEL_POST_MAX)
-		return -EINVAL;
-	if (!ops->post)
-		return -EOPNOTSUPP;
-	q = uaccel_queue_get(ucmd->ctx, cmd->queue_id);
+/*
+ * Hand @n work requests to the driver and ring the doorbell: the number
+ * queued (a full ring stops early) or -errno if none was.  Inside the
+ * device's section.
+ */
+static int uaccel_post_chunk(struct uaccel_context *ctx, u32 id,
+			     const struct uaccel_wr *wrs, u32 n)
+{
+	const struct uaccel_ops *ops = ctx->udev->ops;
+	struct uaccel_queue *q;
+	int ret = 0;
+	u32 i;
+
+	q = uaccel_queue_get(ctx, id);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
-
 	mutex_lock(&q->post_lock);
-	for (i = 0; i < cmd->count; i++) {
-		if (copy_from_user(&wr, &uwr[i], sizeof(wr))) {
-			ret = -EFAULT;
-			break;
-		}
-		ret = ops->post(q, &wr);
+	for (i = 0; i < n; i++) {
+		ret = ops->post(q, &wrs[i]);
 		if (ret)
 			break;
 	}
 	mutex_unlock(&q->post_lock);
-
 	if (i)
 		ops->doorbell(q);
-	/* A full ring after some were queued is a short count, not an error. */
-	if (i && ret == -EAGAIN)
-		ret = 0;
-	if (!ret) {
-		cmd->out_posted = i;
-		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	}
 	uaccel_obj_put(&q->obj);
-	return ret;
+	return i ? i : ret;
+}
+
+/*
+ * POST copies the work requests in outside the device's section, a pass
+ * at a time, and queues each pass inside it.  Once a work request was
+ * queued, an error (a full ring, a bad request, a fault on the array)
+ * ends the call with a short count rather than hiding what was queued.
+ */
+int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
+{
+	struct uaccel_post *cmd = ucmd->cmd;
+	const struct uaccel_wr __user *uwr = u64_to_user_ptr(cmd->wrs);
+	struct uaccel_context *ctx = ucmd->ctx;
+	struct uaccel_device *udev = ctx->udev;
+	struct uaccel_wr wrs[UACCEL_POST_CHUNK];
+	struct uaccel_queue *q;
+	u32 done = 0, n;
+	int ret = 0, idx;
+
+	if (cmd->__reserved || !cmd->count || cmd->count > UACCEL_POST_MAX)
+		return -EINVAL;
+	if (!udev->ops->post)
+		return -EOPNOTSUPP;
+	/* A queue that does not exist is -ENOENT, whatever @wrs points to. */
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
+	q = uaccel_queue_get(ctx, cmd->queue_id);
+	if (!IS_ERR(q))
+		uaccel_obj_put(&q->obj);
+	uaccel_device_exit(udev, idx);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+
+	while (done < cmd->count) {
+		n = min_t(u32, cmd->count - done, UACCEL_POST_CHUNK);
+		if (copy_from_user(wrs, &uwr[done], n * sizeof(*wrs))) {
+			ret = -EFAULT;
+			break;
+		}
+		if (!uaccel_device_enter(udev, &idx)) {
+			ret = -ENODEV;
+			break;
+		}
+		ret = uaccel_post_chunk(ctx, cmd->queue_id, wrs, n);
+		uaccel_device_exit(udev, idx);
+		if (ret < 0)
+			break;
+		done += ret;
+		/* A full ring (or a bad request) stopped the pass. */
+		if (ret < n || fatal_signal_pending(current))
+			break;
+		ret = 0;
+	}
+	if (ret > 0)
+		ret = 0;
+
+	if (ret && !done)
+		return ret;
+	cmd->out_posted = done;
+	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }

@@ -19,8 +19,16 @@
 
 #define UACCEL_MAX_DEVICES	256
 
-/* mmap offsets of rings: the object id above this many pages. */
-#define UACCEL_MMAP_ID_SHIFT	20
+/*
+ * mmap offsets of rings: the object id above this many pages, a window of
+ * UACCEL_RING_MAX_SIZE bytes per ring.  With ids below 2^20 the page
+ * offset fits 32 bits (a 32-bit process's mmap2()).
+ */
+#define UACCEL_MMAP_ID_SHIFT	12
+#define UACCEL_RING_MAX_SIZE	(PAGE_SIZE << UACCEL_MMAP_ID_SHIFT)
+
+/* Objects (ids 1 to this) one context may have at once. */
+#define UACCEL_CONTEXT_MAX_OBJECTS	UACCEL_MAX_OBJECTS
 
 /**
  * struct uaccel_device - one accelerator as seen by the core
@@ -175,10 +183,12 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
-long uaccel_dispatch_ioctl(struct uaccel_ucmd *ucmd,
-			   const struct uaccel_ioctl_op *ops,
-			   unsigned int nr_ops, unsigned int base,
-			   unsigned int cmd, unsigned long arg, u32 version);
+const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op *ops,
+						   unsigned int nr_ops,
+						   unsigned int base,
+						   unsigned int cmd, u32 version);
+long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
+			  const struct uaccel_ioctl_op *op, unsigned long arg);
 
 void uaccel_context_destroy_objects(struct uaccel_context *ctx);
 void uaccel_context_wake_waiters(struct uaccel_context *ctx);
@@ -192,12 +202,23 @@ __poll_t uaccel_event_poll(struct file *filp, poll_table *wait);
 __poll_t uaccel_context_poll_removed(struct uaccel_context *ctx,
 				     struct file *filp, poll_table *wait);
 
-/* Object creation: reserve an id, then publish the finished object. */
+/*
+ * Object creation: reserve an id, install the finished object (destroyed
+ * with its context from then on), hand it to the caller with the reply;
+ * the dispatcher then makes it visible, or destroys it if the reply could
+ * not be copied.
+ */
 int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
 		       enum uaccel_obj_type type);
-void uaccel_obj_publish(struct uaccel_object *obj);
+void uaccel_obj_install(struct uaccel_object *obj);
 void uaccel_obj_unreserve(struct uaccel_object *obj);
+void uaccel_ucmd_created(struct uaccel_ucmd *ucmd, struct uaccel_object *obj);
+void uaccel_obj_finalize(struct uaccel_context *ctx, u32 id, bool publish);
 void uaccel_obj_free(struct uaccel_object *obj);
+
+/* Locked memory (pinned pages, rings) charged to the creating user. */
+int uaccel_locked_charge(struct uaccel_locked *locked, unsigned long npages);
+void uaccel_locked_uncharge(struct uaccel_locked *locked);
 
 int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd);
@@ -219,6 +240,9 @@ u64 uaccel_queue_dev_caps(const struct uaccel_device *udev);
 #define UACCEL_CREATE_QUEUE_FLAGS	UACCEL_QUEUE_POLL
 void uaccel_cq_kick_stalled(struct uaccel_cq *cq);
 int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma);
+void *uaccel_ring_alloc(size_t size, struct uaccel_locked *locked);
+void uaccel_ring_free(void *ring, struct uaccel_locked *locked);
+u64 uaccel_ring_mmap_offset(const struct uaccel_object *obj);
 void uaccel_ring_zap(struct uaccel_object *obj, size_t ring_size);
 
 struct inode *uaccel_mapping_inode_alloc(void);

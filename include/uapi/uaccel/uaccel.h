@@ -134,6 +134,15 @@ struct uaccel_alloc_pd {
 
 #define UACCEL_IOCTL_ALLOC_PD _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_ALLOC_PD)
 
+/* The longest memory region REG_MR accepts, in bytes (16 GiB). */
+#define UACCEL_MR_MAX_LENGTH	(1ULL << 34)
+
+/*
+ * Objects one context may have at once: ids run from 1 to this.  Creating
+ * one more fails with -ENOSPC.
+ */
+#define UACCEL_MAX_OBJECTS	((1U << 20) - 1)
+
 /* REG_MR flags: access the device is given to the region. */
 #define UACCEL_MR_ACCESS_WRITE	(1U << 0)	/* the device may write it */
 
@@ -146,10 +155,16 @@ struct uaccel_alloc_pd {
  * @addr: start of the user memory, any alignment
  * @length: its length in bytes, at least 1
  *
- * Pins the memory (FOLL_LONGTERM) and charges it to RLIMIT_MEMLOCK unless
- * the opener has CAP_IPC_LOCK: -ENOMEM over the limit, -EFAULT for memory
- * that is not mapped (or not writable with UACCEL_MR_ACCESS_WRITE),
- * -EINVAL for a zero length or a range that wraps.
+ * Pins the memory (FOLL_LONGTERM) and charges it to the locked memory of
+ * the calling user (its uid, across all its processes), limited by the
+ * caller's RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK; the charge
+ * stays with that user until the MR is destroyed, whoever holds the
+ * context by then.  Ring pages of CQs and queues count against the same
+ * limit.  -ENOMEM over the limit, -EFAULT for memory that is not mapped,
+ * not writable with UACCEL_MR_ACCESS_WRITE, or not pinnable (such as a
+ * ring mapping of a uaccel context), -EINVAL for a zero length, a length
+ * above UACCEL_MR_MAX_LENGTH or a range that wraps, -ENOSPC when the
+ * context has UACCEL_MAX_OBJECTS objects.
  */
 struct uaccel_reg_mr {
 	__u32 size;
@@ -348,11 +363,15 @@ struct uaccel_wr {
  * @queue_id: the queue
  * @count: number of work requests at @wrs, at most 4096
  * @wrs: user pointer to an array of struct uaccel_wr
- * @out_posted: how many were queued (fewer when the ring is full)
+ * @out_posted: how many were queued, in order: fewer than @count when the
+ *	ring filled up, a work request was refused or @wrs became unreadable
+ *	part way
  * @__reserved: must be 0
  *
- * The generic (system call) submission path; it rings the doorbell once.
- * -EAGAIN when the ring had no room for any.
+ * The generic (system call) submission path; it rings the doorbell once
+ * per 16 work requests queued.  Errors only when none was queued: -EAGAIN
+ * when the ring had no room, -EFAULT for an unreadable @wrs, or the first
+ * work request's error.
  */
 struct uaccel_post {
 	__u32 size;
@@ -391,6 +410,11 @@ struct uaccel_doorbell {
  * @cqes: user pointer to an array of struct uaccel_cqe
  * @out_polled: how many completions were copied and consumed
  * @__reserved: must be 0
+ *
+ * A completion is consumed only once it was written to @cqes: if @cqes
+ * becomes unwritable part way the call reports what was written, and
+ * -EFAULT only when nothing was; nothing is lost.  Pollers of one CQ
+ * running at the same time each get different completions.
  */
 struct uaccel_poll_cq {
 	__u32 size;

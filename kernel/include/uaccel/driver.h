@@ -36,6 +36,8 @@ struct uaccel_facet_file;
 struct eventfd_ctx;
 struct uaccel_event_node;
 struct mm_struct;
+struct user_struct;
+struct file;
 struct page;
 
 /* Types of the core objects of a context. */
@@ -53,12 +55,30 @@ enum uaccel_obj_type {
  * @type: UACCEL_OBJ_*
  * @usecnt: users that make DESTROY fail with -EBUSY: dependent objects
  *	and holders of uaccel_obj_get() references
+ * @published: visible to lookups and DESTROY; set once the reply of the
+ *	command that created it reached the caller
  */
 struct uaccel_object {
 	struct uaccel_context *ctx;
 	u32 id;
 	enum uaccel_obj_type type;
 	atomic_t usecnt;
+	bool published;
+};
+
+/**
+ * struct uaccel_locked - locked memory charged for an object
+ * @user: the user charged (RLIMIT_MEMLOCK), NULL when the creator had
+ *	CAP_IPC_LOCK
+ * @npages: pages charged
+ *
+ * Pinned MR pages and ring pages count against the locked-memory limit of
+ * the user who created the object, whichever process or context holds it
+ * later (see docs/design.md, "Locked memory").
+ */
+struct uaccel_locked {
+	struct user_struct *user;
+	unsigned long npages;
 };
 
 /**
@@ -79,7 +99,8 @@ struct uaccel_pd {
  * @first_offset: offset of @addr in its page
  * @npages: number of pinned pages
  * @pages: the pinned pages
- * @mm: the mm charged for them (RLIMIT_MEMLOCK)
+ * @mm: the mm whose pinned_vm (VmPin) shows them
+ * @locked: the locked-memory charge of the pages
  * @sgt: the pages mapped for DMA by the device's parent, when the driver
  *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
  * @dma_dir: the direction of that mapping
@@ -94,6 +115,7 @@ struct uaccel_mr {
 	unsigned long npages;
 	struct page **pages;
 	struct mm_struct *mm;
+	struct uaccel_locked locked;
 	struct sg_table sgt;
 	enum dma_data_direction dma_dir;
 };
@@ -111,6 +133,7 @@ struct uaccel_mr {
  * @wait: WAIT_CQ sleepers
  * @eventfd: signalled after completions, or NULL
  * @queues: queues completing to this CQ (under the context's lock)
+ * @locked: the locked-memory charge of the ring
  */
 struct uaccel_cq {
 	struct uaccel_object obj;
@@ -124,6 +147,7 @@ struct uaccel_cq {
 	wait_queue_head_t wait;
 	struct eventfd_ctx *eventfd;
 	struct list_head queues;
+	struct uaccel_locked locked;
 };
 
 /**
@@ -144,6 +168,7 @@ struct uaccel_cq {
  * @completed: completions written by uaccel_queue_complete()
  * @flush_event: the QUEUE_FLUSHED event given to the context if the device
  *	goes away while the queue exists (allocated with the queue)
+ * @locked: the locked-memory charge of the ring
  * @priv: driver area of uaccel_ops.queue_priv_size bytes
  */
 struct uaccel_queue {
@@ -160,6 +185,7 @@ struct uaccel_queue {
 	struct list_head cq_entry;
 	atomic64_t completed;
 	struct uaccel_event_node *flush_event;
+	struct uaccel_locked locked;
 	u8 priv[] __aligned(sizeof(u64));
 };
 
@@ -167,9 +193,16 @@ struct uaccel_queue {
  * struct uaccel_ucmd - one ioctl call being executed
  * @ctx: the context it was issued on (directly or through a facet fd)
  * @ffile: the facet file, or NULL for core commands
- * @ubuf: the caller's structure
+ * @ubuf: the caller's structure (core only: handlers never touch user
+ *	memory, see uaccel_ucmd_respond())
  * @user_size: the size the caller declared in its structure
  * @cmd: the kernel copy, zero-extended to the kernel's size
+ * @reply_size: set by uaccel_ucmd_respond(): bytes of @cmd to copy back
+ * @new_obj_id: core only: the object the command created, made visible
+ *	(or destroyed) once the reply was (or could not be) copied
+ * @new_file: core only: the file the command created, installed at
+ *	@new_fd once the reply was copied, released otherwise
+ * @new_fd: core only: the descriptor reserved for @new_file
  */
 struct uaccel_ucmd {
 	struct uaccel_context *ctx;
@@ -177,6 +210,10 @@ struct uaccel_ucmd {
 	void __user *ubuf;
 	u32 user_size;
 	void *cmd;
+	u32 reply_size;
+	u32 new_obj_id;
+	struct file *new_file;
+	int new_fd;
 };
 
 /**
@@ -185,7 +222,11 @@ struct uaccel_ucmd {
  * @min_size: the smallest size a caller may pass (end of mandatory fields)
  * @valid_flags: the flags the command understands
  * @min_version: for facet commands, the first facet version that has it
- * @execute: the handler, called with a checked and zero-extended copy
+ * @execute: the handler, called with a checked and zero-extended copy,
+ *	inside the device's section (the device is registered throughout);
+ *	it must not access user memory
+ * @unlocked: core commands only: @execute enters the device's section
+ *	itself, around whatever is not a user memory access
  *
  * Use UACCEL_IOCTL_OP() to fill one.
  */
@@ -195,6 +236,7 @@ struct uaccel_ioctl_op {
 	u32 valid_flags;
 	u32 min_version;
 	int (*execute)(struct uaccel_ucmd *ucmd);
+	bool unlocked;
 };
 
 /* The largest command structure the dispatcher copies in. */
@@ -215,11 +257,15 @@ struct uaccel_ioctl_op {
 	}
 
 /**
- * uaccel_ucmd_respond() - write a command's result back to the caller
+ * uaccel_ucmd_respond() - give a command's result back to the caller
  * @ucmd: the command
  * @size: the kernel's size of the structure
  *
- * Copies at most the caller's size.  Return: 0 or -EFAULT.
+ * Records that @ucmd->cmd is the reply.  The core copies it (at most the
+ * caller's size) after the handler returned 0 and the call left the
+ * device's section, so that no handler touches user memory while removal
+ * may be waiting for it; -EFAULT then becomes the command's result.
+ * Return: 0.
  */
 int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size);
 
