@@ -200,7 +200,7 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 }
 
 /* Work requests POST copies in per pass, on the stack. */
-#define UACCEL_POST_CHUNK	16
+#define UACCEL_POST_CHUNK	8
 
 /*
  * Hand @n work requests to the driver and ring the doorbell: the number

@@ -369,7 +369,7 @@ struct uaccel_wr {
  * @__reserved: must be 0
  *
  * The generic (system call) submission path; it rings the doorbell once
- * per 16 work requests queued.  Errors only when none was queued: -EAGAIN
+ * per 8 work requests queued.  Errors only when none was queued: -EAGAIN
  * when the ring had no room, -EFAULT for an unreadable @wrs, or the first
  * work request's error.
  */
