@@ -15,11 +15,21 @@ function(uaccel_kbuild target kdir outdir)
 	if(ARGN)
 		set(_all ALL)
 	endif()
+	# Kbuild cannot take a path with white space (M= becomes two words):
+	# such a build tree is reached through a symbolic link without any.
+	set(_kout ${outdir})
+	set(_link true)
+	if(outdir MATCHES "[ \t]")
+		string(MD5 _hash "${outdir}")
+		set(_kout /tmp/uaccel-kbuild-${_hash})
+		set(_link ln -sfn ${outdir} ${_kout})
+	endif()
 	add_custom_target(${target} ${_all}
 		COMMAND mkdir -p ${outdir}/include
 		COMMAND cp -a --update ${CMAKE_SOURCE_DIR}/kernel ${outdir}/
 		COMMAND cp -a --update ${CMAKE_SOURCE_DIR}/include/uapi ${outdir}/include/
-		COMMAND $(MAKE) -C ${kdir} M=${outdir}/kernel W=1 ${_kcflags} modules
+		COMMAND ${_link}
+		COMMAND $(MAKE) -C ${kdir} M=${_kout}/kernel W=1 ${_kcflags} modules
 		DEPENDS ${_srcs}
 		COMMENT "kbuild: uaccel modules against ${kdir}"
 		VERBATIM)

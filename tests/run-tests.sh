@@ -77,6 +77,10 @@ step "Debian packages (dpkg-buildpackage, lintian, DKMS build, pkg-config; used 
 "$top/tests/pkg/test-packages.sh" "$build" | tee "$build/packages.tap"
 tally "$build/packages.tap"
 
+step "the VM harness from a checkout under /tmp with a space in its path"
+"$top/tests/vm/test_harness.sh" | tee "$build/harness.tap"
+tally "$build/harness.tap"
+
 if [ $stock -eq 1 ]; then
 	step "in-VM suite on Debian's 6.1 kernel"
 	"$top/tests/run-vm-suite.sh" -b "$build" -n stock -a "slub_debug=FZPU page_poison=1" "${only[@]}"

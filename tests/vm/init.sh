@@ -32,6 +32,11 @@ ln -sf /proc/self/fd/0 $r/dev/stdin
 ln -sf /proc/self/fd/1 $r/dev/stdout
 ln -sf /proc/self/fd/2 $r/dev/stderr
 mount -t devpts devpts $r/dev/pts
+# The guest's /tmp and /run are its own (writable) tmpfs; the host's stay
+# reachable here, for the directories the test command names (below).
+mkdir -p /host/tmp /host/run
+mount -o bind $r/tmp /host/tmp
+mount -o bind $r/run /host/run
 mount -t tmpfs tmpfs $r/dev/shm
 mount -t tmpfs tmpfs $r/tmp
 mount -t tmpfs tmpfs $r/run
@@ -40,6 +45,19 @@ mount -t cgroup2 cgroup2 $r/sys/fs/cgroup 2>/dev/null
 mkdir -p $r/tmp/out
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=512000 out $r/tmp/out ||
 	die "cannot mount the output directory"
+
+# Host directories under /tmp or /run that the command uses (a checkout in
+# /tmp, say), one per line in binds: shown at the same path, read-only.
+if [ -s $r/tmp/out/binds ]; then
+	while IFS= read -r p; do
+		case $p in
+		/tmp/?*|/run/?*) ;;
+		*) die "cannot show $p in the guest" ;;
+		esac
+		mkdir -p "$r$p" && mount -o bind "/host$p" "$r$p" ||
+			die "cannot show the host's $p in the guest"
+	done < $r/tmp/out/binds
+fi
 
 echo "uaccel-vm: running the test command"
 chroot $r /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \

@@ -9,7 +9,8 @@
 # virtio-9p and chroots into it, so binaries built here run unchanged in the
 # guest.  /tmp/out in the guest is the writable output directory (-o).
 # The machine has an emulated Intel IOMMU (enabled on the kernel command
-# line) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0;
+# line; no_timer_check, since a slow, loaded host can fail the boot-time
+# check of the timer through the remapped IO-APIC) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0;
 # q35 hot-plugs through ACPI).
 #
 # usage: run-vm.sh [options] -- command [args...]
@@ -95,9 +96,25 @@ if [ ! -s "$initrd" ]; then
 	rm -rf "$stage"
 fi
 
-# The guest runs this script from its output directory.
+# The guest mounts its own tmpfs on /tmp and /run: the host directories
+# there that the command needs (the working directory and every path
+# argument, such as a checkout in /tmp) are bound back at the same path.
+: > "$out/binds"
+for arg in "$(pwd -L)" "$@"; do
+	[ -e "$arg" ] || continue
+	# The path as given (if absolute) and as resolved: either may be used.
+	for p in "$arg" "$(realpath -e -- "$arg")"; do
+	case $p in
+	/tmp/?*|/run/?*)
+		top=/$(echo "$p" | cut -d/ -f2-3)
+		[ "$top" = /tmp/out ] && { echo "run-vm.sh: /tmp/out is the guest's output directory; use a checkout elsewhere" >&2; exit 2; }
+		grep -qxF -- "$top" "$out/binds" || printf '%s\n' "$top" >> "$out/binds" ;;
+	esac
+	done
+done
+# The guest runs this script from the current directory.
 {
-	echo "cd '$(pwd)'"
+	printf 'cd %q || exit 127\n' "$(pwd)"
 	printf '%q ' "$@"
 	echo
 } > "$out/cmd.sh"
@@ -120,7 +137,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
 	-display none -no-reboot "${console[@]}" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 intel_iommu=on $extra" \
+	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 intel_iommu=on no_timer_check $extra" \
 	-device intel-iommu \
 	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
 	-device edu,id=edu0,bus=rp0 \
