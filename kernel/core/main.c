@@ -10,6 +10,8 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include <uaccel/version.h>
+
 #include "uaccel_core.h"
 
 static unsigned int dev_mode = 0600;
@@ -344,3 +346,4 @@ module_exit(uaccel_core_exit);
 
 MODULE_DESCRIPTION("Common accelerator core");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(UACCEL_VERSION);

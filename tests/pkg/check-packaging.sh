@@ -26,6 +26,9 @@ deb_version=$(sed -n '1s/^uaccel (\([^)]*\)).*/\1/p' "$src/debian/changelog")
 upstream=${deb_version%-*}
 upstream=${upstream#*:}
 is "debian/changelog upstream version is the CMake project version" "$upstream" "$cmake_version"
+is "the modules' MODULE_VERSION is the CMake project version" \
+	"$(sed -n 's/^#define UACCEL_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$src/kernel/include/uaccel/version.h")" \
+	"$cmake_version"
 is "dkms.conf takes the package version" \
 	"$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$src/dkms.conf")" "#MODULE_VERSION#"
 is "dkms.conf names the package uaccel" \

@@ -80,6 +80,16 @@ for idle in 0 10001; do
 done
 rmmod uaccel_core
 
+# Every module says which uaccel it is.
+for ko in "$K/core/uaccel_core.ko" "$K/hw/soft/uaccel_soft.ko" "$K/hw/edu/uaccel_edu.ko"; do
+	v=$(modinfo -F version "$ko" 2>/dev/null)
+	if [ -n "$v" ] && [ "$v" = "$(sed -n 's/^#define UACCEL_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$here/../../kernel/include/uaccel/version.h")" ]; then
+		result ok "$(basename "$ko") has version $v"
+	else
+		result "not ok" "$(basename "$ko") has the project version (modinfo says '$v')"
+	fi
+done
+
 # Load, unload and load again.
 for round in 1 2; do
 	if load_modules; then

@@ -22,6 +22,8 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 
+#include <uaccel/version.h>
+
 #include "edu_dev.h"
 
 #define EDU_DRV_NAME		"uaccel_edu"
@@ -494,3 +496,4 @@ module_pci_driver(edu_driver);
 
 MODULE_DESCRIPTION("uaccel driver of QEMU's edu PCI device");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(UACCEL_VERSION);

@@ -20,6 +20,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include <uaccel/version.h>
+
 #include "soft_dev.h"
 
 #define SOFT_DRV_NAME		"uaccel_soft"
@@ -417,3 +419,4 @@ module_exit(soft_exit);
 
 MODULE_DESCRIPTION("uaccel software accelerator");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(UACCEL_VERSION);
