@@ -97,12 +97,20 @@ void uaccel_cq_kick_stalled(struct uaccel_cq *cq)
 	mutex_unlock(&ctx->lock);
 }
 
-void uaccel_cq_release(struct uaccel_cq *cq)
+void *uaccel_cq_ring(struct uaccel_object *obj, size_t *size)
 {
+	struct uaccel_cq *cq = container_of(obj, struct uaccel_cq, obj);
+
+	*size = cq->ring_size;
+	return cq->ring;
+}
+
+void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why)
+{
+	struct uaccel_cq *cq = container_of(obj, struct uaccel_cq, obj);
+
 	WARN_ON(!list_empty(&cq->queues));
-	/* A removal zapped every ring mapping of the device at once. */
-	if (!cq->obj.ctx->disassociating)
-		uaccel_ring_zap(&cq->obj, cq->ring_size);
+	uaccel_ring_zap(obj, why);
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
 	uaccel_ring_free(cq->ring, &cq->locked);
@@ -112,7 +120,6 @@ void uaccel_cq_release(struct uaccel_cq *cq)
 int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_create_cq *cmd = ucmd->cmd;
-	struct uaccel_context *ctx = ucmd->ctx;
 	struct uaccel_cq *cq;
 	int ret;
 
@@ -146,22 +153,17 @@ int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd)
 		}
 	}
 
-	mutex_lock(&ctx->lock);
-	ret = uaccel_obj_reserve(ctx, &cq->obj, UACCEL_OBJ_CQ);
+	ret = uaccel_obj_add(ucmd, &cq->obj, UACCEL_OBJ_CQ);
 	if (ret)
-		goto err_unlock;
-	uaccel_obj_install(&cq->obj);
-	mutex_unlock(&ctx->lock);
+		goto err_put_eventfd;
 
-	uaccel_ucmd_created(ucmd, &cq->obj);
 	cmd->out_cq_id = cq->obj.id;
 	cmd->out_entries = cq->entries;
 	cmd->out_mmap_offset = uaccel_ring_mmap_offset(&cq->obj);
 	cmd->out_mmap_size = cq->ring_size;
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_unlock:
-	mutex_unlock(&ctx->lock);
+err_put_eventfd:
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
 err_free_ring:

@@ -33,10 +33,7 @@ void uaccel_context_disassociate(struct uaccel_context *ctx)
 {
 	struct uaccel_event_node *node = &ctx->removed_event;
 
-	mutex_lock(&ctx->lock);
-	ctx->disassociating = true;
-	mutex_unlock(&ctx->lock);
-	uaccel_context_destroy_objects(ctx);
+	uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_DISASSOCIATE);
 
 	node->ev.type = UACCEL_EVENT_DEVICE_REMOVED;
 	node->ev.flags = READ_ONCE(ctx->udev->fatal) ? UACCEL_EVENT_FATAL : 0;

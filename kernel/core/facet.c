@@ -53,9 +53,9 @@ int uaccel_register_facet(struct uaccel_device *udev,
 	    facet->flags & ~(UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE) ||
 	    facet->num_ops > UACCEL_FACET_CMD_MAX)
 		return -EINVAL;
+	/* Layouts are checked at build time by UACCEL_IOCTL_OP(). */
 	for (i = 0; i < facet->num_ops; i++)
-		if (facet->ops[i].size > UACCEL_IOCTL_MAX_SIZE ||
-		    facet->ops[i].min_size < 8 || facet->ops[i].unlocked)
+		if (facet->ops[i].min_size < 8 || facet->ops[i].unlocked)
 			return -EINVAL;
 	if (uaccel_find_facet(udev, facet->name) >= 0)
 		return -EEXIST;

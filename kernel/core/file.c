@@ -88,8 +88,6 @@ long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
 		return -EFAULT;
 	if (ucmd->user_size < op->min_size)
 		return -EINVAL;
-	if (WARN_ON_ONCE(op->size > sizeof(buf)))
-		return -EINVAL;
 	ret = copy_struct_from_user(buf, op->size, ucmd->ubuf, ucmd->user_size);
 	if (ret)
 		return ret;
@@ -133,18 +131,12 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
-#define CORE_OP(cmd, type, last, flags, fn) \
-	UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, flags, 0, fn)
+#define CORE_OP(cmd, type, last, vflags, fn) \
+	UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, vflags, 0, fn)
 
 /* A core command whose handler enters the device's section itself. */
-#define CORE_OP_UNLOCKED(cmd, type, last, flags, fn) \
-	[(cmd) - UACCEL_CMD_BASE] = {					\
-		.size = sizeof(type),					\
-		.min_size = offsetofend(type, last),			\
-		.valid_flags = (flags),					\
-		.execute = (fn),					\
-		.unlocked = true,					\
-	}
+#define CORE_OP_UNLOCKED(cmd, type, last, vflags, fn) \
+	__UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, vflags, 0, fn, true)
 
 /* One entry per core command, indexed by number minus UACCEL_CMD_BASE. */
 static const struct uaccel_ioctl_op uaccel_core_ops[] = {
@@ -211,10 +203,12 @@ void uaccel_context_get(struct uaccel_context *ctx)
 EXPORT_SYMBOL_GPL(uaccel_context_get);
 
 /*
- * Destroy every object of a context, dependents first.  Runs once: at the
- * last close of the context, or when its device is removed.
+ * Destroy every object of a context, dependents first, for @why (CLOSE or
+ * DISASSOCIATE).  Runs once: at the last close of the context, or when its
+ * device is removed.
  */
-void uaccel_context_destroy_objects(struct uaccel_context *ctx)
+void uaccel_context_destroy_objects(struct uaccel_context *ctx,
+				    enum uaccel_remove_reason why)
 {
 	static const enum uaccel_obj_type order[] = {
 		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_PD,
@@ -231,7 +225,7 @@ void uaccel_context_destroy_objects(struct uaccel_context *ctx)
 				if (obj->type != order[i])
 					continue;
 				xa_erase(&ctx->objects, id);
-				uaccel_obj_free(obj);
+				uaccel_obj_destroy(obj, why);
 			}
 		}
 	}
@@ -245,7 +239,7 @@ static void uaccel_context_release(struct kref *ref)
 	int idx;
 
 	if (uaccel_device_enter(udev, &idx)) {
-		uaccel_context_destroy_objects(ctx);
+		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
 		uaccel_device_exit(udev, idx);
 		mutex_lock(&udev->lists_lock);
 	} else {
@@ -256,7 +250,7 @@ static void uaccel_context_release(struct kref *ref)
 		 * them here, since the context leaves the list.
 		 */
 		mutex_lock(&udev->lists_lock);
-		uaccel_context_destroy_objects(ctx);
+		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
 	}
 	list_del(&ctx->list);
 	udev->nr_contexts--;

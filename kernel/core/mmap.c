@@ -113,24 +113,18 @@ static struct uaccel_object *uaccel_ring_get(struct uaccel_context *ctx,
 					     size_t *ring_size)
 {
 	struct uaccel_object *obj;
-	struct uaccel_cq *cq;
-	u32 id;
+	unsigned long id = pgoff >> UACCEL_MMAP_ID_SHIFT;
 
-	if ((pgoff >> UACCEL_MMAP_ID_SHIFT) > UACCEL_CONTEXT_MAX_OBJECTS)
+	if (id > UACCEL_CONTEXT_MAX_OBJECTS)
 		return ERR_PTR(-EINVAL);
-	id = pgoff >> UACCEL_MMAP_ID_SHIFT;
-
-	cq = uaccel_cq_get(ctx, id);
-	if (!IS_ERR(cq)) {
-		*ring = cq->ring;
-		*ring_size = cq->ring_size;
-		return &cq->obj;
+	obj = uaccel_obj_get_any(ctx, id);
+	if (IS_ERR(obj))
+		return obj;
+	if (!uaccel_obj_ops_of(obj)->ring) {
+		uaccel_obj_put(obj);
+		return ERR_PTR(-EINVAL);
 	}
-	obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_QUEUE);
-	if (!IS_ERR(obj)) {
-		*ring = container_of(obj, struct uaccel_queue, obj)->ring;
-		*ring_size = container_of(obj, struct uaccel_queue, obj)->ring_size;
-	}
+	*ring = uaccel_obj_ops_of(obj)->ring(obj, ring_size);
 	return obj;
 }
 
@@ -201,11 +195,20 @@ int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* Take the pages of a ring object out of every mapping of it. */
-void uaccel_ring_zap(struct uaccel_object *obj, size_t ring_size)
+/*
+ * Take the pages of a ring object that goes for @why out of every mapping
+ * of it.  Only DESTROY has work: at the last close no mapping is left (a
+ * mapping holds the context file), and a removal zapped every ring mapping
+ * of the device at once.
+ */
+void uaccel_ring_zap(struct uaccel_object *obj, enum uaccel_remove_reason why)
 {
 	struct inode *inode = obj->ctx->udev->mapping_inode;
+	size_t ring_size;
 
+	if (why != UACCEL_REMOVE_DESTROY)
+		return;
+	uaccel_obj_ops_of(obj)->ring(obj, &ring_size);
 	unmap_mapping_range(inode->i_mapping,
 			    uaccel_ring_pgoff(obj->id) << PAGE_SHIFT,
 			    ring_size, 1);

@@ -18,28 +18,70 @@
 
 #include "uaccel_core.h"
 
-static const enum uaccel_stat uaccel_obj_stat[] = {
-	[UACCEL_OBJ_PD] = UACCEL_STAT_PD,
-	[UACCEL_OBJ_MR] = UACCEL_STAT_MR,
-	[UACCEL_OBJ_CQ] = UACCEL_STAT_CQ,
-	[UACCEL_OBJ_QUEUE] = UACCEL_STAT_QUEUE,
+static void uaccel_pd_release(struct uaccel_object *obj,
+			      enum uaccel_remove_reason why)
+{
+	kfree(container_of(obj, struct uaccel_pd, obj));
+}
+
+static void uaccel_mr_release(struct uaccel_object *obj,
+			      enum uaccel_remove_reason why);
+
+/* What the core does with each type of object; indexed by type. */
+static const struct uaccel_obj_ops uaccel_obj_ops[] = {
+	[UACCEL_OBJ_PD] = {
+		.stat = UACCEL_STAT_PD,
+		.release = uaccel_pd_release,
+	},
+	[UACCEL_OBJ_MR] = {
+		.stat = UACCEL_STAT_MR,
+		.release = uaccel_mr_release,
+	},
+	[UACCEL_OBJ_CQ] = {
+		.stat = UACCEL_STAT_CQ,
+		.release = uaccel_cq_release,
+		.ring = uaccel_cq_ring,
+	},
+	[UACCEL_OBJ_QUEUE] = {
+		.stat = UACCEL_STAT_QUEUE,
+		.attach = uaccel_queue_attach,
+		.release = uaccel_queue_release,
+		.ring = uaccel_queue_ring,
+	},
 };
 
-struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
-				     enum uaccel_obj_type type)
+const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj)
+{
+	return &uaccel_obj_ops[obj->type];
+}
+
+/* A published object of @type (any type for 0), with a use count. */
+static struct uaccel_object *uaccel_obj_lookup(struct uaccel_context *ctx,
+					       u32 id, unsigned int type)
 {
 	struct uaccel_object *obj;
 
 	xa_lock(&ctx->objects);
 	obj = xa_load(&ctx->objects, id);
-	if (obj && obj->type == type && obj->published)
+	if (obj && (!type || obj->type == type) && obj->published)
 		atomic_inc(&obj->usecnt);
 	else
 		obj = ERR_PTR(-ENOENT);
 	xa_unlock(&ctx->objects);
 	return obj;
 }
+
+struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
+				     enum uaccel_obj_type type)
+{
+	return uaccel_obj_lookup(ctx, id, type);
+}
 EXPORT_SYMBOL_GPL(uaccel_obj_get);
+
+struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id)
+{
+	return uaccel_obj_lookup(ctx, id, 0);
+}
 
 void uaccel_obj_put(struct uaccel_object *obj)
 {
@@ -48,22 +90,30 @@ void uaccel_obj_put(struct uaccel_object *obj)
 EXPORT_SYMBOL_GPL(uaccel_obj_put);
 
 /*
- * Reserve an id for an object being built (an empty entry, which lookups
- * and teardown skip).  Called with ctx->lock held.  -ENOSPC when the
- * context has UACCEL_CONTEXT_MAX_OBJECTS objects.
+ * Give a complete object an id and install it in its context: from now on
+ * teardown and removal destroy it, but lookups, DESTROY and mmap see it
+ * only once the dispatcher published it with the reply of @ucmd (or it is
+ * destroyed if the reply cannot be copied).  The type's attach hook runs
+ * under the context lock once the id is known.  -ENOSPC when the context
+ * has UACCEL_MAX_OBJECTS objects, -ENODEV when it is being torn down.
  */
-int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
-		       enum uaccel_obj_type type)
+int uaccel_obj_add(struct uaccel_ucmd *ucmd, struct uaccel_object *obj,
+		   enum uaccel_obj_type type)
 {
+	struct uaccel_context *ctx = ucmd->ctx;
+	const struct uaccel_obj_ops *ops = &uaccel_obj_ops[type];
 	int ret;
 
-	lockdep_assert_held(&ctx->lock);
-	if (ctx->dead)
-		return -ENODEV;
 	obj->ctx = ctx;
 	obj->type = type;
 	obj->published = false;
 	atomic_set(&obj->usecnt, 0);
+
+	mutex_lock(&ctx->lock);
+	if (ctx->dead) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	/*
 	 * Ids are handed out cyclically, so a stale id (or a stale ring
 	 * mapping) names nothing for a long time rather than a new object.
@@ -71,27 +121,23 @@ int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
 	ret = xa_alloc_cyclic(&ctx->objects, &obj->id, NULL,
 			      XA_LIMIT(1, UACCEL_CONTEXT_MAX_OBJECTS),
 			      &ctx->next_id, GFP_KERNEL_ACCOUNT);
-	if (ret == -EBUSY)
-		return -ENOSPC;
-	return ret < 0 ? ret : 0;
-}
-
-/*
- * Put a reserved, complete object in its entry, still invisible to
- * lookups: from now on teardown destroys it.  Called with ctx->lock held.
- */
-void uaccel_obj_install(struct uaccel_object *obj)
-{
-	lockdep_assert_held(&obj->ctx->lock);
+	if (ret < 0) {
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto out_unlock;
+	}
+	ret = ops->attach ? ops->attach(obj) : 0;
+	if (ret) {
+		xa_erase(&ctx->objects, obj->id);
+		goto out_unlock;
+	}
 	/* The entry exists (reserved): storing into it allocates nothing. */
-	WARN_ON(xa_store(&obj->ctx->objects, obj->id, obj, GFP_KERNEL));
-	uaccel_stat_add(uaccel_obj_stat[obj->type], 1);
-}
-
-/* Give back a reserved id of an object that was never installed. */
-void uaccel_obj_unreserve(struct uaccel_object *obj)
-{
-	xa_erase(&obj->ctx->objects, obj->id);
+	WARN_ON(xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL));
+	uaccel_stat_add(ops->stat, 1);
+	ucmd->new_obj_id = obj->id;
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
 }
 
 /*
@@ -120,38 +166,21 @@ void uaccel_obj_finalize(struct uaccel_context *ctx, u32 id, bool publish)
 	}
 	xa_unlock(&ctx->objects);
 	if (obj && !publish)
-		uaccel_obj_free(obj);
+		uaccel_obj_destroy(obj, UACCEL_REMOVE_DESTROY);
 	mutex_unlock(&ctx->lock);
 	uaccel_device_exit(udev, idx);
 }
 
 /*
- * The object a command created: reserved and installed, given to the
- * caller with the reply, then finalized by the dispatcher.
+ * Destroy an object already erased from its context, for @why.  Called
+ * with the context lock held, with the driver still there.
  */
-void uaccel_ucmd_created(struct uaccel_ucmd *ucmd, struct uaccel_object *obj)
+void uaccel_obj_destroy(struct uaccel_object *obj, enum uaccel_remove_reason why)
 {
-	ucmd->new_obj_id = obj->id;
-}
+	const struct uaccel_obj_ops *ops = &uaccel_obj_ops[obj->type];
 
-/* Free an object already erased from the registry. */
-void uaccel_obj_free(struct uaccel_object *obj)
-{
-	uaccel_stat_add(uaccel_obj_stat[obj->type], -1);
-	switch (obj->type) {
-	case UACCEL_OBJ_PD:
-		kfree(container_of(obj, struct uaccel_pd, obj));
-		break;
-	case UACCEL_OBJ_MR:
-		uaccel_mr_release(container_of(obj, struct uaccel_mr, obj));
-		break;
-	case UACCEL_OBJ_CQ:
-		uaccel_cq_release(container_of(obj, struct uaccel_cq, obj));
-		break;
-	case UACCEL_OBJ_QUEUE:
-		uaccel_queue_release(container_of(obj, struct uaccel_queue, obj));
-		break;
-	}
+	uaccel_stat_add(ops->stat, -1);
+	ops->release(obj, why);
 }
 
 int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd)
@@ -175,7 +204,7 @@ int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd)
 		__xa_erase(&ctx->objects, cmd->id);
 	xa_unlock(&ctx->objects);
 	if (!ret)
-		uaccel_obj_free(obj);
+		uaccel_obj_destroy(obj, UACCEL_REMOVE_DESTROY);
 	mutex_unlock(&ctx->lock);
 	return ret;
 }
@@ -183,7 +212,6 @@ int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd)
 int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_alloc_pd *cmd = ucmd->cmd;
-	struct uaccel_context *ctx = ucmd->ctx;
 	struct uaccel_pd *pd;
 	int ret;
 
@@ -192,22 +220,13 @@ int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd)
 	pd = kzalloc(sizeof(*pd), GFP_KERNEL_ACCOUNT);
 	if (!pd)
 		return -ENOMEM;
-
-	mutex_lock(&ctx->lock);
-	ret = uaccel_obj_reserve(ctx, &pd->obj, UACCEL_OBJ_PD);
-	if (ret)
-		goto err_unlock;
-	uaccel_obj_install(&pd->obj);
-	mutex_unlock(&ctx->lock);
-
-	uaccel_ucmd_created(ucmd, &pd->obj);
+	ret = uaccel_obj_add(ucmd, &pd->obj, UACCEL_OBJ_PD);
+	if (ret) {
+		kfree(pd);
+		return ret;
+	}
 	cmd->out_pd_id = pd->obj.id;
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-
-err_unlock:
-	mutex_unlock(&ctx->lock);
-	kfree(pd);
-	return ret;
 }
 
 /*
@@ -350,8 +369,11 @@ static void uaccel_mr_unpin(struct uaccel_mr *mr, bool dirty)
 	uaccel_locked_uncharge(&mr->locked);
 }
 
-void uaccel_mr_release(struct uaccel_mr *mr)
+static void uaccel_mr_release(struct uaccel_object *obj,
+			      enum uaccel_remove_reason why)
 {
+	struct uaccel_mr *mr = container_of(obj, struct uaccel_mr, obj);
+
 	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
 	uaccel_mr_unpin(mr, mr->access & UACCEL_MR_ACCESS_WRITE);
 	atomic_dec(&mr->pd->obj.usecnt);
@@ -414,21 +436,16 @@ int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd)
 		if (ret)
 			goto err_put_pd;
 	}
-	mutex_lock(&ctx->lock);
-	ret = uaccel_obj_reserve(ctx, &mr->obj, UACCEL_OBJ_MR);
+	/* The PD's use count taken by the lookup belongs to the MR. */
+	ret = uaccel_obj_add(ucmd, &mr->obj, UACCEL_OBJ_MR);
 	if (ret)
-		goto err_unlock;
-	/* The PD's use count taken by the lookup now belongs to the MR. */
-	uaccel_obj_install(&mr->obj);
-	mutex_unlock(&ctx->lock);
+		goto err_unmap;
 	uaccel_device_exit(udev, idx);
 
-	uaccel_ucmd_created(ucmd, &mr->obj);
 	cmd->out_mr_id = mr->obj.id;
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_unlock:
-	mutex_unlock(&ctx->lock);
+err_unmap:
 	uaccel_mr_dma_unmap(mr, udev->dev.parent);
 err_put_pd:
 	uaccel_obj_put(pdobj);

@@ -63,15 +63,35 @@ static void uaccel_queue_report_flush(struct uaccel_queue *q)
 	uaccel_context_queue_event(q->obj.ctx, node);
 }
 
-void uaccel_queue_release(struct uaccel_queue *q)
+void *uaccel_queue_ring(struct uaccel_object *obj, size_t *size)
 {
-	struct uaccel_context *ctx = q->obj.ctx;
+	struct uaccel_queue *q = container_of(obj, struct uaccel_queue, obj);
 
-	ctx->udev->ops->destroy_queue(q);
-	/* A removal zapped every ring mapping of the device at once. */
-	if (!ctx->disassociating)
-		uaccel_ring_zap(&q->obj, q->ring_size);
-	if (ctx->disassociating)
+	*size = q->ring_size;
+	return q->ring;
+}
+
+/* Under the context lock, once the queue has its id: start it. */
+int uaccel_queue_attach(struct uaccel_object *obj)
+{
+	struct uaccel_queue *q = container_of(obj, struct uaccel_queue, obj);
+	int ret;
+
+	ret = obj->ctx->udev->ops->create_queue(q);
+	if (ret)
+		return ret;
+	list_add_tail(&q->cq_entry, &q->cq->queues);
+	return 0;
+}
+
+void uaccel_queue_release(struct uaccel_object *obj,
+			  enum uaccel_remove_reason why)
+{
+	struct uaccel_queue *q = container_of(obj, struct uaccel_queue, obj);
+
+	obj->ctx->udev->ops->destroy_queue(q);
+	uaccel_ring_zap(obj, why);
+	if (why == UACCEL_REMOVE_DISASSOCIATE)
 		uaccel_queue_report_flush(q);
 	kfree(q->flush_event);
 	list_del(&q->cq_entry);
@@ -140,19 +160,11 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 		goto err_free_ring;
 	}
 
-	mutex_lock(&ctx->lock);
-	ret = uaccel_obj_reserve(ctx, &q->obj, UACCEL_OBJ_QUEUE);
-	if (ret)
-		goto err_unlock;
-	ret = ops->create_queue(q);
-	if (ret)
-		goto err_unreserve;
 	/* The PD and CQ use counts taken by the lookups belong to the queue. */
-	list_add_tail(&q->cq_entry, &q->cq->queues);
-	uaccel_obj_install(&q->obj);
-	mutex_unlock(&ctx->lock);
+	ret = uaccel_obj_add(ucmd, &q->obj, UACCEL_OBJ_QUEUE);
+	if (ret)
+		goto err_free_event;
 
-	uaccel_ucmd_created(ucmd, &q->obj);
 	cmd->out_queue_id = q->obj.id;
 	cmd->out_entries = q->entries;
 	cmd->out_entry_size = q->entry_size;
@@ -160,10 +172,7 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd)
 	cmd->out_mmap_size = q->ring_size;
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_unreserve:
-	uaccel_obj_unreserve(&q->obj);
-err_unlock:
-	mutex_unlock(&ctx->lock);
+err_free_event:
 	kfree(q->flush_event);
 err_free_ring:
 	uaccel_ring_free(q->ring, &q->locked);

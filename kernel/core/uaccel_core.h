@@ -98,8 +98,6 @@ struct uaccel_event_node {
  *	and protects cq->queues
  * @objects: the objects, by id
  * @dead: objects are gone (teardown or device removal); no new ones
- * @disassociating: the objects are being destroyed by device removal, so
- *	queues report what they flush
  * @event_lock: protects @events and @removed
  * @events: queued struct uaccel_event_node, oldest first
  * @removed: DEVICE_REMOVED was queued; read() gives -ENODEV once @events
@@ -117,7 +115,6 @@ struct uaccel_context {
 	struct mutex lock;	/* object lifetimes */
 	struct xarray objects;
 	bool dead;
-	bool disassociating;
 	spinlock_t event_lock;	/* events, removed */
 	struct list_head events;
 	bool removed;
@@ -190,7 +187,40 @@ const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op 
 long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
 			  const struct uaccel_ioctl_op *op, unsigned long arg);
 
-void uaccel_context_destroy_objects(struct uaccel_context *ctx);
+/*
+ * Why an object is destroyed, as rdma_core's enum rdma_remove_reason:
+ * DESTROY (the DESTROY command, or its creating command's reply could not
+ * be copied), CLOSE (the last file of its context was closed: no mapping
+ * of it is left) or DISASSOCIATE (its device went away: every ring mapping
+ * was zapped, queues report what they flush).
+ */
+enum uaccel_remove_reason {
+	UACCEL_REMOVE_DESTROY,
+	UACCEL_REMOVE_CLOSE,
+	UACCEL_REMOVE_DISASSOCIATE,
+};
+
+/**
+ * struct uaccel_obj_ops - what the core does with one type of object
+ * @stat: its debugfs counter
+ * @attach: optional; run under the context lock once the object has its
+ *	id, before it is installed (a queue starts in its driver)
+ * @release: destroy an object erased from its context, for a reason;
+ *	called with the context lock held and the driver still there
+ * @ring: optional; the ring the object maps to userspace, and its size
+ */
+struct uaccel_obj_ops {
+	enum uaccel_stat stat;
+	int (*attach)(struct uaccel_object *obj);
+	void (*release)(struct uaccel_object *obj, enum uaccel_remove_reason why);
+	void *(*ring)(struct uaccel_object *obj, size_t *size);
+};
+
+const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj);
+struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id);
+
+void uaccel_context_destroy_objects(struct uaccel_context *ctx,
+				    enum uaccel_remove_reason why);
 void uaccel_context_wake_waiters(struct uaccel_context *ctx);
 void uaccel_context_disassociate(struct uaccel_context *ctx);
 void uaccel_context_queue_event(struct uaccel_context *ctx,
@@ -203,18 +233,15 @@ __poll_t uaccel_context_poll_removed(struct uaccel_context *ctx,
 				     struct file *filp, poll_table *wait);
 
 /*
- * Object creation: reserve an id, install the finished object (destroyed
- * with its context from then on), hand it to the caller with the reply;
- * the dispatcher then makes it visible, or destroys it if the reply could
- * not be copied.
+ * Object creation: uaccel_obj_add() gives a complete object its id and
+ * installs it (destroyed with its context from then on) and the handler
+ * replies; the dispatcher then makes it visible with uaccel_obj_finalize(),
+ * or destroys it if the reply could not be copied.
  */
-int uaccel_obj_reserve(struct uaccel_context *ctx, struct uaccel_object *obj,
-		       enum uaccel_obj_type type);
-void uaccel_obj_install(struct uaccel_object *obj);
-void uaccel_obj_unreserve(struct uaccel_object *obj);
-void uaccel_ucmd_created(struct uaccel_ucmd *ucmd, struct uaccel_object *obj);
+int uaccel_obj_add(struct uaccel_ucmd *ucmd, struct uaccel_object *obj,
+		   enum uaccel_obj_type type);
 void uaccel_obj_finalize(struct uaccel_context *ctx, u32 id, bool publish);
-void uaccel_obj_free(struct uaccel_object *obj);
+void uaccel_obj_destroy(struct uaccel_object *obj, enum uaccel_remove_reason why);
 
 /* Locked memory (pinned pages, rings) charged to the creating user. */
 int uaccel_locked_charge(struct uaccel_locked *locked, unsigned long npages);
@@ -231,9 +258,12 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
 
-void uaccel_mr_release(struct uaccel_mr *mr);
-void uaccel_cq_release(struct uaccel_cq *cq);
-void uaccel_queue_release(struct uaccel_queue *q);
+void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
+void *uaccel_cq_ring(struct uaccel_object *obj, size_t *size);
+int uaccel_queue_attach(struct uaccel_object *obj);
+void uaccel_queue_release(struct uaccel_object *obj,
+			  enum uaccel_remove_reason why);
+void *uaccel_queue_ring(struct uaccel_object *obj, size_t *size);
 u64 uaccel_queue_dev_caps(const struct uaccel_device *udev);
 
 /* The CREATE_QUEUE flags the core knows; drivers implement a subset. */
@@ -243,7 +273,7 @@ int uaccel_ring_mmap(struct uaccel_context *ctx, struct vm_area_struct *vma);
 void *uaccel_ring_alloc(size_t size, struct uaccel_locked *locked);
 void uaccel_ring_free(void *ring, struct uaccel_locked *locked);
 u64 uaccel_ring_mmap_offset(const struct uaccel_object *obj);
-void uaccel_ring_zap(struct uaccel_object *obj, size_t ring_size);
+void uaccel_ring_zap(struct uaccel_object *obj, enum uaccel_remove_reason why);
 
 struct inode *uaccel_mapping_inode_alloc(void);
 void uaccel_mapping_inode_free(struct inode *inode);

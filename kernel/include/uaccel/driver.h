@@ -244,17 +244,25 @@ struct uaccel_ioctl_op {
 
 /*
  * One entry of a command table indexed by command number minus the table's
- * base; last is the last mandatory field of the structure type.  The core
- * checks the sizes when a table is registered.
+ * base; last is the last mandatory field of the structure type.  The
+ * structure's layout is checked at build time: it starts with __u32 size
+ * and __u32 flags and fits UACCEL_IOCTL_MAX_SIZE.  Registration checks
+ * that the mandatory part covers size and flags.
  */
-#define UACCEL_IOCTL_OP(idx, type, last, flags, version, fn)	\
-	[idx] = {						\
-		.size = sizeof(type),				\
-		.min_size = offsetofend(type, last),		\
-		.valid_flags = (flags),				\
-		.min_version = (version),			\
-		.execute = (fn),				\
+#define __UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, unl)	\
+	[idx] = {							\
+		.size = sizeof(type) +					\
+			BUILD_BUG_ON_ZERO(sizeof(type) > UACCEL_IOCTL_MAX_SIZE) + \
+			BUILD_BUG_ON_ZERO(offsetof(type, size) != 0) +	\
+			BUILD_BUG_ON_ZERO(offsetof(type, flags) != 4),	\
+		.min_size = offsetofend(type, last),			\
+		.valid_flags = (vflags),				\
+		.min_version = (version),				\
+		.execute = (fn),					\
+		.unlocked = (unl),					\
 	}
+#define UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn)	\
+	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false)
 
 /**
  * uaccel_ucmd_respond() - give a command's result back to the caller
