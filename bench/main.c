@@ -4,18 +4,14 @@
  * dedicated char device, io_uring and memcpy.  Run inside the test VM by
  * bench/vm-bench.sh; see docs/performance.md.
  *
- * usage: uaccel-bench [options] [GROUP...]
- *   GROUP          control, floor, rates, copy, scale (default: all)
- *   --smoke        tiny counts: every path runs once or twice
- *   --sample-ms N  target duration of one sample (default 50)
- *   --repeats N    samples per side of a pair (default 11)
- *   --soft NAME    soft device (default soft0)
- *   --rxe NAME     ibverbs device (default rxe0)
- *   --scale C,O,R  scale test: C contexts, O objects each, R runs
- *   --spin N       rates: polls of a soft CQ before sleeping (default 4000)
- *   --out FILE     raw results, one JSON object per line (default stdout)
+ * usage: uaccel-bench [options] [GROUP...]; --help lists the options.
+ * Exit status: 0 every group ran, 1 a group failed, 2 usage error (unknown
+ * option or group, a number that is not a decimal in range).
  */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -218,46 +214,161 @@ static int run_group(const char *name)
 	return -1;
 }
 
+static const char *const groups[] = { "control", "floor", "rates", "copy", "scale" };
+#define NUM_GROUPS ((int)(sizeof(groups) / sizeof(groups[0])))
+
+static void usage(void)
+{
+	printf("usage: uaccel-bench [OPTION...] [GROUP...]\n"
+	       "Micro-benchmarks of uaccel against its baselines (docs/performance.md).\n"
+	       "GROUP: control, floor, rates, copy, scale (default: all).\n"
+	       "\n"
+	       "      --smoke          tiny counts: every path runs once or twice\n"
+	       "      --sample-ms N    target duration of one sample in ms (default 50)\n"
+	       "      --repeats N      samples per side of a pair (default 11)\n"
+	       "      --soft NAME      soft device (default soft0)\n"
+	       "      --rxe NAME       ibverbs device (default rxe0)\n"
+	       "      --scale C,O,R    scale test: C contexts, O objects each (at least 3),\n"
+	       "                       R runs (default 1000,100,3)\n"
+	       "      --spin N         rates: polls of a soft CQ before sleeping (default 4000)\n"
+	       "      --out FILE       raw results, one JSON object per line (default stdout)\n"
+	       "  -h, --help           print this text and exit\n"
+	       "  -V, --version        print the version and exit\n"
+	       "\n"
+	       "Exit status: 0 every group ran; 1 a group failed; 2 usage error.\n");
+}
+
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		fputs("uaccel-bench: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fputs("Try 'uaccel-bench --help' for more information.\n", stderr);
+	return 2;
+}
+
+/*
+ * A decimal number of min..max, without sign, blanks or trailing
+ * characters: 0, or -1.  @end, if not NULL, takes the rest of the string
+ * from the first character that is not a digit.
+ */
+static int parse_int(const char *s, int min, int max, int *out, const char **end)
+{
+	unsigned long v;
+	char *e;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &e, 10);
+	if (errno || v < (unsigned long)min || v > (unsigned long)max)
+		return -1;
+	if (end)
+		*end = e;
+	else if (*e)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* C,O,R of --scale, each checked. */
+static int parse_scale(const char *s)
+{
+	const char *p = s;
+
+	if (parse_int(p, 1, INT_MAX, &cfg.scale_contexts, &p) || *p++ != ',' ||
+	    parse_int(p, 3, INT_MAX, &cfg.scale_objects, &p) || *p++ != ',' ||
+	    parse_int(p, 1, INT_MAX, &cfg.scale_repeats, NULL))
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const all[] = { "control", "floor", "rates", "copy", "scale" };
+	enum { O_SMOKE = 256, O_SAMPLE_MS, O_REPEATS, O_SOFT, O_RXE, O_SCALE, O_SPIN, O_OUT };
+	static const struct option opts[] = {
+		{ "smoke", no_argument, NULL, O_SMOKE },
+		{ "sample-ms", required_argument, NULL, O_SAMPLE_MS },
+		{ "repeats", required_argument, NULL, O_REPEATS },
+		{ "soft", required_argument, NULL, O_SOFT },
+		{ "rxe", required_argument, NULL, O_RXE },
+		{ "scale", required_argument, NULL, O_SCALE },
+		{ "spin", required_argument, NULL, O_SPIN },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *out = NULL;
-	int i, first, rc = 0;
+	int i, j, c, ms, first, rc = 0;
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--smoke")) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case O_SMOKE:
 			cfg.smoke = true;
 			cfg.sample_ns = 0.2e6;
 			cfg.repeats = 3;
 			cfg.scale_contexts = 10;
 			cfg.scale_objects = 10;
 			cfg.scale_repeats = 1;
-		} else if (!strcmp(argv[i], "--sample-ms") && i + 1 < argc) {
-			cfg.sample_ns = atof(argv[++i]) * 1e6;
-		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
-			cfg.repeats = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--soft") && i + 1 < argc) {
-			cfg.soft_name = argv[++i];
-		} else if (!strcmp(argv[i], "--rxe") && i + 1 < argc) {
-			cfg.rxe_name = argv[++i];
-		} else if (!strcmp(argv[i], "--scale") && i + 1 < argc) {
-			if (sscanf(argv[++i], "%d,%d,%d", &cfg.scale_contexts,
-				   &cfg.scale_objects, &cfg.scale_repeats) != 3)
-				goto usage;
-		} else if (!strcmp(argv[i], "--spin") && i + 1 < argc) {
-			cfg.spin_polls = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-			out = argv[++i];
-		} else {
-			goto usage;
+			break;
+		case O_SAMPLE_MS:
+			if (parse_int(optarg, 1, 3600 * 1000, &ms, NULL))
+				return usage_error("--sample-ms: '%s' is not a number of milliseconds from 1 to 3600000",
+						   optarg);
+			cfg.sample_ns = ms * 1e6;
+			break;
+		case O_REPEATS:
+			if (parse_int(optarg, 1, 100000, &cfg.repeats, NULL))
+				return usage_error("--repeats: '%s' is not a number from 1 to 100000",
+						   optarg);
+			break;
+		case O_SOFT:
+			cfg.soft_name = optarg;
+			break;
+		case O_RXE:
+			cfg.rxe_name = optarg;
+			break;
+		case O_SCALE:
+			if (parse_scale(optarg))
+				return usage_error("--scale: '%s' is not C,O,R (decimal numbers, C >= 1, O >= 3, R >= 1)",
+						   optarg);
+			break;
+		case O_SPIN:
+			if (parse_int(optarg, 0, INT_MAX, &cfg.spin_polls, NULL))
+				return usage_error("--spin: '%s' is not a number of polls from 0 to 2147483647",
+						   optarg);
+			break;
+		case O_OUT:
+			out = optarg;
+			break;
+		case 'h':
+			usage();
+			return fflush(stdout) ? 1 : 0;
+		case 'V':
+			printf("uaccel-bench (uaccel) %s\n", UACCEL_VERSION);
+			return fflush(stdout) ? 1 : 0;
+		default:
+			return usage_error(NULL);
 		}
 	}
-	if (cfg.repeats < 1 || cfg.sample_ns <= 0 || cfg.scale_contexts < 1 ||
-	    cfg.scale_objects < 3 || cfg.scale_repeats < 1)
-		goto usage;
+	first = optind;
+	for (i = first; i < argc; i++) {
+		for (j = 0; j < NUM_GROUPS && strcmp(argv[i], groups[j]); j++)
+			;
+		if (j == NUM_GROUPS)
+			return usage_error("unknown group '%s' (control, floor, rates, copy, scale)",
+					   argv[i]);
+	}
 	json_out = out ? fopen(out, "w") : stdout;
 	if (!json_out) {
-		perror(out);
+		fprintf(stderr, "uaccel-bench: %s: %s\n", out, strerror(errno));
 		return 1;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -272,21 +383,20 @@ int main(int argc, char **argv)
 	jl_num("spin_polls", cfg.spin_polls);
 	jl_end();
 
-	first = i;
 	if (first == argc) {
-		for (i = 0; i < (int)(sizeof(all) / sizeof(all[0])); i++)
-			if (run_group(all[i]))
+		for (i = 0; i < NUM_GROUPS; i++)
+			if (run_group(groups[i]))
 				rc = 1;
 	} else {
 		for (i = first; i < argc; i++)
 			if (run_group(argv[i]))
 				rc = 1;
 	}
+	if (fflush(json_out) || ferror(json_out)) {
+		fprintf(stderr, "uaccel-bench: write error on %s\n", out ? out : "standard output");
+		rc = 1;
+	}
 	if (json_out != stdout)
 		fclose(json_out);
 	return rc;
-
-usage:
-	fprintf(stderr, "usage: uaccel-bench [--smoke] [--sample-ms N] [--repeats N] [--soft NAME] [--rxe NAME] [--scale C,O,R] [--spin N] [--out FILE] [GROUP...]\n");
-	return 2;
 }

@@ -4,10 +4,12 @@
  * to older names, register two buffers, copy through the facet and through
  * a queue, and verify.
  *
- * usage: accel-demo [DEVICE]   (default: the first soft device)
+ * usage: accel-demo [-t MS] [DEVICE]   (default DEVICE: soft0)
  */
 #include <accel/accel.h>
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +17,66 @@
 #include <unistd.h>
 #include <uaccel/soft.h>
 
-#define LEN (1 << 20)
+#include "cli.h"
 
-static int die(const char *what, int err)
+#define LEN (1 << 20)
+#define DEFAULT_DEVICE "soft0"
+#define DEFAULT_TIMEOUT_MS 10000
+
+static const char prog[] = "accel-demo";
+static const char *dev_name = DEFAULT_DEVICE;
+
+static void usage(void)
 {
-	fprintf(stderr, "accel-demo: %s: %s\n", what, strerror(err));
-	return 1;
+	printf("usage: accel-demo [-t MS] [DEVICE]\n"
+	       "Copy 1 MiB through a soft device's DMA facet and through a queue,\n"
+	       "and verify both copies.  DEVICE defaults to " DEFAULT_DEVICE ".\n"
+	       "\n"
+	       "  -t, --timeout MS  wait at most MS milliseconds for the queue's\n"
+	       "                    completion (default %d, 0: no limit)\n"
+	       "  -h, --help        print this text and exit\n"
+	       "  -V, --version     print the version and exit\n"
+	       "\n"
+	       "Exit status: 0 both copies verified; 1 a failure; 2 usage error.\n",
+	       DEFAULT_TIMEOUT_MS);
+}
+
+/* A failed operation on the device: say which, and why; exit status 1. */
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s: %s (%s)\n", prog, dev_name, what, strerror(err),
+		cli_errname(err));
+	return CLI_EXIT_FAILURE;
+}
+
+/* Wait for one completion on @cq: 1, 0 after @timeout_ms, or a negative errno. */
+static int wait_one(struct accel_cq *cq, struct accel_wc *wc, long timeout_ms)
+{
+	long long end = cli_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		long long left = end - cli_now_ms();
+
+		ret = accel_poll_cq(cq, wc, 1);
+		if (ret)
+			return ret;
+		if (timeout_ms && left <= 0)
+			return 0;
+		ret = accel_wait_cq(cq, !timeout_ms || left > 1000 ? 1000 : (int)left);
+		if (ret && ret != -ETIMEDOUT && ret != -EINTR)
+			return ret;
+	}
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	/* Newest first: a name this program knows from a newer kernel, the
 	 * current name, and the name of the first release. */
 	static const struct accel_facet_req reqs[] = {
@@ -33,6 +85,7 @@ int main(int argc, char **argv)
 		{ UACCEL_SOFT_DMA_LEGACY_FACET, 1, 1 },
 	};
 	struct uaccel_soft_dma_copy copy = { .size = sizeof(copy) };
+	unsigned long timeout_ms = DEFAULT_TIMEOUT_MS;
 	struct accel_context *ctx;
 	struct accel_queue *q;
 	struct accel_mr *smr, *dmr;
@@ -41,25 +94,49 @@ int main(int argc, char **argv)
 	struct accel_wc wc;
 	struct accel_wr wr;
 	unsigned char *src, *dst;
-	int fd, which, ret, i;
+	int fd, which, ret, i, c;
 	uint32_t version;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: accel-demo [DEVICE]\n");
-		return 2;
+	while ((c = getopt_long(argc, argv, "t:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (cli_parse_ulong(optarg, INT_MAX, &timeout_ms))
+				return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
+						       optarg, INT_MAX);
+			break;
+		case 'h':
+			usage();
+			return cli_finish(prog, 0);
+		case 'V':
+			cli_version(prog);
+			return cli_finish(prog, 0);
+		default:
+			return cli_usage_error(prog, NULL);
+		}
 	}
-	ctx = accel_open_device_by_name(argc > 1 ? argv[1] : "soft0");
+	if (argc - optind > 1)
+		return cli_usage_error(prog, "unexpected operand '%s'", argv[optind + 1]);
+	if (optind < argc)
+		dev_name = argv[optind];
+	if (!*dev_name)
+		return cli_usage_error(prog, "empty device name");
+
+	ctx = accel_open_device_by_name(dev_name);
 	if (!ctx) {
-		fprintf(stderr, "accel-demo: %s\n", accel_error_message());
-		return 1;
+		int err = errno;
+
+		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
+			cli_errname(err));
+		return CLI_EXIT_FAILURE;
 	}
-	printf("device %s opened; provider: %s\n", argc > 1 ? argv[1] : "soft0",
+	printf("device %s opened; provider: %s\n", dev_name,
 	       accel_context_provider(ctx) ? accel_context_provider(ctx) : "none (generic path)");
 
 	fd = accel_get_facet(ctx, reqs, 3, ACCEL_FACET_CLOEXEC, &which, &version);
 	if (fd < 0) {
-		fprintf(stderr, "accel-demo: %s\n", accel_error_message());
-		return 1;
+		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
+			cli_errname(-fd));
+		return CLI_EXIT_FAILURE;
 	}
 	for (i = 0; i < which; i++)
 		printf("facet %s v%u..v%u: not served, falling back\n", reqs[i].name,
@@ -69,34 +146,36 @@ int main(int argc, char **argv)
 	src = malloc(LEN);
 	dst = calloc(1, LEN);
 	if (!src || !dst)
-		return die("malloc", ENOMEM);
+		return fail("allocating two buffers of 1 MiB", ENOMEM);
 	for (i = 0; i < LEN; i++)
 		src[i] = (unsigned char)(i * 7 + 3);
 
 	pd = accel_alloc_pd(ctx);
 	if (!pd)
-		return die("alloc_pd", errno);
+		return fail("allocating a protection domain", errno);
 	smr = accel_reg_mr(pd, src, LEN, 0);
+	if (!smr)
+		return fail("registering the source buffer", errno);
 	dmr = accel_reg_mr(pd, dst, LEN, ACCEL_ACCESS_WRITE);
-	if (!smr || !dmr)
-		return die("reg_mr", errno);
+	if (!dmr)
+		return fail("registering the destination buffer", errno);
 
 	/* 1: a synchronous copy through the facet, naming the MRs by id. */
 	copy.src_mr = accel_mr_id(smr);
 	copy.dst_mr = accel_mr_id(dmr);
 	copy.length = LEN / 2;
 	if (ioctl(fd, UACCEL_SOFT_IOCTL_DMA_COPY, &copy))
-		return die("facet copy", errno);
+		return fail("facet copy of 524288 bytes", errno);
 	printf("facet copy of %d bytes: %s\n", LEN / 2,
 	       memcmp(src, dst, LEN / 2) ? "MISMATCH" : "verified");
 
 	/* 2: the other half through a queue and a CQ. */
 	cq = accel_create_cq(ctx, 16, -1);
 	if (!cq)
-		return die("create_cq", errno);
+		return fail("creating a completion queue", errno);
 	q = accel_create_queue(pd, cq, 16);
 	if (!q)
-		return die("create_queue", errno);
+		return fail("creating a queue", errno);
 	memset(&wr, 0, sizeof(wr));
 	wr.opcode = ACCEL_WR_COPY;
 	wr.user_data = 42;
@@ -107,14 +186,21 @@ int main(int argc, char **argv)
 	wr.length = LEN / 2;
 	ret = accel_post(q, &wr, 1);
 	if (ret != 1)
-		return die("post", -ret);
-	while ((ret = accel_poll_cq(cq, &wc, 1)) == 0)
-		accel_wait_cq(cq, 1000);
+		return fail("posting a copy to the queue", ret < 0 ? -ret : EAGAIN);
+	ret = wait_one(cq, &wc, (long)timeout_ms);
 	if (ret < 0)
-		return die("poll", -ret);
+		return fail("waiting for the queue copy's completion", -ret);
+	if (!ret) {
+		fprintf(stderr, "%s: %s: queue copy of %d bytes: no completion after %lu ms (ETIMEDOUT)\n",
+			prog, dev_name, LEN / 2, timeout_ms);
+		return CLI_EXIT_FAILURE;
+	}
+	if (wc.status)
+		fprintf(stderr, "%s: %s: queue copy of %d bytes: completion status %s (%s)\n",
+			prog, dev_name, LEN / 2, cli_errname(wc.status), strerror(wc.status));
 	printf("queue copy of %d bytes: status %u, %s\n", LEN / 2, wc.status,
 	       !wc.status && !memcmp(src, dst, LEN) ? "verified" : "MISMATCH");
-	ret = wc.status || memcmp(src, dst, LEN);
+	ret = wc.status || memcmp(src, dst, LEN) ? CLI_EXIT_FAILURE : 0;
 
 	close(fd);
 	accel_destroy_queue(q);
@@ -126,5 +212,5 @@ int main(int argc, char **argv)
 	free(src);
 	free(dst);
 	printf("demo %s\n", ret ? "FAILED" : "passed");
-	return ret;
+	return cli_finish(prog, ret);
 }

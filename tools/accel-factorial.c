@@ -5,10 +5,17 @@
  * CPU): the same program for both, through the name-with-fallback path.
  * Each n is computed once blocking and once asynchronously into a CQ.
  *
- * usage: accel-factorial DEVICE [N...]   (default N: 0 5 10 12 13 20 34)
+ * usage: accel-factorial [-t MS] DEVICE [N...]   (default N: 0 5 10 12 13 20 34)
+ *
+ * A device error (a command that fails, a completion with an error status,
+ * no completion in time) stops the run; a wrong result is reported and the
+ * run goes on.  Either makes the exit status 1.
  */
 #include <accel/accel.h>
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,77 +23,227 @@
 #include <unistd.h>
 #include <uaccel/factorial.h>
 
-static int die(const char *what, int err)
+#include "cli.h"
+
+#define DEFAULT_TIMEOUT_MS 10000
+
+static const char prog[] = "accel-factorial";
+static const char *dev_name;
+
+static void usage(void)
 {
-	fprintf(stderr, "accel-factorial: %s: %s\n", what, strerror(err));
-	return 1;
+	printf("usage: accel-factorial [-t MS] DEVICE [N...]\n"
+	       "Compute N! modulo 2^32 on DEVICE through the facet factorial.uaccel,\n"
+	       "blocking and through a completion queue, and check both results.\n"
+	       "N is a decimal number from 0 to %u (default: 0 5 10 12 13 20 34).\n"
+	       "\n"
+	       "  -t, --timeout MS  wait at most MS milliseconds for each completion\n"
+	       "                    (default %d, 0: no limit)\n"
+	       "  -h, --help        print this text and exit\n"
+	       "  -V, --version     print the version and exit\n"
+	       "\n"
+	       "Exit status: 0 every result matched; 1 a mismatch or a failure;\n"
+	       "2 usage error.\n",
+	       UINT32_MAX, DEFAULT_TIMEOUT_MS);
+}
+
+/*
+ * A failed computation: the device, the operation and why; a timeout also
+ * says how long it waited.  Exit status 1.
+ */
+static int fail(uint32_t n, const char *how, int err, long long waited_ms)
+{
+	if (err == ETIMEDOUT)
+		fprintf(stderr, "%s: %s: factorial of %u (%s) timed out after %lld ms (ETIMEDOUT)\n",
+			prog, dev_name, n, how, waited_ms);
+	else
+		fprintf(stderr, "%s: %s: factorial of %u (%s): %s (%s)\n", prog,
+			dev_name, n, how, strerror(err), cli_errname(err));
+	return CLI_EXIT_FAILURE;
+}
+
+/*
+ * Wait for one completion on @cq: 1, 0 when none came within @timeout_ms,
+ * or a negative errno.
+ */
+static int wait_one(struct accel_cq *cq, struct accel_wc *wc, long timeout_ms)
+{
+	long long end = cli_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		long long left = end - cli_now_ms();
+
+		ret = accel_poll_cq(cq, wc, 1);
+		if (ret)
+			return ret;
+		if (timeout_ms && left <= 0)
+			return 0;
+		ret = accel_wait_cq(cq, !timeout_ms || left > 1000 ? 1000 : (int)left);
+		if (ret && ret != -ETIMEDOUT && ret != -EINTR)
+			return ret;
+	}
+}
+
+/* n! modulo 2^32, on the CPU. */
+static uint32_t factorial(uint32_t n)
+{
+	uint32_t r = 1;
+
+	/* From 34 on the product has 32 factors of 2: stop at 0. */
+	for (; n > 1 && r; n--)
+		r *= n;
+	return r;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	/* A newer name first, as an application built later would ask. */
 	static const struct accel_facet_req reqs[] = {
 		{ "factorial-v2.uaccel", 1, 1 },
 		{ UACCEL_FACTORIAL_FACET, 1, UACCEL_FACTORIAL_VERSION },
 	};
-	static const char *const def[] = { "0", "5", "10", "12", "13", "20", "34" };
-	const char *const *ns = argc > 2 ? (const char *const *)argv + 2 : def;
-	int count = argc > 2 ? argc - 2 : (int)(sizeof(def) / sizeof(def[0]));
+	static const uint32_t def[] = { 0, 5, 10, 12, 13, 20, 34 };
+	unsigned long timeout_ms = DEFAULT_TIMEOUT_MS;
+	const uint32_t *ns = def;
+	int count = sizeof(def) / sizeof(def[0]);
+	uint32_t *args = NULL;
 	struct accel_context *ctx;
 	struct accel_cq *cq;
 	struct accel_wc wc;
-	int fd, which, i, bad = 0;
+	int fd, which, i, c, status = 0;
 	uint32_t version;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: accel-factorial DEVICE [N...]\n");
-		return 2;
+	/* "+": options come before DEVICE, so that "-1" is a bad N. */
+	while ((c = getopt_long(argc, argv, "+t:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (cli_parse_ulong(optarg, INT_MAX, &timeout_ms))
+				return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
+						       optarg, INT_MAX);
+			break;
+		case 'h':
+			usage();
+			return cli_finish(prog, 0);
+		case 'V':
+			cli_version(prog);
+			return cli_finish(prog, 0);
+		default:
+			return cli_usage_error(prog, NULL);
+		}
 	}
-	ctx = accel_open_device_by_name(argv[1]);
+	if (optind == argc)
+		return cli_usage_error(prog, "missing DEVICE operand");
+	dev_name = argv[optind++];
+	if (!*dev_name)
+		return cli_usage_error(prog, "empty device name");
+
+	/* Every operand is checked before the device is touched. */
+	if (optind < argc) {
+		count = argc - optind;
+		args = calloc(count, sizeof(*args));
+		if (!args) {
+			fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+			return CLI_EXIT_FAILURE;
+		}
+		for (i = 0; i < count; i++) {
+			unsigned long v;
+
+			if (cli_parse_ulong(argv[optind + i], UINT32_MAX, &v)) {
+				free(args);
+				return cli_usage_error(prog, "N: '%s' is not a decimal number from 0 to %u",
+						       argv[optind + i], UINT32_MAX);
+			}
+			args[i] = v;
+		}
+		ns = args;
+	}
+
+	ctx = accel_open_device_by_name(dev_name);
 	if (!ctx) {
-		fprintf(stderr, "accel-factorial: %s\n", accel_error_message());
-		return 1;
+		int err = errno;
+
+		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
+			cli_errname(err));
+		free(args);
+		return CLI_EXIT_FAILURE;
 	}
 	fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
 	if (fd < 0) {
-		fprintf(stderr, "accel-factorial: %s\n", accel_error_message());
-		return 1;
+		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
+			cli_errname(-fd));
+		accel_close_device(ctx);
+		free(args);
+		return CLI_EXIT_FAILURE;
 	}
 	for (i = 0; i < which; i++)
 		printf("facet %s: not served, falling back\n", reqs[i].name);
-	printf("%s: facet %s version %u\n", argv[1], reqs[which].name, version);
+	printf("%s: facet %s version %u\n", dev_name, reqs[which].name, version);
 	cq = accel_create_cq(ctx, 16, -1);
-	if (!cq)
-		return die("create_cq", errno);
+	if (!cq) {
+		fprintf(stderr, "%s: %s: creating a completion queue: %s (%s)\n", prog,
+			dev_name, strerror(errno), cli_errname(errno));
+		status = CLI_EXIT_FAILURE;
+		goto out_close;
+	}
 
 	for (i = 0; i < count; i++) {
-		struct uaccel_factorial_compute c = { .size = sizeof(c) };
-		struct uaccel_factorial_submit s = { .size = sizeof(s) };
-		uint32_t ref = 1, n = strtoul(ns[i], NULL, 0);
+		struct uaccel_factorial_compute cmd = { .size = sizeof(cmd) };
+		struct uaccel_factorial_submit sub = { .size = sizeof(sub) };
+		uint32_t n = ns[i], ref = factorial(n);
+		long long t0;
 		int ret;
 
-		for (uint32_t k = n; k > 1 && ref; k--)
-			ref *= k;
-		c.value = n;
-		if (ioctl(fd, UACCEL_FACTORIAL_IOCTL_COMPUTE, &c))
-			return die("compute", errno);
-		s.cq_id = accel_cq_id(cq);
-		s.value = n;
-		s.user_data = n;
-		if (ioctl(fd, UACCEL_FACTORIAL_IOCTL_SUBMIT, &s))
-			return die("submit", errno);
-		while ((ret = accel_poll_cq(cq, &wc, 1)) == 0)
-			accel_wait_cq(cq, 1000);
-		if (ret < 0)
-			return die("poll", -ret);
+		cmd.value = n;
+		t0 = cli_now_ms();
+		if (ioctl(fd, UACCEL_FACTORIAL_IOCTL_COMPUTE, &cmd)) {
+			status = fail(n, "blocking", errno, cli_now_ms() - t0);
+			break;
+		}
+		sub.cq_id = accel_cq_id(cq);
+		sub.value = n;
+		sub.user_data = n;
+		t0 = cli_now_ms();
+		if (ioctl(fd, UACCEL_FACTORIAL_IOCTL_SUBMIT, &sub)) {
+			status = fail(n, "submission", errno, cli_now_ms() - t0);
+			break;
+		}
+		ret = wait_one(cq, &wc, (long)timeout_ms);
+		if (ret < 0) {
+			status = fail(n, "waiting for the completion", -ret, 0);
+			break;
+		}
+		if (!ret) {
+			fprintf(stderr, "%s: %s: factorial of %u (completion): no completion after %lu ms (ETIMEDOUT)\n",
+				prog, dev_name, n, timeout_ms);
+			status = CLI_EXIT_FAILURE;
+			break;
+		}
+		if (wc.status) {
+			status = fail(n, "completion", wc.status, cli_now_ms() - t0);
+			break;
+		}
 		printf("%u! mod 2^32 = %u (blocking), %llu (completion, status %u)%s\n",
-		       n, c.out_result, (unsigned long long)wc.result, wc.status,
-		       c.out_result == ref && wc.result == ref && !wc.status ?
+		       n, cmd.out_result, (unsigned long long)wc.result, wc.status,
+		       cmd.out_result == ref && wc.result == ref && wc.user_data == n ?
 		       "" : "  MISMATCH");
-		bad |= c.out_result != ref || wc.result != ref || wc.status;
+		if (cmd.out_result != ref || wc.result != ref || wc.user_data != n)
+			status = CLI_EXIT_FAILURE;
 	}
+	/*
+	 * A CQ with a submission still pending cannot be destroyed; closing
+	 * the context releases it when the device is done.
+	 */
 	accel_destroy_cq(cq);
+out_close:
 	close(fd);
 	accel_close_device(ctx);
-	return bad;
+	free(args);
+	return cli_finish(prog, status);
 }

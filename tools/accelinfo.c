@@ -4,6 +4,8 @@
  *
  * Listing reads sysfs only, so it works for every user; -v also opens each
  * device and asks the kernel (QUERY_DEVICE), which needs access to the node.
+ * A device that cannot be opened or queried is still listed, with the
+ * reason, and makes the exit status 1: -v asked for its attributes.
  */
 #include <accel/accel.h>
 #include <errno.h>
@@ -12,14 +14,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
+#include "cli.h"
+
+static const char prog[] = "accelinfo";
+
+static void usage(void)
 {
-	fprintf(f,
-		"usage: accelinfo [-d NAME] [-v] [--json]\n"
-		"  -d, --device NAME  show only this device\n"
-		"  -v, --verbose      also open each device and query the kernel\n"
-		"  -j, --json         print a JSON array instead of text\n"
-		"  -h, --help         this text\n");
+	printf("usage: accelinfo [-d NAME] [-v] [-j]\n"
+	       "List the uaccel accelerators, their attributes and facets.\n"
+	       "\n"
+	       "  -d, --device NAME  show only this device\n"
+	       "  -v, --verbose      also open each device and query the kernel\n"
+	       "  -j, --json         print a JSON array instead of text\n"
+	       "  -h, --help         print this text and exit\n"
+	       "  -V, --version      print the version and exit\n"
+	       "\n"
+	       "Exit status: 0 success; 1 a device could not be listed, found, opened\n"
+	       "or queried; 2 usage error.\n");
 }
 
 /* Print s as a JSON string. */
@@ -39,6 +50,7 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* Open and query a device: 0, or a negative errno after saying why on stderr. */
 static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 {
 	struct accel_context *ctx = accel_open_device(dev);
@@ -46,15 +58,20 @@ static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 
 	if (!ctx) {
 		ret = -errno;
-		fprintf(stderr, "accelinfo: %s\n", accel_error_message());
+		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
+			cli_errname(-ret));
 		return ret;
 	}
 	ret = accel_query_device(ctx, attr, sizeof(*attr));
+	if (ret)
+		fprintf(stderr, "%s: %s: query: %s (%s)\n", prog,
+			accel_device_name(dev), strerror(-ret), cli_errname(-ret));
 	accel_close_device(ctx);
 	return ret;
 }
 
-static void print_text(const struct accel_device *dev, int verbose)
+/* Print one device; -1 when -v was asked and the query failed. */
+static int print_text(const struct accel_device *dev, int verbose)
 {
 	struct accel_device_attr attr;
 	int i, n = accel_device_num_facets(dev);
@@ -75,23 +92,24 @@ static void print_text(const struct accel_device *dev, int verbose)
 		       f->min_version, f->max_version, f->flags);
 	}
 	if (!verbose)
-		return;
+		return 0;
 	ret = query(dev, &attr);
 	if (ret) {
 		printf("\tquery:\t\tfailed: %s\n", strerror(-ret));
-		return;
+		return -1;
 	}
 	printf("\tindex:\t\t%u\n", attr.index);
 	printf("\tvendor_id:\t0x%04x\n", attr.vendor_id);
 	printf("\tdevice_id:\t0x%04x\n", attr.device_id);
 	printf("\tdev_caps:\t0x%llx\n", (unsigned long long)attr.dev_caps);
+	return 0;
 }
 
-static void print_json(const struct accel_device *dev, int verbose)
+static int print_json(const struct accel_device *dev, int verbose)
 {
 	struct accel_device_attr attr;
 	int i, n = accel_device_num_facets(dev);
-	int ret;
+	int ret = 0;
 
 	printf("{\"name\":");
 	json_str(accel_device_name(dev));
@@ -124,6 +142,7 @@ static void print_json(const struct accel_device *dev, int verbose)
 		}
 	}
 	printf("}");
+	return ret ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -133,16 +152,19 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
-	int verbose = 0, json = 0, shown = 0;
+	int verbose = 0, json = 0, shown = 0, status = 0;
 	struct accel_device **list;
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "d:vjh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:vjhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
+			if (!*optarg)
+				return cli_usage_error(prog, "--device: empty device name");
 			only = optarg;
 			break;
 		case 'v':
@@ -152,22 +174,23 @@ int main(int argc, char **argv)
 			json = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			usage();
+			return cli_finish(prog, 0);
+		case 'V':
+			cli_version(prog);
+			return cli_finish(prog, 0);
 		default:
-			usage(stderr);
-			return 2;
+			return cli_usage_error(prog, NULL);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return cli_usage_error(prog, "unexpected operand '%s'", argv[optind]);
 
 	list = accel_get_device_list(&n);
 	if (!list) {
-		fprintf(stderr, "accelinfo: cannot list devices: %s\n", strerror(errno));
-		return 1;
+		fprintf(stderr, "%s: cannot list devices: %s (%s)\n", prog,
+			strerror(errno), cli_errname(errno));
+		return CLI_EXIT_FAILURE;
 	}
 	if (json)
 		printf("[");
@@ -176,9 +199,10 @@ int main(int argc, char **argv)
 			continue;
 		if (json) {
 			printf("%s", shown ? "," : "");
-			print_json(list[i], verbose);
-		} else {
-			print_text(list[i], verbose);
+			if (print_json(list[i], verbose))
+				status = CLI_EXIT_FAILURE;
+		} else if (print_text(list[i], verbose)) {
+			status = CLI_EXIT_FAILURE;
 		}
 		shown++;
 	}
@@ -188,8 +212,8 @@ int main(int argc, char **argv)
 		printf("No uaccel devices found\n");
 	accel_free_device_list(list);
 	if (only && !shown) {
-		fprintf(stderr, "accelinfo: no device named %s\n", only);
-		return 1;
+		fprintf(stderr, "%s: no accelerator named %s\n", prog, only);
+		status = CLI_EXIT_FAILURE;
 	}
-	return 0;
+	return cli_finish(prog, status);
 }

@@ -2,19 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The Debian packages, built and used as a distribution would:
-#  1. dpkg-buildpackage -b from a copy of the source tree (BUILD/pkg/src),
-#     then lintian;
-#  2. the contents of every .deb;
-#  3. all of them extracted into a clean root, BUILD/pkg-root;
-#  4. DKMS builds the modules from the root's /usr/src/uaccel-<version>
+#  1. the source package: the upstream tarball is a copy of the source tree
+#     without debian/ (debian/README.source), dpkg-buildpackage -S in
+#     BUILD/pkg/src, then lintian --pedantic -I -E on it;
+#  2. the binary packages: dpkg-source -x of that .dsc into BUILD/pkg/bin,
+#     dpkg-buildpackage -b there, then lintian --pedantic -I -E on them;
+#     any E: or W: tag fails (overrides, with their reasons, are in
+#     debian/*lintian-overrides);
+#  3. the contents of every .deb;
+#  4. all of them extracted into a clean root, BUILD/pkg-root;
+#  5. DKMS builds the modules from the root's /usr/src/uaccel-<version>
 #     with its dkms.conf, against Debian's 6.1 headers (a private DKMS
 #     tree; nothing is installed on this machine), and the modules are put
 #     where "dkms install" would, in the root's /lib/modules/<kernel>;
-#  5. tests/pkg/example.c is compiled with "pkg-config --cflags --libs
+#  6. tests/pkg/example.c is compiled with "pkg-config --cflags --libs
 #     libaccel" against the root (PKG_CONFIG_SYSROOT_DIR) into
-#     BUILD/pkg/example.
+#     BUILD/pkg/example, and the autopkgtests of debian/tests run with the
+#     root's tools, library and pkg-config file (no device needed).
 # tests/vm/test_packages.sh then loads those modules in the test VM and runs
-# the example with the root's library and providers.
+# the example and the packaged tools with the root's library and providers.
 #
 # usage: tests/pkg/test-packages.sh BUILD_DIR
 # Prints "ok - packages: ..." / "not ok - packages: ..." lines; exits
@@ -22,7 +28,7 @@
 # configuration).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -eq 1 ] || { sed -n '19,23p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '25,29p' "$0" >&2; exit 2; }
 mkdir -p "$1" && build=$(cd "$1" && pwd)
 work=$build/pkg
 root=$build/pkg-root
@@ -50,47 +56,70 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 kver=$(basename "$(dirname "$(ls -1dv /lib/modules/6.1.*-amd64/build 2>/dev/null | tail -n 1)")")
 
 rm -rf "$work" "$root"
-mkdir -p "$work/src/uaccel" "$root"
+srcdir=$work/src/uaccel-$version
+mkdir -p "$srcdir" "$work/bin" "$root"
 
-# 1. Build.  The copy holds what git tracks plus new files not ignored,
-# like a clean clone of the working tree.
+# lint NAME FILE...: lintian --pedantic -I -E; any E: or W: tag fails.
+# Lintian's own notes (such as about running as root) are not tags.
+lint() {
+	local name=$1 log=$work/lintian-$1.log
+	shift
+	# Debian's archive process tag initial-upload-closes-no-bugs (the
+	# first upload closes an ITP bug) does not apply to this repository.
+	lintian --pedantic -I -E --suppress-tags initial-upload-closes-no-bugs "$@" > "$log" 2>&1
+	if grep -q '^[EW]: ' "$log"; then
+		not_ok "lintian --pedantic -I -E: no error or warning on the $name package"
+		grep '^[EW]: ' "$log" | sed 's/^/#   /'
+	else
+		ok "lintian --pedantic -I -E: no error or warning on the $name package"
+	fi
+	# Informational and pedantic tags are shown, not failed.
+	grep -E '^[IPX]: ' "$log" | sed 's/^/#   /'
+}
+command -v lintian > /dev/null || not_ok "lintian is installed (tests/deps.sh)"
+
+# 1. The source package.  The copy holds what git tracks plus new files
+# not ignored, like a clean clone of the working tree.
 if git -C "$top" rev-parse --git-dir > /dev/null 2>&1; then
 	git -C "$top" ls-files -z -co --exclude-standard |
-		tar --null --ignore-failed-read -T - -C "$top" -cf - 2> /dev/null |
-		tar -xf - -C "$work/src/uaccel"
+		tar --null --ignore-failed-read -C "$top" -T - -cf - 2> /dev/null |
+		tar -xf - -C "$srcdir"
 else
 	tar -C "$top" --exclude='./build*' --exclude=./.git -cf - . |
-		tar -xf - -C "$work/src/uaccel"
+		tar -xf - -C "$srcdir"
 fi
-if (cd "$work/src/uaccel" && dpkg-buildpackage -b -us -uc -j"$(nproc)") > "$work/build.log" 2>&1; then
-	ok "dpkg-buildpackage -b -us -uc builds source package uaccel $debver"
+tar -C "$work/src" --exclude="uaccel-$version/debian" -cJf \
+	"$work/src/uaccel_$version.orig.tar.xz" "uaccel-$version"
+dsc=$work/src/uaccel_$debver.dsc
+if (cd "$srcdir" && dpkg-buildpackage -S -us -uc) > "$work/source.log" 2>&1 && [ -f "$dsc" ]; then
+	ok "dpkg-buildpackage -S -us -uc builds source package uaccel $debver"
 else
-	not_ok "dpkg-buildpackage -b -us -uc builds source package uaccel $debver"
+	not_ok "dpkg-buildpackage -S -us -uc builds source package uaccel $debver"
+	show_log "$work/source.log"
+	finish
+fi
+command -v lintian > /dev/null && lint source "$work/src/uaccel_${debver}_source.changes"
+
+# 2. The binary packages, from the unpacked source package.
+bindir=$work/bin/uaccel-$version
+if dpkg-source -x "$dsc" "$bindir" > "$work/unpack.log" 2>&1 &&
+   (cd "$bindir" && dpkg-buildpackage -b -us -uc -j"$(nproc)") > "$work/build.log" 2>&1; then
+	ok "dpkg-buildpackage -b -us -uc builds the binary packages from the .dsc"
+else
+	not_ok "dpkg-buildpackage -b -us -uc builds the binary packages from the .dsc"
+	show_log "$work/unpack.log"
 	show_log "$work/build.log"
 	finish
 fi
 debs=()
 for p in "uaccel-dkms:all" "libaccel1:$arch" "libaccel-dev:$arch" "accel-utils:$arch"; do
-	deb=$work/src/${p%%:*}_${debver}_${p#*:}.deb
+	deb=$work/bin/${p%%:*}_${debver}_${p#*:}.deb
 	check "${deb##*/} was built" test -f "$deb"
 	debs+=("$deb")
 done
+command -v lintian > /dev/null && lint binary "$work/bin/uaccel_${debver}_$arch.changes"
 
-if command -v lintian > /dev/null; then
-	# Lintian refuses no package for running as root; Debian's archive
-	# process tags (bug closed by the first upload) do not apply here.
-	lintian --suppress-tags initial-upload-closes-no-bugs "${debs[@]}" > "$work/lintian.log" 2>&1
-	if grep -q '^[EW]: ' "$work/lintian.log"; then
-		not_ok "lintian reports no error or warning"
-		grep '^[EW]: ' "$work/lintian.log" | sed 's/^/#   /'
-	else
-		ok "lintian reports no error or warning"
-	fi
-else
-	not_ok "lintian is installed (tests/deps.sh)"
-fi
-
-# 2. Contents.
+# 3. Contents.
 # has DEB PATH...: the package holds every PATH (relative to /).
 has() {
 	local deb=$1 path missing=()
@@ -154,7 +183,7 @@ for deb in "$lib_deb" "$dev_deb" "$utils_deb"; do
 	check "${deb##*/}: no module sources" lacks "$deb" '^usr/src/|dkms\.conf'
 done
 
-# 3. A clean root with every package.
+# 4. A clean root with every package.
 for deb in "${debs[@]}"; do
 	dpkg-deb -x "$deb" "$root" || not_ok "dpkg-deb -x ${deb##*/}"
 done
@@ -163,7 +192,7 @@ check "dkms.conf of the root carries version $version" \
 check "libaccel.pc of the root says version $version" \
 	grep -qx "Version: $version" "$root/$lib/pkgconfig/libaccel.pc"
 
-# 4. DKMS.  Its configuration directory is replaced by an empty one in a
+# 5. DKMS.  Its configuration directory is replaced by an empty one in a
 # private mount namespace, so that it neither reads this machine's settings
 # nor creates a module signing key in /var/lib/dkms; the test kernel loads
 # unsigned modules.
@@ -202,7 +231,7 @@ for m in uaccel_soft uaccel_edu; do
 		test "$(modinfo -F depends "$moddir/$m.ko" 2> /dev/null)" = uaccel_core
 done
 
-# 5. A program built against the root with pkg-config.
+# 6. A program built against the root with pkg-config.
 export PKG_CONFIG_SYSROOT_DIR=$root
 export PKG_CONFIG_LIBDIR=$root/$lib/pkgconfig
 flags=$(pkg-config --cflags --libs libaccel)
@@ -220,6 +249,25 @@ check "the example includes the root's accel/accel.h" \
 	grep -qF "$root/usr/include/accel/accel.h" "$work/example.d"
 check "the example runs with the root's libaccel.so.1" sh -c \
 	"LD_LIBRARY_PATH='$root/$lib' ldd '$work/example' | grep -qF '$root/$lib/libaccel.so.1'"
-check "the root's accelinfo runs (no device on this machine)" sh -c \
-	"LD_LIBRARY_PATH='$root/$lib' '$root/usr/bin/accelinfo' --json > /dev/null"
+
+# The autopkgtests of debian/tests, run as autopkgtest would (from the top
+# of the unpacked source, AUTOPKGTEST_TMP set) but with the root's tools,
+# library and pkg-config file, and an empty sysfs (UACCEL_SYSFS_ROOT): the
+# result depends on nothing of this machine.
+mkdir -p "$work/empty-sys"
+for t in $(sed -n 's/^Tests: //p' "$bindir/debian/tests/control"); do
+	a=$work/autopkgtest/$t
+	mkdir -p "$a/tmp"
+	(cd "$bindir" && env PATH="$root/usr/bin:$PATH" LD_LIBRARY_PATH="$root/$lib" \
+		UACCEL_SYSFS_ROOT="$work/empty-sys" AUTOPKGTEST_TMP="$a/tmp" \
+		"debian/tests/$t") > "$a/stdout" 2> "$a/stderr"
+	rc=$?
+	# autopkgtest fails a test that writes to stderr (no allow-stderr).
+	if [ $rc -eq 0 ] && [ ! -s "$a/stderr" ]; then
+		ok "autopkgtest debian/tests/$t passes against the root, nothing on stderr"
+	else
+		not_ok "autopkgtest debian/tests/$t passes against the root, nothing on stderr (exit status $rc)"
+		sed 's/^/#   /' "$a/stdout" "$a/stderr"
+	fi
+done
 finish

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # In-VM: soft devices in sysfs and /dev, runtime add/remove with exact
-# errors, unbind/bind, listing through accelinfo as root and as a user.
+# errors, unbind/bind, listing through accelinfo as root and as a user, and
+# the tools (accelinfo, accel-factorial, accel-demo) on the soft devices,
+# each with its exit status, standard output and standard error.
 # Expects uaccel_core and uaccel_soft (num_devices=3) loaded and no other
 # uaccel devices.  usage: test_devices.sh BUILD_DIR
 B=$1
@@ -29,24 +31,66 @@ for i in 0 1 2; do
 		"character special file $(printf '%x:%x' $(tr ':' ' ' < $d/dev)) 600"
 done
 
+# run CMD...: its stdout, stderr and exit status in $out, $err and $rc.
+run() {
+	out=$("$@" 2> /tmp/tool.err)
+	rc=$?
+	err=$(cat /tmp/tool.err)
+}
+# json PYTHON: run the assertions on $out read as JSON (d).
+json() { printf '%s' "$out" | python3 -c "import json, sys
+d = json.load(sys.stdin)
+$1"; }
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+
 # accelinfo --json as root and as an unprivileged user (listing opens nothing).
-check "accelinfo --json lists the devices" sh -c "$INFO --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-assert [x[\"name\"] for x in d] == [\"soft0\", \"soft1\", \"soft2\"], d
-assert all(x[\"driver\"] == \"soft\" and x[\"node\"] == \"/dev/uaccel/uaccel%d\" % i for i, x in enumerate(d)), d
-'"
-check "accelinfo -v --json queries the kernel" sh -c "$INFO -v --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-assert [x[\"index\"] for x in d] == [0, 1, 2], d
-'"
-check "accelinfo lists as nobody" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups $INFO --json | python3 -c '
-import json, sys
-assert len(json.load(sys.stdin)) == 3
-'"
-check "nobody cannot open the 0600 node" sh -c \
-	"setpriv --reuid=65534 --regid=65534 --clear-groups $INFO -v -d soft0 | grep -q 'query:.*Permission denied'"
+run "$INFO" --json
+is "accelinfo --json exits 0, nothing on stderr" "$rc:$err" "0:"
+check "accelinfo --json lists the devices" json '
+assert [x["name"] for x in d] == ["soft0", "soft1", "soft2"], d
+assert all(x["driver"] == "soft" and x["node"] == "/dev/uaccel/uaccel%d" % i for i, x in enumerate(d)), d
+'
+run "$INFO" -v --json
+is "accelinfo -v --json exits 0, nothing on stderr" "$rc:$err" "0:"
+check "accelinfo -v --json queries the kernel" json '
+assert [x["index"] for x in d] == [0, 1, 2], d
+assert not any("query_error" in x for x in d), d
+'
+run $NOBODY "$INFO" --json
+is "accelinfo --json as nobody exits 0, nothing on stderr" "$rc:$err" "0:"
+check "accelinfo lists as nobody" json 'assert len(d) == 3, d'
+# -v asks for what nobody may not have: the device is shown, the status is 1.
+run $NOBODY "$INFO" -v -d soft0
+is "nobody: accelinfo -v -d soft0 exits 1" "$rc" 1
+check "nobody: soft0 is shown with the failed query" \
+	grep -qx "$(printf '\tquery:\t\tfailed: Permission denied')" <<< "$out"
+case $err in
+"accelinfo: soft0: no permission to open /dev/uaccel/uaccel0"*"(EACCES)") ok "nobody: stderr names soft0, its node and EACCES" ;;
+*) not_ok "nobody: stderr names soft0, its node and EACCES"; echo "#   got: '$err'" ;;
+esac
+run "$INFO" -v -d nosuch
+is "accelinfo -d nosuch exits 1 and says so" "$rc:$out:$err" "1::accelinfo: no accelerator named nosuch"
+
+# accel-factorial and accel-demo on a soft device (the generic path: no
+# provider is installed in the VM).
+run "$B/tools/accel-factorial" soft0 5 13
+is "accel-factorial soft0 5 13 exits 0, nothing on stderr" "$rc:$err" "0:"
+is "accel-factorial soft0 5 13 output" "$out" "facet factorial-v2.uaccel: not served, falling back
+soft0: facet factorial.uaccel version 1
+5! mod 2^32 = 120 (blocking), 120 (completion, status 0)
+13! mod 2^32 = 1932053504 (blocking), 1932053504 (completion, status 0)"
+run "$B/tools/accel-demo" soft1
+is "accel-demo soft1 exits 0, nothing on stderr" "$rc:$err" "0:"
+is "accel-demo soft1 verifies both copies" "$(grep -E 'verified|MISMATCH|^demo' <<< "$out")" \
+"facet copy of 524288 bytes: verified
+queue copy of 524288 bytes: status 0, verified
+demo passed"
+run $NOBODY "$B/tools/accel-demo" soft1
+is "nobody: accel-demo soft1 exits 1, nothing on stdout" "$rc:$out" "1:"
+case $err in
+"accel-demo: soft1: no permission to open /dev/uaccel/uaccel1"*"(EACCES)") ok "nobody: accel-demo says why, naming soft1" ;;
+*) not_ok "nobody: accel-demo says why, naming soft1"; echo "#   got: '$err'" ;;
+esac
 
 # Runtime add and remove, with exact errors.
 is "new_device with no name" "$($SW $DRV/new_device $'\n')" OK

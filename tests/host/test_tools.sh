@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The command lines of the tools and of the benchmark driver, without a
+# device: --help and --version, unknown options, bad operands and numbers
+# (exit status 2), and failures of what was asked (exit status 1) against a
+# fixture sysfs/dev tree (UACCEL_SYSFS_ROOT, UACCEL_DEV_ROOT) whose device
+# node is a plain file, so that opening works and every command fails.
+# Each case checks the exit status, standard output and standard error.
+# usage: test_tools.sh VERSION ACCELINFO ACCEL-DEMO ACCEL-FACTORIAL UACCEL-BENCH
+set -u
+[ $# -eq 5 ] || { sed -n '9p' "$0" >&2; exit 2; }
+version=$1 accelinfo=$2 demo=$3 factorial=$4 bench=$5
+n=0 failed=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - tools: $*"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - tools: $*"; }
+
+# run CMD...: run it with stdout, stderr and status in $out, $err, $rc.
+run() {
+	"$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+# expect DESC RC OUT ERR CMD...: the status is RC; stdout and stderr are
+# matched by grep -E (an empty pattern: must be empty; "*": anything).
+expect() {
+	local desc=$1 want_rc=$2 want_out=$3 want_err=$4 why=()
+	shift 4
+	run "$@"
+	[ "$rc" -eq "$want_rc" ] || why+=("exit status $rc, want $want_rc")
+	match "$out" "$want_out" || why+=("stdout does not match '$want_out'")
+	match "$err" "$want_err" || why+=("stderr does not match '$want_err'")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		printf '#   %s\n' "${why[@]}"
+		printf '%s\n' "$out" | sed 's/^/#   stdout: /'
+		printf '%s\n' "$err" | sed 's/^/#   stderr: /'
+	fi
+}
+# quote TEXT: TEXT as an extended regular expression matching itself.
+quote() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+match() { # match TEXT PATTERN
+	case $2 in
+	"") [ -z "$1" ] ;;
+	"*") true ;;
+	*) printf '%s\n' "$1" | grep -Eq -- "$2" ;;
+	esac
+}
+
+# The fixture: soft0 with a plain file as its node; nothing of the host's
+# /sys or /dev is read, no provider is loaded.
+fx=$tmp/fx
+d=$fx/sys/devices/platform/uaccel_soft.0/uaccel/soft0
+mkdir -p "$d" "$fx/sys/class/uaccel" "$fx/dev/uaccel"
+ln -s ../../devices/platform/uaccel_soft.0/uaccel/soft0 "$fx/sys/class/uaccel/soft0"
+ln -s ../../../uaccel_soft.0 "$d/device"
+printf 'MAJOR=246\nMINOR=0\nDEVNAME=uaccel/uaccel0\nDEVMODE=0600\n' > "$d/uevent"
+echo 246:0 > "$d/dev"
+echo soft > "$d/driver"
+echo 1 > "$d/abi_version"
+echo -1 > "$d/numa_node"
+printf 'dma.soft.uaccel 1 2 0\nsoftdma 1 1 0\nfactorial.uaccel 1 1 0\n' > "$d/facets"
+touch "$fx/dev/uaccel/uaccel0"
+export UACCEL_SYSFS_ROOT=$fx/sys UACCEL_DEV_ROOT=$fx/dev ACCEL_PROVIDERS=none
+unset ACCEL_DEBUG ACCEL_PROVIDER_PATH
+
+# Every program: --help, -h, --version, -V, unknown options.
+for prog in "$accelinfo" "$demo" "$factorial" "$bench"; do
+	name=$(basename "$prog")
+	for opt in --help -h; do
+		expect "$name $opt: usage on stdout, exit 0" 0 "^usage: $name " "" "$prog" "$opt"
+	done
+	for opt in --version -V; do
+		expect "$name $opt: '$name (uaccel) $version', exit 0" 0 "^$name \\(uaccel\\) $version\$" "" \
+			"$prog" "$opt"
+	done
+	expect "$name --bogus: usage error" 2 "" "unrecognized option '--bogus'" "$prog" --bogus
+	expect "$name -Z: usage error" 2 "" "invalid option -- 'Z'" "$prog" -Z
+	if [ "$(sed -n 2p "$tmp/err")" = "Try '$name --help' for more information." ] &&
+	   [ "$(grep -c '' "$tmp/err")" -eq 2 ]; then
+		ok "$name -Z: stderr is the error and a pointer to --help"
+	else
+		not_ok "$name -Z: stderr is the error and a pointer to --help"
+	fi
+done
+
+# accelinfo.
+expect "accelinfo lists the fixture's soft0" 0 "^soft0\$" "" "$accelinfo"
+expect "accelinfo --json" 0 '^\[\{"name":"soft0","driver":"soft",.*\}\]$' "" "$accelinfo" --json
+expect "accelinfo with an operand: usage error" 2 "" "^accelinfo: unexpected operand 'soft0'\$" \
+	"$accelinfo" soft0
+expect "accelinfo -d without a name: usage error" 2 "" "option requires an argument -- 'd'" \
+	"$accelinfo" -d
+expect "accelinfo --device= (empty): usage error" 2 "" "^accelinfo: --device: empty device name\$" \
+	"$accelinfo" --device=
+expect "accelinfo -d nosuch: exit 1, says so" 1 "" "^accelinfo: no accelerator named nosuch\$" \
+	"$accelinfo" -d nosuch
+# -v: the node opens, QUERY_DEVICE fails (ENOTTY on a plain file).
+expect "accelinfo -v: a failed query is shown and exits 1" 1 \
+	"query:.*failed: Inappropriate ioctl for device" \
+	"^accelinfo: soft0: query: Inappropriate ioctl for device \\(ENOTTY\\)\$" "$accelinfo" -v
+expect "accelinfo -v -j: query_error in the JSON, exit 1" 1 \
+	'"query_error":"Inappropriate ioctl for device"\}\]$' "soft0: query: .*ENOTTY" \
+	"$accelinfo" -v -j
+expect "accelinfo -v -d soft0: exit 1" 1 "^soft0\$" "soft0: query" "$accelinfo" -v -d soft0
+if [ -w /dev/full ]; then
+	expect "accelinfo > /dev/full: write error, exit 1" 1 "" \
+		"^accelinfo: write error on standard output: No space left on device\$" \
+		sh -c '"$0" > /dev/full' "$accelinfo"
+fi
+# A user who may not open the node (the udev test's case in the VM): the
+# device is listed, the reason is on stderr, and the status says it failed.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null &&
+   setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$accelinfo" 2> /dev/null; then
+	chmod 755 "$tmp"
+	chmod 600 "$fx/dev/uaccel/uaccel0"
+	expect "accelinfo -v as a user without access: EACCES, exit 1" 1 \
+		"query:.*failed: Permission denied" \
+		"^accelinfo: soft0: no permission to open .*/uaccel0: .*\\(EACCES\\)\$" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$accelinfo" -v
+	expect "accelinfo as that user lists without -v, exit 0" 0 "^soft0\$" "" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$accelinfo"
+	chmod 700 "$tmp"
+else
+	ok "# SKIP accelinfo as another user (needs root, setpriv and a build tree others can read)"
+fi
+
+# accel-factorial: operands are checked before any device is touched.
+expect "accel-factorial without DEVICE: usage error" 2 "" "^accel-factorial: missing DEVICE operand\$" \
+	"$factorial"
+expect "accel-factorial soft0 abc -1 7x: 'abc' is a usage error" 2 "" \
+	"^accel-factorial: N: 'abc' is not a decimal number from 0 to 4294967295\$" \
+	"$factorial" soft0 abc -1 7x
+for bad in -1 7x +7 " 7" "" 0x10 1e3 4294967296 99999999999999999999999; do
+	expect "accel-factorial soft0 '$bad': usage error naming it" 2 "" \
+		"^accel-factorial: N: '$(quote "$bad")' is not a decimal number from 0 to 4294967295\$" \
+		"$factorial" soft0 "$bad"
+done
+expect "accel-factorial 0 and 4294967295 are numbers (then: no device nosuch)" 1 "" \
+	"^accel-factorial: no accelerator named nosuch \\(ENODEV\\)\$" \
+	"$factorial" nosuch 0 4294967295
+expect "accel-factorial '' (empty device): usage error" 2 "" "empty device name" "$factorial" ""
+for bad in abc -5 2147483648; do
+	expect "accel-factorial -t '$bad': usage error" 2 "" \
+		"^accel-factorial: --timeout: '$bad' is not a number of milliseconds" \
+		"$factorial" -t "$bad" soft0
+done
+expect "accel-factorial soft0 --help after DEVICE: a bad N" 2 "" "N: '--help'" "$factorial" soft0 --help
+expect "accel-factorial on a node that is no device: names soft0 and the facet, exit 1" 1 "" \
+	"^accel-factorial: soft0: facet .*: Inappropriate ioctl for device \\(ENOTTY\\)\$" \
+	"$factorial" soft0 5
+
+# accel-demo.
+expect "accel-demo with two operands: usage error" 2 "" "^accel-demo: unexpected operand 'b'\$" \
+	"$demo" a b
+for bad in x -1 1.5 2147483648; do
+	expect "accel-demo --timeout '$bad': usage error" 2 "" \
+		"^accel-demo: --timeout: '$(quote "$bad")' is not a number of milliseconds" "$demo" --timeout "$bad"
+done
+expect "accel-demo nosuch: exit 1, says so" 1 "" "^accel-demo: no accelerator named nosuch \\(ENODEV\\)\$" \
+	"$demo" nosuch
+expect "accel-demo without DEVICE uses soft0" 1 "^device soft0 opened" \
+	"^accel-demo: soft0: facet .*: Inappropriate ioctl for device \\(ENOTTY\\)\$" "$demo"
+
+# uaccel-bench: only command lines that stop before a benchmark runs.
+for args in "--repeats 0" "--repeats 5x" "--repeats -3"; do
+	expect "uaccel-bench $args: usage error" 2 "" "^uaccel-bench: --repeats: '.*' is not a number" \
+		"$bench" $args
+done
+for args in "--sample-ms 0" "--sample-ms 0.5" "--sample-ms -1"; do
+	expect "uaccel-bench $args: usage error" 2 "" "^uaccel-bench: --sample-ms: '.*' is not a number" \
+		"$bench" $args
+done
+for bad in 1,2,3 1,3 1,3,1x 0,3,1 ,3,1 1,3,1,1 "1, 3,1"; do
+	expect "uaccel-bench --scale '$bad': usage error" 2 "" "^uaccel-bench: --scale: '$(quote "$bad")' is not C,O,R" \
+		"$bench" --scale "$bad"
+done
+expect "uaccel-bench --spin +5: usage error" 2 "" "^uaccel-bench: --spin: '\\+5' is not a number" \
+	"$bench" --spin +5
+expect "uaccel-bench nosuch: unknown group, before any benchmark" 2 "" \
+	"^uaccel-bench: unknown group 'nosuch'" "$bench" --smoke control nosuch
+expect "uaccel-bench --out into a missing directory: exit 1" 1 "" \
+	"^uaccel-bench: $tmp/none/raw.jsonl: No such file or directory\$" \
+	"$bench" --out "$tmp/none/raw.jsonl" --smoke control
+
+echo "1..$n"
+exit $failed
