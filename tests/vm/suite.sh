@@ -131,7 +131,7 @@ if want edu; then
 		run_test edu 900 "$B/tests/vm_edu"
 		rmmod uaccel_edu
 		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
-		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*" \
+		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*,test_late_dma_*" \
 			run_test edu-intx 600 "$B/tests/vm_edu"
 		rmmod uaccel_edu
 	else

@@ -5,16 +5,24 @@
  * completions, timeouts, signals), DMA round trips through the device
  * buffer, every bounds violation, the facet shared with the soft device,
  * and removal while in use (PCI remove, then a real hot unplug driven
- * from the host through QMP).
+ * from the host through QMP).  Then no DMA outliving its call: transfers
+ * interrupted by a signal, the timeout, SIGKILL and removal, with other
+ * users' memory registered right after, and the fence of an engine that
+ * does not stop in time.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <uaccel/edu.h>
@@ -180,9 +188,8 @@ static void *user_thread(void *arg)
 			u->errors++;
 		u->done++;
 	}
-	if (!__sync_lock_test_and_set(&first_finished, 1))
-		for (int i = 0; i < 8; i++)
-			done_when_first_finished[i] = -1;
+	/* The main thread samples everyone's progress when it sees this. */
+	__sync_lock_test_and_set(&first_finished, 1);
 	return NULL;
 }
 
@@ -657,6 +664,686 @@ static void test_hot_unplug_while_dma(void **state)
 	remove_while_busy(qmp_unplug, qmp_replug);
 }
 
+/*
+ * No DMA outlives the call that started it.  A transfer of a whole device
+ * buffer is interrupted (signal, timeout, SIGKILL, removal) while the
+ * device's 100 ms timer is still pending; as soon as the call returns, the
+ * MR goes and other users register fresh memory: a context of this
+ * process and a process of another user (nobody).  After well over the
+ * transfer time, neither that memory, nor the destroyed MR's pages, nor
+ * (for a transfer to the device) the device buffer show the other side's
+ * data, and the IOMMU logged no fault.
+ */
+#define FENCE_PARAM "/sys/module/uaccel_edu/parameters/fence_ms"
+#define PAGE_BYTES 4096
+#define LATE_LEN UACCEL_EDU_DMA_LIMIT
+#define LATE_WAIT_US 600000	/* six times the device's transfer time */
+
+enum late_path { LATE_SIGNAL, LATE_TIMEOUT, LATE_SIGKILL, LATE_REMOVE };
+
+/* The device buffer before, a source MR, a victim's memory. */
+static unsigned char pat_dev(size_t i) { return (unsigned char)(i * 7 + 3); }
+static unsigned char pat_src(size_t i) { return (unsigned char)(0xa5 ^ (i * 11)); }
+static unsigned char pat_victim(size_t i) { return (unsigned char)(0x5a + i * 13); }
+
+static void fill(unsigned char *p, unsigned char (*pat)(size_t))
+{
+	for (size_t i = 0; i < PAGE_BYTES; i++)
+		p[i] = pat ? pat(i) : 0;
+}
+
+/* The first @len bytes follow @pat (zero without one). */
+static bool follows(const unsigned char *p, size_t len, unsigned char (*pat)(size_t))
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (pat ? pat(i) : 0))
+			return false;
+	return true;
+}
+
+static unsigned char *page_alloc(void)
+{
+	unsigned char *p = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+static int reg_page(int fd, uint32_t pd, void *p, uint32_t *mr)
+{
+	struct uaccel_reg_mr m = {
+		.size = sizeof(m), .flags = UACCEL_MR_ACCESS_WRITE, .pd_id = pd,
+		.addr = (uintptr_t)p, .length = PAGE_BYTES,
+	};
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &m);
+
+	*mr = m.out_mr_id;
+	return ret;
+}
+
+static int alloc_pd(int fd, uint32_t *pd)
+{
+	struct uaccel_alloc_pd p = { .size = sizeof(p) };
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &p);
+
+	*pd = p.out_pd_id;
+	return ret;
+}
+
+static int destroy(int fd, uint32_t id)
+{
+	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
+
+	return vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d);
+}
+
+static int dma_page(int ffd, uint32_t mr, bool to_dev)
+{
+	struct uaccel_edu_dma d = {
+		.size = sizeof(d), .mr = mr, .length = LATE_LEN,
+	};
+
+	return vm_ioctl(ffd, to_dev ? UACCEL_EDU_IOCTL_DMA_TO_DEVICE :
+				      UACCEL_EDU_IOCTL_DMA_FROM_DEVICE, &d);
+}
+
+/* A context with the DMA facet and one page registered: the target. */
+struct late_rig {
+	int fd, ffd;
+	uint32_t pd, mr;
+	unsigned char *buf;
+};
+
+static void late_rig_open(struct late_rig *r, unsigned char (*pat)(size_t))
+{
+	r->fd = vm_open_device(edu_name);
+	r->ffd = vm_open_facet(r->fd, UACCEL_EDU_DMA_FACET);
+	assert_int_equal(alloc_pd(r->fd, &r->pd), 0);
+	r->buf = page_alloc();
+	fill(r->buf, pat);
+	assert_int_equal(reg_page(r->fd, r->pd, r->buf, &r->mr), 0);
+}
+
+static void late_rig_close(struct late_rig *r)
+{
+	close(r->ffd);
+	close(r->fd);
+	munmap(r->buf, PAGE_BYTES);
+}
+
+/* Write a pattern to the device buffer, or read it, through a page of its own. */
+static void dev_buffer(struct late_rig *r, unsigned char (*pat)(size_t),
+		       unsigned char *out)
+{
+	unsigned char *p = page_alloc();
+	uint32_t mr;
+
+	fill(p, pat);
+	assert_int_equal(reg_page(r->fd, r->pd, p, &mr), 0);
+	assert_int_equal(dma_page(r->ffd, mr, !out), 0);
+	assert_int_equal(destroy(r->fd, mr), 0);
+	if (out)
+		memcpy(out, p, PAGE_BYTES);
+	munmap(p, PAGE_BYTES);
+}
+
+/* A context of this process registering fresh memory. */
+struct victim_ctx {
+	int fd;
+	uint32_t pd, mr;
+	unsigned char *buf;
+};
+
+static void victim_ctx_register(struct victim_ctx *v, unsigned char (*pat)(size_t))
+{
+	v->buf = page_alloc();
+	fill(v->buf, pat);
+	v->fd = vm_open_device(edu_name);
+	assert_int_equal(alloc_pd(v->fd, &v->pd), 0);
+	assert_int_equal(reg_page(v->fd, v->pd, v->buf, &v->mr), 0);
+}
+
+static void victim_ctx_close(struct victim_ctx *v)
+{
+	close(v->fd);
+	munmap(v->buf, PAGE_BYTES);
+}
+
+/*
+ * A process of another user (nobody), forked before this process pins
+ * anything: on command it opens the device node it is given, registers
+ * fresh memory (zero, or the victim pattern), and later checks it.
+ */
+struct victim_proc {
+	pid_t pid;
+	int cmd, rsp;
+};
+
+struct victim_msg {
+	char op;		/* 'r' register, 'c' check */
+	char node[127];
+};
+
+static pid_t victim_pid;	/* killed by the teardown if a test fails */
+
+static void victim_child(int cmd, int rsp, bool pattern)
+{
+	unsigned char *buf, r;
+	struct victim_msg m;
+	uint32_t pd, mr;
+	int fd;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		_exit(20);
+	buf = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		_exit(21);
+	fill(buf, pattern ? pat_victim : NULL);
+	while (read(cmd, &m, sizeof(m)) == sizeof(m)) {
+		if (m.op == 'r') {
+			fd = open(m.node, O_RDWR | O_CLOEXEC);
+			r = fd < 0 ? 1 : alloc_pd(fd, &pd) ? 2 :
+			    reg_page(fd, pd, buf, &mr) ? 3 : 0;
+		} else {
+			r = follows(buf, PAGE_BYTES, pattern ? pat_victim : NULL) ? 0 : 4;
+		}
+		if (write(rsp, &r, 1) != 1)
+			_exit(22);
+	}
+	_exit(0);
+}
+
+static void victim_start(struct victim_proc *v, bool pattern)
+{
+	int cmd[2], rsp[2];
+
+	assert_int_equal(pipe(cmd), 0);
+	assert_int_equal(pipe(rsp), 0);
+	v->pid = fork();
+	assert_true(v->pid >= 0);
+	if (!v->pid) {
+		close(cmd[1]);
+		close(rsp[0]);
+		victim_child(cmd[0], rsp[1], pattern);
+	}
+	victim_pid = v->pid;
+	close(cmd[0]);
+	close(rsp[1]);
+	v->cmd = cmd[1];
+	v->rsp = rsp[0];
+}
+
+static int victim_ask(struct victim_proc *v, const struct victim_msg *m)
+{
+	unsigned char r = 0xff;
+
+	assert_int_equal(write(v->cmd, m, sizeof(*m)), sizeof(*m));
+	assert_int_equal(read(v->rsp, &r, 1), 1);
+	return r;
+}
+
+/* The node is opened by nobody: opened up for the moment. */
+static void victim_register(struct victim_proc *v)
+{
+	struct victim_msg m = { .op = 'r' };
+	struct stat st;
+
+	vm_device_node(edu_name, m.node, sizeof(m.node));
+	assert_int_equal(stat(m.node, &st), 0);
+	assert_int_equal(chmod(m.node, 0666), 0);
+	assert_int_equal(victim_ask(v, &m), 0);
+	assert_int_equal(chmod(m.node, st.st_mode & 07777), 0);
+}
+
+static int victim_check(struct victim_proc *v)
+{
+	struct victim_msg m = { .op = 'c' };
+
+	return victim_ask(v, &m);
+}
+
+static void victim_end(struct victim_proc *v)
+{
+	int status;
+
+	close(v->cmd);
+	close(v->rsp);
+	assert_int_equal(waitpid(v->pid, &status, 0), v->pid);
+	victim_pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * The kernel log from now on: IOMMU faults, and the driver's fence.
+ */
+static const char *const dmar_faults[] = {
+	"DMAR: [DMA Write", "DMAR: [DMA Read", "DMAR: DRHD: handling fault", NULL,
+};
+static const char *const fence_lines[] = { "bus mastering disabled", NULL };
+
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_true(lseek(fd, 0, SEEK_END) >= 0);
+	return fd;
+}
+
+/* Read what was logged since; count the records that match each list. */
+static void kmsg_scan(int fd, int *faults, int *fences)
+{
+	static char rec[8192];
+	const char *text;
+	ssize_t n;
+
+	*faults = *fences = 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			break;
+		}
+		rec[n] = '\0';
+		text = strchr(rec, ';') ? strchr(rec, ';') + 1 : rec;
+		for (const char *const *s = dmar_faults; *s; s++)
+			if (strstr(text, *s)) {
+				print_message("# kernel: %s", text);
+				(*faults)++;
+				break;
+			}
+		for (const char *const *s = fence_lines; *s; s++)
+			if (strstr(text, *s))
+				(*fences)++;
+	}
+	close(fd);
+}
+
+/* Until a task sleeps in ioctl(), false if @done first or after 10 s. */
+static bool wait_in_ioctl(const char *syscall_path, bool (*done)(void *), void *arg)
+{
+	double end = vm_now() + 10;
+	char buf[64], want[16];
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%d ", SYS_ioctl);
+	while (vm_now() < end && !done(arg)) {
+		f = fopen(syscall_path, "re");
+		if (f) {
+			bool in = fgets(buf, sizeof(buf), f) && !strncmp(buf, want, strlen(want));
+
+			fclose(f);
+			if (in)
+				return true;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+struct late_call {
+	struct late_rig *r;
+	bool to_dev;
+	unsigned char *snap;
+	volatile pid_t tid;
+	volatile int finished;
+	int ret;
+};
+
+/* The transfer, and a copy of the page the moment the call returns. */
+static void *late_thread(void *arg)
+{
+	struct late_call *c = arg;
+
+	c->tid = gettid();
+	c->ret = dma_page(c->r->ffd, c->r->mr, c->to_dev);
+	memcpy(c->snap, c->r->buf, PAGE_BYTES);
+	c->finished = 1;
+	return NULL;
+}
+
+static bool call_finished(void *arg)
+{
+	return ((struct late_call *)arg)->finished;
+}
+
+/*
+ * Start the transfer in a thread; once it sleeps in the device, interrupt
+ * it by a signal or by removing the device (then *@removed is set).
+ */
+static int late_in_thread(struct late_rig *r, enum late_path path, bool to_dev,
+			  unsigned char *snap, bool *removed)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct late_call c = { .r = r, .to_dev = to_dev, .snap = snap };
+	char path_buf[96];
+	pthread_t t;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	assert_int_equal(pthread_create(&t, NULL, late_thread, &c), 0);
+	while (!c.tid)
+		usleep(100);
+	snprintf(path_buf, sizeof(path_buf), "/proc/self/task/%d/syscall", c.tid);
+	if (wait_in_ioctl(path_buf, call_finished, &c)) {
+		usleep(20000);
+		if (path == LATE_SIGNAL) {
+			pthread_kill(t, SIGUSR1);
+		} else {
+			/* The old driver waited for removal as long as timeout_ms. */
+			assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "1"), 0);
+			assert_int_equal(pci_remove(), 0);
+			assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "2000"), 0);
+			*removed = true;
+		}
+	}
+	assert_int_equal(pthread_join(t, NULL), 0);
+	return c.ret;
+}
+
+static bool child_exited(void *arg)
+{
+	siginfo_t info = { 0 };
+
+	return !waitid(P_PID, *(pid_t *)arg, &info, WEXITED | WNOHANG | WNOWAIT) &&
+	       info.si_pid;
+}
+
+/*
+ * A child with a context of its own transfers into (or from) its page and
+ * is killed while it sleeps in the device; its exit destroys the MR.
+ * Returns 1 when it was killed, 0 when the transfer ended first.
+ */
+static int late_sigkill(bool to_dev)
+{
+	char node[128], path_buf[64], c;
+	int go[2], status;
+	pid_t pid;
+
+	vm_device_node(edu_name, node, sizeof(node));
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		unsigned char *buf = mmap(NULL, PAGE_BYTES, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		int fd = open(node, O_RDWR | O_CLOEXEC), ffd;
+		uint32_t pd, mr;
+
+		if (buf == MAP_FAILED || fd < 0)
+			_exit(30);
+		fill(buf, to_dev ? pat_src : NULL);
+		ffd = vm_get_facet(fd, UACCEL_EDU_DMA_FACET, 1, 1, 0, NULL);
+		if (ffd < 0 || alloc_pd(fd, &pd) || reg_page(fd, pd, buf, &mr))
+			_exit(31);
+		if (write(go[1], "g", 1) != 1)
+			_exit(32);
+		_exit(dma_page(ffd, mr, to_dev) ? 33 : 0);
+	}
+	close(go[1]);
+	assert_int_equal(read(go[0], &c, 1), 1);
+	close(go[0]);
+	snprintf(path_buf, sizeof(path_buf), "/proc/%d/syscall", pid);
+	if (wait_in_ioctl(path_buf, child_exited, &pid)) {
+		usleep(20000);
+		kill(pid, SIGKILL);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	return 1;
+}
+
+static void late_dma_case(enum late_path path, bool to_dev)
+{
+	static const int expect[] = {
+		[LATE_SIGNAL] = -EINTR, [LATE_TIMEOUT] = -ETIMEDOUT,
+		[LATE_SIGKILL] = 1, [LATE_REMOVE] = -ENODEV,
+	};
+	unsigned char snap[PAGE_BYTES], dev[PAGE_BYTES];
+	struct {
+		bool victim_ctx, victim_proc, old_pages, done_before, dev_buffer;
+	} ok;
+	struct victim_proc vp;
+	struct victim_ctx vc;
+	struct late_rig r;
+	int kmsg, ret = 0, faults, fences;
+
+	SKIP_WITHOUT_EDU();
+	/* Forked before this process pins anything. */
+	victim_start(&vp, to_dev);
+	kmsg = kmsg_open();
+	for (int attempt = 0; attempt < 5 && !ret; attempt++) {
+		bool removed = false;
+
+		if (attempt) {
+			print_message("# the transfer ended before it was interrupted\n");
+			late_rig_close(&r);
+		}
+		late_rig_open(&r, to_dev ? pat_src : NULL);
+		dev_buffer(&r, pat_dev, NULL);
+		switch (path) {
+		case LATE_TIMEOUT:
+			assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "20"), 0);
+			ret = dma_page(r.ffd, r.mr, to_dev);
+			memcpy(snap, r.buf, PAGE_BYTES);
+			assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "2000"), 0);
+			break;
+		case LATE_SIGKILL:
+			ret = late_sigkill(to_dev);
+			memcpy(snap, r.buf, PAGE_BYTES);
+			break;
+		default:
+			ret = late_in_thread(&r, path, to_dev, snap, &removed);
+		}
+		/* As soon as the call returns: the MR goes (by removal, the device). */
+		if (ret && (path == LATE_SIGNAL || path == LATE_TIMEOUT))
+			assert_int_equal(destroy(r.fd, r.mr), 0);
+		if (removed) {
+			edu_name[0] = '\0';
+			assert_int_equal(pci_rescan(), 0);
+			assert_true(wait_edu(30));
+		}
+	}
+	assert_int_equal(ret, expect[path]);
+
+	/* Two other users register fresh memory. */
+	victim_ctx_register(&vc, to_dev ? pat_victim : NULL);
+	victim_register(&vp);
+	usleep(LATE_WAIT_US);
+
+	/* Everything observed first, so that a failure reports all of it. */
+	ok.victim_ctx = follows(vc.buf, PAGE_BYTES, to_dev ? pat_victim : NULL);
+	ok.victim_proc = !victim_check(&vp);
+	ok.old_pages = !memcmp(snap, r.buf, PAGE_BYTES);
+	/*
+	 * The device cannot cancel a transfer: unless fenced (which the log
+	 * must not show here), the call returned after it completed.
+	 */
+	ok.done_before = to_dev || path == LATE_SIGKILL ||
+			 (follows(snap, LATE_LEN, pat_dev) && !snap[LATE_LEN]);
+	if (to_dev) {
+		struct late_rig chk;
+
+		late_rig_open(&chk, NULL);
+		dev_buffer(&chk, NULL, dev);
+		late_rig_close(&chk);
+		/* The device read the source, and nothing after. */
+		ok.dev_buffer = follows(dev, LATE_LEN, pat_src);
+	} else {
+		ok.dev_buffer = true;
+	}
+	kmsg_scan(kmsg, &faults, &fences);
+	print_message("# victim of this process %s, of user nobody %s; destroyed MR's pages %s; "
+		      "transfer %s before the return; device buffer %s; %d IOMMU fault lines, %d fences\n",
+		      ok.victim_ctx ? "intact" : "CHANGED", ok.victim_proc ? "intact" : "CHANGED",
+		      ok.old_pages ? "unchanged" : "CHANGED", ok.done_before ? "done" : "NOT done",
+		      ok.dev_buffer ? "as written" : "WRONG", faults, fences);
+	assert_true(ok.victim_ctx);
+	assert_true(ok.victim_proc);
+	assert_true(ok.old_pages);
+	assert_int_equal(faults, 0);
+	assert_true(ok.dev_buffer);
+	assert_true(ok.done_before);
+	assert_int_equal(fences, 0);
+
+	victim_ctx_close(&vc);
+	victim_end(&vp);
+	late_rig_close(&r);
+}
+
+static void test_late_dma_signal_from_device(void **state)
+{
+	late_dma_case(LATE_SIGNAL, false);
+}
+
+static void test_late_dma_signal_to_device(void **state)
+{
+	late_dma_case(LATE_SIGNAL, true);
+}
+
+static void test_late_dma_timeout_from_device(void **state)
+{
+	late_dma_case(LATE_TIMEOUT, false);
+}
+
+static void test_late_dma_timeout_to_device(void **state)
+{
+	late_dma_case(LATE_TIMEOUT, true);
+}
+
+static void test_late_dma_sigkill_from_device(void **state)
+{
+	late_dma_case(LATE_SIGKILL, false);
+}
+
+static void test_late_dma_sigkill_to_device(void **state)
+{
+	late_dma_case(LATE_SIGKILL, true);
+}
+
+static void test_late_dma_remove_from_device(void **state)
+{
+	late_dma_case(LATE_REMOVE, false);
+}
+
+static void test_late_dma_remove_to_device(void **state)
+{
+	late_dma_case(LATE_REMOVE, true);
+}
+
+/*
+ * An engine still busy after fence_ms: the call returns, bus mastering is
+ * cleared, the device fails (removal events flagged FATAL) and comes back
+ * by itself, once the engine stopped, as a new device that works.  The
+ * cut-off transfer reaches no memory.
+ */
+static void test_late_dma_fenced(void **state)
+{
+	unsigned char dev[PAGE_BYTES];
+	struct victim_proc vp;
+	struct victim_ctx vc;
+	struct late_rig r, r2;
+	struct uaccel_event ev;
+	int kmsg, faults, fences, ret;
+	ssize_t n;
+	bool fenced = false;
+	uint32_t v;
+
+	SKIP_WITHOUT_EDU();
+	/* The bound is 1 to 60000 ms. */
+	assert_int_equal(vm_sysfs_write(FENCE_PARAM, "0"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(FENCE_PARAM, "60001"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(FENCE_PARAM, "60000"), 0);
+
+	victim_start(&vp, false);
+	kmsg = kmsg_open();
+	for (int attempt = 0; attempt < 5 && !fenced; attempt++) {
+		if (attempt) {
+			print_message("# the transfer ended within fence_ms\n");
+			late_rig_close(&r);
+		}
+		late_rig_open(&r, NULL);
+		dev_buffer(&r, pat_dev, NULL);
+		assert_int_equal(vm_sysfs_write(FENCE_PARAM, "1"), 0);
+		assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "20"), 0);
+		ret = dma_page(r.ffd, r.mr, false);
+		assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "2000"), 0);
+		assert_int_equal(vm_sysfs_write(FENCE_PARAM, "1000"), 0);
+		if (ret == -ETIMEDOUT) {
+			/* Fenced, the device failed: calls fail at once. */
+			ret = destroy(r.fd, r.mr);
+			fenced = ret == -ENODEV;
+			if (!fenced)
+				assert_int_equal(ret, 0);
+		}
+	}
+	assert_true(fenced);
+
+	/* Then, once the driver tore the device down, the removal events. */
+	assert_int_equal(fcntl(r.fd, F_SETFL, O_NONBLOCK), 0);
+	for (double end = vm_now() + 30;; usleep(10000)) {
+		n = read(r.fd, &ev, sizeof(ev));
+		if (n >= 0 || errno != EAGAIN || vm_now() > end)
+			break;
+	}
+	assert_int_equal(n, sizeof(ev));
+	assert_int_equal(ev.type, UACCEL_EVENT_DEVICE_REMOVED);
+	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
+
+	/* It comes back by itself; others register memory on it. */
+	edu_name[0] = '\0';
+	assert_true(wait_edu(30));
+	victim_ctx_register(&vc, NULL);
+	victim_register(&vp);
+	usleep(LATE_WAIT_US);
+
+	/* The cut-off transfer never reached memory. */
+	assert_true(follows(r.buf, PAGE_BYTES, NULL));
+	assert_true(follows(vc.buf, PAGE_BYTES, NULL));
+	assert_int_equal(victim_check(&vp), 0);
+	kmsg_scan(kmsg, &faults, &fences);
+	assert_int_equal(faults, 0);
+	assert_int_equal(fences, 1);
+
+	/* The new device moves data and computes. */
+	late_rig_open(&r2, NULL);
+	dev_buffer(&r2, pat_src, NULL);
+	dev_buffer(&r2, NULL, dev);
+	assert_true(follows(dev, LATE_LEN, pat_src));
+	{
+		int ffd = vm_open_facet(r2.fd, UACCEL_FACTORIAL_FACET);
+
+		assert_int_equal(compute(ffd, 10, &v), 0);
+		assert_int_equal(v, 3628800);
+		close(ffd);
+	}
+	late_rig_close(&r2);
+	victim_ctx_close(&vc);
+	victim_end(&vp);
+	late_rig_close(&r);
+}
+
+/* Whatever a late test left behind: parameters, a victim process. */
+static int late_teardown(void **state)
+{
+	vm_sysfs_write(TIMEOUT_PARAM, "2000");
+	vm_sysfs_write(FENCE_PARAM, "1000");
+	if (victim_pid > 0) {
+		kill(victim_pid, SIGKILL);
+		waitpid(victim_pid, NULL, 0);
+		victim_pid = 0;
+	}
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,10 +1358,31 @@ int main(void)
 		cmocka_unit_test(test_shared_facet_on_both_devices),
 		cmocka_unit_test(test_pci_remove_while_busy),
 		cmocka_unit_test(test_hot_unplug_while_dma),
+		cmocka_unit_test_teardown(test_late_dma_signal_from_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_signal_to_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_timeout_from_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_timeout_to_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_sigkill_from_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_sigkill_to_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_remove_from_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_remove_to_device, late_teardown),
+		cmocka_unit_test_teardown(test_late_dma_fenced, late_teardown),
 	};
+	struct CMUnitTest chosen[sizeof(tests) / sizeof(tests[0])];
+	const char *only = getenv("EDU_TESTS");
+	size_t n = 0;
 
-	/* A subset, for the run on INTx. */
-	if (getenv("EDU_TESTS"))
-		cmocka_set_test_filter(getenv("EDU_TESTS"));
-	return cmocka_run_group_tests_name("vm_edu", tests, setup, NULL);
+	/* A subset, for the run on INTx: comma-separated glob patterns. */
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		char pats[256], *save = NULL;
+		bool want = !only;
+
+		snprintf(pats, sizeof(pats), "%s", only ?: "");
+		for (char *p = strtok_r(pats, ",", &save); p && !want;
+		     p = strtok_r(NULL, ",", &save))
+			want = !fnmatch(p, tests[i].name, 0);
+		if (want)
+			chosen[n++] = tests[i];
+	}
+	return _cmocka_run_group_tests("vm_edu", chosen, n, setup, NULL);
 }

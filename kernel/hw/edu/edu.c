@@ -8,11 +8,29 @@
  * The users of a unit take turns in arrival order; a user waits for the
  * interrupt interruptibly and for at most timeout_ms.
  *
+ * No DMA outlives the call that started it.  The engine cannot be stopped
+ * once started, so a caller that gives up on a started transfer (a signal,
+ * SIGKILL included, the timeout, removal) waits for the engine to go idle,
+ * uninterruptibly and for at most fence_ms, before it returns and drops
+ * its hold on the MR; until then the MR can be neither destroyed nor
+ * unmapped.  An engine that is still busy after fence_ms is fenced: bus
+ * mastering is cleared, so the device reaches no memory, and the device
+ * is reported failed (users get -ENODEV and removal events flagged
+ * UACCEL_EVENT_FATAL).  Recovery is automatic: a work item probes the PCI
+ * device again, which registers a new accelerator.  Removal and the probe
+ * wait up to EDU_STOP_MS for the fenced engine to go idle, and the probe
+ * enables bus mastering only then; a probe that finds it still busy fails
+ * with -EBUSY, and binding the device again (sysfs bind, or PCI remove and
+ * rescan) is the way back.  The factorial unit touches no memory: its next
+ * user waits for an abandoned operation instead.
+ *
  * Removal (driver unbind, PCI remove, or surprise hot unplug) first fails
  * the device for the driver (waiters wake with -ENODEV, pending
- * asynchronous requests complete with ECANCELED), lets a running DMA finish
- * so that no transfer outlives the MR mapping it uses, and then unregisters
- * the accelerator, which disassociates every open file.
+ * asynchronous requests complete with ECANCELED), waits out or fences a
+ * running DMA the same way, and only then unregisters the accelerator,
+ * which unmaps the MRs and disassociates every open file.  A device that
+ * was unplugged (reads all ones) can no longer reach memory and counts as
+ * stopped.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -21,6 +39,7 @@
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 
 #include <uaccel/version.h>
 
@@ -32,6 +51,40 @@ static unsigned int timeout_ms = 2000;
 module_param(timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms,
 		 "Time an operation waits for the device before -ETIMEDOUT (default 2000)");
+
+/* A caller that gave up waits this long for the DMA engine before fencing. */
+#define EDU_FENCE_MS_MAX	60000
+static unsigned int fence_ms = 1000;
+
+static int fence_ms_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (!ms || ms > EDU_FENCE_MS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(fence_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops fence_ms_ops = {
+	.set = fence_ms_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(fence_ms, &fence_ms_ops, &fence_ms, 0644);
+MODULE_PARM_DESC(fence_ms,
+		 "Time a DMA whose caller gave up (signal, timeout, removal) is waited for before the device is fenced and fails, in ms (default 1000, 1 to 60000)");
+
+/*
+ * Removal and probe wait this long for a fenced DMA engine to stop: its
+ * interrupt is acknowledged before the handler goes, and bus mastering is
+ * enabled again only once it is idle.
+ */
+#define EDU_STOP_MS		10000
 
 static bool use_msi = true;
 module_param(use_msi, bool, 0444);
@@ -68,10 +121,19 @@ static unsigned long edu_timeout(void)
 	return msecs_to_jiffies(max(READ_ONCE(timeout_ms), 1U));
 }
 
-/* Wait, polling, until a unit is idle: 0, -ETIMEDOUT, or -ENODEV if gone. */
-static int edu_wait_idle(struct edu_device *edu, struct edu_unit *u)
+static unsigned long edu_fence_timeout(void)
 {
-	unsigned long end = jiffies + edu_timeout();
+	return msecs_to_jiffies(READ_ONCE(fence_ms));
+}
+
+/*
+ * Wait, polling and uninterruptibly, until a unit is idle: 0, -ETIMEDOUT
+ * after @timeout jiffies, or -ENODEV if the device is gone.
+ */
+static int edu_wait_idle(struct edu_device *edu, struct edu_unit *u,
+			 unsigned long timeout)
+{
+	unsigned long end = jiffies + timeout;
 
 	while (u->busy(edu)) {
 		if (edu_gone(edu))
@@ -81,6 +143,106 @@ static int edu_wait_idle(struct edu_device *edu, struct edu_unit *u)
 		usleep_range(1000, 2000);
 	}
 	return 0;
+}
+
+static struct pci_driver edu_driver;
+static struct workqueue_struct *edu_wq;
+
+/**
+ * struct edu_recovery - probing a fenced device again
+ * @work: runs in edu_wq, outside any call on the device's files
+ * @pdev: the PCI device, referenced while the work is queued
+ *
+ * Allocated at probe so that a fence never needs memory; the device owns
+ * it until the fence queues it, the work after.
+ */
+struct edu_recovery {
+	struct work_struct work;
+	struct pci_dev *pdev;
+};
+
+/*
+ * Unbind the failed accelerator (which disassociates every file of it) and
+ * probe the PCI device again: a new accelerator.  Only the instance that
+ * failed is probed again, not one bound since (after an unbind and bind),
+ * nor a device that was removed meanwhile.
+ */
+static void edu_recover(struct work_struct *work)
+{
+	struct edu_recovery *rec = container_of(work, struct edu_recovery, work);
+	struct pci_dev *pdev = rec->pdev;
+	struct uaccel_device *udev = NULL;
+	bool failed_instance;
+	int ret;
+
+	device_lock(&pdev->dev);
+	if (pdev->dev.driver == &edu_driver.driver)
+		udev = pci_get_drvdata(pdev);
+	failed_instance = udev &&
+		((struct edu_device *)uaccel_priv(udev))->recovery == rec;
+	device_unlock(&pdev->dev);
+	if (failed_instance) {
+		ret = device_reprobe(&pdev->dev);
+		if (ret)
+			pci_err(pdev, "probing again after the fence failed: %d\n", ret);
+	}
+	pci_dev_put(pdev);
+	kfree(rec);
+}
+
+/*
+ * The DMA engine does not stop: cut it off the bus.  Without bus mastering
+ * the device reaches no memory (QEMU drops the DMA, and the MSI, of such a
+ * device), whatever the engine still does.  Outside removal the device is
+ * then reported failed and probed again from a work item; the probe waits
+ * for the engine to stop before it enables bus mastering again.
+ */
+static void edu_fence(struct edu_device *edu)
+{
+	bool removing;
+	u16 cmd;
+
+	pci_clear_master(edu->pdev);
+	/* Configuration writes are not posted; read back all the same. */
+	pci_read_config_word(edu->pdev, PCI_COMMAND, &cmd);
+	pci_err(edu->pdev,
+		"DMA engine still busy after %u ms: bus mastering disabled\n",
+		READ_ONCE(fence_ms));
+
+	spin_lock_irq(&edu->irq_lock);
+	edu->dead = true;
+	edu->fenced = true;
+	removing = edu->removing;
+	complete_all(&edu->fact.done);
+	complete_all(&edu->dma.done);
+	spin_unlock_irq(&edu->irq_lock);
+
+	if (removing || !uaccel_report_fatal(edu->udev))
+		return;
+	edu->recovery->pdev = pci_dev_get(edu->pdev);
+	edu->recovering = true;
+	queue_work(edu_wq, &edu->recovery->work);
+}
+
+/*
+ * The caller gives up on an operation that started (@reason: -EINTR,
+ * -ETIMEDOUT or -ENODEV).  A unit that reaches memory is waited for,
+ * uninterruptibly and for at most fence_ms, and fenced if it does not
+ * stop: when this returns, the device no longer touches the caller's
+ * memory.  The factorial unit touches none: it is marked stale and its
+ * next user waits for it (on removal, the caller waits as before).
+ */
+static void edu_unit_abandon(struct edu_device *edu, struct edu_unit *u,
+			     int reason)
+{
+	if (u->reaches_memory) {
+		if (edu_wait_idle(edu, u, edu_fence_timeout()) == -ETIMEDOUT)
+			edu_fence(edu);
+		return;
+	}
+	u->stale = true;
+	if (reason == -ENODEV)
+		edu_wait_idle(edu, u, edu_timeout());
 }
 
 /**
@@ -150,11 +312,10 @@ static void edu_unit_put(struct edu_unit *u)
 }
 
 /*
- * Run one operation on a unit the caller took with edu_unit_get(): start() writes
- * the registers, then the interrupt (or removal, a signal, the timeout)
- * ends the wait.  An operation that started is waited out before the unit
- * is given up if the device is being removed, so that a DMA never outlives
- * the caller's use of the MR.
+ * Run one operation on a unit the caller took with edu_unit_get(): start()
+ * writes the registers, then the interrupt (or removal, a signal, the
+ * timeout) ends the wait.  An operation the caller gives up on is handed
+ * to edu_unit_abandon(), so a DMA never outlives the call.
  */
 static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 			void (*start)(struct edu_device *edu, void *arg),
@@ -164,7 +325,7 @@ static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 	int ret;
 
 	if (u->stale) {
-		ret = edu_wait_idle(edu, u);
+		ret = edu_wait_idle(edu, u, edu_timeout());
 		if (ret)
 			return ret;
 		u->stale = false;
@@ -197,22 +358,27 @@ static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 			ret = -ETIMEDOUT;
 			break;
 		}
-		/* An interrupt left over from an earlier, stale operation. */
+		/*
+		 * The interrupt may be one left over from an earlier
+		 * operation.  Re-arm before reading the busy bit, so that
+		 * this operation's interrupt, which follows the bit, is not
+		 * lost; never after removal or a fence completed it for good.
+		 */
+		spin_lock_irq(&edu->irq_lock);
+		if (!edu->dead)
+			reinit_completion(&u->done);
+		spin_unlock_irq(&edu->irq_lock);
 		if (!u->busy(edu)) {
 			ret = 0;
 			break;
 		}
-		reinit_completion(&u->done);
 	}
 
 	spin_lock_irq(&edu->irq_lock);
 	u->active = false;
 	spin_unlock_irq(&edu->irq_lock);
-	if (ret) {
-		u->stale = true;
-		if (ret == -ENODEV)
-			edu_wait_idle(edu, u);
-	}
+	if (ret)
+		edu_unit_abandon(edu, u, ret);
 	return ret;
 }
 
@@ -356,12 +522,14 @@ static const struct uaccel_facet *const edu_facets[] = {
 	&edu_dma_facet,
 };
 
-static void edu_unit_init(struct edu_unit *u, bool (*busy)(struct edu_device *))
+static void edu_unit_init(struct edu_unit *u, bool (*busy)(struct edu_device *),
+			  bool reaches_memory)
 {
 	spin_lock_init(&u->turn_lock);
 	INIT_LIST_HEAD(&u->turns);
 	init_completion(&u->done);
 	u->busy = busy;
+	u->reaches_memory = reaches_memory;
 }
 
 /* The identification and liveness registers answer as an edu device does. */
@@ -382,6 +550,27 @@ static int edu_check_alive(struct edu_device *edu)
 	return 0;
 }
 
+/*
+ * A transfer that was fenced (or that an earlier driver left running) may
+ * still be going: bus mastering stays off until the engine is idle, and
+ * its interrupt is acknowledged.  0, or -EBUSY after EDU_STOP_MS.
+ */
+static int edu_wait_dma_stopped(struct edu_device *edu)
+{
+	if (edu_dma_busy(edu)) {
+		pci_clear_master(edu->pdev);
+		pci_info(edu->pdev, "waiting for the DMA engine to stop\n");
+		if (edu_wait_idle(edu, &edu->dma,
+				  msecs_to_jiffies(EDU_STOP_MS))) {
+			pci_err(edu->pdev,
+				"DMA engine still busy: bind the device again once it stopped\n");
+			return -EBUSY;
+		}
+	}
+	edu_write(edu, EDU_REG_IRQ_ACK, edu_read(edu, EDU_REG_IRQ_STATUS));
+	return 0;
+}
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct uaccel_device *udev;
@@ -396,31 +585,40 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->pdev = pdev;
 	edu->udev = udev;
 	spin_lock_init(&edu->irq_lock);
-	edu_unit_init(&edu->fact, edu_fact_busy);
-	edu_unit_init(&edu->dma, edu_dma_busy);
+	edu_unit_init(&edu->fact, edu_fact_busy, false);
+	edu_unit_init(&edu->dma, edu_dma_busy, true);
 	spin_lock_init(&edu->async_lock);
 	INIT_LIST_HEAD(&edu->async_list);
 	INIT_WORK(&edu->async_work, edu_async_work);
+	edu->recovery = kzalloc(sizeof(*edu->recovery), GFP_KERNEL);
+	if (!edu->recovery) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	INIT_WORK(&edu->recovery->work, edu_recover);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
-		goto err_put;
+		goto err_free_recovery;
 	ret = pcim_iomap_regions(pdev, BIT(0), EDU_DRV_NAME);
 	if (ret)
-		goto err_put;
+		goto err_free_recovery;
 	edu->regs = pcim_iomap_table(pdev)[0];
 	ret = edu_check_alive(edu);
 	if (ret)
-		goto err_put;
+		goto err_free_recovery;
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(EDU_DMA_BITS));
 	if (ret)
-		goto err_put;
+		goto err_free_recovery;
+	ret = edu_wait_dma_stopped(edu);
+	if (ret)
+		goto err_free_recovery;
 	pci_set_master(pdev);
 
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, use_msi ?
 				    PCI_IRQ_MSI | PCI_IRQ_LEGACY : PCI_IRQ_LEGACY);
 	if (ret < 0)
-		goto err_put;
+		goto err_free_recovery;
 	edu->irq = pci_irq_vector(pdev, 0);
 	ret = request_irq(edu->irq, edu_irq, IRQF_SHARED, EDU_DRV_NAME, edu);
 	if (ret)
@@ -443,6 +641,8 @@ err_free_irq:
 	free_irq(edu->irq, edu);
 err_free_vectors:
 	pci_free_irq_vectors(pdev);
+err_free_recovery:
+	kfree(edu->recovery);
 err_put:
 	uaccel_put_device(udev);
 	return ret;
@@ -456,9 +656,23 @@ static void edu_remove(struct pci_dev *pdev)
 	/* Operations stop: sleepers wake with -ENODEV, new ones fail. */
 	spin_lock_irq(&edu->irq_lock);
 	edu->dead = true;
+	edu->removing = true;
 	complete_all(&edu->fact.done);
 	complete_all(&edu->dma.done);
 	spin_unlock_irq(&edu->irq_lock);
+
+	/*
+	 * The DMA engine stops before the MRs can go.  Every caller of a
+	 * started transfer waits it out or fences the device before it gives
+	 * the engine up: taking the engine waits for them (each for at most
+	 * fence_ms), and no transfer starts after them.  The same bounded
+	 * wait, or the fence, then covers the engine itself.
+	 */
+	edu_unit_get(&edu->dma, false);
+	if (!edu->fenced &&
+	    edu_wait_idle(edu, &edu->dma, edu_fence_timeout()) == -ETIMEDOUT)
+		edu_fence(edu);
+	edu_unit_put(&edu->dma);
 
 	/*
 	 * Asynchronous requests complete (ECANCELED) while their CQs exist.
@@ -470,13 +684,23 @@ static void edu_remove(struct pci_dev *pdev)
 	queue_work(system_unbound_wq, &edu->async_work);
 	flush_work(&edu->async_work);
 
-	/* Calls in progress end (a started DMA first finishes); files go. */
+	/* Calls in progress end; the MRs are unmapped; files go. */
 	uaccel_unregister_device(udev);
 	/* A submission may have queued the (now idle) work once more. */
 	cancel_work_sync(&edu->async_work);
 
+	/*
+	 * A fenced engine reaches no memory, but its interrupt is still
+	 * acknowledged here rather than left pending on a line nobody serves.
+	 */
+	if (edu->fenced &&
+	    edu_wait_idle(edu, &edu->dma, msecs_to_jiffies(EDU_STOP_MS)) == -ETIMEDOUT)
+		pci_err(pdev, "fenced DMA engine did not stop\n");
 	free_irq(edu->irq, edu);
 	pci_free_irq_vectors(pdev);
+	/* A queued recovery owns itself; it finds this instance gone. */
+	if (!edu->recovering)
+		kfree(edu->recovery);
 	uaccel_put_device(udev);
 }
 
@@ -492,7 +716,28 @@ static struct pci_driver edu_driver = {
 	.probe = edu_probe,
 	.remove = edu_remove,
 };
-module_pci_driver(edu_driver);
+
+static int __init edu_init(void)
+{
+	int ret;
+
+	edu_wq = alloc_workqueue("uaccel_edu", WQ_UNBOUND, 0);
+	if (!edu_wq)
+		return -ENOMEM;
+	ret = pci_register_driver(&edu_driver);
+	if (ret)
+		destroy_workqueue(edu_wq);
+	return ret;
+}
+module_init(edu_init);
+
+static void __exit edu_exit(void)
+{
+	pci_unregister_driver(&edu_driver);
+	/* A recovery still queued finds the driver gone and only cleans up. */
+	destroy_workqueue(edu_wq);
+}
+module_exit(edu_exit);
 
 MODULE_DESCRIPTION("uaccel driver of QEMU's edu PCI device");
 MODULE_LICENSE("GPL");

@@ -49,6 +49,9 @@ struct edu_device;
  * @active: an operation waits for @done (protected by edu->irq_lock)
  * @stale: an operation ended without its interrupt (timeout, signal); the
  *	unit must be idle before the next one starts
+ * @reaches_memory: the unit reads or writes memory (the DMA engine): an
+ *	operation its caller gives up on is waited out or fenced before the
+ *	call returns, never left stale
  * @busy: reads the unit's busy bit
  */
 struct edu_unit {
@@ -58,8 +61,11 @@ struct edu_unit {
 	struct completion done;
 	bool active;
 	bool stale;
+	bool reaches_memory;
 	bool (*busy)(struct edu_device *edu);
 };
+
+struct edu_recovery;
 
 /**
  * struct edu_device - driver private area of an edu accelerator
@@ -67,9 +73,15 @@ struct edu_unit {
  * @regs: BAR0
  * @udev: the accelerator
  * @irq: the interrupt (MSI, or INTx when MSI is not available)
- * @irq_lock: protects the units' @active flags and @dead against the
- *	interrupt handler
- * @dead: the device is being removed: operations fail with -ENODEV
+ * @irq_lock: protects the units' @active flags, @dead, @removing and
+ *	@fenced
+ * @dead: the device is being removed or was fenced: operations fail with
+ *	-ENODEV
+ * @removing: edu_remove() runs: a fence does not report a fatal error
+ * @fenced: bus mastering was cleared because the DMA engine did not stop
+ * @recovery: reprobes the device after a fence; owned by the device until
+ *	queued, then by the work
+ * @recovering: @recovery was queued
  * @fact: the factorial unit
  * @dma: the DMA engine
  * @async_lock: protects @async_list
@@ -82,8 +94,12 @@ struct edu_device {
 	void __iomem *regs;
 	struct uaccel_device *udev;
 	int irq;
-	spinlock_t irq_lock;	/* unit active flags, dead */
+	spinlock_t irq_lock;	/* unit active flags, dead, removing, fenced */
 	bool dead;
+	bool removing;
+	bool fenced;
+	struct edu_recovery *recovery;
+	bool recovering;
 	struct edu_unit fact;
 	struct edu_unit dma;
 	spinlock_t async_lock;	/* async_list */

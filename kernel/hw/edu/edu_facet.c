@@ -134,7 +134,10 @@ const struct uaccel_facet edu_factorial_facet = {
 /*
  * Move bytes between an MR and the device buffer: one device transfer per
  * DMA-contiguous piece of the MR range.  Every range is checked here, so
- * the device never sees an address outside the MR or its buffer.
+ * the device never sees an address outside the MR or its buffer.  The MR
+ * reference keeps it pinned and mapped (DESTROY fails with -EBUSY) until
+ * edu_dma() returns, which is only once the device can no longer reach it,
+ * also when the caller gave up (signal, timeout, removal).
  */
 static int edu_dma_cmd(struct uaccel_ucmd *ucmd, bool to_ram)
 {
