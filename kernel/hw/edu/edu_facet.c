@@ -82,7 +82,7 @@ static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
 	struct edu_async_req *req;
 	int ret;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = kzalloc(sizeof(*req), GFP_KERNEL_ACCOUNT);
 	if (!req)
 		return -ENOMEM;
 	req->cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);

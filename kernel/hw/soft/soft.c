@@ -210,7 +210,7 @@ int soft_fatal_error(struct uaccel_device *udev)
 	struct soft_device *sdev = uaccel_priv(udev);
 	struct soft_recovery *rec;
 
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT);
 	if (!rec)
 		return -ENOMEM;
 	if (!uaccel_report_fatal(udev)) {
