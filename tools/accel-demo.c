@@ -49,25 +49,6 @@ static int fail(const char *what, int err)
 	return CLI_EXIT_FAILURE;
 }
 
-/* Wait for one completion on @cq: 1, 0 after @timeout_ms, or a negative errno. */
-static int wait_one(struct accel_cq *cq, struct accel_wc *wc, long timeout_ms)
-{
-	long long end = cli_now_ms() + timeout_ms;
-	int ret;
-
-	for (;;) {
-		long long left = end - cli_now_ms();
-
-		ret = accel_poll_cq(cq, wc, 1);
-		if (ret)
-			return ret;
-		if (timeout_ms && left <= 0)
-			return 0;
-		ret = accel_wait_cq(cq, !timeout_ms || left > 1000 ? 1000 : (int)left);
-		if (ret && ret != -ETIMEDOUT && ret != -EINTR)
-			return ret;
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -187,7 +168,7 @@ int main(int argc, char **argv)
 	ret = accel_post(q, &wr, 1);
 	if (ret != 1)
 		return fail("posting a copy to the queue", ret < 0 ? -ret : EAGAIN);
-	ret = wait_one(cq, &wc, (long)timeout_ms);
+	ret = cli_wait_one(cq, &wc, (long)timeout_ms);
 	if (ret < 0)
 		return fail("waiting for the queue copy's completion", -ret);
 	if (!ret) {

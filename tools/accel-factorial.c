@@ -62,28 +62,6 @@ static int fail(uint32_t n, const char *how, int err, long long waited_ms)
 	return CLI_EXIT_FAILURE;
 }
 
-/*
- * Wait for one completion on @cq: 1, 0 when none came within @timeout_ms,
- * or a negative errno.
- */
-static int wait_one(struct accel_cq *cq, struct accel_wc *wc, long timeout_ms)
-{
-	long long end = cli_now_ms() + timeout_ms;
-	int ret;
-
-	for (;;) {
-		long long left = end - cli_now_ms();
-
-		ret = accel_poll_cq(cq, wc, 1);
-		if (ret)
-			return ret;
-		if (timeout_ms && left <= 0)
-			return 0;
-		ret = accel_wait_cq(cq, !timeout_ms || left > 1000 ? 1000 : (int)left);
-		if (ret && ret != -ETIMEDOUT && ret != -EINTR)
-			return ret;
-	}
-}
 
 /* n! modulo 2^32, on the CPU. */
 static uint32_t factorial(uint32_t n)
@@ -214,7 +192,7 @@ int main(int argc, char **argv)
 			status = fail(n, "submission", errno, cli_now_ms() - t0);
 			break;
 		}
-		ret = wait_one(cq, &wc, (long)timeout_ms);
+		ret = cli_wait_one(cq, &wc, (long)timeout_ms);
 		if (ret < 0) {
 			status = fail(n, "waiting for the completion", -ret, 0);
 			break;

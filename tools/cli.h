@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <accel/accel.h>
 
 #ifndef UACCEL_VERSION
 #error "UACCEL_VERSION (the CMake project version) must be defined"
@@ -106,6 +107,30 @@ static inline int cli_finish(const char *prog, int status)
 		return status ? status : CLI_EXIT_FAILURE;
 	}
 	return status;
+}
+
+/*
+ * Wait for one completion on @cq: 1, 0 when none came within @timeout_ms
+ * (0: wait for ever), or a negative errno.
+ */
+static inline int cli_wait_one(struct accel_cq *cq, struct accel_wc *wc,
+			       long timeout_ms)
+{
+	long long end = cli_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		long long left = end - cli_now_ms();
+
+		ret = accel_poll_cq(cq, wc, 1);
+		if (ret)
+			return ret;
+		if (timeout_ms && left <= 0)
+			return 0;
+		ret = accel_wait_cq(cq, !timeout_ms || left > 1000 ? 1000 : (int)left);
+		if (ret && ret != -ETIMEDOUT && ret != -EINTR)
+			return ret;
+	}
 }
 
 #endif /* UACCEL_TOOLS_CLI_H */
