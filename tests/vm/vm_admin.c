@@ -512,18 +512,26 @@ static void test_delete_vs_bind(void **state)
 	assert_as_found();
 }
 
-/* The one word of @now missing from @before, into buf; their count. */
+/* Whether @list (a list_dir() list) has the word @w. */
+static bool has_word(const char *list, const char *w)
+{
+	char padded[2100], word[80];
+
+	snprintf(padded, sizeof(padded), " %s", list);
+	snprintf(word, sizeof(word), " %s ", w);
+	return strstr(padded, word);
+}
+
+/* The words of @now missing from @before: the last into buf, their count. */
 static int new_words(const char *before, const char *now, char *buf, size_t len)
 {
-	char copy[2048], word[80];
+	char copy[2048];
 	int n = 0;
 
 	snprintf(copy, sizeof(copy), "%s", now);
 	for (char *save, *w = strtok_r(copy, " ", &save); w;
 	     w = strtok_r(NULL, " ", &save)) {
-		snprintf(word, sizeof(word), "%s ", w);
-		if (strncmp(before, word, strlen(word)) &&
-		    !strstr(before, (snprintf(word, sizeof(word), " %s ", w), word))) {
+		if (!has_word(before, w)) {
 			snprintf(buf, len, "%s", w);
 			n++;
 		}
