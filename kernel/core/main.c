@@ -22,13 +22,19 @@ MODULE_PARM_DESC(dev_mode,
 static dev_t uaccel_devt;
 
 /*
- * Registered devices by index; the lock also serialises name assignment.
+ * Registered devices by index; the lock also serialises name assignment,
+ * renames and every read of a name (a rename frees the old one).
  * Indexes are handed out cyclically: a device added after a removal gets a
  * new node, so nothing that remembers the old one reaches the new device.
+ * UACCEL_DEV_ADDED marks the devices that can be renamed: from the end of
+ * their device_add() to the start of their device_del(), which both use
+ * the name.  The lock is not held across device_add(), whose failure
+ * drains the sysfs attributes, one of which takes the lock.
  */
 static DEFINE_XARRAY_ALLOC(uaccel_devices);
 static DEFINE_MUTEX(uaccel_devices_lock);
 static u32 uaccel_next_index;
+#define UACCEL_DEV_ADDED	XA_MARK_1
 
 static char *uaccel_devnode(struct device *dev, umode_t *mode)
 {
@@ -216,15 +222,18 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name)
 
 	udev->dev.devt = MKDEV(MAJOR(uaccel_devt), udev->index);
 	WRITE_ONCE(udev->registered, true);
-	ret = cdev_device_add(&udev->cdev, &udev->dev);
-	if (ret)
-		goto err_erase;
 	mutex_unlock(&uaccel_devices_lock);
-	return 0;
 
-err_erase:
-	WRITE_ONCE(udev->registered, false);
-	xa_erase(&uaccel_devices, udev->index);
+	/* The name stays reserved: the device is in uaccel_devices. */
+	ret = cdev_device_add(&udev->cdev, &udev->dev);
+
+	mutex_lock(&uaccel_devices_lock);
+	if (ret) {
+		WRITE_ONCE(udev->registered, false);
+		xa_erase(&uaccel_devices, udev->index);
+	} else {
+		xa_set_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
+	}
 err_unlock:
 	mutex_unlock(&uaccel_devices_lock);
 	return ret;
@@ -243,7 +252,9 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 	if (!uaccel_name_valid(name) || strchr(name, '%'))
 		return -EINVAL;
 	mutex_lock(&uaccel_devices_lock);
-	if (!READ_ONCE(udev->registered))
+	/* Not while device_add() or device_del() uses the name, nor failed. */
+	if (!READ_ONCE(udev->registered) ||
+	    !xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED))
 		ret = -ENODEV;
 	else if (!strcmp(dev_name(&udev->dev), name))
 		ret = 0;
@@ -271,7 +282,10 @@ bool uaccel_report_fatal(struct uaccel_device *udev)
 {
 	if (xchg(&udev->fatal, true))
 		return false;
+	/* Under the lock: the message reads the name, which a rename frees. */
+	mutex_lock(&uaccel_devices_lock);
 	dev_err(&udev->dev, "fatal device error, the device is going away\n");
+	mutex_unlock(&uaccel_devices_lock);
 	uaccel_device_shut(udev);
 	return true;
 }
@@ -280,6 +294,14 @@ EXPORT_SYMBOL_GPL(uaccel_report_fatal);
 void uaccel_unregister_device(struct uaccel_device *udev)
 {
 	struct uaccel_context *ctx;
+
+	/*
+	 * No rename from here on, and none in progress: device_del() uses the
+	 * name (the class link) before it waits for the sysfs stores.
+	 */
+	mutex_lock(&uaccel_devices_lock);
+	xa_clear_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
+	mutex_unlock(&uaccel_devices_lock);
 
 	/* No new opens ... */
 	cdev_device_del(&udev->cdev, &udev->dev);

@@ -121,14 +121,19 @@ ACCEL_PROVIDER_PATH=$B/providers UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko \
 	UACCEL_EDU_KO=$K/hw/edu/uaccel_edu.ko run_test poll 900 "$B/tests/vm_poll"
 # Reloads uaccel_soft (num_devices=3, as load_modules does) under open files.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug"
+# Administrators' actions racing on one instance; also unloads and reloads
+# uaccel_soft (num_devices=3) under new_device.
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test admin 900 "$B/tests/vm_admin"
 run_test stress 900 "$B/tests/vm_stress"
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 
-# The edu PCI driver: with MSI, then again on INTx.
-if want edu; then
+# The edu PCI driver: with MSI, then again on INTx; its attributes and
+# renames racing with PCI remove.
+if want edu || want edu-intx || want admin-edu; then
 	if insmod "$K/hw/edu/uaccel_edu.ko"; then
 		run_test edu 900 "$B/tests/vm_edu"
+		run_test admin-edu 600 "$B/tests/vm_admin" edu
 		rmmod uaccel_edu
 		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
 		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*,test_late_dma_*" \

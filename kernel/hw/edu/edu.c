@@ -573,6 +573,7 @@ static int edu_wait_dma_stopped(struct edu_device *edu)
 
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	char name[UACCEL_NAME_MAX];
 	struct uaccel_device *udev;
 	struct edu_device *edu;
 	unsigned int i;
@@ -633,7 +634,9 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_free_irq;
 	pci_set_drvdata(pdev, udev);
-	pci_info(pdev, "%s: %s interrupts\n", uaccel_device_name(udev),
+	/* A copy: the device can be renamed as soon as it is registered. */
+	uaccel_device_copy_name(udev, name, sizeof(name));
+	pci_info(pdev, "%s: %s interrupts\n", name,
 		 pdev->msi_enabled ? "MSI" : "INTx");
 	return 0;
 

@@ -11,8 +11,15 @@
  *    removes one;
  *  - unbinding an instance through the driver's "unbind" file removes its
  *    accelerator device while the platform device stays;
- *  - a fatal error raised through the debug facet fails the accelerator
- *    and probes the instance again, which registers a new one.
+ *  - a fatal error raised through the debug facet fails the accelerator,
+ *    and a recovery replaces it with a new one of the same name.
+ *
+ * Locking: an instance's accelerator (its driver data) and the name it
+ * keeps while unbound change only under the device lock of its platform
+ * device, which the driver core holds for probe and remove (bind, unbind,
+ * delete) and the recovery holds too; whatever else reads them takes that
+ * lock.  soft_instances_lock, which serialises new_device, delete_device
+ * and module unload, is taken before a device lock, never after.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -60,8 +67,10 @@ MODULE_PARM_DESC(poll_idle_ms, "Default time the polling thread of polled queues
  *	platform data is a pointer to this structure
  * @pdev: the platform device
  * @list: entry in soft_instances
- * @name: the requested device name, or "" for the next free "soft%d"
- * @probe_err: the result of the last probe of @pdev
+ * @name: the requested device name, or "" for the next free "soft%d"; once
+ *	probed, the name the next probe registers (the device's name when it
+ *	was removed); under the device lock of @pdev
+ * @probe_err: the result of the last probe of @pdev, under its device lock
  */
 struct soft_instance {
 	struct platform_device *pdev;
@@ -70,10 +79,22 @@ struct soft_instance {
 	int probe_err;
 };
 
-/* Platform devices this module created; the lock serialises add/delete. */
+/*
+ * Platform devices this module created; the lock serialises add/delete.
+ * soft_closing: the module is being unloaded, new_device fails.
+ */
 static LIST_HEAD(soft_instances);
 static unsigned int soft_nr_instances;
+static bool soft_closing;
 static DEFINE_MUTEX(soft_instances_lock);
+
+/* Tells accelerators apart across unbind and bind (see soft_recover()). */
+static atomic64_t soft_generation;
+
+static struct soft_instance *soft_pdev_instance(struct platform_device *pdev)
+{
+	return *(struct soft_instance **)dev_get_platdata(&pdev->dev);
+}
 
 static ssize_t instance_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -135,14 +156,19 @@ static const struct uaccel_facet *const soft_facets[] = {
 	&soft_factorial_facet,
 };
 
-static int soft_probe(struct platform_device *pdev)
+/*
+ * Create and register the accelerator of an instance, under the device
+ * lock of its platform device (probe, recovery).
+ */
+static int soft_create_device(struct platform_device *pdev)
 {
-	struct soft_instance *inst = *(struct soft_instance **)dev_get_platdata(&pdev->dev);
+	struct soft_instance *inst = soft_pdev_instance(pdev);
 	struct uaccel_device *udev;
 	struct soft_device *sdev;
 	unsigned int i;
 	int ret;
 
+	device_lock_assert(&pdev->dev);
 	udev = uaccel_alloc_device(&pdev->dev, &soft_ops, sizeof(*sdev));
 	if (IS_ERR(udev)) {
 		ret = PTR_ERR(udev);
@@ -151,6 +177,7 @@ static int soft_probe(struct platform_device *pdev)
 	sdev = uaccel_priv(udev);
 	sdev->pdev = pdev;
 	sdev->udev = udev;
+	sdev->generation = atomic64_inc_return(&soft_generation);
 	soft_poll_init(sdev);
 
 	for (i = 0; i < ARRAY_SIZE(soft_facets); i++) {
@@ -174,33 +201,70 @@ out:
 	return ret;
 }
 
+/* Unregister and drop the accelerator of an instance; device lock held. */
+static void soft_destroy_device(struct platform_device *pdev)
+{
+	struct soft_instance *inst = soft_pdev_instance(pdev);
+	struct uaccel_device *udev = platform_get_drvdata(pdev);
+
+	device_lock_assert(&pdev->dev);
+	uaccel_unregister_device(udev);
+	/*
+	 * The name it has now, for the next probe: read after unregistering,
+	 * which waited for a rename in progress (its sysfs store) and
+	 * prevents later ones, so no rename is lost.
+	 */
+	uaccel_device_copy_name(udev, inst->name, sizeof(inst->name));
+	platform_set_drvdata(pdev, NULL);
+	uaccel_put_device(udev);
+}
+
+static int soft_probe(struct platform_device *pdev)
+{
+	return soft_create_device(pdev);
+}
+
 /**
  * struct soft_recovery - the recovery of an instance after a fatal error
  * @work: runs in soft_wq, outside any call on the device's files
  * @pdev: the platform device, referenced
+ * @generation: the generation of the failed accelerator
  */
 struct soft_recovery {
 	struct work_struct work;
 	struct platform_device *pdev;
+	u64 generation;
 };
 
 /*
- * Unbind the failed accelerator (which disassociates every file of it) and
- * probe the platform device again: a new accelerator under the same name.
- * A deleted instance is not probed again (the driver core skips dead
- * devices), and module unload drains soft_wq.
+ * Replace the failed accelerator (unregistering it disassociates every
+ * file of it) with a new one under the same name.  All of it runs under
+ * the device lock, as probe and remove do: an unbind, bind or delete of
+ * the instance comes entirely before or after it.  One that came before
+ * wins: the failed accelerator is no longer bound (the instance is
+ * unbound or deleted, or was bound again to a new accelerator), and the
+ * recovery does nothing.  Module unload drains soft_wq.
  */
 static void soft_recover(struct work_struct *work)
 {
 	struct soft_recovery *rec = container_of(work, struct soft_recovery, work);
-	int ret;
+	struct platform_device *pdev = rec->pdev;
+	struct uaccel_device *udev;
+	struct soft_device *sdev;
+	int ret = 0;
 
-	mutex_lock(&soft_instances_lock);
-	ret = device_reprobe(&rec->pdev->dev);
-	mutex_unlock(&soft_instances_lock);
+	device_lock(&pdev->dev);
+	udev = platform_get_drvdata(pdev);
+	sdev = udev ? uaccel_priv(udev) : NULL;
+	if (sdev && sdev->generation == rec->generation) {
+		soft_destroy_device(pdev);
+		/* On failure the instance stays bound without an accelerator. */
+		ret = soft_create_device(pdev);
+	}
+	device_unlock(&pdev->dev);
 	if (ret)
-		dev_err(&rec->pdev->dev, "recovery failed: %d\n", ret);
-	put_device(&rec->pdev->dev);
+		dev_err(&pdev->dev, "recovery failed: %d\n", ret);
+	put_device(&pdev->dev);
 	kfree(rec);
 }
 
@@ -220,6 +284,7 @@ int soft_fatal_error(struct uaccel_device *udev)
 	}
 	INIT_WORK(&rec->work, soft_recover);
 	rec->pdev = sdev->pdev;
+	rec->generation = sdev->generation;
 	get_device(&rec->pdev->dev);
 	queue_work(soft_wq, &rec->work);
 	return 0;
@@ -227,13 +292,9 @@ int soft_fatal_error(struct uaccel_device *udev)
 
 static int soft_remove(struct platform_device *pdev)
 {
-	struct soft_instance *inst = *(struct soft_instance **)dev_get_platdata(&pdev->dev);
-	struct uaccel_device *udev = platform_get_drvdata(pdev);
-
-	/* The name it has now, which a rename may have changed. */
-	uaccel_device_copy_name(udev, inst->name, sizeof(inst->name));
-	uaccel_unregister_device(udev);
-	uaccel_put_device(udev);
+	/* Without an accelerator only after a failed recovery. */
+	if (platform_get_drvdata(pdev))
+		soft_destroy_device(pdev);
 	return 0;
 }
 
@@ -265,9 +326,15 @@ static int soft_add_instance(const char *name)
 	if (ret)
 		goto err_put_pdev;
 
-	/* Probing is synchronous: report why it failed. */
-	if (!platform_get_drvdata(inst->pdev)) {
-		ret = inst->probe_err;
+	/*
+	 * Probing is synchronous: report why it failed.  The result, not the
+	 * driver data: an unbind may have come since, which leaves an
+	 * instance to delete_device like any unbound one.
+	 */
+	device_lock(&inst->pdev->dev);
+	ret = inst->probe_err;
+	device_unlock(&inst->pdev->dev);
+	if (ret) {
 		platform_device_unregister(inst->pdev);
 		goto err_free_inst;
 	}
@@ -302,7 +369,9 @@ static ssize_t new_device_store(struct device_driver *drv, const char *buf,
 	strim(name);
 
 	mutex_lock(&soft_instances_lock);
-	if (soft_nr_instances >= SOFT_MAX_DEVICES)
+	if (soft_closing)
+		ret = -ENODEV;
+	else if (soft_nr_instances >= SOFT_MAX_DEVICES)
 		ret = -ENOSPC;
 	else
 		ret = soft_add_instance(*name ? name : NULL);
@@ -312,11 +381,37 @@ static ssize_t new_device_store(struct device_driver *drv, const char *buf,
 }
 static DRIVER_ATTR_WO(new_device);
 
+/*
+ * Whether an instance answers to @name: the name of its accelerator, or
+ * unbound the name it keeps for its next probe.  Read under the device
+ * lock, so that the accelerator is not unbound and freed meanwhile.
+ */
+static bool soft_instance_named(struct soft_instance *inst, const char *name,
+				bool *bound)
+{
+	struct uaccel_device *udev;
+	char cur[UACCEL_NAME_MAX];
+
+	device_lock(&inst->pdev->dev);
+	udev = platform_get_drvdata(inst->pdev);
+	*bound = udev;
+	if (udev)
+		uaccel_device_copy_name(udev, cur, sizeof(cur));
+	else
+		strscpy(cur, inst->name, sizeof(cur));
+	device_unlock(&inst->pdev->dev);
+	return !strcmp(cur, name);
+}
+
+/*
+ * Delete the instance whose accelerator has this name, or else an unbound
+ * instance that keeps it (whose bind gave -EEXIST, say).
+ */
 static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 				   size_t count)
 {
-	struct soft_instance *inst;
-	int ret = -ENOENT;
+	struct soft_instance *inst, *found = NULL;
+	bool bound;
 	char *name;
 
 	name = kstrndup(buf, count, GFP_KERNEL);
@@ -326,21 +421,18 @@ static ssize_t delete_device_store(struct device_driver *drv, const char *buf,
 
 	mutex_lock(&soft_instances_lock);
 	list_for_each_entry(inst, &soft_instances, list) {
-		struct uaccel_device *udev = platform_get_drvdata(inst->pdev);
-		char cur[UACCEL_NAME_MAX];
-
-		if (!udev)
+		if (!soft_instance_named(inst, name, &bound))
 			continue;
-		uaccel_device_copy_name(udev, cur, sizeof(cur));
-		if (!strcmp(cur, name)) {
-			soft_del_instance(inst);
-			ret = 0;
+		if (!found || bound)
+			found = inst;
+		if (bound)
 			break;
-		}
 	}
+	if (found)
+		soft_del_instance(found);
 	mutex_unlock(&soft_instances_lock);
 	kfree(name);
-	return ret ? ret : count;
+	return found ? count : -ENOENT;
 }
 static DRIVER_ATTR_WO(delete_device);
 
@@ -360,11 +452,13 @@ static struct platform_driver soft_driver = {
 	.remove = soft_remove,
 };
 
+/* Module unload: every instance goes, and new_device fails from now on. */
 static void soft_del_all_instances(void)
 {
 	struct soft_instance *inst, *tmp;
 
 	mutex_lock(&soft_instances_lock);
+	soft_closing = true;
 	list_for_each_entry_safe(inst, tmp, &soft_instances, list)
 		soft_del_instance(inst);
 	mutex_unlock(&soft_instances_lock);

@@ -17,6 +17,8 @@ struct task_struct;
  * struct soft_device - driver private area of a soft accelerator
  * @pdev: the platform device it is bound to
  * @udev: the accelerator device
+ * @generation: distinguishes this accelerator from the earlier and later
+ *	ones of the same platform device
  * @poll_thread_lock: serialises starting and stopping @poll_thread
  * @poll_lock: protects @poll_queues and @poll_idle; the polling thread
  *	holds it for each pass over the queues, so a queue removed from the
@@ -31,6 +33,7 @@ struct task_struct;
 struct soft_device {
 	struct platform_device *pdev;
 	struct uaccel_device *udev;
+	u64 generation;
 	struct mutex poll_thread_lock;	/* starts and stops poll_thread */
 	struct mutex poll_lock;		/* poll_queues, poll_idle */
 	struct list_head poll_queues;

@@ -446,6 +446,7 @@ static int soft_poll_add(struct soft_queue *sq)
 	struct soft_device *sdev = sq->sdev;
 	unsigned int idle_ms = sq->q->poll_idle_ms;
 	struct task_struct *thread = NULL;
+	char name[UACCEL_NAME_MAX];
 	int ret = 0;
 
 	if (!idle_ms)
@@ -456,8 +457,9 @@ static int soft_poll_add(struct soft_queue *sq)
 
 	mutex_lock(&sdev->poll_thread_lock);
 	if (!sdev->poll_thread) {
-		thread = kthread_create(soft_poll_thread, sdev, "soft-poll/%s",
-					uaccel_device_name(sdev->udev));
+		/* A copy: a rename frees the name it replaces. */
+		uaccel_device_copy_name(sdev->udev, name, sizeof(name));
+		thread = kthread_create(soft_poll_thread, sdev, "soft-poll/%s", name);
 		if (IS_ERR(thread)) {
 			ret = PTR_ERR(thread);
 			goto out_unlock;

@@ -633,7 +633,8 @@ struct uaccel_device *uaccel_from_dev(struct device *dev);
  * @udev: the device
  *
  * Return: its name; valid until the device is renamed (sysfs "name") or
- * freed.  Use uaccel_device_copy_name() where a rename may run meanwhile.
+ * freed.  A registered device can be renamed at any moment, so its name is
+ * read with uaccel_device_copy_name(); this is for one not registered.
  */
 const char *uaccel_device_name(const struct uaccel_device *udev);
 
