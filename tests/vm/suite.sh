@@ -115,6 +115,9 @@ run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
 run_test perm 300 "$B/tests/vm_perm"
+run_test limits 300 "$B/tests/vm_limits"
+# Removal while calls wait for user page faults (userfaultfd).
+run_test stuck 300 "$B/tests/vm_stuck"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 # Polled queues; also unloads and reloads uaccel_soft, loads and unloads uaccel_edu.
 ACCEL_PROVIDER_PATH=$B/providers UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko \

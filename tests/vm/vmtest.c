@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmtest.h"
@@ -263,4 +265,82 @@ int vm_wait_device(const char *name, double timeout_s)
 		usleep(20000);
 	}
 	return -ETIMEDOUT;
+}
+
+int vm_alloc_pd(int fd, uint32_t *pd)
+{
+	struct uaccel_alloc_pd c = { .size = sizeof(c) };
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &c);
+
+	if (!ret && pd)
+		*pd = c.out_pd_id;
+	return ret;
+}
+
+int vm_reg_mr(int fd, uint32_t pd, const void *addr, uint64_t len, uint32_t flags,
+	      uint32_t *mr)
+{
+	struct uaccel_reg_mr c = {
+		.size = sizeof(c), .flags = flags, .pd_id = pd,
+		.addr = (uintptr_t)addr, .length = len,
+	};
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &c);
+
+	if (!ret && mr)
+		*mr = c.out_mr_id;
+	return ret;
+}
+
+int vm_create_cq(int fd, uint32_t entries, struct uaccel_create_cq *out)
+{
+	struct uaccel_create_cq c = { .size = sizeof(c), .entries = entries };
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c);
+
+	if (out)
+		*out = c;
+	return ret;
+}
+
+int vm_create_queue(int fd, uint32_t pd, uint32_t cq, uint32_t entries,
+		    struct uaccel_create_queue *out)
+{
+	struct uaccel_create_queue c = {
+		.size = sizeof(c), .pd_id = pd, .cq_id = cq, .entries = entries,
+	};
+	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, &c);
+
+	if (out)
+		*out = c;
+	return ret;
+}
+
+int vm_destroy(int fd, uint32_t id)
+{
+	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
+
+	return vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d);
+}
+
+void vm_become_user(unsigned int id)
+{
+	if (setgroups(0, NULL) || setresgid(id, id, id) || setresuid(id, id, id))
+		vm_child_fail(__FILE__, __LINE__, "vm_become_user()");
+}
+
+void vm_child_fail(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "# pid %d: %s:%d: %s failed (errno %d)\n", getpid(), file,
+		line, what, errno);
+	_exit(1);
+}
+
+void vm_wait_ok(int pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("child %d killed by signal %d", pid, WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }

@@ -80,4 +80,28 @@ double vm_now(void);
 /* Wait until device @name can be opened: 0, or -ETIMEDOUT. */
 int vm_wait_device(const char *name, double timeout_s);
 
+/* Core commands on a context fd, returning 0 or -errno. */
+int vm_alloc_pd(int fd, uint32_t *pd);
+int vm_reg_mr(int fd, uint32_t pd, const void *addr, uint64_t len, uint32_t flags,
+	      uint32_t *mr);
+int vm_create_cq(int fd, uint32_t entries, struct uaccel_create_cq *out);
+int vm_create_queue(int fd, uint32_t pd, uint32_t cq, uint32_t entries,
+		    struct uaccel_create_queue *out);
+int vm_destroy(int fd, uint32_t id);
+
+/* Drop every privilege: groups, gid and uid become @id (65534: nobody). */
+void vm_become_user(unsigned int id);
+
+/*
+ * In a forked child, where cmocka's assertions do not apply: print the
+ * failed condition and exit with status 1.
+ */
+#define vm_child_check(cond) \
+	do { if (!(cond)) vm_child_fail(__FILE__, __LINE__, #cond); } while (0)
+void vm_child_fail(const char *file, int line, const char *what)
+	__attribute__((noreturn));
+
+/* Wait for a child; assert it exited with status 0. */
+void vm_wait_ok(int pid);
+
 #endif /* UACCEL_VMTEST_H */
