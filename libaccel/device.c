@@ -75,13 +75,14 @@ static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	return 0;
 }
 
-static int parse_int(const char *s, long min, long max, long *out)
+/* long long: a 32-bit long holds neither UINT32_MAX nor every value of it. */
+static int parse_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
-	long v;
+	long long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
 		return -EINVAL;
 	*out = v;
@@ -319,7 +320,7 @@ static int read_device(const char *classdir, const char *name,
 {
 	char dir[PATH_MAX], buf[4096];
 	struct accel_device *dev;
-	long v;
+	long long v;
 	int ret;
 
 	why[0] = '\0';
