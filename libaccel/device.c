@@ -465,8 +465,9 @@ struct accel_device *accel_read_device(const char *name, char *why, size_t len)
 	int ret;
 
 	why[0] = '\0';
-	/* Device names never hold a slash nor start with a dot. */
-	if (!*name || name[0] == '.' || strchr(name, '/')) {
+	/* Device names are short, never hold a slash nor start with a dot. */
+	if (!*name || name[0] == '.' || strchr(name, '/') ||
+	    strlen(name) >= ACCEL_NAME_MAX) {
 		ret = -ENOENT;
 		goto out;
 	}

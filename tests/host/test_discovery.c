@@ -233,6 +233,10 @@ static void test_malformed_numbers_skipped(void **state)
 /* A node absent from this /dev (a container's): the device is not listed. */
 static void test_device_without_node_is_skipped(void **state)
 {
+	static const char *const not_names[] = {
+		"", ".", "..", "../uaccel/good", "good/", ".good",
+		"p1234567890123456789012345678901234567890123456789012345678901234",
+	};
 	char msg[3 * PATH_MAX];
 	struct accel_device **list;
 	int n;
@@ -251,6 +255,14 @@ static void test_device_without_node_is_skipped(void **state)
 	assert_null(accel_open_device_by_name("nosuch"));
 	assert_int_equal(errno, ENODEV);
 	assert_string_equal(accel_error_message(), "no accelerator named nosuch");
+	/* Names no device can have: no path outside the class directory. */
+	for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+		errno = 0;
+		assert_null(accel_open_device_by_name(not_names[i]));
+		assert_int_equal(errno, ENODEV);
+		snprintf(msg, sizeof(msg), "no accelerator named %s", not_names[i]);
+		assert_string_equal(accel_error_message(), msg);
+	}
 	list = accel_get_device_list(&n);
 	assert_int_equal(n, 1);
 	accel_free_device_list(list);
