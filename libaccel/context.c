@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uaccel/uaccel.h>
 
@@ -37,18 +38,47 @@ static void explain_open_error(const char *name, const char *node, int err)
 	}
 }
 
-static struct accel_context *open_node(const char *node, const char *name,
-				       const char *driver)
+/*
+ * The file at dev->node may have changed since the listing (another
+ * device's node put in its place): a context on another device would have
+ * the wrong provider drive that device.  The opened file is checked with
+ * fstat(), so no swap between a check and the open() can slip through.
+ */
+static struct accel_context *open_node(const struct accel_device *dev)
 {
 	struct accel_context *ctx;
+	char why[PATH_MAX + 512];
+	struct stat st;
 	int fd;
 
-	fd = open(node, O_RDWR | O_CLOEXEC);
+	fd = open(dev->node, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		/* The node of a device that went away: say so. */
-		if (errno == ENOENT || errno == ENXIO)
+		int err = errno;
+
+		/* Not its node any more: whatever refused, it was not this device. */
+		if (!stat(dev->node, &st) && accel_wrong_node(dev, dev->node, &st, why,
+							      sizeof(why))) {
+			accel_set_error("%s: the node changed since the device was listed",
+					why);
 			errno = ENODEV;
-		explain_open_error(name, node, errno);
+			return NULL;
+		}
+		/* The node of a device that went away: say so. */
+		if (err == ENOENT || err == ENXIO)
+			err = ENODEV;
+		explain_open_error(dev->name, dev->node, err);
+		errno = err;
+		return NULL;
+	}
+	if (fstat(fd, &st))
+		snprintf(why, sizeof(why), "%s: fstat of %s: %s", dev->name, dev->node,
+			 strerror(errno));
+	else if (!accel_wrong_node(dev, dev->node, &st, why, sizeof(why)))
+		why[0] = '\0';
+	if (why[0]) {
+		close(fd);
+		accel_set_error("%s: the node changed since the device was listed", why);
+		errno = ENODEV;
 		return NULL;
 	}
 	ctx = calloc(1, sizeof(*ctx));
@@ -58,9 +88,9 @@ static struct accel_context *open_node(const char *node, const char *name,
 		return NULL;
 	}
 	ctx->fd = fd;
-	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
-	snprintf(ctx->driver, sizeof(ctx->driver), "%s", driver);
-	ctx->provider = accel_load_provider(driver);
+	snprintf(ctx->name, sizeof(ctx->name), "%s", dev->name);
+	snprintf(ctx->driver, sizeof(ctx->driver), "%s", dev->driver);
+	ctx->provider = accel_load_provider(dev->driver);
 	return ctx;
 }
 
@@ -70,32 +100,31 @@ ACCEL_EXPORT struct accel_context *accel_open_device(const struct accel_device *
 		errno = EINVAL;
 		return NULL;
 	}
-	return open_node(dev->node, dev->name, dev->driver);
+	return open_node(dev);
 }
 
+/* Reads only the named device from sysfs, not the whole list. */
 ACCEL_EXPORT struct accel_context *accel_open_device_by_name(const char *name)
 {
-	struct accel_device **list, **p;
-	struct accel_context *ctx = NULL;
-	int err = ENODEV;
+	struct accel_context *ctx;
+	struct accel_device *dev;
+	char why[PATH_MAX + 512];
+	int err;
 
 	if (!name) {
 		errno = EINVAL;
 		return NULL;
 	}
-	list = accel_get_device_list(NULL);
-	if (!list)
+	dev = accel_read_device(name, why, sizeof(why));
+	if (!dev) {
+		err = errno;
+		accel_set_error("%s", why);
+		errno = err;
 		return NULL;
-	for (p = list; *p; p++) {
-		if (!strcmp((*p)->name, name)) {
-			ctx = accel_open_device(*p);
-			err = errno;
-			break;
-		}
 	}
-	if (!*p)
-		accel_set_error("no accelerator named %s", name);
-	accel_free_device_list(list);
+	ctx = open_node(dev);
+	err = errno;
+	accel_free_device(dev);
 	if (!ctx)
 		errno = err;
 	return ctx;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Device discovery from sysfs.  Listing opens no device node.
+ * Device discovery from sysfs.  Listing opens no device node; it checks
+ * that the node it reports is the device's (a character device with the
+ * number of sysfs "dev"), and looks for the node under another file name
+ * in /dev/uaccel when the usual path holds something else (a container's
+ * /dev made with "--device host-node:other-name").
  *
  * UACCEL_SYSFS_ROOT and UACCEL_DEV_ROOT (honoured only for programs that
  * are not setuid/setgid) replace "/sys" and "/dev", for tests.
@@ -12,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -69,13 +75,14 @@ static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
 	return 0;
 }
 
-static int parse_int(const char *s, long min, long max, long *out)
+/* long long: a 32-bit long holds neither UINT32_MAX nor every value of it. */
+static int parse_int(const char *s, long long min, long long max, long long *out)
 {
 	char *end;
-	long v;
+	long long v;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
+	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max)
 		return -EINVAL;
 	*out = v;
@@ -118,8 +125,8 @@ static int parse_facets(struct accel_device *dev, char *text)
 
 /*
  * The "dev" attribute ("major:minor") gives the node: the core names it
- * uaccel/uaccel<minor> below /dev.  Cheaper than "uevent", which the
- * kernel builds afresh on every read.
+ * uaccel/uaccel<minor> below /dev, which find_node() checks.  Cheaper than
+ * "uevent", which the kernel builds afresh on every read.
  */
 static int parse_dev(struct accel_device *dev, char *text)
 {
@@ -128,9 +135,125 @@ static int parse_dev(struct accel_device *dev, char *text)
 
 	if (sscanf(text, "%u:%u%n", &major, &minor, &used) != 2 || text[used])
 		return -EINVAL;
+	dev->major = major;
 	dev->minor = minor;
+	dev->rdev = makedev(major, minor);
 	if (snprintf(dev->node, sizeof(dev->node), "%s/uaccel/uaccel%u",
 		     accel_dev_root(), minor) >= (int)sizeof(dev->node))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+bool accel_wrong_node(const struct accel_device *dev, const char *path,
+		      const struct stat *st, char *why, size_t len)
+{
+	if (!S_ISCHR(st->st_mode))
+		snprintf(why, len, "%s: %s is not a character device; the device is %u:%u",
+			 dev->name, path, dev->major, dev->minor);
+	else if (st->st_rdev != dev->rdev)
+		snprintf(why, len, "%s: %s is device %u:%u, not %u:%u",
+			 dev->name, path, major(st->st_rdev), minor(st->st_rdev),
+			 dev->major, dev->minor);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * The character devices directly in /dev/uaccel (not the by-name and
+ * by-path links below it), read once per listing and only when a device's
+ * usual path does not hold its node.
+ */
+struct node_scan {
+	bool done;
+	int n;
+	struct scanned_node {
+		dev_t rdev;
+		char name[NAME_MAX + 1];
+	} *nodes;
+};
+
+static int scan_nodes(struct node_scan *scan)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	int cap = 0;
+	DIR *d;
+
+	scan->done = true;
+	if (path_join(dir, sizeof(dir), accel_dev_root(), "uaccel"))
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct scanned_node *tmp;
+		struct stat st;
+
+		if (de->d_type != DT_CHR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISCHR(st.st_mode) || strlen(de->d_name) > NAME_MAX)
+			continue;
+		if (scan->n == cap) {
+			cap = cap ? 2 * cap : 16;
+			tmp = realloc(scan->nodes, cap * sizeof(*tmp));
+			if (!tmp) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			scan->nodes = tmp;
+		}
+		scan->nodes[scan->n].rdev = st.st_rdev;
+		strcpy(scan->nodes[scan->n++].name, de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Set dev->node to the device's node: the usual /dev/uaccel/uaccel<minor>
+ * when it is a character device of the device's number, else a node of
+ * that number under another name in /dev/uaccel (the first by name).
+ * -ENODEV with the reason in why when there is none; -ENOMEM.  A node the
+ * caller may not even look at (EACCES on /dev/uaccel) is kept: opening it
+ * says what is missing and checks it.
+ */
+static int find_node(struct accel_device *dev, struct node_scan *scan,
+		     char *why, size_t len)
+{
+	const char *found = NULL;
+	struct stat st;
+	int i, ret;
+
+	if (!stat(dev->node, &st)) {
+		if (!accel_wrong_node(dev, dev->node, &st, why, len))
+			return 0;
+	} else if (errno == EACCES) {
+		return 0;
+	} else {
+		snprintf(why, len, "%s: %s is absent; the device is %u:%u", dev->name,
+			 dev->node, dev->major, dev->minor);
+	}
+	if (!scan->done) {
+		ret = scan_nodes(scan);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < scan->n; i++)
+		if (scan->nodes[i].rdev == dev->rdev &&
+		    (!found || strcmp(scan->nodes[i].name, found) < 0))
+			found = scan->nodes[i].name;
+	if (!found) {
+		size_t used = strlen(why);
+
+		snprintf(why + used, len - used, ", and no node in %s/uaccel has that number",
+			 accel_dev_root());
+		return -ENODEV;
+	}
+	accel_dbg("%s; its node is %s/uaccel/%s\n", why, accel_dev_root(), found);
+	if (snprintf(dev->node, sizeof(dev->node), "%s/uaccel/%s", accel_dev_root(),
+		     found) >= (int)sizeof(dev->node))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -172,10 +295,10 @@ static void free_device(struct accel_device *dev)
 }
 
 /*
- * Whether the caller may ever open the node: it exists (a container's /dev
- * may lack it) and no device cgroup denies it (the kernel checks those in
- * access() too, with EPERM).  Plain permission bits (EACCES) do not hide a
- * device: opening it then explains what access is missing.
+ * Whether the caller may ever open the node: no device cgroup denies it
+ * (the kernel checks those in access() too, with EPERM).  Plain permission
+ * bits (EACCES) do not hide a device: opening it then explains what access
+ * is missing.
  */
 static int usable_node(const struct accel_device *dev)
 {
@@ -185,18 +308,22 @@ static int usable_node(const struct accel_device *dev)
 }
 
 /*
- * Read one device.  -ENOENT means it vanished (or is half removed); other
- * errors are attributes missing or malformed.  The caller skips the device
- * either way.
+ * Read one device and find its node.  -ENOENT means it vanished (or is
+ * half removed); -ENODEV that the caller's /dev has no node of it (absent,
+ * or its path holds another device), with the reason in why; other errors
+ * are attributes missing or malformed, or (with check_access) a node the
+ * caller may never open.  The listing skips the device either way.
  */
 static int read_device(const char *classdir, const char *name,
-		       struct accel_device **out)
+		       struct node_scan *scan, bool check_access, char *why,
+		       size_t whylen, struct accel_device **out)
 {
 	char dir[PATH_MAX], buf[4096];
 	struct accel_device *dev;
-	long v;
+	long long v;
 	int ret;
 
+	why[0] = '\0';
 	if (strlen(name) >= ACCEL_NAME_MAX)
 		return -EINVAL;
 	if (path_join(dir, sizeof(dir), classdir, name))
@@ -227,16 +354,17 @@ static int read_device(const char *classdir, const char *name,
 	/* Whatever failed, a device whose directory went away is skipped. */
 	if (ret && access(dir, F_OK) && errno == ENOENT)
 		ret = -ENOENT;
+	if (!ret)
+		ret = find_node(dev, scan, why, whylen);
+	if (!ret && check_access) {
+		ret = usable_node(dev);
+		if (ret)
+			snprintf(why, whylen, "%s: its node %s: %s", name, dev->node,
+				 strerror(-ret));
+	}
 	if (ret) {
 		free_device(dev);
 		return ret;
-	}
-	ret = usable_node(dev);
-	if (ret) {
-		accel_dbg("skipping device %s: its node %s: %s\n", name, dev->node,
-			  strerror(-ret));
-		free_device(dev);
-		return -ENOENT;
 	}
 	*out = dev;
 	return 0;
@@ -252,6 +380,7 @@ static int cmp_minor(const void *a, const void *b)
 
 ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 {
+	struct node_scan scan = { 0 };
 	struct accel_device **list, **tmp;
 	char classdir[PATH_MAX];
 	struct dirent *de;
@@ -276,17 +405,22 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 	}
 	while ((de = readdir(d))) {
 		struct accel_device *dev;
+		char why[PATH_MAX + 512];
 
 		if (de->d_name[0] == '.')
 			continue;
-		ret = read_device(classdir, de->d_name, &dev);
+		ret = read_device(classdir, de->d_name, &scan, true, why,
+				  sizeof(why), &dev);
 		/*
 		 * A device that cannot be read completely is skipped, not the
 		 * whole list: it is being added or removed (attributes come
-		 * and go), or it is malformed, which only ACCEL_DEBUG reports.
+		 * and go), or it is malformed, or the caller's /dev has no
+		 * usable node of it, which only ACCEL_DEBUG reports.
 		 */
 		if (ret && ret != -ENOMEM) {
-			if (ret != -ENOENT)
+			if (why[0])
+				accel_dbg("skipping device %s\n", why);
+			else if (ret != -ENOENT)
 				accel_dbg("skipping device %s: %s\n", de->d_name,
 					  strerror(-ret));
 			ret = 0;
@@ -308,6 +442,7 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 		list[n] = NULL;
 	}
 	closedir(d);
+	free(scan.nodes);
 	if (ret)
 		goto err_free;
 	qsort(list, n, sizeof(*list), cmp_minor);
@@ -320,6 +455,40 @@ err_free:
 	accel_free_device_list(list);
 	errno = -ret;
 	return NULL;
+}
+
+struct accel_device *accel_read_device(const char *name, char *why, size_t len)
+{
+	struct node_scan scan = { 0 };
+	struct accel_device *dev = NULL;
+	char classdir[PATH_MAX];
+	int ret;
+
+	why[0] = '\0';
+	/* Device names are short, never hold a slash nor start with a dot. */
+	if (!*name || name[0] == '.' || strchr(name, '/') ||
+	    strlen(name) >= ACCEL_NAME_MAX) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = path_join(classdir, sizeof(classdir), accel_sysfs_root(), "class/uaccel");
+	if (!ret)
+		ret = read_device(classdir, name, &scan, false, why, len, &dev);
+	free(scan.nodes);
+out:
+	if (ret == -ENOENT)
+		snprintf(why, len, "no accelerator named %s", name);
+	else if (ret && !why[0])
+		snprintf(why, len, "%s: its sysfs attributes cannot be read: %s",
+			 name, strerror(-ret));
+	if (ret)
+		errno = ret == -ENOMEM ? ENOMEM : ENODEV;
+	return dev;
+}
+
+void accel_free_device(struct accel_device *dev)
+{
+	free_device(dev);
 }
 
 ACCEL_EXPORT void accel_free_device_list(struct accel_device **list)

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #define ACCEL_EXPORT __attribute__((visibility("default")))
 
@@ -25,7 +27,8 @@ struct accel_device {
 	bool parent_read;
 	int numa_node;
 	unsigned int abi_version;
-	unsigned int minor;
+	unsigned int major, minor;	/* of sysfs "dev" */
+	dev_t rdev;			/* the same, as st_rdev of its node */
 	int num_facets;
 	struct accel_facet_desc *facets;
 };
@@ -71,5 +74,21 @@ int accel_destroy_object(struct accel_context *ctx, uint32_t id);
 
 const char *accel_sysfs_root(void);
 const char *accel_dev_root(void);
+
+/*
+ * Why the file of @st (at @path) is not the node of @dev, in words for
+ * accel_error_message(); false when it is (a character device with the
+ * number of sysfs "dev").
+ */
+/*
+ * One device by name, its node found as the listing finds it (without the
+ * access check: opening it reports that); NULL with errno ENODEV (or
+ * ENOMEM) and the reason in why.
+ */
+struct accel_device *accel_read_device(const char *name, char *why, size_t len);
+void accel_free_device(struct accel_device *dev);
+
+bool accel_wrong_node(const struct accel_device *dev, const char *path,
+		      const struct stat *st, char *why, size_t len);
 
 #endif /* ACCEL_INTERNAL_H */

@@ -23,6 +23,8 @@ _Static_assert(offsetof(struct accel_wc, result) == offsetof(struct uaccel_cqe, 
 	       "accel_wc layout");
 _Static_assert(ACCEL_DEV_CAP_QUEUE_POLL == UACCEL_DEV_CAP_QUEUE_POLL, "dev_caps bits");
 _Static_assert(ACCEL_QUEUE_POLL_IDLE_MAX_MS == UACCEL_QUEUE_POLL_IDLE_MAX_MS, "idle bound");
+/* Ring offsets are 64-bit: built with _FILE_OFFSET_BITS=64 on 32-bit targets. */
+_Static_assert(sizeof(off_t) == sizeof(uint64_t), "libaccel needs a 64-bit off_t");
 
 #define POST_MAX 4096
 
@@ -125,9 +127,12 @@ static int map_ring(struct accel_context *ctx, uint64_t offset, uint64_t size,
 		    uint32_t entries, uint32_t entry_size, void **map,
 		    size_t *map_size, struct accel_ring *ring)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd,
-		       (off_t)offset);
+	void *p;
 
+	/* A size_t or off_t of this program that cannot hold them: no ring. */
+	if (size > SIZE_MAX || offset > INT64_MAX)
+		return -EOVERFLOW;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd, (off_t)offset);
 	if (p == MAP_FAILED)
 		return -errno;
 	*map = p;

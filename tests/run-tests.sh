@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The whole test run: install the Debian packages, build everything with
-# warnings as errors, run the host unit tests (ctest), the static checks of
-# the kernel code, the Debian packages (built, checked, DKMS), and the in-VM
-# suite on Debian's 6.1 kernel and on a debug kernel (KASAN, lockdep,
-# kmemleak, DEBUG_OBJECTS, failslab) built once from Debian's
-# linux-source-6.1 and cached in /var/cache/uaccel.
+# warnings as errors (libaccel, providers and some tests also as 32-bit
+# programs, in BUILD/m32), run the host unit tests (ctest), the static
+# checks of the kernel code, the Debian packages (built, checked, DKMS), and
+# the in-VM suite (with its 32-bit tests) on Debian's 6.1 kernel and on a
+# debug kernel (KASAN, lockdep, kmemleak, DEBUG_OBJECTS, failslab) built
+# once from Debian's linux-source-6.1 and cached in /var/cache/uaccel.
 #
 # usage: tests/run-tests.sh [--stock | --debug] [--build DIR] [--only TEST...]
 #   --stock      in-VM suite on the stock kernel only
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--debug) stock=0; shift ;;
 	--build) build=$2; shift 2 ;;
 	--only) shift; only=("$@"); break ;;
-	*) sed -n '4,16p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,17p' "$0" >&2; exit 2 ;;
 	esac
 done
 

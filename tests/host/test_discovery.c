@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -45,8 +46,27 @@ static void run(const char *fmt, ...)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* A device laid out as the kernel does: class link -> devices/<parent>/uaccel/<name>. */
-static void add_device(const char *name, unsigned int minor, const char *facets)
+/* Put a character device node of major:minor at dev/REL; skips without CAP_MKNOD. */
+static void put_node(const char *rel, unsigned int major, unsigned int minor)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/dev/%s", root, rel);
+	unlink(path);
+	if (mknod(path, S_IFCHR | 0600, makedev(major, minor))) {
+		if (errno == EPERM)
+			skip();	/* the fixture needs real device nodes */
+		fail_msg("mknod %s: %s", path, strerror(errno));
+	}
+}
+
+/*
+ * A device laid out as the kernel does: class link ->
+ * devices/<parent>/uaccel/<name>, and its node, a character device of
+ * major:minor, at dev/uaccel/uaccel<minor>.
+ */
+static void add_device_num(const char *name, unsigned int major, unsigned int minor,
+			   const char *facets)
 {
 	char rel[512], text[256];
 
@@ -59,18 +79,30 @@ static void add_device(const char *name, unsigned int minor, const char *facets)
 #define ATTR(a, t) do { \
 	snprintf(rel, sizeof(rel), "sys/class/uaccel/%s/%s", name, a); \
 	put_file(rel, t); } while (0)
-	snprintf(text, sizeof(text), "MAJOR=246\nMINOR=%u\nDEVNAME=uaccel/uaccel%u\nDEVMODE=0600\n",
-		 minor, minor);
+	snprintf(text, sizeof(text), "MAJOR=%u\nMINOR=%u\nDEVNAME=uaccel/uaccel%u\nDEVMODE=0600\n",
+		 major, minor, minor);
 	ATTR("uevent", text);
-	snprintf(text, sizeof(text), "246:%u\n", minor);
+	snprintf(text, sizeof(text), "%u:%u\n", major, minor);
 	ATTR("dev", text);
 	ATTR("driver", "soft\n");
 	ATTR("abi_version", "1\n");
 	ATTR("numa_node", "-1\n");
 	ATTR("facets", facets);
 #undef ATTR
-	run("mkdir -p %s/dev/uaccel && touch %s/dev/uaccel/uaccel%u", root, root, minor);
+	run("mkdir -p %s/dev/uaccel", root);
+	snprintf(rel, sizeof(rel), "uaccel/uaccel%u", minor);
+	put_node(rel, major, minor);
 }
+
+/* Major 246: nothing opens these nodes (ENXIO), only listing looks at them. */
+static void add_device(const char *name, unsigned int minor, const char *facets)
+{
+	add_device_num(name, 246, minor, facets);
+}
+
+/* /dev/null's number: a fixture node that opens. */
+#define NULL_MAJOR 1
+#define NULL_MINOR 3
 
 static int setup(void **state)
 {
@@ -90,6 +122,7 @@ static int teardown(void **state)
 {
 	char cmd[PATH_MAX + 16];
 
+	unsetenv("ACCEL_PROVIDERS");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	return system(cmd);
 }
@@ -200,6 +233,11 @@ static void test_malformed_numbers_skipped(void **state)
 /* A node absent from this /dev (a container's): the device is not listed. */
 static void test_device_without_node_is_skipped(void **state)
 {
+	static const char *const not_names[] = {
+		"", ".", "..", "../uaccel/good", "good/", ".good",
+		"p1234567890123456789012345678901234567890123456789012345678901234",
+	};
+	char msg[3 * PATH_MAX];
 	struct accel_device **list;
 	int n;
 
@@ -210,7 +248,21 @@ static void test_device_without_node_is_skipped(void **state)
 	errno = 0;
 	assert_null(accel_open_device_by_name("bad"));
 	assert_int_equal(errno, ENODEV);
-	assert_string_equal(accel_error_message(), "no accelerator named bad");
+	snprintf(msg, sizeof(msg), "bad: %s/dev/uaccel/uaccel0 is absent; the device is 246:0, "
+		 "and no node in %s/dev/uaccel has that number", root, root);
+	assert_string_equal(accel_error_message(), msg);
+	errno = 0;
+	assert_null(accel_open_device_by_name("nosuch"));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(), "no accelerator named nosuch");
+	/* Names no device can have: no path outside the class directory. */
+	for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+		errno = 0;
+		assert_null(accel_open_device_by_name(not_names[i]));
+		assert_int_equal(errno, ENODEV);
+		snprintf(msg, sizeof(msg), "no accelerator named %s", not_names[i]);
+		assert_string_equal(accel_error_message(), msg);
+	}
 	list = accel_get_device_list(&n);
 	assert_int_equal(n, 1);
 	accel_free_device_list(list);
@@ -245,6 +297,140 @@ static void test_open_missing_node_is_enodev(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/* The name of the one listed device and its node below the fixture's /dev. */
+static void expect_listed(const char *name, const char *rel)
+{
+	struct accel_device **list;
+	char node[PATH_MAX + 64];
+	int n;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 1);
+	assert_string_equal(accel_device_name(list[0]), name);
+	snprintf(node, sizeof(node), "%s/dev/%s", root, rel);
+	assert_string_equal(accel_device_node(list[0]), node);
+	accel_free_device_list(list);
+}
+
+static void expect_none(void)
+{
+	struct accel_device **list;
+	int n = -1;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(n, 0);
+	accel_free_device_list(list);
+}
+
+/*
+ * A container's /dev whose uaccel0 is another device's node ("--device
+ * /dev/uaccel/uaccel2:/dev/uaccel/uaccel0"): that node is reported for the
+ * device it is, never for the one its path names.
+ */
+static void test_other_devices_node_at_the_path(void **state)
+{
+	char msg[3 * PATH_MAX];
+
+	add_device("soft0", 0, "");
+	add_device("edu0", 2, "");
+	put_node("uaccel/uaccel0", 246, 2);
+	run("rm %s/dev/uaccel/uaccel2", root);
+	expect_listed("edu0", "uaccel/uaccel0");
+	errno = 0;
+	assert_null(accel_open_device_by_name("soft0"));
+	assert_int_equal(errno, ENODEV);
+	snprintf(msg, sizeof(msg), "soft0: %s/dev/uaccel/uaccel0 is device 246:2, not 246:0, "
+		 "and no node in %s/dev/uaccel has that number", root, root);
+	assert_string_equal(accel_error_message(), msg);
+
+	/* Not a character device at all: neither device has a node. */
+	run("rm %s/dev/uaccel/uaccel0 && touch %s/dev/uaccel/uaccel0", root, root);
+	run("mkdir %s/dev/uaccel/uaccel2", root);
+	expect_none();
+}
+
+/* The node under another file name is found; links and directories are not nodes. */
+static void test_node_under_another_name(void **state)
+{
+	add_device("soft0", 0, "");
+	run("rm %s/dev/uaccel/uaccel0", root);
+	put_node("uaccel/accel-b", 246, 0);
+	put_node("uaccel/accel-a", 246, 0);
+	put_node("uaccel/other", 246, 9);
+	/* The first by name, whatever the directory order. */
+	expect_listed("soft0", "uaccel/accel-a");
+	/* The usual path holding a plain file does not stop the search. */
+	run("touch %s/dev/uaccel/uaccel0", root);
+	expect_listed("soft0", "uaccel/accel-a");
+
+	/* A symlink or a node below a directory (by-name, by-path) is not used. */
+	run("rm %s/dev/uaccel/accel-a %s/dev/uaccel/accel-b", root, root);
+	run("mkdir -p %s/dev/uaccel/by-name %s/dev/real", root, root);
+	put_node("uaccel/by-name/soft0", 246, 0);
+	put_node("real/node", 246, 0);
+	run("ln -s ../real/node %s/dev/uaccel/link", root);
+	expect_none();
+}
+
+/*
+ * Opening checks the opened file: a node swapped for another device's
+ * after the listing is refused with ENODEV and the reason.
+ */
+static void test_open_checks_the_opened_node(void **state)
+{
+	char node[PATH_MAX + 64], msg[3 * PATH_MAX];
+	struct accel_device **list;
+	struct accel_context *ctx;
+
+	/* No provider lookup: it is cached per process, test_provider_loading's. */
+	setenv("ACCEL_PROVIDERS", "none", 1);
+	add_device_num("soft0", NULL_MAJOR, NULL_MINOR, "");
+	snprintf(node, sizeof(node), "%s/dev/uaccel/uaccel%u", root, NULL_MINOR);
+	list = accel_get_device_list(NULL);
+	assert_non_null(list);
+	assert_non_null(list[0]);
+	ctx = accel_open_device(list[0]);
+	assert_non_null(ctx);
+	accel_close_device(ctx);
+
+	/* /dev/zero's number: it opens, and is not the device. */
+	put_node("uaccel/uaccel3", 1, 5);
+	errno = 0;
+	assert_null(accel_open_device(list[0]));
+	assert_int_equal(errno, ENODEV);
+	snprintf(msg, sizeof(msg), "soft0: %s is device 1:5, not 1:3: the node changed since "
+		 "the device was listed", node);
+	assert_string_equal(accel_error_message(), msg);
+
+	/* A node that does not open (no driver): the reason is still the swap. */
+	put_node("uaccel/uaccel3", 246, 7);
+	errno = 0;
+	assert_null(accel_open_device(list[0]));
+	assert_int_equal(errno, ENODEV);
+	snprintf(msg, sizeof(msg), "soft0: %s is device 246:7, not 1:3: the node changed since "
+		 "the device was listed", node);
+	assert_string_equal(accel_error_message(), msg);
+
+	/* A plain file. */
+	run("rm %s && touch %s", node, node);
+	errno = 0;
+	assert_null(accel_open_device(list[0]));
+	assert_int_equal(errno, ENODEV);
+	snprintf(msg, sizeof(msg), "soft0: %s is not a character device; the device is 1:3: "
+		 "the node changed since the device was listed", node);
+	assert_string_equal(accel_error_message(), msg);
+
+	/* The right node back: it opens again. */
+	put_node("uaccel/uaccel3", NULL_MAJOR, NULL_MINOR);
+	ctx = accel_open_device(list[0]);
+	assert_non_null(ctx);
+	accel_close_device(ctx);
+	accel_free_device_list(list);
+	unsetenv("ACCEL_PROVIDERS");
+}
+
 static void test_query_checks_arguments(void **state)
 {
 	struct accel_device_attr attr;
@@ -273,7 +459,7 @@ static void test_accelinfo_json(void **state)
  * Provider loading, in a child each (libaccel caches the result per
  * process): the soft provider from ACCEL_PROVIDER_PATH, one with another ABI
  * version refused with a warning, a missing one silently skipped, and
- * ACCEL_PROVIDERS=none.  The node is a plain file of the fixture.
+ * ACCEL_PROVIDERS=none.  The node of the fixture has /dev/null's number.
  */
 static int provider_of_fixture(const char *dir, const char *mode)
 {
@@ -308,8 +494,7 @@ static int in_child(const char *dir, const char *mode)
 
 static void test_provider_loading(void **state)
 {
-	add_device("soft0", 0, "");
-	run("mkdir -p %s/dev/uaccel && touch %s/dev/uaccel/uaccel0", root, root);
+	add_device_num("soft0", NULL_MAJOR, NULL_MINOR, "");
 	assert_int_equal(in_child(PROVIDER_DIR, NULL), 0);
 	assert_int_equal(in_child(PROVIDER_DIR, "none"), 1);
 	assert_int_equal(in_child("/nonexistent", NULL), 1);
@@ -332,6 +517,9 @@ int main(void)
 		T(test_malformed_numbers_skipped),
 		T(test_device_without_node_is_skipped),
 		T(test_open_missing_node_is_enodev),
+		T(test_other_devices_node_at_the_path),
+		T(test_node_under_another_name),
+		T(test_open_checks_the_opened_node),
 		T(test_query_checks_arguments),
 		T(test_accelinfo_json),
 		T(test_provider_loading),

@@ -131,6 +131,39 @@ run_test stress 900 "$B/tests/vm_stress"
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 
+# 32-bit callers get the same ABI (compat_ioctl, mmap2 offsets): the
+# QUERY_DEVICE, object, facet and ring tests again, built as 32-bit programs
+# with their own libaccel and providers (BUILD/m32, UACCEL_M32_TESTS).
+m32_skip() { # m32_skip REASON: a skip result for every 32-bit test wanted
+	local t
+	for t in query objects facets datapath; do
+		want "$t-m32" && echo "skip - $t-m32: $1" | tee -a "$results"
+	done
+}
+M32=$B/m32
+if ! want query-m32 && ! want objects-m32 && ! want facets-m32 && ! want datapath-m32; then
+	:
+elif [ ! -x "$M32/tests/m32-probe" ]; then
+	m32_skip "no 32-bit build (configured with -DUACCEL_M32_TESTS=OFF)"
+else
+	"$M32/tests/m32-probe" 2>"$OUT/m32-probe.log"
+	rc=$?
+	if [ $rc -eq 126 ]; then
+		# ENOEXEC: the kernel has no CONFIG_IA32_EMULATION.
+		m32_skip "this kernel runs no 32-bit programs ($(cat "$OUT/m32-probe.log"))"
+	elif [ $rc -ne 0 ]; then
+		for t in query objects facets datapath; do
+			want "$t-m32" && echo "not ok - $t-m32: the 32-bit probe failed with status $rc: $(cat "$OUT/m32-probe.log")" >> "$results"
+		done
+	else
+		LD_LIBRARY_PATH=$M32/libaccel run_test query-m32 300 "$M32/tests/vm_query"
+		LD_LIBRARY_PATH=$M32/libaccel run_test objects-m32 600 "$M32/tests/vm_objects"
+		LD_LIBRARY_PATH=$M32/libaccel run_test facets-m32 300 "$M32/tests/vm_facets"
+		LD_LIBRARY_PATH=$M32/libaccel ACCEL_PROVIDER_PATH=$M32/providers \
+			run_test datapath-m32 1200 "$M32/tests/vm_datapath"
+	fi
+fi
+
 # The edu PCI driver: with MSI, then again on INTx; its attributes and
 # renames racing with PCI remove.
 if want edu || want edu-intx || want admin-edu; then

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <accel/provider.h>
+
 #include "vmtest.h"
 
 #define DEV "objtest0"
@@ -44,8 +46,28 @@ static int setup_fd(void **state)
 	return 0;
 }
 
+/*
+ * A libaccel context and ring mappings of a test, closed and unmapped here
+ * also when the test failed: the context would outlive it otherwise.
+ */
+static struct accel_context *lib_ctx;
+static struct {
+	void *addr;
+	size_t len;
+} test_maps[2];
+
 static int teardown_fd(void **state)
 {
+	for (size_t i = 0; i < sizeof(test_maps) / sizeof(test_maps[0]); i++) {
+		if (test_maps[i].addr)
+			munmap(test_maps[i].addr, test_maps[i].len);
+		test_maps[i].addr = NULL;
+	}
+	if (lib_ctx) {
+		accel_close_device(lib_ctx);
+		lib_ctx = NULL;
+	}
+	unsetenv("ACCEL_PROVIDERS");
 	close(fd);
 	vm_assert_stats_equal(&base);
 	return 0;
@@ -60,17 +82,23 @@ static uint32_t alloc_pd(void)
 	return c.out_pd_id;
 }
 
-static int reg_mr(uint32_t pd, void *addr, uint64_t len, uint32_t flags, uint32_t *id)
+/* REG_MR of any 64-bit address, also one a 32-bit pointer cannot hold. */
+static int reg_mr_at(uint32_t pd, uint64_t addr, uint64_t len, uint32_t flags, uint32_t *id)
 {
 	struct uaccel_reg_mr c = {
 		.size = sizeof(c), .flags = flags, .pd_id = pd,
-		.addr = (uintptr_t)addr, .length = len,
+		.addr = addr, .length = len,
 	};
 	int ret = vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &c);
 
 	if (!ret && id)
 		*id = c.out_mr_id;
 	return ret;
+}
+
+static int reg_mr(uint32_t pd, void *addr, uint64_t len, uint32_t flags, uint32_t *id)
+{
+	return reg_mr_at(pd, (uintptr_t)addr, len, flags, id);
 }
 
 static int create_cq(uint32_t entries, struct uaccel_create_cq *out)
@@ -157,7 +185,7 @@ static void test_mr_bad_input(void **state)
 	assert_int_equal(reg_mr(pd + 1000, map, 16, 0, NULL), -ENOENT);
 	assert_int_equal(reg_mr(cq.out_cq_id, map, 16, 0, NULL), -ENOENT);	/* wrong type */
 	assert_int_equal(reg_mr(pd, map, 0, 0, NULL), -EINVAL);
-	assert_int_equal(reg_mr(pd, (void *)-4096L, 8192, 0, NULL), -EINVAL);	/* wraps */
+	assert_int_equal(reg_mr_at(pd, -4096ULL, 8192, 0, NULL), -EINVAL);	/* wraps */
 	assert_int_equal(reg_mr(pd, map, 16, 1U << 7, NULL), -EOPNOTSUPP);
 
 	/* Unmapped memory, and a range running into it. */
@@ -307,6 +335,148 @@ static void test_queue(void **state)
 	assert_int_equal(destroy(pd), 0);
 }
 
+/*
+ * Ids are allocated cyclically per context: 4,100 PDs created and
+ * destroyed take the next ids past 4095.  A 32-bit caller passes the mmap
+ * offset back through mmap2(), whose page offset is 32 bits: every ring
+ * offset must fit that, for the whole id space.
+ */
+#define ID_CYCLES 4100
+#define MAX_PAGE_OFFSET 0xffffffffULL
+
+static void assert_offset_fits_32bit_callers(uint64_t offset)
+{
+	assert_int_equal(offset % 4096, 0);
+	if (offset / 4096 > MAX_PAGE_OFFSET)
+		fail_msg("mmap offset 0x%llx: page offset 0x%llx does not fit 32 bits",
+			 (unsigned long long)offset, (unsigned long long)(offset / 4096));
+}
+
+static void test_rings_of_ids_past_4095(void **state)
+{
+	struct uaccel_doorbell db = { .size = sizeof(db) };
+	struct uaccel_wait_cq w = { .size = sizeof(w), .timeout_ms = 10000 };
+	volatile struct uaccel_ring_header *cqr, *qr;
+	struct uaccel_create_queue q;
+	struct uaccel_create_cq cq;
+	struct uaccel_wr *wr;
+	struct uaccel_cqe *cqe;
+	uint32_t pd;
+	int i;
+
+	for (i = 0; i < ID_CYCLES; i++)
+		assert_int_equal(destroy(alloc_pd()), 0);
+	pd = alloc_pd();
+	assert_true(pd > ID_CYCLES);
+	assert_int_equal(create_cq(4, &cq), 0);
+	assert_true(cq.out_cq_id > 4095);
+	assert_int_equal(create_queue(pd, cq.out_cq_id, 4, &q), 0);
+	assert_true(q.out_queue_id > 4095);
+	/* The sizes fit a 32-bit size_t. */
+	assert_true(cq.out_mmap_size <= UINT32_MAX && q.out_mmap_size <= UINT32_MAX);
+
+	cqr = mmap(NULL, cq.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		   cq.out_mmap_offset);
+	if (cqr == MAP_FAILED)
+		fail_msg("mmap of CQ %u at offset 0x%llx: %s", cq.out_cq_id,
+			 (unsigned long long)cq.out_mmap_offset, strerror(errno));
+	test_maps[0].addr = (void *)cqr;
+	test_maps[0].len = cq.out_mmap_size;
+	qr = mmap(NULL, q.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		  q.out_mmap_offset);
+	if (qr == MAP_FAILED)
+		fail_msg("mmap of queue %u at offset 0x%llx: %s", q.out_queue_id,
+			 (unsigned long long)q.out_mmap_offset, strerror(errno));
+	test_maps[1].addr = (void *)qr;
+	test_maps[1].len = q.out_mmap_size;
+
+	/* A NOP written through the queue's mapping, its completion read through the CQ's. */
+	wr = (struct uaccel_wr *)((char *)qr + UACCEL_RING_ENTRIES_OFFSET);
+	memset(wr, 0, sizeof(*wr));
+	wr->opcode = UACCEL_WR_NOP;
+	wr->user_data = 0x1234567890abcdefULL;
+	__atomic_store_n(&qr->tail, 1, __ATOMIC_RELEASE);
+	db.queue_id = q.out_queue_id;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DOORBELL, &db), 0);
+	w.cq_id = cq.out_cq_id;
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_WAIT_CQ, &w), 0);
+	assert_int_equal(__atomic_load_n(&cqr->tail, __ATOMIC_ACQUIRE), 1);
+	cqe = (struct uaccel_cqe *)((char *)cqr + UACCEL_RING_ENTRIES_OFFSET);
+	assert_true(cqe->user_data == 0x1234567890abcdefULL);
+	assert_int_equal(cqe->status, 0);
+	assert_int_equal(cqe->queue_id, q.out_queue_id);
+	__atomic_store_n(&cqr->head, 1, __ATOMIC_RELEASE);
+
+	assert_int_equal(destroy(q.out_queue_id), 0);
+	assert_int_equal(destroy(cq.out_cq_id), 0);
+	assert_int_equal(destroy(pd), 0);
+	/* Mapped here; a 32-bit caller could map them too (teardown unmaps). */
+	assert_offset_fits_32bit_callers(cq.out_mmap_offset);
+	assert_offset_fits_32bit_callers(q.out_mmap_offset);
+}
+
+/*
+ * The same through libaccel: its CQ and queue creation map the rings with
+ * the offsets the kernel gave (a 64-bit off_t whatever the caller's
+ * _FILE_OFFSET_BITS); posting and polling pass user pointers as __u64.
+ */
+static void test_libaccel_rings_of_ids_past_4095(void **state)
+{
+	struct accel_wr wr[2] = {
+		{ .opcode = ACCEL_WR_NOP, .user_data = 0xfeedULL << 40 },
+		{ .opcode = ACCEL_WR_NOP, .user_data = 7 },
+	};
+	struct accel_context *ctx;
+	const struct accel_ring *cr, *qr;
+	struct accel_wc wc[2];
+	struct accel_queue *q;
+	struct accel_cq *cq;
+	struct accel_pd *pd;
+	double end;
+	int i;
+
+	/* The generic POST and POLL_CQ, whatever provider is installed. */
+	setenv("ACCEL_PROVIDERS", "none", 1);
+	ctx = lib_ctx = accel_open_device_by_name(DEV);
+	assert_non_null(ctx);
+	for (i = 0; i < ID_CYCLES; i++) {
+		pd = accel_alloc_pd(ctx);
+		assert_non_null(pd);
+		assert_int_equal(accel_dealloc_pd(pd), 0);
+	}
+	pd = accel_alloc_pd(ctx);
+	assert_non_null(pd);
+	cq = accel_create_cq(ctx, 4, -1);
+	if (!cq)
+		fail_msg("accel_create_cq after %d ids: %s", ID_CYCLES, strerror(errno));
+	assert_true(accel_cq_id(cq) > 4095);
+	q = accel_create_queue(pd, cq, 4);
+	if (!q)
+		fail_msg("accel_create_queue after %d ids: %s", ID_CYCLES, strerror(errno));
+	assert_true(accel_queue_id(q) > 4095);
+
+	/* Posted with the generic POST (no provider here): wrs is a user pointer. */
+	assert_int_equal(accel_post(q, wr, 2), 2);
+	qr = accel_queue_ring(q);
+	assert_int_equal(__atomic_load_n(&qr->hdr->tail, __ATOMIC_ACQUIRE), 2);
+	cr = accel_cq_ring(cq);
+	end = vm_now() + 10;
+	while (__atomic_load_n(&cr->hdr->tail, __ATOMIC_ACQUIRE) < 2 && vm_now() < end)
+		accel_wait_cq(cq, 1000);
+	assert_int_equal(__atomic_load_n(&cr->hdr->tail, __ATOMIC_ACQUIRE), 2);
+	/* The first through the CQ mapping, the second with POLL_CQ (cqes pointer). */
+	assert_int_equal(accel_cq_ring_poll(cq, wc, 1), 1);
+	assert_true(wc[0].user_data == 0xfeedULL << 40);
+	assert_int_equal(wc[0].status, 0);
+	assert_int_equal(accel_poll_cq(cq, &wc[1], 2), 1);
+	assert_true(wc[1].user_data == 7);
+	assert_int_equal(wc[1].queue_id, accel_queue_id(q));
+
+	assert_int_equal(accel_destroy_queue(q), 0);
+	assert_int_equal(accel_destroy_cq(cq), 0);
+	assert_int_equal(accel_dealloc_pd(pd), 0);
+}
+
 /* The size/flags/pointer rules for every command that creates something. */
 static void test_size_rules(void **state)
 {
@@ -397,6 +567,8 @@ int main(void)
 		T(test_mr_memlock_limit),
 		T(test_cq),
 		T(test_queue),
+		T(test_rings_of_ids_past_4095),
+		T(test_libaccel_rings_of_ids_past_4095),
 		T(test_size_rules),
 		T(test_populate_close_cycles),
 	};

@@ -341,6 +341,16 @@ static bool listed(const char *name)
 	return found;
 }
 
+/* This (child) process gets a mount namespace with an empty /dev/uaccel. */
+static int private_dev_uaccel(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", "/dev/uaccel", "tmpfs", 0, "mode=0755"))
+		return -1;
+	return 0;
+}
+
 /* A mount namespace whose /dev/uaccel has one of the two nodes. */
 static void test_listing_in_mount_namespace(void **state)
 {
@@ -355,10 +365,7 @@ static void test_listing_in_mount_namespace(void **state)
 	if (!pid) {
 		struct accel_context *ctx;
 
-		if (unshare(CLONE_NEWNS) ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-		    mount("tmpfs", "/dev/uaccel", "tmpfs", 0, "mode=0755") ||
-		    mknod(node, S_IFCHR | 0600, st.st_rdev))
+		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st.st_rdev))
 			_exit(10);
 		if (listed(DEV) || !listed(DEV2))
 			_exit(11);
@@ -373,6 +380,198 @@ static void test_listing_in_mount_namespace(void **state)
 	}
 	wait_ok(pid);
 	assert_true(listed(DEV));
+}
+
+/* The node libaccel lists for @name into buf; false when it is not listed. */
+static bool listed_node(const char *name, char *buf, size_t len)
+{
+	struct accel_device **list = accel_get_device_list(NULL);
+	bool found = false;
+
+	if (!list)
+		return false;
+	for (struct accel_device **d = list; *d; d++) {
+		if (!strcmp(accel_device_name(*d), name)) {
+			snprintf(buf, len, "%s", accel_device_node(*d));
+			found = true;
+		}
+	}
+	accel_free_device_list(list);
+	return found;
+}
+
+/*
+ * Every listed device opens as itself: the context's QUERY_DEVICE names
+ * the device it was opened for.  0, or the exit code of the first failure.
+ */
+static int every_listed_device_is_itself(int code)
+{
+	struct accel_device **list = accel_get_device_list(NULL);
+
+	if (!list)
+		return code;
+	for (struct accel_device **d = list; *d; d++) {
+		struct uaccel_query_device q = { .size = sizeof(q) };
+		struct accel_context *ctx = accel_open_device(*d);
+		bool same;
+
+		if (!ctx)
+			continue;	/* not ours to judge: only a wrong device counts */
+		same = !vm_ioctl(accel_context_fd(ctx), UACCEL_IOCTL_QUERY_DEVICE, &q) &&
+		       !strcmp((char *)q.name, accel_device_name(*d));
+		accel_close_device(ctx);
+		if (!same) {
+			accel_free_device_list(list);
+			return code;
+		}
+	}
+	accel_free_device_list(list);
+	return 0;
+}
+
+/* A context by name that is that device: 0, else @code. */
+static int opens_as_itself(const char *name, int code)
+{
+	struct uaccel_query_device q = { .size = sizeof(q) };
+	struct accel_context *ctx = accel_open_device_by_name(name);
+	bool same;
+
+	if (!ctx)
+		return code;
+	same = !vm_ioctl(accel_context_fd(ctx), UACCEL_IOCTL_QUERY_DEVICE, &q) &&
+	       !strcmp((char *)q.name, name);
+	accel_close_device(ctx);
+	return same ? 0 : code + 1;
+}
+
+/*
+ * A namespace whose node path of DEV holds DEV2's number, what
+ * "docker --device /dev/uaccel/uaccel2:/dev/uaccel/uaccel0" makes: DEV is
+ * not listed (its number has no node) and never opens as DEV2; DEV2 is
+ * listed at that path, the node of its number.
+ */
+static void test_other_devices_node_at_the_path(void **state)
+{
+	char node[256], node2[256], msg[512];
+	struct stat st, st2;
+	pid_t pid;
+
+	vm_device_node(DEV, node, sizeof(node));
+	vm_device_node(DEV2, node2, sizeof(node2));
+	assert_int_equal(stat(node, &st), 0);
+	assert_int_equal(stat(node2, &st2), 0);
+	snprintf(msg, sizeof(msg), DEV ": %s is device %u:%u, not %u:%u, and no node in /dev/uaccel has that number",
+		 node, major(st2.st_rdev), minor(st2.st_rdev), major(st.st_rdev),
+		 minor(st.st_rdev));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		char found[256];
+		int ret;
+
+		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st2.st_rdev))
+			_exit(10);
+		if (listed(DEV))
+			_exit(11);
+		if (!listed_node(DEV2, found, sizeof(found)) || strcmp(found, node))
+			_exit(12);
+		errno = 0;
+		if (accel_open_device_by_name(DEV) || errno != ENODEV)
+			_exit(13);
+		if (strcmp(accel_error_message(), msg))
+			_exit(14);
+		ret = opens_as_itself(DEV2, 15);
+		if (ret)
+			_exit(ret);
+		_exit(every_listed_device_is_itself(17));
+	}
+	wait_ok(pid);
+}
+
+/* DEV's node under another file name in /dev/uaccel is found and opened. */
+static void test_node_under_another_name(void **state)
+{
+	char node[256], node2[256];
+	struct stat st, st2;
+	pid_t pid;
+
+	vm_device_node(DEV, node, sizeof(node));
+	vm_device_node(DEV2, node2, sizeof(node2));
+	assert_int_equal(stat(node, &st), 0);
+	assert_int_equal(stat(node2, &st2), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		char found[256];
+		int ret;
+
+		/* DEV2's node where DEV's belongs, DEV's under another name. */
+		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st2.st_rdev) ||
+		    mknod("/dev/uaccel/permtest-node", S_IFCHR | 0600, st.st_rdev))
+			_exit(10);
+		if (!listed_node(DEV, found, sizeof(found)) ||
+		    strcmp(found, "/dev/uaccel/permtest-node"))
+			_exit(11);
+		if (!listed_node(DEV2, found, sizeof(found)) || strcmp(found, node))
+			_exit(12);
+		ret = opens_as_itself(DEV, 13);
+		if (!ret)
+			ret = opens_as_itself(DEV2, 15);
+		if (!ret)
+			ret = every_listed_device_is_itself(17);
+		_exit(ret);
+	}
+	wait_ok(pid);
+}
+
+/*
+ * A node replaced by another device's between the listing and the open:
+ * ENODEV and why, no context on the other device.
+ */
+static void test_node_swapped_after_listing(void **state)
+{
+	char node[256], msg[512];
+	struct stat st, st2;
+	pid_t pid;
+
+	vm_device_node(DEV, node, sizeof(node));
+	assert_int_equal(stat(node, &st), 0);
+	vm_device_node(DEV2, msg, sizeof(msg));
+	assert_int_equal(stat(msg, &st2), 0);
+	snprintf(msg, sizeof(msg), DEV ": %s is device %u:%u, not %u:%u: the node changed since the device was listed",
+		 node, major(st2.st_rdev), minor(st2.st_rdev), major(st.st_rdev),
+		 minor(st.st_rdev));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct accel_device **list, **d;
+		struct accel_context *ctx;
+
+		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st.st_rdev))
+			_exit(10);
+		list = accel_get_device_list(NULL);
+		if (!list)
+			_exit(11);
+		for (d = list; *d && strcmp(accel_device_name(*d), DEV); d++)
+			;
+		if (!*d)
+			_exit(12);
+		ctx = accel_open_device(*d);
+		if (!ctx)
+			_exit(13);
+		accel_close_device(ctx);
+		if (unlink(node) || mknod(node, S_IFCHR | 0600, st2.st_rdev))
+			_exit(14);
+		errno = 0;
+		if (accel_open_device(*d) || errno != ENODEV)
+			_exit(15);
+		if (strcmp(accel_error_message(), msg))
+			_exit(16);
+		accel_free_device_list(list);
+		_exit(0);
+	}
+	wait_ok(pid);
+	/* The teardown's counters: no context was left on DEV2. */
 }
 
 /* A cgroup v2 device program that denies one device node: r0 = allow. */
@@ -543,6 +742,9 @@ int main(void)
 		cmocka_unit_test(test_fork_keeps_pinned_pages_with_parent),
 		cmocka_unit_test(test_fork_rings_and_context),
 		cmocka_unit_test(test_listing_in_mount_namespace),
+		cmocka_unit_test(test_other_devices_node_at_the_path),
+		cmocka_unit_test(test_node_under_another_name),
+		cmocka_unit_test(test_node_swapped_after_listing),
 		cmocka_unit_test(test_listing_in_device_cgroup),
 		cmocka_unit_test(test_rename),
 	};
