@@ -1,4 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# uaccel_kbuild_dir(DIR OUT_PATH OUT_LINK): kbuild cannot take a path with
+# white space (M= becomes two words); such a directory is reached through a
+# symbolic link without any.  OUT_PATH is the path to give kbuild, OUT_LINK
+# the command (a list) that makes the link before it runs.
+function(uaccel_kbuild_dir dir out_path out_link)
+	if(dir MATCHES "[ \t]")
+		string(MD5 _hash "${dir}")
+		set(${out_path} /tmp/uaccel-kbuild-${_hash} PARENT_SCOPE)
+		set(${out_link} ln -sfn ${dir} /tmp/uaccel-kbuild-${_hash} PARENT_SCOPE)
+	else()
+		set(${out_path} ${dir} PARENT_SCOPE)
+		set(${out_link} true PARENT_SCOPE)
+	endif()
+endfunction()
+
 # uaccel_kbuild(TARGET KDIR OUTDIR [ALL]): build the modules against the
 # kernel tree KDIR in OUTDIR/kernel; the .ko files land in
 # OUTDIR/kernel/core and OUTDIR/kernel/hw/<driver>.
@@ -15,15 +30,7 @@ function(uaccel_kbuild target kdir outdir)
 	if(ARGN)
 		set(_all ALL)
 	endif()
-	# Kbuild cannot take a path with white space (M= becomes two words):
-	# such a build tree is reached through a symbolic link without any.
-	set(_kout ${outdir})
-	set(_link true)
-	if(outdir MATCHES "[ \t]")
-		string(MD5 _hash "${outdir}")
-		set(_kout /tmp/uaccel-kbuild-${_hash})
-		set(_link ln -sfn ${outdir} ${_kout})
-	endif()
+	uaccel_kbuild_dir(${outdir} _kout _link)
 	add_custom_target(${target} ${_all}
 		COMMAND mkdir -p ${outdir}/include
 		COMMAND cp -a --update ${CMAKE_SOURCE_DIR}/kernel ${outdir}/

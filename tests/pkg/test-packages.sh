@@ -30,6 +30,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -eq 1 ] || { sed -n '25,29p' "$0" >&2; exit 2; }
 mkdir -p "$1" && build=$(cd "$1" && pwd)
+# Kbuild (through DKMS and the package build) takes no path with white
+# space: such a build tree is reached through a link without any.
+case $build in
+*[[:space:]]*)
+	link=/tmp/uaccel-pkg-$(printf '%s' "$build" | md5sum | cut -c1-32)
+	ln -sfn "$build" "$link"
+	build=$link ;;
+esac
 work=$build/pkg
 root=$build/pkg-root
 failed=0
