@@ -183,6 +183,8 @@ EXPORT_SYMBOL_GPL(uaccel_cq_get);
 
 /* Completions POLL_CQ takes per pass; a pass copies them on the stack. */
 #define UACCEL_POLL_CHUNK	16
+/* Passes in a row whose head another consumer moved before POLL_CQ gives up. */
+#define UACCEL_POLL_MAX_RETRIES	16
 
 /*
  * Copy up to @max completions from the head of CQ @id into @out without
@@ -255,15 +257,17 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 	struct uaccel_context *ctx = ucmd->ctx;
 	struct uaccel_device *udev = ctx->udev;
 	struct uaccel_cqe buf[UACCEL_POLL_CHUNK];
-	u32 done = 0, head = 0;
+	u32 done = 0, head = 0, moved = 0;
 	int ret = 0, n, idx;
 
 	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
 		return -EINVAL;
 
 	do {
-		if (!uaccel_device_enter(udev, &idx))
-			return -ENODEV;
+		if (!uaccel_device_enter(udev, &idx)) {
+			ret = -ENODEV;
+			break;
+		}
 		n = uaccel_cq_peek(ctx, cmd->cq_id, buf,
 				   min_t(u32, cmd->count - done, UACCEL_POLL_CHUNK),
 				   &head);
@@ -276,17 +280,25 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 			ret = -EFAULT;
 			break;
 		}
-		if (!uaccel_device_enter(udev, &idx))
-			return -ENODEV;
+		if (!uaccel_device_enter(udev, &idx)) {
+			ret = -ENODEV;
+			break;
+		}
 		ret = uaccel_cq_consume(ctx, cmd->cq_id, head, n);
 		uaccel_device_exit(udev, idx);
-		if (!ret)
+		if (!ret) {
 			done += n;
-		else if (ret != -EAGAIN)
+			moved = 0;
+		} else if (ret != -EAGAIN || ++moved == UACCEL_POLL_MAX_RETRIES) {
+			/* Another consumer keeps moving the head: let it have them. */
 			break;
+		}
 		ret = 0;
-		if (fatal_signal_pending(current))
+		if (signal_pending(current)) {
+			ret = -EINTR;
 			break;
+		}
+		cond_resched();
 	} while (done < cmd->count);
 
 	/* Completions the caller has are reported even if a later pass failed. */

@@ -259,12 +259,15 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 
 	if (cmd->__reserved || !cmd->count || cmd->count > UACCEL_POST_MAX)
 		return -EINVAL;
-	if (!udev->ops->post)
-		return -EOPNOTSUPP;
-	/* A queue that does not exist is -ENOENT, whatever @wrs points to. */
+	/*
+	 * A queue that does not exist is -ENOENT, whatever @wrs points to.
+	 * The driver's ops are only read inside the section: outside it the
+	 * driver module may be gone.
+	 */
 	if (!uaccel_device_enter(udev, &idx))
 		return -ENODEV;
-	q = uaccel_queue_get(ctx, cmd->queue_id);
+	q = udev->ops->post ? uaccel_queue_get(ctx, cmd->queue_id) :
+			      ERR_PTR(-EOPNOTSUPP);
 	if (!IS_ERR(q))
 		uaccel_obj_put(&q->obj);
 	uaccel_device_exit(udev, idx);

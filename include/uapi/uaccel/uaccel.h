@@ -414,7 +414,9 @@ struct uaccel_doorbell {
  * A completion is consumed only once it was written to @cqes: if @cqes
  * becomes unwritable part way the call reports what was written, and
  * -EFAULT only when nothing was; nothing is lost.  Pollers of one CQ
- * running at the same time each get different completions.
+ * running at the same time each get different completions; when another
+ * consumer keeps taking them, the call ends with what it got (-EAGAIN if
+ * nothing).  A signal ends it the same way (-EINTR if nothing).
  */
 struct uaccel_poll_cq {
 	__u32 size;
