@@ -188,11 +188,12 @@ EXPORT_SYMBOL_GPL(uaccel_cq_get);
 
 /*
  * Copy up to @max completions from the head of CQ @id into @out without
- * consuming them: the number copied (0 when empty) and the head they
- * start at, or -errno.  Inside the device's section.
+ * consuming them: the number copied (0 when empty), the head they start at
+ * and how many the CQ holds, or -errno.  Inside the device's section.
  */
 static int uaccel_cq_peek(struct uaccel_context *ctx, u32 id,
-			  struct uaccel_cqe *out, u32 max, u32 *headp)
+			  struct uaccel_cqe *out, u32 max, u32 *headp,
+			  u32 *availp)
 {
 	struct uaccel_cq *cq;
 	u32 head, avail, n, i, chunk;
@@ -207,6 +208,7 @@ static int uaccel_cq_peek(struct uaccel_context *ctx, u32 id,
 		uaccel_obj_put(&cq->obj);
 		return -EIO;	/* head was corrupted through the mapping */
 	}
+	*availp = avail;
 	n = min(avail, max);
 	/* At most two runs: up to the end of the ring, then from its start. */
 	for (i = 0; i < n; i += chunk) {
@@ -235,9 +237,7 @@ static int uaccel_cq_consume(struct uaccel_context *ctx, u32 id, u32 head,
 	if (IS_ERR(cq))
 		return PTR_ERR(cq);
 	/* Release pairs with uaccel_cq_used()'s acquire: slots may be reused. */
-	if (cmpxchg_release(&cq->ring->head, head, head + n) == head)
-		uaccel_cq_kick_stalled(cq);
-	else
+	if (cmpxchg_release(&cq->ring->head, head, head + n) != head)
 		ret = -EAGAIN;
 	uaccel_obj_put(&cq->obj);
 	return ret;
@@ -257,7 +257,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 	struct uaccel_context *ctx = ucmd->ctx;
 	struct uaccel_device *udev = ctx->udev;
 	struct uaccel_cqe buf[UACCEL_POLL_CHUNK];
-	u32 done = 0, head = 0, moved = 0;
+	u32 done = 0, head = 0, moved = 0, avail = 0, limit = cmd->count;
 	int ret = 0, n, idx;
 
 	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
@@ -269,8 +269,11 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 			break;
 		}
 		n = uaccel_cq_peek(ctx, cmd->cq_id, buf,
-				   min_t(u32, cmd->count - done, UACCEL_POLL_CHUNK),
-				   &head);
+				   min_t(u32, limit - done, UACCEL_POLL_CHUNK),
+				   &head, &avail);
+		/* One call takes what the CQ held when it looked first. */
+		if (!done)
+			limit = min(limit, avail);
 		uaccel_device_exit(udev, idx);
 		if (n <= 0) {
 			ret = n;
@@ -299,8 +302,18 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 			break;
 		}
 		cond_resched();
-	} while (done < cmd->count);
+	} while (done < limit);
 
+	/* Queues that stalled on the full CQ go on, once, after the call. */
+	if (done && uaccel_device_enter(udev, &idx)) {
+		struct uaccel_cq *cq = uaccel_cq_get(ctx, cmd->cq_id);
+
+		if (!IS_ERR(cq)) {
+			uaccel_cq_kick_stalled(cq);
+			uaccel_obj_put(&cq->obj);
+		}
+		uaccel_device_exit(udev, idx);
+	}
 	/* Completions the caller has are reported even if a later pass failed. */
 	if (ret && !done)
 		return ret;
