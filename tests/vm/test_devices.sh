@@ -93,34 +93,36 @@ case $err in
 esac
 
 # Runtime add and remove, with exact errors.
-is "new_device with no name" "$($SW $DRV/new_device $'\n')" OK
+is "new_device with no name" "$("$SW" $DRV/new_device $'\n')" OK
 check "soft3 appeared" test -c /dev/uaccel/uaccel3 -a -d /sys/class/uaccel/soft3
-is "new_device with a name" "$($SW $DRV/new_device 'my.dev-1')" OK
+is "new_device with a name" "$("$SW" $DRV/new_device 'my.dev-1')" OK
 check "my.dev-1 appeared" test -d /sys/class/uaccel/my.dev-1
-is "new_device duplicate name" "$($SW $DRV/new_device 'my.dev-1')" EEXIST
-is "new_device name with a slash" "$($SW $DRV/new_device 'bad/name')" EINVAL
-is "new_device name starting with a dot" "$($SW $DRV/new_device '.hidden')" EINVAL
-is "new_device name of 64 characters" "$($SW $DRV/new_device "$(printf 'a%.0s' $(seq 64))")" EINVAL
-check "a name of 63 characters works" sh -c "[ \"\$($SW $DRV/new_device $(printf 'b%.0s' $(seq 63)))\" = OK ] && $SW $DRV/delete_device $(printf 'b%.0s' $(seq 63)) | grep -qx OK"
-is "delete_device unknown name" "$($SW $DRV/delete_device nosuch)" ENOENT
-is "delete_device my.dev-1" "$($SW $DRV/delete_device my.dev-1)" OK
+is "new_device duplicate name" "$("$SW" $DRV/new_device 'my.dev-1')" EEXIST
+is "new_device name with a slash" "$("$SW" $DRV/new_device 'bad/name')" EINVAL
+is "new_device name starting with a dot" "$("$SW" $DRV/new_device '.hidden')" EINVAL
+is "new_device name of 64 characters" "$("$SW" $DRV/new_device "$(printf 'a%.0s' $(seq 64))")" EINVAL
+check "a name of 63 characters works" sh -c \
+	'[ "$("$1" "$2/new_device" "$3")" = OK ] && "$1" "$2/delete_device" "$3" | grep -qx OK' \
+	sh "$SW" "$DRV" "$(printf 'b%.0s' $(seq 63))"
+is "delete_device unknown name" "$("$SW" $DRV/delete_device nosuch)" ENOENT
+is "delete_device my.dev-1" "$("$SW" $DRV/delete_device my.dev-1)" OK
 check "my.dev-1 is gone" test ! -e /sys/class/uaccel/my.dev-1
-is "delete_device soft3" "$($SW $DRV/delete_device soft3)" OK
+is "delete_device soft3" "$("$SW" $DRV/delete_device soft3)" OK
 check "soft3 node is gone" test ! -e /dev/uaccel/uaccel3
 is "device count back to three" "$(count /sys/class/uaccel)" 3
 
 # Add/remove cycles reuse names (indexes move on, see below).
 for i in $(seq 20); do
-	$SW $DRV/new_device cyc > /dev/null
-	$SW $DRV/delete_device cyc > /dev/null
+	"$SW" $DRV/new_device cyc > /dev/null
+	"$SW" $DRV/delete_device cyc > /dev/null
 done
 is "add/remove cycles leave three devices" "$(count /sys/class/uaccel)" 3
 
 # Unbinding the platform device removes the accelerator; binding brings it back.
 pdev=$(basename "$(readlink -f /sys/class/uaccel/soft1/device)")
-is "unbind soft1" "$($SW $DRV/unbind "$pdev")" OK
+is "unbind soft1" "$("$SW" $DRV/unbind "$pdev")" OK
 check "soft1 is gone after unbind" test ! -e /sys/class/uaccel/soft1
-is "bind soft1 again" "$($SW $DRV/bind "$pdev")" OK
+is "bind soft1 again" "$("$SW" $DRV/bind "$pdev")" OK
 check "soft1 is back after bind" test -d /sys/class/uaccel/soft1
 # A device that comes back is a new device: a new index and node.
 node=/dev/$(sed -n 's/^DEVNAME=//p' /sys/class/uaccel/soft1/uevent)

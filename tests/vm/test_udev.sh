@@ -31,7 +31,7 @@ mount --bind /tmp/group.udev /etc/group
 apply() { udevadm test --action=add "/sys/class/uaccel/$1" > /dev/null 2>&1; }
 node_of() { echo "/dev/$(sed -n 's/^DEVNAME=//p' "/sys/class/uaccel/$1/uevent")"; }
 
-is "new_device udev0" "$($SW $DRV/new_device udev0)" OK
+is "new_device udev0" "$("$SW" $DRV/new_device udev0)" OK
 check "udevadm test applies the rules" apply udev0
 node=$(node_of udev0)
 is "node group and mode" "$(stat -c '%g %a' "$node")" "$GID 660"
@@ -53,22 +53,22 @@ check "a user without the group cannot (told why)" sh -c \
 	'printf "%s\n" "$1" | grep -q "^accelinfo: udev0: no permission to open .*(EACCES)\$"' sh "$out"
 
 # The device comes back under a new index: the name link follows it.
-is "delete_device udev0" "$($SW $DRV/delete_device udev0)" OK
-is "new_device udev0 again" "$($SW $DRV/new_device udev0)" OK
+is "delete_device udev0" "$("$SW" $DRV/delete_device udev0)" OK
+is "new_device udev0 again" "$("$SW" $DRV/new_device udev0)" OK
 check "udevadm test applies the rules again" apply udev0
 node2=$(node_of udev0)
 check "the new node differs from the old one" test "$node2" != "$node"
 is "by-name link follows to the new node" "$(readlink -f /dev/uaccel/by-name/udev0)" "$node2"
 
 # A rename sends a "move" uevent: the by-name link moves with the name.
-is "rename udev0 to udevren0" "$($SW /sys/class/uaccel/udev0/name udevren0)" OK
+is "rename udev0 to udevren0" "$("$SW" /sys/class/uaccel/udev0/name udevren0)" OK
 check "udevadm test applies the move" \
 	udevadm test --action=move /sys/class/uaccel/udevren0
 is "by-name link under the new name" "$(readlink -f /dev/uaccel/by-name/udevren0)" "$node2"
 check "no by-name link under the old name" test ! -e /dev/uaccel/by-name/udev0
 pdev2=$(basename "$(readlink -f /sys/class/uaccel/udevren0/device)")
 is "by-path link unchanged" "$(readlink -f "/dev/uaccel/by-path/platform-$pdev2")" "$node2"
-is "delete_device udevren0 at the end" "$($SW $DRV/delete_device udevren0)" OK
+is "delete_device udevren0 at the end" "$("$SW" $DRV/delete_device udevren0)" OK
 
 # Without udevd nobody removes what "udevadm test" created: do it here.
 umount /etc/group

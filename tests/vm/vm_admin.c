@@ -1146,7 +1146,7 @@ static void test_module_unload_vs_new_device(void **state)
 	/* Reloading gives soft0..soft2 back: only from that state. */
 	if (!strstr(found, "devices: soft0 soft1 soft2 |"))
 		skip();
-	snprintf(cmd, sizeof(cmd), "insmod %s num_devices=3", ko);
+	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	for (int round = 0; round < 3; round++) {
 		struct churn c = { 0 };
 		pthread_t t;

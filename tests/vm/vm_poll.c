@@ -482,7 +482,7 @@ static void test_unsupported_device(void **state)
 
 	if (!ko)
 		skip();
-	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	snprintf(cmd, sizeof(cmd), "insmod '%s'", ko);
 	ret = system(cmd);
 	if (!WIFEXITED(ret) || WEXITSTATUS(ret))
 		skip();
@@ -1160,7 +1160,7 @@ static void test_rmmod_while_polling(void **state)
 	assert_int_equal(ev.completed + ev.flushed, N);
 	env_close(&e);
 
-	snprintf(cmd, sizeof(cmd), "insmod %s num_devices=3", ko);
+	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	ret = system(cmd);
 	assert_true(WIFEXITED(ret) && WEXITSTATUS(ret) == 0);
 	assert_int_equal(vm_wait_device("soft0", 10), 0);

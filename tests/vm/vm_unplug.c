@@ -444,7 +444,7 @@ static void test_module_unload_under_open_files(void **state)
 	assert_int_equal(read_events(r.fd, ev, 4), 2);
 	assert_int_equal(ev[1].type, UACCEL_EVENT_DEVICE_REMOVED);
 
-	snprintf(cmd, sizeof(cmd), "insmod %s num_devices=3", ko);
+	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	assert_int_equal(run(cmd), 0);
 	assert_int_equal(vm_wait_device("soft0", 10), 0);
 	fd2 = vm_open_device("soft0");
