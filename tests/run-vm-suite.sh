@@ -36,7 +36,11 @@ build=$(cd "$build" && pwd)
 rm -rf "$out"
 mkdir -p "$out"
 
-args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-1500}" -Q)
+# The whole VM run's bound (UACCEL_VM_TIMEOUT seconds): every test also
+# has its own in suite.sh.  The debug kernel's run (KASAN, lockdep,
+# kmemleak, memory cgroups, the 32-bit repeats) needs far more than the
+# stock kernel's under software emulation.
+args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-3600}" -Q)
 [ -n "$kernel" ] && args+=(-k "$kernel")
 [ -n "$vmmods" ] && args+=(-m "$vmmods")
 [ -n "$append" ] && args+=(-a "$append")
