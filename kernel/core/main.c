@@ -344,12 +344,17 @@ static int __init uaccel_core_init(void)
 	if (ret)
 		return ret;
 
-	ret = class_register(&uaccel_class);
+	ret = uaccel_mr_init();
 	if (ret)
 		goto err_unregister_chrdev;
+	ret = class_register(&uaccel_class);
+	if (ret)
+		goto err_mr_exit;
 	uaccel_debugfs_init();
 	return 0;
 
+err_mr_exit:
+	uaccel_mr_exit();
 err_unregister_chrdev:
 	unregister_chrdev_region(uaccel_devt, UACCEL_MAX_DEVICES);
 	return ret;
@@ -360,6 +365,8 @@ static void __exit uaccel_core_exit(void)
 	WARN_ON(!xa_empty(&uaccel_devices));
 	uaccel_debugfs_exit();
 	class_unregister(&uaccel_class);
+	/* May wait: an MR's pages whose lock userspace holds (object.c). */
+	uaccel_mr_exit();
 	unregister_chrdev_region(uaccel_devt, UACCEL_MAX_DEVICES);
 }
 

@@ -12,9 +12,11 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/highmem.h>
+#include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "uaccel_core.h"
 
@@ -358,15 +360,108 @@ void uaccel_mr_dma_sync(struct uaccel_mr *mr, bool for_device)
 }
 EXPORT_SYMBOL_GPL(uaccel_mr_dma_sync);
 
-/* The pages of an MR are pinned and charged: give them back. */
-static void uaccel_mr_unpin(struct uaccel_mr *mr, bool dirty)
+/*
+ * An MR as the core allocates it: the work item that unpins its pages when
+ * its release cannot, allocated with it so that handing the pages over
+ * needs no memory.
+ * @mr: the MR drivers see
+ * @unpin_work: unpins what the release left pinned, in uaccel_unpin_wq
+ * @unpinned: pages [0, @unpinned) are no longer pinned
+ * @dirty: the device may have written the pages: mark them dirty
+ */
+struct uaccel_mr_pin {
+	struct uaccel_mr mr;
+	struct work_struct unpin_work;
+	unsigned long unpinned;
+	bool dirty;
+};
+
+/* Pages unpinned between two reschedule points. */
+#define UACCEL_UNPIN_BATCH	1024
+
+/*
+ * Unpins of MRs whose release found a page locked.  Its own queue, so that
+ * the module's exit waits for these items and nothing else.
+ */
+static struct workqueue_struct *uaccel_unpin_wq;
+
+/*
+ * Unpin the pages of @mp from mp->unpinned on, marking each dirty first if
+ * the device may have written it.  The dirty flag is set under the page
+ * lock, which a file system may hold for as long as userspace makes it
+ * (FUSE holds a page locked while its server answers a read of it).
+ * Without @wait, stop at the first page whose lock is taken and return
+ * false, the rest still pinned; with it, wait for the lock.
+ */
+static bool uaccel_mr_unpin_pages(struct uaccel_mr_pin *mp, bool wait)
 {
-	unpin_user_pages_dirty_lock(mr->pages, mr->npages, dirty);
+	struct uaccel_mr *mr = &mp->mr;
+
+	while (mp->unpinned < mr->npages) {
+		struct page *page = mr->pages[mp->unpinned];
+		struct folio *folio = page_folio(page);
+
+		if (mp->dirty && !folio_test_dirty(folio)) {
+			if (!wait) {
+				if (!folio_trylock(folio))
+					return false;
+			} else if (folio_lock_killable(folio)) {
+				/*
+				 * Killable, so that a long wait is not taken
+				 * for a hung task; a worker gets no signal,
+				 * this is only in case.
+				 */
+				folio_lock(folio);
+			}
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+		unpin_user_page(page);
+		if (!(++mp->unpinned % UACCEL_UNPIN_BATCH))
+			cond_resched();
+	}
+	return true;
+}
+
+/* Every page is unpinned: return the charges and free the MR. */
+static void uaccel_mr_free(struct uaccel_mr_pin *mp)
+{
+	struct uaccel_mr *mr = &mp->mr;
+
 	kvfree(mr->pages);
 	atomic64_sub(mr->npages, &mr->mm->pinned_vm);
 	mmdrop(mr->mm);
 	uaccel_stat_add(UACCEL_STAT_PINNED_PAGES, -(s64)mr->npages);
 	uaccel_locked_uncharge(&mr->locked);
+	kfree(mp);
+}
+
+static void uaccel_mr_unpin_work(struct work_struct *work)
+{
+	struct uaccel_mr_pin *mp = container_of(work, struct uaccel_mr_pin,
+						unpin_work);
+
+	uaccel_mr_unpin_pages(mp, true);
+	uaccel_mr_free(mp);
+}
+
+/*
+ * Give back the pinned and charged pages of an MR and free it, without
+ * waiting for a page lock: whatever a locked page keeps pinned goes to a
+ * worker, with the mm, the pinned-page counts and the locked-memory charge,
+ * which stay until the pages are unpinned.  DESTROY, the last close and
+ * removal therefore never wait for userspace, and the charge comes back at
+ * once unless a page was locked.  The worker touches no device or context.
+ */
+static void uaccel_mr_put_pages(struct uaccel_mr_pin *mp, bool dirty)
+{
+	mp->dirty = dirty;
+	if (uaccel_mr_unpin_pages(mp, false)) {
+		uaccel_mr_free(mp);
+		return;
+	}
+	INIT_WORK(&mp->unpin_work, uaccel_mr_unpin_work);
+	queue_work(uaccel_unpin_wq, &mp->unpin_work);
 }
 
 static void uaccel_mr_release(struct uaccel_object *obj,
@@ -375,9 +470,21 @@ static void uaccel_mr_release(struct uaccel_object *obj,
 	struct uaccel_mr *mr = container_of(obj, struct uaccel_mr, obj);
 
 	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
-	uaccel_mr_unpin(mr, mr->access & UACCEL_MR_ACCESS_WRITE);
 	atomic_dec(&mr->pd->obj.usecnt);
-	kfree(mr);
+	uaccel_mr_put_pages(container_of(mr, struct uaccel_mr_pin, mr),
+			    mr->access & UACCEL_MR_ACCESS_WRITE);
+}
+
+int uaccel_mr_init(void)
+{
+	uaccel_unpin_wq = alloc_workqueue("uaccel_unpin", WQ_UNBOUND, 0);
+	return uaccel_unpin_wq ? 0 : -ENOMEM;
+}
+
+/* Waits for the unpins still waiting for a page lock. */
+void uaccel_mr_exit(void)
+{
+	destroy_workqueue(uaccel_unpin_wq);
 }
 
 /*
@@ -391,6 +498,7 @@ int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd)
 	struct uaccel_context *ctx = ucmd->ctx;
 	struct uaccel_device *udev = ctx->udev;
 	struct uaccel_object *pdobj;
+	struct uaccel_mr_pin *mp;
 	struct uaccel_mr *mr;
 	int ret, idx;
 	u64 end;
@@ -401,9 +509,10 @@ int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd)
 	if (!current->mm)
 		return -EINVAL;
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
-	if (!mr)
+	mp = kzalloc(sizeof(*mp), GFP_KERNEL_ACCOUNT);
+	if (!mp)
 		return -ENOMEM;
+	mr = &mp->mr;
 	mr->addr = cmd->addr;
 	mr->length = cmd->length;
 	mr->access = cmd->flags;
@@ -452,14 +561,13 @@ err_put_pd:
 err_exit:
 	uaccel_device_exit(udev, idx);
 err_unpin:
-	uaccel_mr_unpin(mr, false);
-	kfree(mr);
+	uaccel_mr_put_pages(mp, false);
 	return ret;
 
 err_uncharge:
 	uaccel_locked_uncharge(&mr->locked);
 err_free_mr:
-	kfree(mr);
+	kfree(mp);
 	return ret;
 }
 

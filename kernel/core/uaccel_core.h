@@ -247,6 +247,10 @@ void uaccel_obj_destroy(struct uaccel_object *obj, enum uaccel_remove_reason why
 int uaccel_locked_charge(struct uaccel_locked *locked, unsigned long npages);
 void uaccel_locked_uncharge(struct uaccel_locked *locked);
 
+/* The workqueue of MR unpins that wait for a page lock (object.c). */
+int uaccel_mr_init(void);
+void uaccel_mr_exit(void);
+
 int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd);

@@ -23,15 +23,18 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uaccel/soft.h>
 
 #include "vmtest.h"
 
 #define DEV "stuck0"
+#define DEV2 "stuck1"
 #define PAGE 4096UL
 /*
  * Removal takes 10 to 200 ms (up to 2 s seen on the debug kernel under
@@ -483,7 +486,8 @@ static void test_reg_mr_range_on_uffd_page(void **state)
 /*
  * A minimal FUSE file system with one file "f" of one page, whose read
  * the test answers when it likes: a page fault on a mapping of it waits
- * for the answer, also inside get_user_pages(FOLL_LONGTERM).
+ * for the answer, also inside get_user_pages(FOLL_LONGTERM).  The kernel
+ * holds the page locked while a read of it waits for its answer.
  */
 #define FUSE_DIR "/tmp/uaccel-stuck-fuse"
 #define FUSE_FILE_NODE 2
@@ -493,6 +497,8 @@ struct fuse_srv {
 	int read_pending;	/* eventfd: a FUSE_READ waits for its answer */
 	uint64_t read_unique;
 	uint32_t read_size;
+	bool answer_reads;	/* answer reads at once instead */
+	int write_error;	/* answer writes with this errno, 0: success */
 	pthread_t t;
 };
 
@@ -519,11 +525,22 @@ static void fuse_attr_of(uint64_t node, struct fuse_attr *a)
 		a->mode = S_IFDIR | 0755;
 		a->nlink = 2;
 	} else {
-		a->mode = S_IFREG | 0444;
+		a->mode = S_IFREG | 0644;
 		a->nlink = 1;
 		a->size = PAGE;
 		a->blocks = PAGE / 512;
 	}
+}
+
+/* Answer the pending read with the file's contents: one page of 'f'. */
+static int fuse_answer_read(void *arg)
+{
+	static char data[PAGE];
+	struct fuse_srv *s = arg;
+
+	memset(data, 'f', sizeof(data));
+	return fuse_answer(s->fd, s->read_unique, 0, data,
+			   s->read_size < PAGE ? s->read_size : PAGE);
 }
 
 static void *fuse_thread(void *arg)
@@ -580,12 +597,23 @@ static void *fuse_thread(void *arg)
 			break;
 		}
 		case FUSE_READ:
-			/* The test answers (fuse_answer_read()). */
 			s->read_unique = in->unique;
 			s->read_size = ((struct fuse_read_in *)body)->size;
+			if (__atomic_load_n(&s->answer_reads, __ATOMIC_ACQUIRE)) {
+				fuse_answer_read(s);
+				break;
+			}
+			/* The test answers (fuse_answer_read()). */
 			if (write(s->read_pending, &one, sizeof(one)) != sizeof(one))
 				abort();
 			break;
+		case FUSE_WRITE: {
+			struct fuse_write_out o = { .size = ((struct fuse_write_in *)body)->size };
+			int err = __atomic_load_n(&s->write_error, __ATOMIC_ACQUIRE);
+
+			fuse_answer(s->fd, in->unique, -err, &o, err ? 0 : sizeof(o));
+			break;
+		}
 		case FUSE_FORGET:
 		case FUSE_BATCH_FORGET:
 		case FUSE_INTERRUPT:
@@ -620,6 +648,8 @@ static void fuse_mount(struct fuse_srv *s)
 	}
 	s->read_pending = eventfd(0, EFD_CLOEXEC);
 	assert_true(s->read_pending >= 0);
+	s->answer_reads = false;
+	s->write_error = 0;
 	if (mkdir(FUSE_DIR, 0755))
 		assert_int_equal(errno, EEXIST);
 	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", s->fd);
@@ -634,17 +664,6 @@ static void fuse_unmount(struct fuse_srv *s)
 	assert_int_equal(pthread_join(s->t, NULL), 0);
 	close(s->read_pending);
 	rmdir(FUSE_DIR);
-}
-
-/* Answer the pending read with the file's contents: one page of 'f'. */
-static int fuse_answer_read(void *arg)
-{
-	static char data[PAGE];
-	struct fuse_srv *s = arg;
-
-	memset(data, 'f', sizeof(data));
-	return fuse_answer(s->fd, s->read_unique, 0, data,
-			   s->read_size < PAGE ? s->read_size : PAGE);
 }
 
 /*
@@ -698,6 +717,193 @@ static void test_reg_mr_range_on_fuse_page(void **state)
 		fail_msg("REG_MR returned %d without waiting for the read", c.ret);
 	assert_int_equal(check_removal(&rm), -ENODEV);
 	assert_int_equal(first, 'f');
+}
+
+#define NOBODY 65534
+
+/*
+ * In a child: become user nobody with RLIMIT_MEMLOCK of one page and no
+ * CAP_IPC_LOCK, then REG_MR @len bytes at @addr with write access into PD
+ * @pd of context @fd; exits with the errno of REG_MR (0 on success).
+ */
+static void child_reg_mr_exit(int fd, uint32_t pd, const void *addr, size_t len)
+{
+	struct rlimit rl = { .rlim_cur = PAGE, .rlim_max = PAGE };
+
+	vm_child_check(!setrlimit(RLIMIT_MEMLOCK, &rl));
+	vm_become_user(NOBODY);
+	_exit(-vm_reg_mr(fd, pd, addr, len, UACCEL_MR_ACCESS_WRITE, NULL));
+}
+
+/*
+ * Whether user nobody can lock one more page: REG_MR of a page of its own
+ * on device @dev as nobody with RLIMIT_MEMLOCK of one page.  0 or -ENOMEM.
+ */
+static int nobody_reg_mr_page(const char *dev)
+{
+	char node[256];
+	int status;
+	pid_t pid;
+
+	vm_device_node(dev, node, sizeof(node));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		int fd = open(node, O_RDWR | O_CLOEXEC);
+		uint32_t pd;
+
+		vm_child_check(buf != MAP_FAILED && fd >= 0);
+		vm_child_check(!vm_alloc_pd(fd, &pd));
+		child_reg_mr_exit(fd, pd, buf, PAGE);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return -WEXITSTATUS(status);
+}
+
+/* Wait up to @timeout_s for the pinned-page counter to read @want. */
+static long wait_pinned_pages(long want, double timeout_s)
+{
+	double end = vm_now() + timeout_s;
+	struct vm_stats st;
+
+	for (;;) {
+		vm_read_stats(&st);
+		if (st.pinned_pages == want || vm_now() > end)
+			return st.pinned_pages;
+		usleep(10000);
+	}
+}
+
+/* One read(2) of the FUSE file, run by a thread. */
+struct fuse_reader {
+	int file;
+	ssize_t ret;
+	int done;	/* eventfd, signalled when the read returned */
+	char buf[PAGE];
+};
+
+static void *fuse_read_thread(void *arg)
+{
+	struct fuse_reader *rd = arg;
+	uint64_t one = 1;
+
+	rd->ret = pread(rd->file, rd->buf, PAGE, 0);
+	if (write(rd->done, &one, sizeof(one)) != sizeof(one))
+		abort();
+	return NULL;
+}
+
+/*
+ * Unpinning a page the device may have written marks it dirty under its
+ * page lock, which FUSE holds while its server answers a read of the page:
+ * an MR over a shared mapping of a FUSE file, removed while a read of its
+ * page waits.  Removal returns without waiting for the server; the page
+ * stays pinned and its locked memory charged until the server answered,
+ * then both come back.  The MR is registered by user nobody, so that its
+ * locked-memory charge shows (a user with CAP_IPC_LOCK is not charged).
+ *
+ * The page is clean (written back) and not up to date (a write the server
+ * failed), since only then does unpinning take the lock and a read lock it
+ * for the server's answer.
+ */
+static void test_mr_unpin_on_locked_fuse_page(void **state)
+{
+	int fd, delete_ret = -1, serve_ret = -1, locked_mid = 0, which, status;
+	bool returned = false, reader_waiting = false;
+	struct vm_stats mid = { 0 };
+	struct fuse_reader *rd;
+	double t0 = 0, took = 0;
+	struct fuse_srv s;
+	struct deleter d;
+	uint32_t pd;
+	pthread_t t;
+	char *map;
+	pid_t pid;
+
+	fuse_mount(&s);
+	rd = calloc(1, sizeof(*rd));
+	assert_non_null(rd);
+	__atomic_store_n(&s.answer_reads, true, __ATOMIC_RELEASE);
+	rd->file = open(FUSE_DIR "/f", O_RDWR | O_CLOEXEC);
+	assert_true(rd->file >= 0);
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, rd->file, 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(map[0], 'f');
+	vm_soft_add(DEV);
+	vm_soft_add(DEV2);
+	fd = vm_open_device(DEV);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		child_reg_mr_exit(fd, pd, map, PAGE);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(-WEXITSTATUS(status), 0);
+	/* Nobody's one page of locked memory is used. */
+	assert_int_equal(nobody_reg_mr_page(DEV2), -ENOMEM);
+
+	/* Clean: the child's writable mapping dirtied the page. */
+	assert_int_equal(fsync(rd->file), 0);
+	/* Not up to date: the kernel forgets what a failed write left in it. */
+	__atomic_store_n(&s.write_error, EIO, __ATOMIC_RELEASE);
+	assert_int_equal(pwrite(rd->file, "x", 1, 0), -1);
+	assert_int_equal(errno, EIO);
+	__atomic_store_n(&s.write_error, 0, __ATOMIC_RELEASE);
+	/* A read locks it until the server answers. */
+	__atomic_store_n(&s.answer_reads, false, __ATOMIC_RELEASE);
+	rd->done = eventfd(0, EFD_CLOEXEC);
+	assert_true(rd->done >= 0);
+	deleter_start(&d, DEV);
+	assert_int_equal(pthread_create(&t, NULL, fuse_read_thread, rd), 0);
+	which = wait_either(s.read_pending, rd->done, 30000);
+	if (which == 0) {
+		/* Until the read is answered: no assertion. */
+		t0 = vm_now();
+		deleter_go(&d);
+		returned = wait_either(d.done, -1, REMOVAL_BOUND_MS) == 0;
+		took = vm_now() - t0;
+		reader_waiting = wait_either(rd->done, -1, 0) == -1;
+		if (returned) {
+			vm_read_stats(&mid);
+			locked_mid = nobody_reg_mr_page(DEV2);
+		}
+		serve_ret = fuse_answer_read(&s);
+	}
+	delete_ret = deleter_finish(&d);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	if (which != 0)
+		fail_msg("the read returned %zd without waiting for the server", rd->ret);
+	assert_int_equal(serve_ret, 0);
+	if (!returned)
+		fail_msg("removal waited for the FUSE server (until it answered, %.1f s)",
+			 vm_now() - t0);
+	print_message("# removal returned after %.3f s\n", took);
+	assert_int_equal(delete_ret, 0);
+	assert_true(reader_waiting);
+	assert_int_equal(rd->ret, PAGE);
+	assert_int_equal(rd->buf[0], 'f');
+	/* While the page was locked: the MR was gone, its page still pinned and charged. */
+	assert_int_equal(mid.mr, base.mr);
+	assert_int_equal(mid.pinned_pages, base.pinned_pages + 1);
+	assert_int_equal(locked_mid, -ENOMEM);
+	/* Answered: the page is unpinned, nobody's charge returned. */
+	assert_int_equal(wait_pinned_pages(base.pinned_pages, 10), base.pinned_pages);
+	assert_int_equal(nobody_reg_mr_page(DEV2), 0);
+
+	/* Unmount first: a process holding its own FUSE mount never exits. */
+	assert_int_equal(fsync(rd->file), 0);
+	close(fd);
+	close(rd->done);
+	munmap(map, PAGE);
+	close(rd->file);
+	fuse_unmount(&s);
+	vm_soft_del(DEV2);
+	free(rd);
 }
 
 /* POST whose work request array is the unserved page. */
@@ -836,6 +1042,7 @@ int main(void)
 		T(test_facet_copy_on_page),
 		T(test_reg_mr_range_on_uffd_page),
 		T(test_reg_mr_range_on_fuse_page),
+		T(test_mr_unpin_on_locked_fuse_page),
 		T(test_post_wrs_on_page),
 		T(test_poll_cq_output_on_page),
 		T(test_reply_unwritable),
