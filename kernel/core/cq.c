@@ -248,7 +248,9 @@ static int uaccel_cq_consume(struct uaccel_context *ctx, u32 id, u32 head,
  * in passes: peek inside, copy out, consume inside only what reached the
  * caller, so that neither a fault on the caller's buffer loses completions
  * nor removal waits for one.  Concurrent pollers of one CQ each get
- * different completions: a pass whose head moved is retried.
+ * different completions: a pass whose head moved is retried.  The count
+ * reaches the caller too: in the reply, or as the return value when the
+ * structure became unwritable (uaccel_ucmd_reply_progress()).
  */
 int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 {
@@ -262,6 +264,10 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 
 	if (cmd->__reserved || cmd->count > UACCEL_POLL_MAX)
 		return -EINVAL;
+	/* Before anything is consumed, the count can be told. */
+	ret = uaccel_ucmd_reply_check(ucmd, offsetof(struct uaccel_poll_cq, out_polled));
+	if (ret)
+		return ret;
 
 	do {
 		if (!uaccel_device_enter(udev, &idx)) {
@@ -318,7 +324,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 	if (ret && !done)
 		return ret;
 	cmd->out_polled = done;
-	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	return uaccel_ucmd_reply_progress(ucmd, sizeof(*cmd), done);
 }
 
 /* A completion to take, or no device any more. */

@@ -17,6 +17,33 @@ int uaccel_ucmd_respond(struct uaccel_ucmd *ucmd, size_t size)
 }
 EXPORT_SYMBOL_GPL(uaccel_ucmd_respond);
 
+/*
+ * The reply of a core command that changed state before it could reply
+ * (POST queued work requests, POLL_CQ consumed completions), copied by the
+ * handler itself.  Such a command first checks that its reply can be
+ * written (uaccel_ucmd_reply_check()); should the caller's structure
+ * become unwritable during the call, the call returns @count as its
+ * return value instead of -EFAULT, as write() reports what it wrote, so
+ * that -EFAULT always means that nothing was done.
+ */
+int uaccel_ucmd_reply_progress(struct uaccel_ucmd *ucmd, size_t size, u32 count)
+{
+	if (copy_to_user(ucmd->ubuf, ucmd->cmd, min_t(size_t, ucmd->user_size, size)))
+		return count ? count : -EFAULT;
+	return 0;
+}
+
+/*
+ * Before a command changes anything: the __u32 output field at @offset of
+ * the caller's structure can be written (0 is written to it); -EFAULT if
+ * not.  The dispatcher checked that the caller's size covers it.
+ */
+int uaccel_ucmd_reply_check(struct uaccel_ucmd *ucmd, size_t offset)
+{
+	return put_user(0, (u32 __user *)((u8 __user *)ucmd->ubuf + offset)) ?
+	       -EFAULT : 0;
+}
+
 struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd)
 {
 	return ucmd->ctx->udev;

@@ -244,7 +244,9 @@ static int uaccel_post_chunk(struct uaccel_context *ctx, u32 id,
  * POST copies the work requests in outside the device's section, a pass
  * at a time, and queues each pass inside it.  Once a work request was
  * queued, an error (a full ring, a bad request, a fault on the array)
- * ends the call with a short count rather than hiding what was queued.
+ * ends the call with a short count rather than hiding what was queued;
+ * a reply that cannot be written then is the return value (see
+ * uaccel_ucmd_reply_progress()).
  */
 int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 {
@@ -273,6 +275,10 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 	uaccel_device_exit(udev, idx);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
+	/* Before anything is queued, the count can be told. */
+	ret = uaccel_ucmd_reply_check(ucmd, offsetof(struct uaccel_post, out_posted));
+	if (ret)
+		return ret;
 
 	while (done < cmd->count) {
 		n = min_t(u32, cmd->count - done, UACCEL_POST_CHUNK);
@@ -300,5 +306,5 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 	if (ret && !done)
 		return ret;
 	cmd->out_posted = done;
-	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
+	return uaccel_ucmd_reply_progress(ucmd, sizeof(*cmd), done);
 }

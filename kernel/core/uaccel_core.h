@@ -186,6 +186,8 @@ const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op 
 						   unsigned int cmd, u32 version);
 long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
 			  const struct uaccel_ioctl_op *op, unsigned long arg);
+int uaccel_ucmd_reply_check(struct uaccel_ucmd *ucmd, size_t offset);
+int uaccel_ucmd_reply_progress(struct uaccel_ucmd *ucmd, size_t size, u32 count);
 
 /*
  * Why an object is destroyed, as rdma_core's enum rdma_remove_reason:

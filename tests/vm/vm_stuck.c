@@ -58,14 +58,19 @@ static int check_clean(void **state)
 	return 0;
 }
 
-/* A page registered with a userfaultfd for missing-page faults. */
+/*
+ * A page registered with a userfaultfd for missing-page faults, after
+ * @lead ordinary pages (at @map).
+ */
 struct uffd_page {
 	int uffd;
 	char *page;
+	char *map;
+	size_t lead;
 };
 
 /* Set one up; skips the test when the kernel has no userfaultfd. */
-static void uffd_page_open(struct uffd_page *u)
+static void uffd_page_open_lead(struct uffd_page *u, size_t lead)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
@@ -75,16 +80,24 @@ static void uffd_page_open(struct uffd_page *u)
 		skip();
 	assert_true(u->uffd >= 0);
 	assert_int_equal(ioctl(u->uffd, UFFDIO_API, &api), 0);
-	u->page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(u->page != MAP_FAILED);
+	u->lead = lead;
+	u->map = mmap(NULL, (lead + 1) * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(u->map != MAP_FAILED);
+	u->page = u->map + lead * PAGE;
 	reg.range.start = (uintptr_t)u->page;
 	reg.range.len = PAGE;
 	assert_int_equal(ioctl(u->uffd, UFFDIO_REGISTER, &reg), 0);
 }
 
+static void uffd_page_open(struct uffd_page *u)
+{
+	uffd_page_open_lead(u, 0);
+}
+
 static void uffd_page_close(struct uffd_page *u)
 {
-	munmap(u->page, PAGE);
+	munmap(u->map, (u->lead + 1) * PAGE);
 	close(u->uffd);
 }
 
@@ -111,8 +124,11 @@ static void *call_thread(void *arg)
 {
 	struct call *c = arg;
 	uint64_t one = 1;
+	int ret;
 
-	c->ret = vm_ioctl(c->fd, c->req, c->arg);
+	/* -errno, or what the call returned (a count is not an error). */
+	ret = ioctl(c->fd, c->req, c->arg);
+	c->ret = ret < 0 ? -errno : ret;
 	if (write(c->done, &one, sizeof(one)) != sizeof(one))
 		abort();
 	return NULL;
@@ -1029,6 +1045,175 @@ static void test_reply_unwritable(void **state)
 	munmap(buf, PAGE);
 }
 
+/* Wait until the soft queue @q of @facet executed @n requests. */
+static void wait_executed(int facet, uint32_t q, uint64_t n)
+{
+	struct uaccel_soft_dma_queue_stats qs = { .size = sizeof(qs), .queue_id = q };
+	double end = vm_now() + 30;
+
+	do {
+		assert_int_equal(vm_ioctl(facet, UACCEL_SOFT_IOCTL_DMA_QUEUE_STATS, &qs), 0);
+		if (qs.out_executed >= n)
+			break;
+		usleep(1000);
+	} while (vm_now() < end);
+	assert_int_equal(qs.out_executed, n);
+}
+
+/*
+ * POST and POLL_CQ change state before they reply (they queue requests,
+ * consume completions), so they first check that their structure can be
+ * written: one that is readable, not writable, gets -EFAULT with nothing
+ * queued and nothing consumed.
+ */
+static void test_post_poll_cq_structure_unwritable(void **state)
+{
+	char *ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct uaccel_wr wr[2] = {
+		{ .opcode = UACCEL_WR_NOP, .user_data = 1 },
+		{ .opcode = UACCEL_WR_NOP, .user_data = 2 },
+	};
+	struct uaccel_post *post = (void *)ro, p2 = { .size = sizeof(p2), .count = 1 };
+	struct uaccel_poll_cq *pc = (void *)(ro + 256), pc2 = { .size = sizeof(pc2), .count = 4 };
+	struct uaccel_cqe cqe[4];
+	struct rig r;
+
+	assert_true(ro != MAP_FAILED);
+	vm_soft_add(DEV);
+	rig_open(&r);
+	*post = (struct uaccel_post){ .size = sizeof(*post), .queue_id = r.q.out_queue_id,
+				      .count = 1, .wrs = (uintptr_t)&wr[0] };
+	*pc = (struct uaccel_poll_cq){ .size = sizeof(*pc), .cq_id = r.cq.out_cq_id,
+				       .count = 4, .cqes = (uintptr_t)cqe };
+	assert_int_equal(mprotect(ro, PAGE, PROT_READ), 0);
+
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POST, post), -EFAULT);
+	/* Nothing was queued: the next request is the first to complete. */
+	p2.queue_id = r.q.out_queue_id;
+	p2.wrs = (uintptr_t)&wr[1];
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POST, &p2), 0);
+	assert_int_equal(p2.out_posted, 1);
+	wait_executed(r.facet, r.q.out_queue_id, 1);
+
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, pc), -EFAULT);
+	/* Nothing was consumed. */
+	pc2.cq_id = r.cq.out_cq_id;
+	pc2.cqes = (uintptr_t)cqe;
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, &pc2), 0);
+	assert_int_equal(pc2.out_polled, 1);
+	assert_int_equal(cqe[0].user_data, 2);
+	assert_int_equal(cqe[0].status, 0);
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, &pc2), 0);
+	assert_int_equal(pc2.out_polled, 0);
+	rig_close(&r);
+	vm_soft_del(DEV);
+	munmap(ro, PAGE);
+}
+
+/*
+ * A structure that becomes unwritable while POST or POLL_CQ runs (another
+ * thread write-protects it, here while the call waits for a page of its
+ * array): the call cannot write its count, so it returns it, as write()
+ * does.  Nothing is lost: the requests were queued and complete, the
+ * completions are in the array and consumed.
+ */
+static void test_post_poll_cq_count_returned(void **state)
+{
+	enum { N = 16, HALF = 8 };
+	char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *contents = aligned_alloc(PAGE, PAGE);
+	struct uaccel_post *post = (void *)page;
+	struct uaccel_poll_cq *pc = (void *)(page + 256), pc2 = { .size = sizeof(pc2) };
+	struct uaccel_wr nops[2] = {
+		{ .opcode = UACCEL_WR_NOP, .user_data = 10 },
+		{ .opcode = UACCEL_WR_NOP, .user_data = 11 },
+	};
+	struct uaccel_post p2 = { .size = sizeof(p2), .count = 2, .wrs = (uintptr_t)nops };
+	struct uaccel_create_queue q;
+	struct uaccel_create_cq cq;
+	struct uaccel_cqe cqe[N], *got;
+	struct uaccel_wr *wrs;
+	struct uffd_page u;
+	struct call c;
+	struct rig r;
+	uint32_t i, polled;
+	pthread_t t;
+
+	assert_true(page != MAP_FAILED);
+	assert_non_null(contents);
+	memset(contents, 0, PAGE);
+	vm_soft_add(DEV);
+	rig_open(&r);
+
+	/* POLL_CQ of two completions into the array on the unserved page. */
+	uffd_page_open(&u);
+	p2.queue_id = r.q.out_queue_id;
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POST, &p2), 0);
+	wait_executed(r.facet, r.q.out_queue_id, 2);
+	*pc = (struct uaccel_poll_cq){ .size = sizeof(*pc), .cq_id = r.cq.out_cq_id,
+				       .count = 4, .cqes = (uintptr_t)u.page };
+	c = (struct call){ .fd = r.fd, .req = UACCEL_IOCTL_POLL_CQ, .arg = pc };
+	call_start(&c, &t);
+	assert_int_equal(wait_uffd_fault(&u, &c), 1);
+	assert_int_equal(mprotect(page, PAGE, PROT_READ), 0);
+	assert_int_equal(uffd_serve(&u, contents), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	close(c.done);
+	assert_int_equal(c.ret, 2);
+	got = (struct uaccel_cqe *)u.page;
+	assert_int_equal(got[0].user_data, 10);
+	assert_int_equal(got[1].user_data, 11);
+	pc2.cq_id = r.cq.out_cq_id;
+	pc2.count = N;
+	pc2.cqes = (uintptr_t)cqe;
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, &pc2), 0);
+	assert_int_equal(pc2.out_polled, 0);
+	uffd_page_close(&u);
+
+	/* POST of 16 requests whose second half is on the unserved page. */
+	assert_int_equal(mprotect(page, PAGE, PROT_READ | PROT_WRITE), 0);
+	uffd_page_open_lead(&u, 1);
+	wrs = (struct uaccel_wr *)u.page - HALF;
+	for (i = 0; i < N; i++) {
+		struct uaccel_wr w = { .opcode = UACCEL_WR_NOP, .user_data = 100 + i };
+
+		if (i < HALF)
+			wrs[i] = w;
+		else
+			((struct uaccel_wr *)contents)[i - HALF] = w;
+	}
+	assert_int_equal(vm_create_cq(r.fd, N, &cq), 0);
+	assert_int_equal(vm_create_queue(r.fd, r.pd, cq.out_cq_id, N, &q), 0);
+	*post = (struct uaccel_post){ .size = sizeof(*post), .queue_id = q.out_queue_id,
+				      .count = N, .wrs = (uintptr_t)wrs };
+	c = (struct call){ .fd = r.fd, .req = UACCEL_IOCTL_POST, .arg = post };
+	call_start(&c, &t);
+	assert_int_equal(wait_uffd_fault(&u, &c), 1);
+	assert_int_equal(mprotect(page, PAGE, PROT_READ), 0);
+	assert_int_equal(uffd_serve(&u, contents), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	close(c.done);
+	assert_int_equal(c.ret, N);
+	/* All of them were queued. */
+	wait_executed(r.facet, q.out_queue_id, N);
+	pc2.cq_id = cq.out_cq_id;
+	for (polled = 0; polled < N; polled += pc2.out_polled) {
+		pc2.count = N - polled;
+		pc2.cqes = (uintptr_t)&cqe[polled];
+		assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, &pc2), 0);
+		assert_true(pc2.out_polled > 0);
+	}
+	for (i = 0; i < N; i++) {
+		assert_int_equal(cqe[i].user_data, 100 + i);
+		assert_int_equal(cqe[i].status, 0);
+	}
+	uffd_page_close(&u);
+	rig_close(&r);
+	vm_soft_del(DEV);
+	munmap(page, PAGE);
+	free(contents);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, check_clean)
 
 int main(void)
@@ -1046,6 +1231,8 @@ int main(void)
 		T(test_post_wrs_on_page),
 		T(test_poll_cq_output_on_page),
 		T(test_reply_unwritable),
+		T(test_post_poll_cq_structure_unwritable),
+		T(test_post_poll_cq_count_returned),
 	};
 
 	/* VM_TESTS: only the tests that match this cmocka filter. */

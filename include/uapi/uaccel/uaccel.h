@@ -370,8 +370,11 @@ struct uaccel_wr {
  *
  * The generic (system call) submission path; it rings the doorbell once
  * per 8 work requests queued.  Errors only when none was queued: -EAGAIN
- * when the ring had no room, -EFAULT for an unreadable @wrs, or the first
- * work request's error.
+ * when the ring had no room, -EFAULT for an unreadable @wrs or a structure
+ * that cannot be written (@out_posted is set to 0 before anything is
+ * queued), or the first work request's error.  Should the structure become
+ * unwritable during the call, the call returns the count instead of
+ * writing it.
  */
 struct uaccel_post {
 	__u32 size;
@@ -413,7 +416,10 @@ struct uaccel_doorbell {
  *
  * A completion is consumed only once it was written to @cqes: if @cqes
  * becomes unwritable part way the call reports what was written, and
- * -EFAULT only when nothing was; nothing is lost.  Pollers of one CQ
+ * -EFAULT only when nothing was; nothing is lost.  A structure that cannot
+ * be written fails with -EFAULT before anything is consumed (@out_polled
+ * is set to 0 first); should it become unwritable during the call, the
+ * call returns the count instead of writing it.  Pollers of one CQ
  * running at the same time each get different completions; when another
  * consumer keeps taking them, the call ends with what it got (-EAGAIN if
  * nothing).  A signal ends it the same way (-EINTR if nothing).
