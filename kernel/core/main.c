@@ -278,6 +278,12 @@ static void uaccel_device_shut(struct uaccel_device *udev)
 	mutex_unlock(&udev->lists_lock);
 }
 
+bool uaccel_device_removing(const struct uaccel_device *udev)
+{
+	return !READ_ONCE(udev->registered);
+}
+EXPORT_SYMBOL_GPL(uaccel_device_removing);
+
 bool uaccel_report_fatal(struct uaccel_device *udev)
 {
 	if (xchg(&udev->fatal, true))

@@ -1214,6 +1214,294 @@ static void test_post_poll_cq_count_returned(void **state)
 	free(contents);
 }
 
+/*
+ * Long operations.  One work request or facet command may cover an MR of
+ * up to UACCEL_MR_MAX_LENGTH (16 GiB), which the CPU takes seconds to
+ * copy; the device checks between chunks of it whether its queue is being
+ * destroyed or the device removed, so neither waits for the rest.  The
+ * MR here is 2 GiB: a COPY of half of it into the other half takes about
+ * 10 s in the emulated test VM, a CRC32C of all of it 6 s, and more on
+ * the debug kernel.  The VM has less memory: every 4 MiB of the MR's
+ * mapping maps the same 4 MiB of a memfd.  Mapping it takes seconds (a
+ * minute on the debug kernel), so the tests share one mapping.
+ */
+#define BIG_LEN (2ULL << 30)
+#define ALIAS_CHUNK (4UL << 20)
+/* A DESTROY or sysfs read that waits for the request takes seconds. */
+#define LONG_OP_BOUND_MS 1000
+/*
+ * Removal with such an MR takes 0.5 to 0.8 s in the emulated VM on a busy
+ * host (unpinning the MR is part of it); one that waits for the request
+ * takes seconds more.
+ */
+#define LONG_OP_REMOVAL_BOUND_MS 3000
+
+static char *big_map;
+
+/* BIG_LEN bytes of address space whose every ALIAS_CHUNK bytes map the same memory. */
+static char *alias_map(void)
+{
+	double t0 = vm_now();
+	int fd;
+	char *p;
+	size_t off;
+
+	if (big_map)
+		return big_map;
+	fd = memfd_create("uaccel-alias", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, ALIAS_CHUNK), 0);
+	p = mmap(NULL, BIG_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(p != MAP_FAILED);
+	for (off = 0; off < BIG_LEN; off += ALIAS_CHUNK)
+		assert_true(mmap(p + off, ALIAS_CHUNK, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) == p + off);
+	close(fd);
+	print_message("# %llu GiB mapped in %.1f s\n", (unsigned long long)(BIG_LEN >> 30),
+		      vm_now() - t0);
+	big_map = p;
+	return p;
+}
+
+static int teardown_group(void **state)
+{
+	if (big_map)
+		munmap(big_map, BIG_LEN);
+	return 0;
+}
+
+/* A context of device @dev with a writable MR of BIG_LEN bytes. */
+struct big {
+	int fd, facet;
+	uint32_t pd, mr;
+};
+
+static void big_open(struct big *g, const char *dev)
+{
+	char *map = alias_map();
+
+	g->fd = vm_open_device(dev);
+	assert_int_equal(vm_alloc_pd(g->fd, &g->pd), 0);
+	assert_int_equal(vm_reg_mr(g->fd, g->pd, map, BIG_LEN, UACCEL_MR_ACCESS_WRITE, &g->mr),
+			 0);
+	/* Version 2: CRC32C. */
+	g->facet = vm_get_facet(g->fd, UACCEL_SOFT_DMA_FACET, 2, 2, 0, NULL);
+	assert_true(g->facet >= 0);
+}
+
+static void big_close(struct big *g)
+{
+	assert_int_equal(close(g->facet), 0);
+	assert_int_equal(close(g->fd), 0);
+}
+
+/* A queue with its CQ and its ring mapped (to see the device take requests). */
+struct big_queue {
+	struct uaccel_create_cq cq;
+	struct uaccel_create_queue q;
+	struct uaccel_ring_header *ring;
+};
+
+static void big_queue_open(struct big *g, struct big_queue *bq, uint32_t flags)
+{
+	struct uaccel_create_queue *q = &bq->q;
+
+	assert_int_equal(vm_create_cq(g->fd, 4, &bq->cq), 0);
+	*q = (struct uaccel_create_queue){ .size = sizeof(*q), .flags = flags, .pd_id = g->pd,
+					   .cq_id = bq->cq.out_cq_id, .entries = 4 };
+	assert_int_equal(vm_ioctl(g->fd, UACCEL_IOCTL_CREATE_QUEUE, q), 0);
+	bq->ring = mmap(NULL, q->out_mmap_size, PROT_READ, MAP_SHARED, g->fd, q->out_mmap_offset);
+	assert_true(bq->ring != MAP_FAILED);
+}
+
+static void big_queue_unmap(struct big_queue *bq)
+{
+	munmap(bq->ring, bq->q.out_mmap_size);
+}
+
+/*
+ * POST one request over the MR (COPY: its first half into its second;
+ * CRC32C: all of it); wait until the device took it and runs it.
+ */
+static void big_post(struct big *g, struct big_queue *bq, uint8_t opcode, uint64_t user_data)
+{
+	struct uaccel_wr wr = {
+		.opcode = opcode, .user_data = user_data, .src_mr = g->mr,
+		.dst_mr = g->mr, .length = BIG_LEN,
+	};
+	struct uaccel_post post = { .size = sizeof(post), .queue_id = bq->q.out_queue_id,
+				    .count = 1, .wrs = (uintptr_t)&wr };
+	double end = vm_now() + 30;
+
+	if (opcode == UACCEL_WR_COPY) {
+		wr.length = BIG_LEN / 2;
+		wr.dst_offset = BIG_LEN / 2;
+	}
+	assert_int_equal(vm_ioctl(g->fd, UACCEL_IOCTL_POST, &post), 0);
+	assert_int_equal(post.out_posted, 1);
+	while (__atomic_load_n(&bq->ring->head, __ATOMIC_ACQUIRE) != 1 && vm_now() < end)
+		usleep(1000);
+	assert_int_equal(bq->ring->head, 1);
+	/* Well into it, far from done. */
+	usleep(100000);
+	wait_executed(g->facet, bq->q.out_queue_id, 0);
+}
+
+/* Seconds @what took; fails past @bound_ms. */
+static void check_prompt(const char *what, double took, int bound_ms)
+{
+	print_message("# %s returned after %.3f s\n", what, took);
+	if (took * 1000 > bound_ms)
+		fail_msg("%s waited %.1f s for a long request", what, took);
+}
+
+/* DESTROY @id: 0 or -errno; how long it took in *@took. */
+static int timed_destroy(int fd, uint32_t id, double *took)
+{
+	double t0 = vm_now();
+	int ret = vm_destroy(fd, id);
+
+	*took = vm_now() - t0;
+	return ret;
+}
+
+/* The one completion of a destroyed queue's CQ: the request, stopped. */
+static void check_cancelled(struct big *g, struct big_queue *bq, uint64_t user_data)
+{
+	struct uaccel_cqe cqe[2];
+	struct uaccel_poll_cq pc = { .size = sizeof(pc), .cq_id = bq->cq.out_cq_id,
+				     .count = 2, .cqes = (uintptr_t)cqe };
+
+	assert_int_equal(vm_ioctl(g->fd, UACCEL_IOCTL_POLL_CQ, &pc), 0);
+	assert_int_equal(pc.out_polled, 1);
+	assert_int_equal(cqe[0].user_data, user_data);
+	assert_int_equal(cqe[0].queue_id, bq->q.out_queue_id);
+	assert_int_equal(cqe[0].status, ECANCELED);
+	assert_int_equal(cqe[0].result, 0);
+	assert_int_equal(vm_destroy(g->fd, bq->cq.out_cq_id), 0);
+}
+
+/*
+ * DESTROY of a queue whose request copies gigabytes stops the request: it
+ * returns at once and the request completes with ECANCELED.  For ordinary
+ * queues (the work item) and polled ones (the device's thread), whose
+ * other queues, and the sysfs file of the thread's pid, do not wait for
+ * the request either.
+ */
+static void test_long_request_destroy_queue(void **state)
+{
+	struct big_queue plain, polled, other;
+	char path[256], pid[32];
+	struct big g;
+	double took;
+	int f;
+
+	vm_soft_add(DEV);
+	big_open(&g, DEV);
+
+	big_queue_open(&g, &plain, 0);
+	big_post(&g, &plain, UACCEL_WR_COPY, 1);
+	assert_int_equal(timed_destroy(g.fd, plain.q.out_queue_id, &took), 0);
+	big_queue_unmap(&plain);
+	check_prompt("DESTROY of the queue", took, LONG_OP_BOUND_MS);
+	check_cancelled(&g, &plain, 1);
+
+	big_queue_open(&g, &polled, UACCEL_QUEUE_POLL);
+	big_queue_open(&g, &other, UACCEL_QUEUE_POLL);
+	big_post(&g, &polled, UACCEL_WR_CRC32C, 2);
+	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/soft/poll_thread", DEV);
+	took = vm_now();
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(f >= 0);
+	memset(pid, 0, sizeof(pid));
+	assert_true(read(f, pid, sizeof(pid) - 1) > 1);
+	close(f);
+	check_prompt("reading soft/poll_thread", vm_now() - took, LONG_OP_BOUND_MS);
+	assert_true(atoi(pid) > 0);
+	assert_int_equal(timed_destroy(g.fd, other.q.out_queue_id, &took), 0);
+	big_queue_unmap(&other);
+	check_prompt("DESTROY of another polled queue", took, LONG_OP_BOUND_MS);
+	assert_int_equal(vm_destroy(g.fd, other.cq.out_cq_id), 0);
+	assert_int_equal(timed_destroy(g.fd, polled.q.out_queue_id, &took), 0);
+	big_queue_unmap(&polled);
+	check_prompt("DESTROY of the polled queue", took, LONG_OP_BOUND_MS);
+	check_cancelled(&g, &polled, 2);
+
+	big_close(&g);
+	vm_soft_del(DEV);
+}
+
+/*
+ * Removal of a device whose queue copies gigabytes: it returns at once,
+ * the request stopped (QUEUE_FLUSHED counts it as completed: it started)
+ * and nothing is left.
+ */
+static void test_long_request_removal(void **state)
+{
+	struct uaccel_event ev[4];
+	struct big_queue bq;
+	struct big g;
+	double t0;
+	ssize_t n;
+
+	vm_soft_add(DEV);
+	big_open(&g, DEV);
+	big_queue_open(&g, &bq, 0);
+	big_post(&g, &bq, UACCEL_WR_COPY, 1);
+	t0 = vm_now();
+	assert_int_equal(vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", DEV), 0);
+	check_prompt("removal", vm_now() - t0, LONG_OP_REMOVAL_BOUND_MS);
+	big_queue_unmap(&bq);
+	n = read(g.fd, ev, sizeof(ev));
+	assert_int_equal(n, 2 * sizeof(ev[0]));
+	assert_int_equal(ev[0].type, UACCEL_EVENT_QUEUE_FLUSHED);
+	assert_int_equal(ev[0].queue_id, bq.q.out_queue_id);
+	assert_int_equal(ev[0].completed, 1);
+	assert_int_equal(ev[0].flushed, 0);
+	assert_int_equal(ev[1].type, UACCEL_EVENT_DEVICE_REMOVED);
+	big_close(&g);
+}
+
+/*
+ * Removal while facet commands copy and checksum gigabytes (they run
+ * inside the device's section, which removal waits for): it returns at
+ * once and the commands fail with -ENODEV.
+ */
+static void test_long_facet_call_removal(void **state)
+{
+	struct uaccel_soft_dma_copy cp = { .size = sizeof(cp), .dst_offset = BIG_LEN / 2,
+					   .length = BIG_LEN / 2 };
+	struct uaccel_soft_dma_crc32c crc = { .size = sizeof(crc), .length = BIG_LEN };
+	struct call c[2];
+	pthread_t t[2];
+	struct big g;
+	double t0;
+	int i;
+
+	vm_soft_add(DEV);
+	big_open(&g, DEV);
+	cp.src_mr = g.mr;
+	cp.dst_mr = g.mr;
+	crc.mr = g.mr;
+	c[0] = (struct call){ .fd = g.facet, .req = UACCEL_SOFT_IOCTL_DMA_COPY, .arg = &cp };
+	c[1] = (struct call){ .fd = g.facet, .req = UACCEL_SOFT_IOCTL_DMA_CRC32C, .arg = &crc };
+	for (i = 0; i < 2; i++)
+		call_start(&c[i], &t[i]);
+	/* Well into them, far from done. */
+	usleep(300000);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(wait_either(c[i].done, -1, 0), -1);
+	t0 = vm_now();
+	assert_int_equal(vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", DEV), 0);
+	check_prompt("removal", vm_now() - t0, LONG_OP_REMOVAL_BOUND_MS);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		close(c[i].done);
+		assert_int_equal(c[i].ret, -ENODEV);
+	}
+	big_close(&g);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, check_clean)
 
 int main(void)
@@ -1233,10 +1521,13 @@ int main(void)
 		T(test_reply_unwritable),
 		T(test_post_poll_cq_structure_unwritable),
 		T(test_post_poll_cq_count_returned),
+		T(test_long_request_destroy_queue),
+		T(test_long_request_removal),
+		T(test_long_facet_call_removal),
 	};
 
 	/* VM_TESTS: only the tests that match this cmocka filter. */
 	if (getenv("VM_TESTS"))
 		cmocka_set_test_filter(getenv("VM_TESTS"));
-	return cmocka_run_group_tests_name("vm_stuck", tests, setup, NULL);
+	return cmocka_run_group_tests_name("vm_stuck", tests, setup, teardown_group);
 }

@@ -352,7 +352,7 @@ static void test_pinned_released_at_removal(void **state)
 
 /*
  * Work in flight at removal: every request posted is either completed or
- * reported flushed; the one running finishes.
+ * reported flushed; the one running is stopped and counted completed.
  */
 static void test_inflight_accounted(void **state)
 {

@@ -53,7 +53,9 @@ struct uaccel_soft_dma_nop {
  *
  * Copies synchronously.  -ENOENT for an id that is not an MR of this
  * context, -EINVAL for a range outside an MR, -EACCES for a destination
- * without write access.
+ * without write access, -ENODEV when the device is removed before the
+ * copy is done (the destination may be partly written: removal does not
+ * wait for the rest).
  */
 struct uaccel_soft_dma_copy {
 	__u32 size;
@@ -107,6 +109,10 @@ struct uaccel_soft_dma_queue_stats {
  * @length: bytes
  * @out_crc: the CRC32C
  * @__reserved: must be 0
+ *
+ * -ENOENT for an id that is not an MR of this context, -EINVAL for a
+ * range outside it, -ENODEV when the device is removed before the CRC is
+ * done (removal does not wait for the rest).
  */
 struct uaccel_soft_dma_crc32c {
 	__u32 size;

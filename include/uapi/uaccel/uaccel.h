@@ -250,7 +250,8 @@ struct uaccel_create_cq {
  * @user_data: the work request's user_data
  * @status: 0, or a positive errno: EFAULT (offset or length outside an MR),
  *	EACCES (MR without write access), EINVAL (bad request), EIO (device
- *	error), ECANCELED (flushed)
+ *	error), ECANCELED (flushed, or stopped part way because its queue was
+ *	destroyed)
  * @queue_id: the queue the work request was posted to
  * @result: operation result (COMPARE: 0 if equal, else 1 + the offset of
  *	the first difference; CRC32C: the CRC)

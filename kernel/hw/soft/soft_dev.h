@@ -20,10 +20,11 @@ struct task_struct;
  * @generation: distinguishes this accelerator from the earlier and later
  *	ones of the same platform device
  * @poll_thread_lock: serialises starting and stopping @poll_thread
- * @poll_lock: protects @poll_queues and @poll_idle; the polling thread
- *	holds it for each pass over the queues, so a queue removed from the
- *	list under it is no longer touched
+ * @poll_lock: protects @poll_queues, @poll_idle and @poll_current; the
+ *	polling thread runs a queue's requests without it, with the queue in
+ *	@poll_current, which a queue's removal from the list waits out
  * @poll_queues: the polled queues (struct soft_queue.poll_entry)
+ * @poll_current: the queue whose requests the thread is running, or NULL
  * @poll_thread: the polling thread, running while @poll_queues is not empty
  * @poll_idle: jiffies the thread polls after the last work request: the
  *	longest idle time of the polled queues
@@ -35,8 +36,9 @@ struct soft_device {
 	struct uaccel_device *udev;
 	u64 generation;
 	struct mutex poll_thread_lock;	/* starts and stops poll_thread */
-	struct mutex poll_lock;		/* poll_queues, poll_idle */
+	struct mutex poll_lock;		/* poll_queues, poll_idle, poll_current */
 	struct list_head poll_queues;
+	struct soft_queue *poll_current;
 	struct task_struct *poll_thread;
 	unsigned long poll_idle;
 	atomic_t poll_kicked;
@@ -88,9 +90,21 @@ void soft_destroy_queue(struct uaccel_queue *q);
 void soft_doorbell(struct uaccel_queue *q);
 int soft_post(struct uaccel_queue *q, const struct uaccel_wr *wr);
 
+/**
+ * struct soft_cancel - what stops a long operation between two chunks
+ * @stopping: the queue running it is being destroyed (-ECANCELED), or NULL
+ * @udev: the device whose removal stops it (-ENODEV): a facet command,
+ *	which removal waits for; or NULL
+ */
+struct soft_cancel {
+	const bool *stopping;
+	struct uaccel_device *udev;
+};
+
 int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,
-		 u64 soff, u64 len);
-u32 soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed);
+		 u64 soff, u64 len, const struct soft_cancel *cancel);
+int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
+		   const struct soft_cancel *cancel);
 
 int soft_fatal_error(struct uaccel_device *udev);
 

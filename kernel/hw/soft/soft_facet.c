@@ -72,6 +72,7 @@ static int soft_dma_nop(struct uaccel_ucmd *ucmd)
 
 static int soft_dma_copy(struct uaccel_ucmd *ucmd)
 {
+	const struct soft_cancel cancel = { .udev = uaccel_ucmd_device(ucmd) };
 	struct uaccel_soft_dma_copy *cmd = ucmd->cmd;
 	struct uaccel_mr *src, *dst;
 	int ret;
@@ -89,7 +90,7 @@ static int soft_dma_copy(struct uaccel_ucmd *ucmd)
 		ret = uaccel_mr_check(dst, cmd->dst_offset, cmd->length, true);
 	if (!ret)
 		ret = soft_mr_copy(dst, cmd->dst_offset, src, cmd->src_offset,
-				   cmd->length);
+				   cmd->length, &cancel);
 	uaccel_obj_put(&dst->obj);
 out_put_src:
 	uaccel_obj_put(&src->obj);
@@ -125,6 +126,7 @@ static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
 
 static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 {
+	const struct soft_cancel cancel = { .udev = uaccel_ucmd_device(ucmd) };
 	struct uaccel_soft_dma_crc32c *cmd = ucmd->cmd;
 	struct uaccel_mr *mr;
 	int ret;
@@ -135,10 +137,11 @@ static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
 	ret = uaccel_mr_check(mr, cmd->offset, cmd->length, false);
-	if (!ret) {
-		cmd->out_crc = soft_mr_crc32c(mr, cmd->offset, cmd->length, cmd->seed);
+	if (!ret)
+		ret = soft_mr_crc32c(mr, cmd->offset, cmd->length, cmd->seed,
+				     &cmd->out_crc, &cancel);
+	if (!ret)
 		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	}
 	uaccel_obj_put(&mr->obj);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include "soft_dev.h"
 
@@ -31,31 +32,52 @@
 struct workqueue_struct *soft_wq;
 
 /*
- * Call fn on matching chunks of two MR ranges (b may be NULL).  Chunks end
- * at page boundaries of either range.  fn returns non-zero to stop, and
- * that value is returned.
+ * Whether a long operation is to stop: its queue is being destroyed, or
+ * the device removed while a facet command runs (removal waits for it).
+ * -ECANCELED or -ENODEV, 0 to go on.
  */
-static u64 soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
-			u64 boff, u64 len,
-			u64 (*fn)(void *pa, void *pb, size_t n, u64 done, void *arg),
-			void *arg)
+static int soft_cancelled(const struct soft_cancel *cancel)
 {
-	u64 done = 0, since = 0, ret = 0;
+	if (cancel->stopping && READ_ONCE(*cancel->stopping))
+		return -ECANCELED;
+	if (cancel->udev && uaccel_device_removing(cancel->udev))
+		return -ENODEV;
+	return 0;
+}
+
+/*
+ * Call fn on matching chunks of two MR ranges (b may be NULL).  Chunks end
+ * at page boundaries of either range.  fn returns true to stop.  An MR is
+ * up to UACCEL_MR_MAX_LENGTH long: before each chunk the walk checks
+ * @cancel and yields the CPU now and then.  0 when done or stopped by fn,
+ * or the error of soft_cancelled().
+ */
+static int soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
+			u64 boff, u64 len,
+			bool (*fn)(void *pa, void *pb, size_t n, u64 done, void *arg),
+			void *arg, const struct soft_cancel *cancel)
+{
+	u64 done = 0, since = 0;
+	bool stop;
+	int ret;
 
 	while (done < len) {
 		size_t na, nb = SIZE_MAX, n;
 		void *pa, *pb = NULL;
 
+		ret = soft_cancelled(cancel);
+		if (ret)
+			return ret;
 		pa = uaccel_mr_kmap(a, aoff + done, &na);
 		if (b)
 			pb = uaccel_mr_kmap(b, boff + done, &nb);
 		n = min3((u64)na, (u64)nb, len - done);
-		ret = fn(pa, pb, n, done, arg);
+		stop = fn(pa, pb, n, done, arg);
 		if (pb)
 			kunmap_local(pb);
 		kunmap_local(pa);
-		if (ret)
-			return ret;
+		if (stop)
+			return 0;
 		done += n;
 		since += n;
 		if (since >= SOFT_RESCHED_BYTES) {
@@ -66,37 +88,38 @@ static u64 soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
 	return 0;
 }
 
-static u64 soft_copy_chunk(void *dst, void *src, size_t n, u64 done, void *arg)
+static bool soft_copy_chunk(void *dst, void *src, size_t n, u64 done, void *arg)
 {
 	memcpy(dst, src, n);
-	return 0;
+	return false;
 }
 
-static u64 soft_fill_chunk(void *dst, void *unused, size_t n, u64 done, void *arg)
+static bool soft_fill_chunk(void *dst, void *unused, size_t n, u64 done, void *arg)
 {
 	memset(dst, *(u8 *)arg, n);
-	return 0;
+	return false;
 }
 
-/* Returns 1 + the offset of the first difference, 0 while equal. */
-static u64 soft_compare_chunk(void *a, void *b, size_t n, u64 done, void *arg)
+/* *arg becomes 1 + the offset of the first difference (left 0 while equal). */
+static bool soft_compare_chunk(void *a, void *b, size_t n, u64 done, void *arg)
 {
 	size_t i;
 
 	if (!memcmp(a, b, n))
-		return 0;
+		return false;
 	for (i = 0; i < n; i++)
 		if (((u8 *)a)[i] != ((u8 *)b)[i])
 			break;
-	return done + i + 1;
+	*(u64 *)arg = done + i + 1;
+	return true;
 }
 
-static u64 soft_crc_chunk(void *p, void *unused, size_t n, u64 done, void *arg)
+static bool soft_crc_chunk(void *p, void *unused, size_t n, u64 done, void *arg)
 {
 	u32 *crc = arg;
 
 	*crc = __crc32c_le(*crc, p, n);
-	return 0;
+	return false;
 }
 
 static bool soft_ranges_overlap(struct uaccel_mr *a, u64 aoff,
@@ -105,23 +128,32 @@ static bool soft_ranges_overlap(struct uaccel_mr *a, u64 aoff,
 	return a == b && aoff < boff + len && boff < aoff + len;
 }
 
-/* Copy between checked MR ranges; -EINVAL when they overlap. */
+/*
+ * Copy between checked MR ranges: 0, -EINVAL when they overlap, or
+ * stopped part way by @cancel (-ECANCELED, -ENODEV).
+ */
 int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,
-		 u64 soff, u64 len)
+		 u64 soff, u64 len, const struct soft_cancel *cancel)
 {
 	if (soft_ranges_overlap(dst, doff, src, soff, len))
 		return -EINVAL;
-	soft_mr_walk(dst, doff, src, soff, len, soft_copy_chunk, NULL);
-	return 0;
+	return soft_mr_walk(dst, doff, src, soff, len, soft_copy_chunk, NULL,
+			    cancel);
 }
 
-/* CRC-32C with zlib-style chaining: seed 0 gives the standard CRC-32C. */
-u32 soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed)
+/*
+ * CRC-32C with zlib-style chaining into *@crc: seed 0 gives the standard
+ * CRC-32C.  0, or stopped part way by @cancel (-ECANCELED, -ENODEV).
+ */
+int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
+		   const struct soft_cancel *cancel)
 {
-	u32 crc = ~seed;
+	u32 c = ~seed;
+	int ret;
 
-	soft_mr_walk(mr, off, NULL, 0, len, soft_crc_chunk, &crc);
-	return ~crc;
+	ret = soft_mr_walk(mr, off, NULL, 0, len, soft_crc_chunk, &c, cancel);
+	*crc = ~c;
+	return ret;
 }
 
 /* An MR of the queue's context and PD, or NULL. */
@@ -141,14 +173,18 @@ static struct uaccel_mr *soft_queue_mr(struct uaccel_queue *q, u32 id)
 /*
  * Execute one work request: 0 or -errno, the negated completion status
  * (-EFAULT range outside an MR, -EACCES MR not writable, -ENOENT no such MR
- * in the queue's PD, -EINVAL malformed or overlapping request).
+ * in the queue's PD, -EINVAL malformed or overlapping request, -ECANCELED
+ * stopped part way because the queue is being destroyed).
  */
-static int soft_execute(struct uaccel_queue *q, const struct uaccel_wr *wr,
+static int soft_execute(struct soft_queue *sq, const struct uaccel_wr *wr,
 			u64 *result)
 {
+	const struct soft_cancel cancel = { .stopping = &sq->stopping };
 	struct uaccel_mr *src = NULL, *dst = NULL;
+	struct uaccel_queue *q = sq->q;
 	bool need_src, need_dst;
 	int ret = 0;
+	u32 crc;
 	u8 fill;
 
 	if (wr->flags || wr->__reserved0 || wr->__reserved1 || wr->__reserved2)
@@ -201,19 +237,22 @@ static int soft_execute(struct uaccel_queue *q, const struct uaccel_wr *wr,
 	switch (wr->opcode) {
 	case UACCEL_WR_COPY:
 		ret = soft_mr_copy(dst, wr->dst_offset, src, wr->src_offset,
-				   wr->length);
+				   wr->length, &cancel);
 		break;
 	case UACCEL_WR_FILL:
 		fill = wr->value;
-		soft_mr_walk(dst, wr->dst_offset, NULL, 0, wr->length,
-			     soft_fill_chunk, &fill);
+		ret = soft_mr_walk(dst, wr->dst_offset, NULL, 0, wr->length,
+				   soft_fill_chunk, &fill, &cancel);
 		break;
 	case UACCEL_WR_COMPARE:
-		*result = soft_mr_walk(src, wr->src_offset, dst, wr->dst_offset,
-				       wr->length, soft_compare_chunk, NULL);
+		ret = soft_mr_walk(src, wr->src_offset, dst, wr->dst_offset,
+				   wr->length, soft_compare_chunk, result, &cancel);
 		break;
 	case UACCEL_WR_CRC32C:
-		*result = soft_mr_crc32c(src, wr->src_offset, wr->length, wr->value);
+		ret = soft_mr_crc32c(src, wr->src_offset, wr->length, wr->value,
+				     &crc, &cancel);
+		if (!ret)
+			*result = crc;
 		break;
 	}
 out:
@@ -298,7 +337,7 @@ static unsigned int soft_queue_consume(struct soft_queue *sq,
 		if (atomic_dec_if_positive(&sq->inject_errors) >= 0)
 			cqe.status = EIO;
 		else
-			cqe.status = -soft_execute(q, &wr, &cqe.result);
+			cqe.status = -soft_execute(sq, &wr, &cqe.result);
 		atomic64_inc(&sq->executed);
 		uaccel_queue_complete(q, &cqe);
 		done++;
@@ -352,7 +391,14 @@ static bool soft_poll_pending(struct soft_queue *sq)
 	return !(READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED);
 }
 
-/* One pass over the polled queues; true when work was done. */
+/*
+ * One pass over the polled queues; true when work was done.  The requests
+ * of a queue run without poll_lock, with the queue in poll_current: a
+ * request may run long, and destroying another queue, reading the thread's
+ * pid or adding a queue must not wait for it.  soft_poll_del() leaves the
+ * running queue on the list until the thread is done with it, so the next
+ * entry is still on the list when the thread takes the lock back.
+ */
 static bool soft_poll_pass(struct soft_device *sdev)
 {
 	struct soft_queue *sq;
@@ -365,11 +411,22 @@ static bool soft_poll_pass(struct soft_device *sdev)
 	 */
 	atomic_xchg(&sdev->poll_kicked, 0);
 	mutex_lock(&sdev->poll_lock);
-	list_for_each_entry(sq, &sdev->poll_queues, poll_entry) {
+	sq = list_first_entry_or_null(&sdev->poll_queues, struct soft_queue,
+				      poll_entry);
+	while (sq) {
 		/* A queue added while the thread was awake starts with it set. */
 		soft_ring_clear_flag(sq->q->ring, UACCEL_RING_NEED_WAKEUP);
+		WRITE_ONCE(sdev->poll_current, sq);
+		mutex_unlock(&sdev->poll_lock);
 		if (soft_queue_consume(sq, SOFT_POLL_BUDGET, &more))
 			busy = true;
+		mutex_lock(&sdev->poll_lock);
+		WRITE_ONCE(sdev->poll_current, NULL);
+		/* The store before wake_up_var()'s look at its waiters. */
+		smp_mb();
+		wake_up_var(&sdev->poll_current);
+		sq = list_is_last(&sq->poll_entry, &sdev->poll_queues) ? NULL :
+			list_next_entry(sq, poll_entry);
 	}
 	mutex_unlock(&sdev->poll_lock);
 	return busy;
@@ -479,9 +536,11 @@ out_unlock:
 }
 
 /*
- * Take a queue off the thread: once poll_lock is ours the thread is between
- * passes (the request it was running has completed), and it never sees the
- * queue again.  The last queue stops the thread.
+ * Take a queue off the thread, which is stopping (sq->stopping): if the
+ * thread is running the queue, wait until it is done with it (a request it
+ * started stops at its next chunk); then the queue leaves the list under
+ * poll_lock and the thread never sees it again.  The last queue stops the
+ * thread.
  */
 static void soft_poll_del(struct soft_queue *sq)
 {
@@ -490,6 +549,12 @@ static void soft_poll_del(struct soft_queue *sq)
 
 	mutex_lock(&sdev->poll_thread_lock);
 	mutex_lock(&sdev->poll_lock);
+	while (sdev->poll_current == sq) {
+		mutex_unlock(&sdev->poll_lock);
+		wait_var_event(&sdev->poll_current,
+			       READ_ONCE(sdev->poll_current) != sq);
+		mutex_lock(&sdev->poll_lock);
+	}
 	list_del(&sq->poll_entry);
 	soft_poll_update_idle(sdev);
 	if (list_empty(&sdev->poll_queues)) {

@@ -606,6 +606,19 @@ void uaccel_unregister_device(struct uaccel_device *udev);
 bool uaccel_report_fatal(struct uaccel_device *udev);
 
 /**
+ * uaccel_device_removing() - whether a device's removal has started
+ * @udev: the device
+ *
+ * For a command that runs long (a large copy): removal, and a fatal error's
+ * removal, wait for the commands inside the driver, so such a command
+ * checks this between steps and stops with -ENODEV once it is true.
+ *
+ * Return: true once uaccel_unregister_device() or uaccel_report_fatal()
+ * made the device's calls fail, false while it is registered.
+ */
+bool uaccel_device_removing(const struct uaccel_device *udev);
+
+/**
  * uaccel_put_device() - drop a reference taken by uaccel_alloc_device()
  * @udev: the device
  */
