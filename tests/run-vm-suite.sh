@@ -59,5 +59,8 @@ failed=$(grep -c '^not ok ' "$results")
 skipped=$(grep -c '^skip ' "$results")
 [ "$passed" -gt 0 ] || { failed=$((failed + 1)); echo "$label: no test ran"; }
 echo "$label: VM run took ${secs}s; logs in $out"
+# Where the time went: the five slowest tests (suite.sh writes $out/times).
+[ -s "$out/times" ] &&
+	echo "$label: slowest: $(sort -k2,2nr "$out/times" | head -5 | awk '{ printf "%s%s %ss", (NR > 1 ? ", " : ""), $1, $2 }')"
 echo "$label: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

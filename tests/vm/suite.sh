@@ -25,12 +25,14 @@ want() { [ "$only" = "  " ] || [ "${only#* $1 }" != "$only" ]; }
 
 # run_test NAME TIMEOUT COMMAND...: run one TAP-speaking test.
 run_test() {
-	local name=$1 tmo=$2 rc
+	local name=$1 tmo=$2 rc t0=$SECONDS
 	shift 2
 	want "$name" || return 0
 	echo "=== $name"
 	timeout -k 5 "$tmo" "$@" > "$OUT/$name.log" 2>&1
 	rc=$?
+	# The time each test took, for tests/run-vm-suite.sh's report.
+	echo "$name $((SECONDS - t0))" >> "$OUT/times"
 	cat "$OUT/$name.log"
 	awk -v t="$name" '
 		/^ok /                { sub(/^ok [0-9]+ *-? */, ""); print "ok - " t ": " $0; n++ }
