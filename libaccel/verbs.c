@@ -333,7 +333,7 @@ ACCEL_EXPORT int accel_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max
 			for (q = cq->queues; q; q = q->next_on_cq)
 				if (__atomic_load_n(&q->ring.hdr->flags, __ATOMIC_ACQUIRE) &
 				    UACCEL_RING_STALLED)
-					accel_queue_doorbell(q);
+					accel_ring_doorbell(q);
 		return n;
 	}
 
@@ -365,14 +365,14 @@ ACCEL_EXPORT const struct accel_ring *accel_cq_ring(const struct accel_cq *cq)
 	return &cq->ring;
 }
 
-ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
+ACCEL_EXPORT int accel_ring_doorbell(struct accel_queue *q)
 {
 	struct uaccel_doorbell c = { .size = sizeof(c), .queue_id = q->id };
 
 	return cmd(q->pd->ctx, UACCEL_IOCTL_DOORBELL, &c);
 }
 
-ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+ACCEL_EXPORT int accel_poll_cq_ring(struct accel_cq *cq, struct accel_wc *wc, int max)
 {
 	const struct accel_ring *r = accel_cq_ring(cq);
 	const struct accel_wc *cqes = r->entries;
@@ -392,3 +392,12 @@ ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, in
 		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
 	return avail;
 }
+
+/*
+ * The names of ACCEL_1.0 and ACCEL_1.1, which programs and providers
+ * linked against those versions call: the same functions, not wrappers.
+ */
+ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
+	__attribute__((alias("accel_ring_doorbell")));
+ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+	__attribute__((alias("accel_poll_cq_ring")));

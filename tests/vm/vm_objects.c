@@ -465,7 +465,7 @@ static void test_libaccel_rings_of_ids_past_4095(void **state)
 		accel_wait_cq(cq, 1000);
 	assert_int_equal(__atomic_load_n(&cr->hdr->tail, __ATOMIC_ACQUIRE), 2);
 	/* The first through the CQ mapping, the second with POLL_CQ (cqes pointer). */
-	assert_int_equal(accel_cq_ring_poll(cq, wc, 1), 1);
+	assert_int_equal(accel_poll_cq_ring(cq, wc, 1), 1);
 	assert_true(wc[0].user_data == 0xfeedULL << 40);
 	assert_int_equal(wc[0].status, 0);
 	assert_int_equal(accel_poll_cq(cq, &wc[1], 2), 1);
