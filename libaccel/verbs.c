@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Core objects: PDs, MRs, CQs and queues, posting and polling.
+ * Core objects: PDs, MRs, CQs and queues, posting and polling, and what
+ * providers use (accel/provider.h): the mapped rings, accel_poll_cq_ring()
+ * and accel_ring_doorbell().
  *
  * Rings are always mapped.  Posting and polling go to the provider of the
  * driver when one is loaded (mapped rings, one doorbell per batch, no
  * system call to poll), else to the generic POST and POLL_CQ commands.
+ * After a provider's poll took completions, the queues that stalled on the
+ * full CQ get a doorbell.
  */
 #include <errno.h>
 #include <stdlib.h>
