@@ -54,8 +54,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Newest first: a name this program knows from a newer kernel, the
@@ -78,21 +77,15 @@ int main(int argc, char **argv)
 	int fd, which, ret, i, c;
 	uint32_t version;
 
-	while ((c = getopt_long(argc, argv, "t:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (cli_parse_ulong(optarg, INT_MAX, &timeout_ms))
-				return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
-						       optarg, INT_MAX);
+			ret = cli_parse_timeout(prog, optarg, &timeout_ms);
+			if (ret)
+				return ret;
 			break;
-		case 'h':
-			usage();
-			return cli_finish(prog, 0);
-		case 'V':
-			cli_version(prog);
-			return cli_finish(prog, 0);
 		default:
-			return cli_usage_error(prog, NULL);
+			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (argc - optind > 1)

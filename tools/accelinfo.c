@@ -151,8 +151,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
@@ -160,7 +159,7 @@ int main(int argc, char **argv)
 	struct accel_device **list;
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "d:vjhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:vj" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!*optarg)
@@ -173,14 +172,8 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			usage();
-			return cli_finish(prog, 0);
-		case 'V':
-			cli_version(prog);
-			return cli_finish(prog, 0);
 		default:
-			return cli_usage_error(prog, NULL);
+			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (optind != argc)
