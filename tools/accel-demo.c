@@ -96,22 +96,14 @@ int main(int argc, char **argv)
 		return cli_usage_error(prog, "empty device name");
 
 	ctx = accel_open_device_by_name(dev_name);
-	if (!ctx) {
-		int err = errno;
-
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(err));
-		return CLI_EXIT_FAILURE;
-	}
+	if (!ctx)
+		return cli_libaccel_error(prog, errno);
 	printf("device %s opened; provider: %s\n", dev_name,
 	       accel_context_provider(ctx) ? accel_context_provider(ctx) : "none (generic path)");
 
 	fd = accel_get_facet(ctx, reqs, 3, ACCEL_FACET_CLOEXEC, &which, &version);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-fd));
-		return CLI_EXIT_FAILURE;
-	}
+	if (fd < 0)
+		return cli_libaccel_error(prog, -fd);
 	for (i = 0; i < which; i++)
 		printf("facet %s v%u..v%u: not served, falling back\n", reqs[i].name,
 		       reqs[i].min_version, reqs[i].max_version);

@@ -138,20 +138,16 @@ int main(int argc, char **argv)
 
 	ctx = accel_open_device_by_name(dev_name);
 	if (!ctx) {
-		int err = errno;
-
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(err));
+		status = cli_libaccel_error(prog, errno);
 		free(args);
-		return CLI_EXIT_FAILURE;
+		return status;
 	}
 	fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
 	if (fd < 0) {
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-fd));
+		status = cli_libaccel_error(prog, -fd);
 		accel_close_device(ctx);
 		free(args);
-		return CLI_EXIT_FAILURE;
+		return status;
 	}
 	for (i = 0; i < which; i++)
 		printf("facet %s: not served, falling back\n", reqs[i].name);

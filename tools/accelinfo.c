@@ -58,8 +58,7 @@ static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 
 	if (!ctx) {
 		ret = -errno;
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-ret));
+		cli_libaccel_error(prog, -ret);
 		return ret;
 	}
 	ret = accel_query_device(ctx, attr, sizeof(*attr));

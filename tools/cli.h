@@ -112,6 +112,17 @@ static inline int cli_finish(const char *prog, int status)
 }
 
 /*
+ * A failed call of libaccel that explains itself (opening a device or a
+ * facet): its reason in words and the errno @err on stderr.  Return: the
+ * exit status 1.
+ */
+static inline int cli_libaccel_error(const char *prog, int err)
+{
+	fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(), cli_errname(err));
+	return CLI_EXIT_FAILURE;
+}
+
+/*
  * The options of every tool, for its getopt_long() table and option
  * string: --help (-h) and --version (-V).
  */
