@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: device registry, class, char devices and sysfs.
+ * uaccel core: the module, the device class and the registry of devices:
+ * allocation, names and renames, registration of the char device and class
+ * device, and unregistration, which disassociates every context (also
+ * after a fatal error).  The device file is in file.c, the sysfs
+ * attributes in sysfs.c, the ring mappings in mmap.c.
  */
 #include <linux/ctype.h>
 #include <linux/fs.h>

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: submission queues and the mapping of rings.
+ * uaccel core: submission queues (CREATE_QUEUE, DOORBELL, POST).
  *
- * The core allocates the submission ring (in the driver's entry format) and
- * maps it to userspace; the driver consumes it.  Userspace either writes
- * entries itself and rings DOORBELL (the provider fast path) or hands
- * generic work requests to POST, which queues them through the driver's
- * post() hook (the generic path).
+ * A queue's submission ring is in the driver's entry format, allocated and
+ * mapped to userspace by mmap.c; the driver consumes it.  Userspace either
+ * writes entries itself and rings DOORBELL (the provider fast path) or
+ * hands generic work requests to POST, which queues them through the
+ * driver's post() hook (the generic path).  A queue whose device goes away
+ * reports what became of its work (QUEUE_FLUSHED).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>

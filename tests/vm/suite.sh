@@ -178,7 +178,7 @@ if want edu || want edu-intx || want admin-edu; then
 		run_test admin-edu 600 "$B/tests/vm_admin" edu
 		rmmod uaccel_edu
 		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
-		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*,test_late_dma_*" \
+		EDU_IRQ_MODE=intx VM_TESTS="test_basic_*,test_late_dma_*" \
 			run_test edu-intx 600 "$B/tests/vm_edu"
 		rmmod uaccel_edu
 	else

@@ -16,18 +16,6 @@
 
 static int fds[NCTX];
 
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_soft_del(DEV);
-	return 0;
-}
-
 static void query_ok(int fd)
 {
 	struct uaccel_query_device q = { .size = sizeof(q) };
@@ -148,5 +136,5 @@ int main(void)
 		cmocka_unit_test(test_delete_under_open_context),
 	};
 
-	return cmocka_run_group_tests_name("vm_contexts", tests, setup, teardown);
+	return vm_run_tests("vm_contexts", tests, NULL, DEV);
 }

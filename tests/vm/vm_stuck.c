@@ -42,19 +42,6 @@
 
 static struct vm_stats base;
 
-static int setup(void **state)
-{
-	vm_read_stats(&base);
-	return 0;
-}
-
-/* After every test: no context, object, facet file or pinned page left. */
-static int check_clean(void **state)
-{
-	vm_assert_stats_equal(&base);
-	return 0;
-}
-
 /* A page registered with a userfaultfd for missing-page faults. */
 struct uffd_page {
 	int uffd;
@@ -823,7 +810,8 @@ static void test_reply_unwritable(void **state)
 	munmap(buf, PAGE);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, check_clean)
+/* After every test: no context, object, facet file or pinned page left. */
+#define T(f) cmocka_unit_test_teardown(f, vm_check_clean)
 
 int main(void)
 {
@@ -841,8 +829,5 @@ int main(void)
 		T(test_reply_unwritable),
 	};
 
-	/* VM_TESTS: only the tests that match this cmocka filter. */
-	if (getenv("VM_TESTS"))
-		cmocka_set_test_filter(getenv("VM_TESTS"));
-	return cmocka_run_group_tests_name("vm_stuck", tests, setup, NULL);
+	return vm_run_tests("vm_stuck", tests, &base, NULL);
 }

@@ -21,12 +21,6 @@
 
 static struct vm_stats base;
 
-static int setup(void **state)
-{
-	vm_read_stats(&base);
-	return 0;
-}
-
 /* One context with a PD, an MR, a CQ and a queue, both rings mapped. */
 struct rig {
 	int fd;
@@ -619,5 +613,5 @@ int main(void)
 		cmocka_unit_test(test_listing_during_churn),
 	};
 
-	return cmocka_run_group_tests_name("vm_unplug", tests, setup, NULL);
+	return vm_run_tests("vm_unplug", tests, &base, NULL);
 }
