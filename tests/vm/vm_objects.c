@@ -500,10 +500,10 @@ static void test_size_rules(void **state)
 static void test_populate_close_cycles(void **state)
 {
 	char *buf = malloc(8192);
-	int i;
+	unsigned int i;
 
 	close(fd);
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < vm_scaled(1000); i++) {
 		uint32_t pd, mr = 0;
 		struct uaccel_create_cq cq;
 

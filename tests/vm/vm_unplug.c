@@ -576,7 +576,7 @@ static void test_listing_during_churn(void **state)
 
 	churn_stop = 0;
 	assert_int_equal(pthread_create(&t, NULL, churn_thread, NULL), 0);
-	for (int i = 0; i < 300; i++) {
+	for (unsigned int i = 0; i < vm_scaled(300); i++) {
 		struct accel_device **list;
 		int n;
 

@@ -473,6 +473,16 @@ static bool matches(const char *name, const char *pats)
 	return false;
 }
 
+unsigned int vm_scaled(unsigned int n)
+{
+	const char *env = getenv("VM_SCALE");
+	unsigned long div = env ? strtoul(env, NULL, 10) : 1;
+
+	if (!div)
+		div = 1;
+	return n / div ? n / div : 1;
+}
+
 int vm_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 		 CMFixtureFunction setup, CMFixtureFunction teardown,
 		 struct vm_stats *base, const char *const *devices)

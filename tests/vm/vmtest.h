@@ -124,6 +124,16 @@ void vm_drop_ipc_lock(void);
 int vm_send_fd(int sock, int fd, const void *data, size_t len);
 int vm_recv_fd(int sock, void *data, size_t len);
 
+/*
+ * Repetition counts.  A test that repeats an operation @n times for
+ * volume (churn, counters over many cycles) repeats it vm_scaled(@n)
+ * times: @n divided by VM_SCALE (suite.sh sets 8 on a debug kernel,
+ * whose KASAN, lockdep and kmemleak make every call tens of times
+ * slower under emulation; 1 elsewhere), at least 1.  Counts that a test
+ * needs for correctness (ids past 4095, a limit reached) are not scaled.
+ */
+unsigned int vm_scaled(unsigned int n);
+
 /* ---- Fixtures ---- */
 
 /*
