@@ -17,10 +17,13 @@
  *
  * Expects uaccel_soft's device soft0 (COMPAT_DEVICE names another).
  * COMPAT_PROVIDER, when set, is the provider the context must be served by
- * ("none": the generic path).
+ * ("none": the generic path); COMPAT_LIBACCEL the directory whose
+ * libaccel.so.1 the program must run with.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +114,27 @@ static void test_device_list(void **state)
 	assert_int_equal(factorial, 1);
 	assert_int_equal(dma, 1);
 	accel_free_device_list(list);
+}
+
+/* The library this program runs with is the one it is meant to. */
+static void test_library(void **state)
+{
+	const char *want = getenv("COMPAT_LIBACCEL");
+	char lib[PATH_MAX], dir[PATH_MAX];
+	Dl_info info;
+	char *slash;
+
+	assert_true(dladdr((void *)accel_get_device_list, &info));
+	assert_non_null(info.dli_fname);
+	printf("# libaccel: %s\n", info.dli_fname);
+	if (!want || !*want)
+		return;
+	assert_non_null(realpath(info.dli_fname, lib));
+	assert_non_null(realpath(want, dir));
+	slash = strrchr(lib, '/');
+	assert_non_null(slash);
+	*slash = 0;
+	assert_string_equal(lib, dir);
 }
 
 static void test_open_query(void **state)
@@ -398,6 +422,7 @@ static void test_unknown_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_library),
 		cmocka_unit_test(test_device_list),
 		cmocka_unit_test(test_open_query),
 		cmocka_unit_test(test_objects_post_poll),
