@@ -66,7 +66,7 @@ tally() { # tally FILE: count TAP-style result lines of one phase
 }
 
 step "the release for the compatibility tests (tests/compat/build-release.sh, cached after the first build)"
-release_dir=$("$top/tests/compat/build-release.sh" ${debug_tree:+-d "$debug_tree"} 2> "$build/compat-release.log")
+release_dir=$("$top/tests/compat/build-release.sh" -b "$build" 2> "$build/compat-release.log")
 if [ $? -eq 0 ] && [ -d "$release_dir" ]; then
 	release=$(cat "$release_dir/release")
 	echo "ok - compat: $release ($(cat "$release_dir/commit")) built in $release_dir" > "$build/compat.tap"
