@@ -108,7 +108,7 @@ soft2: facet factorial.uaccel version 1
 # module file.
 loaded_id() {
 	local b
-	b=($(od -An -v -tx1 "/sys/module/$1/notes/.note.gnu.build-id"))
+	read -r -d '' -a b < <(od -An -v -tx1 "/sys/module/$1/notes/.note.gnu.build-id")
 	b=("${b[@]: -20}")
 	printf '%s' "${b[@]}"
 }

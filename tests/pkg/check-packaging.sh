@@ -37,7 +37,7 @@ is "include/accel/version.h: ACCEL_VERSION is the CMake project version" \
 	"$(sed -n 's/^#define ACCEL_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$hdr")" "$cmake_version"
 is "include/accel/version.h: ACCEL_VERSION_MAJOR.MINOR.PATCH is the CMake project version" \
 	"$(for p in MAJOR MINOR PATCH; do
-		sed -n "s/^#define ACCEL_VERSION_$p[[:space:]]*\([0-9]*\)$/\1/p" "$hdr"; done | paste -sd.)" \
+		sed -n "s/^#define ACCEL_VERSION_${p}[[:space:]]*\([0-9]*\)$/\1/p" "$hdr"; done | paste -sd.)" \
 	"$cmake_version"
 is "libaccel.pc takes the CMake project version" \
 	"$(sed -n 's/^Version: //p' "$src/libaccel/libaccel.pc.in")" "@PROJECT_VERSION@"
