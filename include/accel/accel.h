@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <accel/version.h>
 
 #ifdef __cplusplus
 extern "C" {
