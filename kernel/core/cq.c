@@ -357,16 +357,8 @@ int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
 	return ret;
 }
 
-/* Wake every WAIT_CQ sleeper of a context: its device is going away. */
-void uaccel_context_wake_waiters(struct uaccel_context *ctx)
+/* Wake the WAIT_CQ sleepers of a CQ: its device stopped. */
+void uaccel_cq_wake(struct uaccel_cq *cq)
 {
-	struct uaccel_object *obj;
-	unsigned long id;
-
-	/* Under the xarray lock no object can be freed. */
-	xa_lock(&ctx->objects);
-	xa_for_each(&ctx->objects, id, obj)
-		if (obj->type == UACCEL_OBJ_CQ)
-			wake_up_all(&container_of(obj, struct uaccel_cq, obj)->wait);
-	xa_unlock(&ctx->objects);
+	wake_up_all(&cq->wait);
 }

@@ -269,13 +269,8 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 /* Stop every file call from entering the driver and wake the sleepers. */
 static void uaccel_device_shut(struct uaccel_device *udev)
 {
-	struct uaccel_context *ctx;
-
 	WRITE_ONCE(udev->registered, false);
-	mutex_lock(&udev->lists_lock);
-	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_wake_waiters(ctx);
-	mutex_unlock(&udev->lists_lock);
+	uaccel_contexts_shut(udev);
 }
 
 bool uaccel_report_fatal(struct uaccel_device *udev)
@@ -293,8 +288,6 @@ EXPORT_SYMBOL_GPL(uaccel_report_fatal);
 
 void uaccel_unregister_device(struct uaccel_device *udev)
 {
-	struct uaccel_context *ctx;
-
 	/*
 	 * No rename from here on, and none in progress: device_del() uses the
 	 * name (the class link) before it waits for the sysfs stores.
@@ -320,10 +313,7 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	 * stop, pinned pages are released and their charge returned now,
 	 * not at close, and every context gets its removal events.
 	 */
-	mutex_lock(&udev->lists_lock);
-	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_disassociate(ctx);
-	mutex_unlock(&udev->lists_lock);
+	uaccel_contexts_disassociate(udev);
 
 	mutex_lock(&uaccel_devices_lock);
 	xa_erase(&uaccel_devices, udev->index);

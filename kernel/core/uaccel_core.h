@@ -219,12 +219,17 @@ struct uaccel_obj_ops {
 const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj);
 struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id);
 
-void uaccel_context_destroy_objects(struct uaccel_context *ctx,
-				    enum uaccel_remove_reason why);
-void uaccel_context_wake_waiters(struct uaccel_context *ctx);
-void uaccel_context_disassociate(struct uaccel_context *ctx);
+/* A context's life (context.c). */
+struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
+					   struct file *filp);
+void uaccel_context_close(struct uaccel_context *ctx);
+void uaccel_contexts_shut(struct uaccel_device *udev);
+void uaccel_contexts_disassociate(struct uaccel_device *udev);
+
+/* Its events (event.c). */
 void uaccel_context_queue_event(struct uaccel_context *ctx,
 				struct uaccel_event_node *node);
+void uaccel_context_queue_removed(struct uaccel_context *ctx, bool fatal);
 void uaccel_context_free_events(struct uaccel_context *ctx);
 ssize_t uaccel_event_read(struct file *filp, char __user *buf, size_t count,
 			  loff_t *pos);
@@ -259,6 +264,7 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
 
 void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
+void uaccel_cq_wake(struct uaccel_cq *cq);
 void *uaccel_cq_ring(struct uaccel_object *obj, size_t *size);
 int uaccel_queue_attach(struct uaccel_object *obj);
 void uaccel_queue_release(struct uaccel_object *obj,
