@@ -150,25 +150,6 @@ enum uaccel_stat {
 	UACCEL_NR_STATS,
 };
 
-/*
- * Enter a section in which the driver of @udev may be called: false (and
- * nothing held) once the device is unregistered.  Unregistration waits for
- * every section to end before it destroys objects.
- */
-static inline bool uaccel_device_enter(struct uaccel_device *udev, int *idx)
-{
-	*idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (READ_ONCE(udev->registered))
-		return true;
-	srcu_read_unlock(&udev->disassociate_srcu, *idx);
-	return false;
-}
-
-static inline void uaccel_device_exit(struct uaccel_device *udev, int idx)
-{
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
-}
-
 extern atomic64_t uaccel_stats[UACCEL_NR_STATS];
 
 static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)

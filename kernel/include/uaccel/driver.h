@@ -542,6 +542,14 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  *	again for a stalled queue)
  * @post: kernel-side producer of the generic POST path: queue one work
  *	request on the ring; 0, or -EAGAIN when the ring is full
+ * @shut: optional: the device stopped taking calls, because it is being
+ *	unregistered or uaccel_report_fatal() was called; from now on
+ *	uaccel_device_enter() fails.  Wake what of the driver sleeps inside
+ *	a section, so that removal, which waits for the sections, does not
+ *	wait for it, and complete or cancel work that would otherwise post
+ *	into a context's CQ from outside a section.  Called once per device,
+ *	in process context, possibly inside a section of the device (a facet
+ *	command that reports a fatal error): it must not wait for sections.
  */
 struct uaccel_ops {
 	struct module *owner;
@@ -555,6 +563,7 @@ struct uaccel_ops {
 	void (*destroy_queue)(struct uaccel_queue *q);
 	void (*doorbell)(struct uaccel_queue *q);
 	int (*post)(struct uaccel_queue *q, const struct uaccel_wr *wr);
+	void (*shut)(struct uaccel_device *udev);
 };
 
 /**
@@ -584,9 +593,14 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name);
  * uaccel_unregister_device() - remove a registered device
  * @udev: the device
  *
- * Removes the device node and sysfs entries and disassociates every open
- * file: from now on their calls fail with -ENODEV.  Waits only for calls
- * that are already executing inside the driver, never for userspace.
+ * Removes the device node and sysfs entries, stops the device taking
+ * calls (uaccel_ops.shut runs unless a fatal error ran it already), waits
+ * for every section of uaccel_device_enter() to end, zaps every ring
+ * mapping and disassociates every open file: the objects of its contexts
+ * are destroyed through the driver (reason DISASSOCIATE), each context
+ * gets DEVICE_REMOVED, and from now on their calls fail with -ENODEV.
+ * Waits only for sections, never for userspace.  Not from inside a
+ * section.
  */
 void uaccel_unregister_device(struct uaccel_device *udev);
 
@@ -594,16 +608,50 @@ void uaccel_unregister_device(struct uaccel_device *udev);
  * uaccel_report_fatal() - the device failed and cannot go on
  * @udev: a registered device
  *
- * Every later call on the device's files fails with -ENODEV and sleepers
- * are woken.  The driver must then call uaccel_unregister_device() (from
- * a context that is not a call on one of the device's files, such as a
- * work item): userspace sees the same events as for a removal, with
+ * Every later call on the device's files fails with -ENODEV, sleepers are
+ * woken, uaccel_device_enter() fails and the driver's uaccel_ops.shut
+ * runs.  The driver must then call uaccel_unregister_device() (from a
+ * context that is not a call on one of the device's files, such as a work
+ * item): userspace sees the same events as for a removal, with
  * UACCEL_EVENT_FATAL.  May be called from any sleepable context, including
  * the driver's facet commands.
  *
- * Return: true the first time for this device, false after.
+ * Return: true if this call failed the device; false if it had failed
+ * already or its unregistration has begun (the removal events are then
+ * not flagged fatal).
  */
 bool uaccel_report_fatal(struct uaccel_device *udev);
+
+/**
+ * uaccel_device_enter() - enter a section in which the device stays
+ *	registered
+ * @udev: the device
+ * @idx: receives the cookie for uaccel_device_exit()
+ *
+ * A read section of the device's SRCU, like drm_dev_enter().  Every call
+ * on the device's files that reaches the driver already runs inside one
+ * (facet commands, uaccel_ops callbacks made for a command, ring faults);
+ * a driver takes its own around work that starts elsewhere (work items,
+ * threads, timers) and touches the hardware or the objects of the
+ * device's contexts.  Inside a section removal destroys no object and
+ * the driver's uaccel_ops stay in use.  Sections nest and may sleep, but
+ * must end in bounded time: uaccel_unregister_device() waits for every
+ * section to end before it destroys the objects.  Inside a section, never
+ * access user memory (removal would wait for a user page fault) nor call
+ * uaccel_unregister_device().
+ *
+ * Return: true, inside a section to end with uaccel_device_exit(); false,
+ * and nothing to end, once the device stopped taking calls (its
+ * unregistration began or uaccel_report_fatal() was called).
+ */
+bool uaccel_device_enter(struct uaccel_device *udev, int *idx);
+
+/**
+ * uaccel_device_exit() - end a section of uaccel_device_enter()
+ * @udev: the device
+ * @idx: the cookie uaccel_device_enter() gave
+ */
+void uaccel_device_exit(struct uaccel_device *udev, int idx);
 
 /**
  * uaccel_put_device() - drop a reference taken by uaccel_alloc_device()
