@@ -52,27 +52,53 @@ static void edu_async_complete(struct edu_async_req *req, int err, u32 result)
 	kfree(req);
 }
 
-/* Executes the pending requests in order; cancels them once removed. */
+/*
+ * Executes the pending requests in order, each inside a section of the
+ * accelerator: removal waits for the one in hand, and edu_shut() cancels
+ * the others.
+ */
 void edu_async_work(struct work_struct *work)
 {
 	struct edu_device *edu = container_of(work, struct edu_device, async_work);
 	struct edu_async_req *req;
 	u32 result = 0;
-	int ret;
+	int ret, idx;
 
 	for (;;) {
+		if (!uaccel_device_enter(edu->udev, &idx))
+			return;
 		spin_lock(&edu->async_lock);
 		req = list_first_entry_or_null(&edu->async_list,
 					       struct edu_async_req, list);
 		if (req)
 			list_del(&req->list);
 		spin_unlock(&edu->async_lock);
+		if (req) {
+			ret = edu_factorial(edu, req->value, &result, false);
+			edu_async_complete(req, ret, result);
+		}
+		uaccel_device_exit(edu->udev, idx);
 		if (!req)
 			return;
-		ret = edu_factorial(edu, req->value, &result, false);
-		edu_async_complete(req, ret, result);
 		cond_resched();
 	}
+}
+
+/*
+ * The accelerator stopped (edu_shut()): the pending requests complete
+ * with ECANCELED.  A submission that saw it alive has queued its request
+ * before this takes the lock; a later one fails.
+ */
+void edu_async_cancel(struct edu_device *edu)
+{
+	struct edu_async_req *req, *tmp;
+	LIST_HEAD(cancelled);
+
+	spin_lock(&edu->async_lock);
+	list_splice_init(&edu->async_list, &cancelled);
+	spin_unlock(&edu->async_lock);
+	list_for_each_entry_safe(req, tmp, &cancelled, list)
+		edu_async_complete(req, -ENODEV, 0);
 }
 
 static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
@@ -95,7 +121,7 @@ static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
 	req->user_data = cmd->user_data;
 
 	spin_lock(&edu->async_lock);
-	if (READ_ONCE(edu->dead)) {
+	if (edu_stopped(edu)) {
 		ret = -ENODEV;
 		goto err_unlock;
 	}
