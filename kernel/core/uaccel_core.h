@@ -6,11 +6,13 @@
 #define _UACCEL_CORE_H
 
 #include <linux/cdev.h>
+#include <linux/dma-direction.h>
 #include <linux/device.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/xarray.h>
@@ -138,6 +140,67 @@ struct uaccel_facet_file {
 	u32 version;
 };
 
+/**
+ * struct uaccel_mr - pinned user memory
+ * @obj: the object header
+ * @pd: its protection domain
+ * @addr: user address of the first byte
+ * @length: length in bytes
+ * @access: UACCEL_MR_ACCESS_* bits
+ * @first_offset: offset of @addr in its page
+ * @npages: number of pinned pages
+ * @pages: the pinned pages
+ * @mm: the mm whose pinned_vm (VmPin) shows them
+ * @locked: the locked-memory charge of the pages
+ * @sgt: the pages mapped for DMA by the device's parent, when the driver
+ *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
+ * @dma_dir: the direction of that mapping
+ */
+struct uaccel_mr {
+	struct uaccel_object obj;
+	struct uaccel_pd *pd;
+	u64 addr;
+	u64 length;
+	u32 access;
+	unsigned int first_offset;
+	unsigned long npages;
+	struct page **pages;
+	struct mm_struct *mm;
+	struct uaccel_locked locked;
+	struct sg_table sgt;
+	enum dma_data_direction dma_dir;
+};
+
+/**
+ * struct uaccel_cq - completion queue
+ * @obj: the object header
+ * @ring: the ring shared with userspace
+ * @cqes: its entries
+ * @entries: number of entries, a power of two
+ * @ring_size: size of the ring allocation
+ * @lock: serialises producers
+ * @tail: producer index (the kernel's copy)
+ * @reserved: slots reserved by producers and not yet posted
+ * @wait: WAIT_CQ sleepers
+ * @eventfd: signalled after completions, or NULL
+ * @queues: queues completing to this CQ (under the context's lock)
+ * @locked: the locked-memory charge of the ring
+ */
+struct uaccel_cq {
+	struct uaccel_object obj;
+	struct uaccel_ring_header *ring;
+	struct uaccel_cqe *cqes;
+	u32 entries;
+	size_t ring_size;
+	spinlock_t lock;	/* producers */
+	u32 tail;
+	u32 reserved;
+	wait_queue_head_t wait;
+	struct eventfd_ctx *eventfd;
+	struct list_head queues;
+	struct uaccel_locked locked;
+};
+
 /* Counters shown in debugfs, for leak checks. */
 enum uaccel_stat {
 	UACCEL_STAT_CONTEXTS,
@@ -198,7 +261,15 @@ struct uaccel_obj_ops {
 };
 
 const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj);
+
+/*
+ * Lookups by id take a use count (DESTROY fails with -EBUSY meanwhile):
+ * an object of one type, or of any (mmap).  ERR_PTR(-ENOENT) for none.
+ */
+struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
+				     enum uaccel_obj_type type);
 struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id);
+void uaccel_obj_put(struct uaccel_object *obj);
 
 /* A context's life (context.c). */
 struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,

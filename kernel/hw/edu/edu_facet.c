@@ -136,7 +136,7 @@ static int edu_factorial_submit(struct uaccel_ucmd *ucmd)
 
 err_unlock:
 	spin_unlock(&edu->async_lock);
-	uaccel_obj_put(&req->cq->obj);
+	uaccel_cq_put(req->cq);
 err_free:
 	kfree(req);
 	return ret;
@@ -196,7 +196,7 @@ static int edu_dma_cmd(struct uaccel_ucmd *ucmd, bool to_ram)
 	}
 	uaccel_mr_dma_sync(mr, false);
 out_put:
-	uaccel_obj_put(&mr->obj);
+	uaccel_mr_put(mr);
 	return ret;
 }
 

@@ -43,7 +43,7 @@ static int soft_factorial_submit(struct uaccel_ucmd *ucmd)
 		return PTR_ERR(cq);
 	ret = uaccel_cq_reserve(cq);
 	if (ret) {
-		uaccel_obj_put(&cq->obj);
+		uaccel_cq_put(cq);
 		return ret;
 	}
 	uaccel_cq_complete_put(cq, &cqe);
@@ -90,36 +90,29 @@ static int soft_dma_copy(struct uaccel_ucmd *ucmd)
 	if (!ret)
 		ret = soft_mr_copy(dst, cmd->dst_offset, src, cmd->src_offset,
 				   cmd->length);
-	uaccel_obj_put(&dst->obj);
+	uaccel_mr_put(dst);
 out_put_src:
-	uaccel_obj_put(&src->obj);
+	uaccel_mr_put(src);
 	return ret;
-}
-
-static struct soft_queue *soft_queue_get(struct uaccel_ucmd *ucmd, u32 id)
-{
-	struct uaccel_object *obj = uaccel_obj_get(ucmd->ctx, id, UACCEL_OBJ_QUEUE);
-
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	return uaccel_queue_priv(container_of(obj, struct uaccel_queue, obj));
 }
 
 static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_soft_dma_queue_stats *cmd = ucmd->cmd;
+	struct uaccel_queue *q;
 	struct soft_queue *sq;
 
 	if (cmd->__reserved)
 		return -EINVAL;
-	sq = soft_queue_get(ucmd, cmd->queue_id);
-	if (IS_ERR(sq))
-		return PTR_ERR(sq);
+	q = uaccel_queue_get(ucmd->ctx, cmd->queue_id);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	sq = uaccel_queue_priv(q);
 	cmd->out_executed = atomic64_read(&sq->executed);
 	cmd->out_stalls = atomic64_read(&sq->stalls);
 	cmd->out_doorbells = atomic64_read(&sq->doorbells);
 	cmd->out_poll_sleeps = atomic64_read(&sq->poll_sleeps);
-	uaccel_obj_put(&sq->q->obj);
+	uaccel_queue_put(q);
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -139,7 +132,7 @@ static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 		cmd->out_crc = soft_mr_crc32c(mr, cmd->offset, cmd->length, cmd->seed);
 		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 	}
-	uaccel_obj_put(&mr->obj);
+	uaccel_mr_put(mr);
 	return ret;
 }
 
@@ -175,15 +168,17 @@ const struct uaccel_facet soft_dma_legacy_facet = {
 static int soft_debug_inject_error(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_soft_debug_inject_error *cmd = ucmd->cmd;
+	struct uaccel_queue *q;
 	struct soft_queue *sq;
 
 	if (cmd->count > INT_MAX)
 		return -EINVAL;
-	sq = soft_queue_get(ucmd, cmd->queue_id);
-	if (IS_ERR(sq))
-		return PTR_ERR(sq);
+	q = uaccel_queue_get(ucmd->ctx, cmd->queue_id);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	sq = uaccel_queue_priv(q);
 	atomic_set(&sq->inject_errors, cmd->count);
-	uaccel_obj_put(&sq->q->obj);
+	uaccel_queue_put(q);
 	return 0;
 }
 

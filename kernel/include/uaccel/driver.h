@@ -21,10 +21,8 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/device.h>
-#include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -54,7 +52,7 @@ enum uaccel_obj_type {
  * @id: its id in the context, as seen by userspace
  * @type: UACCEL_OBJ_*
  * @usecnt: users that make DESTROY fail with -EBUSY: dependent objects
- *	and holders of uaccel_obj_get() references
+ *	and holders of uaccel_*_get() references
  * @published: visible to lookups and DESTROY; set once the reply of the
  *	command that created it reached the caller
  */
@@ -89,66 +87,13 @@ struct uaccel_pd {
 	struct uaccel_object obj;
 };
 
-/**
- * struct uaccel_mr - pinned user memory (core-owned, drivers read it)
- * @obj: the object header
- * @pd: its protection domain
- * @addr: user address of the first byte
- * @length: length in bytes
- * @access: UACCEL_MR_ACCESS_* bits
- * @first_offset: offset of @addr in its page
- * @npages: number of pinned pages
- * @pages: the pinned pages
- * @mm: the mm whose pinned_vm (VmPin) shows them
- * @locked: the locked-memory charge of the pages
- * @sgt: the pages mapped for DMA by the device's parent, when the driver
- *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
- * @dma_dir: the direction of that mapping
+/*
+ * MRs (pinned user memory) and CQs (completion rings) are core-owned and
+ * opaque to drivers: they take them by id and use them through the
+ * uaccel_mr_*() and uaccel_cq_*() functions below.
  */
-struct uaccel_mr {
-	struct uaccel_object obj;
-	struct uaccel_pd *pd;
-	u64 addr;
-	u64 length;
-	u32 access;
-	unsigned int first_offset;
-	unsigned long npages;
-	struct page **pages;
-	struct mm_struct *mm;
-	struct uaccel_locked locked;
-	struct sg_table sgt;
-	enum dma_data_direction dma_dir;
-};
-
-/**
- * struct uaccel_cq - completion queue (core-owned)
- * @obj: the object header
- * @ring: the ring shared with userspace
- * @cqes: its entries
- * @entries: number of entries, a power of two
- * @ring_size: size of the ring allocation
- * @lock: serialises producers
- * @tail: producer index (the kernel's copy)
- * @reserved: slots reserved by producers and not yet posted
- * @wait: WAIT_CQ sleepers
- * @eventfd: signalled after completions, or NULL
- * @queues: queues completing to this CQ (under the context's lock)
- * @locked: the locked-memory charge of the ring
- */
-struct uaccel_cq {
-	struct uaccel_object obj;
-	struct uaccel_ring_header *ring;
-	struct uaccel_cqe *cqes;
-	u32 entries;
-	size_t ring_size;
-	spinlock_t lock;	/* producers */
-	u32 tail;
-	u32 reserved;
-	wait_queue_head_t wait;
-	struct eventfd_ctx *eventfd;
-	struct list_head queues;
-	struct uaccel_locked locked;
-};
+struct uaccel_mr;
+struct uaccel_cq;
 
 /**
  * struct uaccel_queue - submission queue (core-owned; the driver area
@@ -329,31 +274,22 @@ int uaccel_register_facet(struct uaccel_device *udev,
 u32 uaccel_facet_version(const struct uaccel_facet_file *ffile);
 
 /**
- * uaccel_obj_get() - take an object of a context by id
- * @ctx: the context
- * @id: the object id from userspace
- * @type: the type it must have
- *
- * While the reference is held, DESTROY of the object fails with -EBUSY.
- * Return: the object, or ERR_PTR(-ENOENT) for no object of that id and type.
- */
-struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
-				     enum uaccel_obj_type type);
-
-/**
- * uaccel_obj_put() - drop a reference from uaccel_obj_get()
- * @obj: the object
- */
-void uaccel_obj_put(struct uaccel_object *obj);
-
-/**
  * uaccel_mr_get() - take an MR of a context by id
  * @ctx: the context
  * @id: the MR id
  *
- * Return: the MR or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ * While the MR is held, DESTROY of it fails with -EBUSY and its pages stay
+ * pinned (and mapped for DMA).
+ * Return: the MR or ERR_PTR(-ENOENT); release it with uaccel_mr_put().
  */
 struct uaccel_mr *uaccel_mr_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_mr_put() - release an MR from uaccel_mr_get() or
+ *	uaccel_queue_mr_get()
+ * @mr: the MR
+ */
+void uaccel_mr_put(struct uaccel_mr *mr);
 
 /**
  * uaccel_mr_check() - check an access to an MR
@@ -425,10 +361,18 @@ void uaccel_context_put(struct uaccel_context *ctx);
  * @ctx: the context
  * @id: the CQ id
  *
- * For work that completes into a CQ named by userspace.
- * Return: the CQ or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ * For work that completes into a CQ named by userspace.  While the CQ is
+ * held, DESTROY of it fails with -EBUSY.
+ * Return: the CQ or ERR_PTR(-ENOENT); release it with uaccel_cq_put() or
+ * uaccel_cq_complete_put().
  */
 struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_cq_put() - release a CQ from uaccel_cq_get()
+ * @cq: the CQ
+ */
+void uaccel_cq_put(struct uaccel_cq *cq);
 
 /**
  * uaccel_cq_reserve() - reserve a CQ slot for a completion to come
@@ -452,7 +396,7 @@ void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
  * @cq: the CQ, from uaccel_cq_get(), with a slot reserved
  * @cqe: the completion
  *
- * uaccel_cq_post(), uaccel_cq_notify() and uaccel_obj_put() at once with
+ * uaccel_cq_post(), uaccel_cq_notify() and uaccel_cq_put() at once with
  * respect to DESTROY: a program that destroys the CQ as soon as it has seen
  * the completion never gets -EBUSY.  For work a facet completes on its own
  * (not through a queue); the CQ may be gone when this returns.  Process
@@ -475,6 +419,35 @@ void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe);
  * @cq: the CQ
  */
 void uaccel_cq_notify(struct uaccel_cq *cq);
+
+/**
+ * uaccel_queue_get() - take a queue of a context by id
+ * @ctx: the context
+ * @id: the queue id
+ *
+ * For facet commands that name a queue.  While the queue is held, DESTROY
+ * of it fails with -EBUSY.
+ * Return: the queue or ERR_PTR(-ENOENT); release it with uaccel_queue_put().
+ */
+struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_queue_put() - release a queue from uaccel_queue_get()
+ * @q: the queue
+ */
+void uaccel_queue_put(struct uaccel_queue *q);
+
+/**
+ * uaccel_queue_mr_get() - take an MR a queue's work request names
+ * @q: the queue
+ * @id: the MR id
+ *
+ * Protection domains: a queue reaches only the MRs of its context that
+ * belong to its PD.
+ * Return: the MR or ERR_PTR(-ENOENT) when the context has no MR of that id
+ * in the queue's PD; release it with uaccel_mr_put().
+ */
+struct uaccel_mr *uaccel_queue_mr_get(struct uaccel_queue *q, u32 id);
 
 /**
  * uaccel_queue_device() - the device a queue belongs to
