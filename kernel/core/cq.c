@@ -44,6 +44,15 @@ int uaccel_cq_reserve(struct uaccel_cq *cq)
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_reserve);
 
+/* Give back a slot reserved for a completion that will not come. */
+void uaccel_cq_unreserve(struct uaccel_cq *cq)
+{
+	spin_lock(&cq->lock);
+	if (!WARN_ON_ONCE(!cq->reserved))
+		cq->reserved--;
+	spin_unlock(&cq->lock);
+}
+
 void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
 {
 	spin_lock(&cq->lock);

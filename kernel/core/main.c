@@ -206,6 +206,10 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name)
 {
 	int ret;
 
+	ret = uaccel_register_facets(udev);
+	if (ret)
+		return ret;
+
 	mutex_lock(&uaccel_devices_lock);
 	ret = uaccel_assign_name(udev, name);
 	if (ret)

@@ -221,6 +221,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 }
 
 int uaccel_rename_device(struct uaccel_device *udev, const char *name);
+int uaccel_register_facets(struct uaccel_device *udev);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
@@ -317,6 +318,7 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
 
 void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
 void uaccel_cq_wake(struct uaccel_cq *cq);
+void uaccel_cq_unreserve(struct uaccel_cq *cq);
 void *uaccel_cq_ring(struct uaccel_object *obj, size_t *size);
 int uaccel_queue_attach(struct uaccel_object *obj);
 void uaccel_queue_release(struct uaccel_object *obj,

@@ -559,12 +559,8 @@ static const struct uaccel_ops edu_ops = {
 	.driver_name = "edu",
 	.dev_groups = edu_dev_groups,
 	.flags = UACCEL_OPS_MR_DMA,
+	.facets = edu_facets,
 	.shut = edu_shut,
-};
-
-static const struct uaccel_facet *const edu_facets[] = {
-	&edu_factorial_facet,
-	&edu_dma_facet,
 };
 
 static void edu_unit_init(struct edu_unit *u, bool (*busy)(struct edu_device *),
@@ -621,7 +617,6 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	char name[UACCEL_NAME_MAX];
 	struct uaccel_device *udev;
 	struct edu_device *edu;
-	unsigned int i;
 	int ret;
 
 	udev = uaccel_alloc_device(&pdev->dev, &edu_ops, sizeof(*edu));
@@ -670,11 +665,6 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_free_vectors;
 
-	for (i = 0; i < ARRAY_SIZE(edu_facets); i++) {
-		ret = uaccel_register_facet(udev, edu_facets[i]);
-		if (ret)
-			goto err_free_irq;
-	}
 	ret = uaccel_register_device(udev, "edu%d");
 	if (ret)
 		goto err_free_irq;

@@ -84,7 +84,8 @@ struct edu_recovery;
  * @fact: the factorial unit
  * @dma: the DMA engine
  * @async_lock: protects @async_list
- * @async_list: pending FACTORIAL_SUBMIT requests, oldest first
+ * @async_list: pending FACTORIAL_SUBMIT requests (struct
+ *	uaccel_factorial_req), oldest first
  * @async_work: executes them
  * @irqs: interrupts handled
  */
@@ -108,13 +109,10 @@ struct edu_device {
 int edu_factorial(struct edu_device *edu, u32 n, u32 *result, bool interruptible);
 int edu_dma(struct edu_device *edu, dma_addr_t addr, u32 dev_offset, u32 len,
 	    bool to_ram);
-int edu_submit_factorial(struct edu_device *edu, struct uaccel_context *ctx,
-			 u32 cq_id, u32 n, u64 user_data);
 void edu_async_work(struct work_struct *work);
 void edu_async_cancel(struct edu_device *edu);
 bool edu_stopped(struct edu_device *edu);
 
-extern const struct uaccel_facet edu_factorial_facet;
-extern const struct uaccel_facet edu_dma_facet;
+extern const struct uaccel_facet *const edu_facets[];
 
 #endif /* _UACCEL_EDU_DEV_H */

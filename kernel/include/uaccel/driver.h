@@ -20,12 +20,14 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <uaccel/factorial.h>
 #include <uaccel/uaccel.h>
 
 struct uaccel_device;
@@ -33,6 +35,7 @@ struct uaccel_context;
 struct uaccel_facet_file;
 struct eventfd_ctx;
 struct uaccel_event_node;
+struct uaccel_factorial_ops;
 struct mm_struct;
 struct user_struct;
 struct file;
@@ -241,6 +244,12 @@ struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd);
  *	is closed)
  * @ops: command table, indexed by command number
  * @num_ops: entries in @ops, at most UACCEL_FACET_CMD_MAX
+ * @factorial: for "factorial.uaccel", whose commands the core implements,
+ *	the driver's operations (see UACCEL_FACTORIAL_FACET_INIT()); NULL
+ *	for other facets
+ *
+ * A driver lists its facets in uaccel_ops.facets; the core serves them
+ * from the device's registration on.
  */
 struct uaccel_facet {
 	const char *name;
@@ -249,18 +258,8 @@ struct uaccel_facet {
 	u32 flags;
 	const struct uaccel_ioctl_op *ops;
 	unsigned int num_ops;
+	const struct uaccel_factorial_ops *factorial;
 };
-
-/**
- * uaccel_register_facet() - serve a facet on a device
- * @udev: a device that is not registered yet
- * @facet: the facet; must stay valid until the device is unregistered
- *
- * Return: 0, -EINVAL for a malformed facet, -EEXIST for a name served
- * already, -ENOSPC past UACCEL_MAX_FACETS, -EBUSY once registered.
- */
-int uaccel_register_facet(struct uaccel_device *udev,
-			  const struct uaccel_facet *facet);
 
 /* Facets one device may serve. */
 #define UACCEL_MAX_FACETS	16
@@ -481,6 +480,81 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
 	       (size_t)(index & (q->entries - 1)) * q->entry_size;
 }
 
+/**
+ * struct uaccel_factorial_req - a FACTORIAL_SUBMIT handed to the driver
+ * @list: the driver's, for its list of pending requests
+ * @value: n
+ * @ctx: core-owned: the context, referenced until the completion
+ * @cq: core-owned: the CQ, held with a slot reserved for the completion
+ * @user_data: core-owned: for the completion
+ *
+ * The driver completes it once with uaccel_factorial_complete(), at the
+ * latest from its uaccel_ops.shut (the CQ exists until removal destroys
+ * the objects, after shut and after every section ended).
+ */
+struct uaccel_factorial_req {
+	struct list_head list;
+	u32 value;
+	struct uaccel_context *ctx;
+	struct uaccel_cq *cq;
+	u64 user_data;
+};
+
+/**
+ * struct uaccel_factorial_ops - a driver's side of "factorial.uaccel"
+ * @compute: n! modulo 2^32 into *@result, blocking: 0, -EINTR on a
+ *	signal, -ETIMEDOUT when the device does not answer, -ENODEV when it
+ *	goes away meanwhile
+ * @submit: optional: take @req (the CQ is checked and has a slot for it)
+ *	and complete it later with uaccel_factorial_complete(); or return
+ *	-errno (-ENODEV when the device stopped) without completing it.
+ *	Without @submit, FACTORIAL_SUBMIT computes with @compute at once and
+ *	posts the completion before it returns.
+ *
+ * The command table, its argument checks, the CQ lookup and reservation
+ * and the completion's layout are the core's (kernel/core/factorial.c,
+ * include/uapi/uaccel/factorial.h).  Both run inside a facet command, so
+ * inside the device's section.
+ */
+struct uaccel_factorial_ops {
+	int (*compute)(struct uaccel_device *udev, u32 n, u32 *result);
+	int (*submit)(struct uaccel_device *udev,
+		      struct uaccel_factorial_req *req);
+};
+
+/**
+ * uaccel_factorial_complete() - post the completion of a FACTORIAL_SUBMIT
+ * @req: the request the driver's submit() took; freed here
+ * @err: 0, or why the computation failed: -ETIMEDOUT, or -ENODEV when the
+ *	device went away first (the completion then carries ECANCELED)
+ * @result: n! modulo 2^32 when @err is 0
+ *
+ * Posts the completion (queue_id 0, the caller's user_data), notifies the
+ * CQ and releases the request's CQ and context.  Process context.
+ */
+void uaccel_factorial_complete(struct uaccel_factorial_req *req, int err,
+			       u32 result);
+
+/* The core's command table of "factorial.uaccel"; see the macro below. */
+#define UACCEL_FACTORIAL_NR_CMDS	2
+extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CMDS];
+
+/**
+ * UACCEL_FACTORIAL_FACET_INIT() - the facet "factorial.uaccel" of a driver
+ * @fops: the driver's const struct uaccel_factorial_ops
+ *
+ * Initialises a struct uaccel_facet: name, versions and command table are
+ * the core's, the operations the driver's.
+ */
+#define UACCEL_FACTORIAL_FACET_INIT(fops) {				\
+	.name = UACCEL_FACTORIAL_FACET,					\
+	.min_version = 1,						\
+	.max_version = UACCEL_FACTORIAL_VERSION,			\
+	.ops = uaccel_factorial_cmds,					\
+	.num_ops = UACCEL_FACTORIAL_NR_CMDS,				\
+	.factorial = (fops),						\
+}
+
 /*
  * uaccel_ops flags.  MR_DMA: the device reaches MRs by DMA; the core maps
  * every MR for the device's parent (struct device) when it is registered,
@@ -515,6 +589,9 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  *	again for a stalled queue)
  * @post: kernel-side producer of the generic POST path: queue one work
  *	request on the ring; 0, or -EAGAIN when the ring is full
+ * @facets: the driver's facets, a NULL-terminated list (or NULL for none):
+ *	the core validates and serves them when the device is registered
+ *	(at most UACCEL_MAX_FACETS, names unique), in this order
  * @shut: optional: the device stopped taking calls, because it is being
  *	unregistered or uaccel_report_fatal() was called; from now on
  *	uaccel_device_enter() fails.  Wake what of the driver sleeps inside
@@ -536,6 +613,7 @@ struct uaccel_ops {
 	void (*destroy_queue)(struct uaccel_queue *q);
 	void (*doorbell)(struct uaccel_queue *q);
 	int (*post)(struct uaccel_queue *q, const struct uaccel_wr *wr);
+	const struct uaccel_facet *const *facets;
 	void (*shut)(struct uaccel_device *udev);
 };
 
@@ -557,8 +635,11 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
  * @name: its name; a single "%d" in it is replaced by the lowest number that
  *	makes the name unique (for example "soft%d")
  *
- * Return: 0, -EEXIST if a device of that exact name exists, -EINVAL for a
- * malformed name, -ENOSPC if no device index is left, or another -errno.
+ * Serves the facets of uaccel_ops.facets from now on.
+ *
+ * Return: 0, -EEXIST if a device of that exact name exists or two facets
+ * have one name, -EINVAL for a malformed name or facet, -ENOSPC if no
+ * device index is left or past UACCEL_MAX_FACETS, or another -errno.
  */
 int uaccel_register_device(struct uaccel_device *udev, const char *name);
 
