@@ -19,6 +19,10 @@
 #include <uaccel/driver.h>
 #include <uaccel/uaccel.h>
 
+struct eventfd_ctx;
+struct mm_struct;
+struct page;
+
 #define UACCEL_MAX_DEVICES	256
 
 /*

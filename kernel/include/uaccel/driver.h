@@ -3,14 +3,22 @@
  * uaccel driver API: what a hardware or software accelerator driver uses to
  * register with the common accelerator core (uaccel_core.ko).
  *
- * Lifetime rules:
+ * Lifetime rules (docs/writing-a-driver.md has them at length):
  *  - uaccel_alloc_device() returns a device holding one reference and a
  *    zeroed driver private area of the requested size (uaccel_priv()).
  *  - uaccel_register_device() makes it visible: sysfs, the char device and
- *    the device registry.
- *  - uaccel_unregister_device() never waits for userspace.  When it returns
- *    the core no longer calls into the driver for this device, so the driver
- *    may free its resources and its module may be unloaded even while file
+ *    the device registry; the facets of uaccel_ops.facets are served.
+ *  - Every call on the device's files that reaches the driver runs inside
+ *    an SRCU section of the device; the driver's own work enters one with
+ *    uaccel_device_enter().  No user memory is touched inside sections.
+ *  - uaccel_report_fatal() (a failure) or uaccel_unregister_device() stop
+ *    the device: calls fail with -ENODEV, uaccel_device_enter() fails and
+ *    uaccel_ops.shut runs, once.
+ *  - uaccel_unregister_device() never waits for userspace, only for the
+ *    sections.  Then it destroys every object of the device's contexts
+ *    through the driver (reason DISASSOCIATE).  When it returns the core
+ *    no longer calls into the driver for this device, so the driver may
+ *    free its resources and its module may be unloaded even while file
  *    descriptors of the device are still open (they fail with -ENODEV).
  *  - uaccel_put_device() drops the driver's reference; the memory (including
  *    the private area) is freed when the last file referencing it is closed.
@@ -33,13 +41,10 @@
 struct uaccel_device;
 struct uaccel_context;
 struct uaccel_facet_file;
-struct eventfd_ctx;
 struct uaccel_event_node;
 struct uaccel_factorial_ops;
-struct mm_struct;
 struct user_struct;
 struct file;
-struct page;
 
 /* Types of the core objects of a context. */
 enum uaccel_obj_type {
@@ -535,8 +540,19 @@ struct uaccel_factorial_ops {
 void uaccel_factorial_complete(struct uaccel_factorial_req *req, int err,
 			       u32 result);
 
-/* The core's command table of "factorial.uaccel"; see the macro below. */
+/* Commands of "factorial.uaccel" (COMPUTE, SUBMIT). */
 #define UACCEL_FACTORIAL_NR_CMDS	2
+
+/*
+ * uaccel_factorial_cmds - the core's command table of "factorial.uaccel"
+ * (exported data, documented here rather than in kernel-doc, which takes
+ * no variables):
+ *
+ * COMPUTE calls uaccel_factorial_ops.compute and replies with the result;
+ * SUBMIT takes the CQ (-ENOENT), reserves a slot (-ENOSPC) and hands a
+ * struct uaccel_factorial_req to uaccel_factorial_ops.submit.  Referenced
+ * by UACCEL_FACTORIAL_FACET_INIT(); drivers do not use it otherwise.
+ */
 extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CMDS];
 
 /**
