@@ -187,12 +187,31 @@ err_put_pd:
 	return ret;
 }
 
-static struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id)
+struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id)
 {
 	struct uaccel_object *obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_QUEUE);
 
 	return IS_ERR(obj) ? ERR_CAST(obj) : container_of(obj, struct uaccel_queue, obj);
 }
+EXPORT_SYMBOL_GPL(uaccel_queue_get);
+
+void uaccel_queue_put(struct uaccel_queue *q)
+{
+	uaccel_obj_put(&q->obj);
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_put);
+
+struct uaccel_mr *uaccel_queue_mr_get(struct uaccel_queue *q, u32 id)
+{
+	struct uaccel_mr *mr = uaccel_mr_get(q->obj.ctx, id);
+
+	if (!IS_ERR(mr) && mr->pd != q->pd) {
+		uaccel_mr_put(mr);
+		return ERR_PTR(-ENOENT);
+	}
+	return mr;
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_mr_get);
 
 int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 {
@@ -205,7 +224,7 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 	if (IS_ERR(q))
 		return PTR_ERR(q);
 	ucmd->ctx->udev->ops->doorbell(q);
-	uaccel_obj_put(&q->obj);
+	uaccel_queue_put(q);
 	return 0;
 }
 
@@ -237,7 +256,7 @@ static int uaccel_post_chunk(struct uaccel_context *ctx, u32 id,
 	mutex_unlock(&q->post_lock);
 	if (i)
 		ops->doorbell(q);
-	uaccel_obj_put(&q->obj);
+	uaccel_queue_put(q);
 	return i ? i : ret;
 }
 
@@ -270,7 +289,7 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 	q = udev->ops->post ? uaccel_queue_get(ctx, cmd->queue_id) :
 			      ERR_PTR(-EOPNOTSUPP);
 	if (!IS_ERR(q))
-		uaccel_obj_put(&q->obj);
+		uaccel_queue_put(q);
 	uaccel_device_exit(udev, idx);
 	if (IS_ERR(q))
 		return PTR_ERR(q);

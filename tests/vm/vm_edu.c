@@ -320,6 +320,10 @@ static void test_factorial_timeout(void **state)
 	SKIP_WITHOUT_EDU();
 	fd = vm_open_device(edu_name);
 	ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
+	/* The parameter takes 1 to 60000 ms and refuses the rest. */
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "0"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "60001"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "60000"), 0);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "1"), 0);
 	assert_int_equal(compute(ffd, 1000000000, &r), -ETIMEDOUT);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "30000"), 0);

@@ -94,9 +94,6 @@ u32 soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed);
 
 int soft_fatal_error(struct uaccel_device *udev);
 
-extern const struct uaccel_facet soft_dma_facet;
-extern const struct uaccel_facet soft_dma_legacy_facet;
-extern const struct uaccel_facet soft_debug_facet;
-extern const struct uaccel_facet soft_factorial_facet;
+extern const struct uaccel_facet *const soft_facets[];
 
 #endif /* _UACCEL_SOFT_DEV_H */
