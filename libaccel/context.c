@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Contexts: opening a device node and the core commands on it.
+ * Contexts: opening a device's node (checked to be that device's) with the
+ * reason in words when it fails, closing it, QUERY_DEVICE and the
+ * context's asynchronous events.  The objects of a context are in verbs.c.
  */
 #include <errno.h>
 #include <fcntl.h>

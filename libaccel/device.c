@@ -6,6 +6,8 @@
  * in /dev/uaccel when the usual path holds something else (a container's
  * /dev made with "--device host-node:other-name").
  *
+ * accel_open_device_by_name() reads the one device it names the same way.
+ *
  * UACCEL_SYSFS_ROOT and UACCEL_DEV_ROOT (honoured only for programs that
  * are not setuid/setgid) replace "/sys" and "/dev", for tests.
  */

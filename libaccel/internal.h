@@ -76,11 +76,6 @@ const char *accel_sysfs_root(void);
 const char *accel_dev_root(void);
 
 /*
- * Why the file of @st (at @path) is not the node of @dev, in words for
- * accel_error_message(); false when it is (a character device with the
- * number of sysfs "dev").
- */
-/*
  * One device by name, its node found as the listing finds it (without the
  * access check: opening it reports that); NULL with errno ENODEV (or
  * ENOMEM) and the reason in why.
@@ -88,6 +83,11 @@ const char *accel_dev_root(void);
 struct accel_device *accel_read_device(const char *name, char *why, size_t len);
 void accel_free_device(struct accel_device *dev);
 
+/*
+ * Whether the file of @st (at @path) is not the node of @dev (a character
+ * device with the number of sysfs "dev"); when it is not, why in words
+ * for accel_error_message().
+ */
 bool accel_wrong_node(const struct accel_device *dev, const char *path,
 		      const struct stat *st, char *why, size_t len);
 

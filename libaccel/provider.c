@@ -6,6 +6,9 @@
  * ours is refused with a warning on stderr and the generic path is used.
  * A missing provider is not an error: the generic path works for every
  * device.  ACCEL_DEBUG=1 reports what was loaded.
+ *
+ * Also the library's diagnostics: accel_dbg() (ACCEL_DEBUG) and the
+ * per-thread reason of the last failure, accel_error_message().
  */
 #include <dlfcn.h>
 #include <errno.h>

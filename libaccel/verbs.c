@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Core objects: PDs, MRs, CQs and queues, posting and polling.
+ * Core objects: PDs, MRs, CQs and queues, posting and polling, and what
+ * providers use (accel/provider.h): the mapped rings, accel_poll_cq_ring()
+ * and accel_ring_doorbell().
  *
  * Rings are always mapped.  Posting and polling go to the provider of the
  * driver when one is loaded (mapped rings, one doorbell per batch, no
  * system call to poll), else to the generic POST and POLL_CQ commands.
+ * After a provider's poll took completions, the queues that stalled on the
+ * full CQ get a doorbell.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -333,7 +337,7 @@ ACCEL_EXPORT int accel_poll_cq(struct accel_cq *cq, struct accel_wc *wc, int max
 			for (q = cq->queues; q; q = q->next_on_cq)
 				if (__atomic_load_n(&q->ring.hdr->flags, __ATOMIC_ACQUIRE) &
 				    UACCEL_RING_STALLED)
-					accel_queue_doorbell(q);
+					accel_ring_doorbell(q);
 		return n;
 	}
 
@@ -365,14 +369,14 @@ ACCEL_EXPORT const struct accel_ring *accel_cq_ring(const struct accel_cq *cq)
 	return &cq->ring;
 }
 
-ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
+ACCEL_EXPORT int accel_ring_doorbell(struct accel_queue *q)
 {
 	struct uaccel_doorbell c = { .size = sizeof(c), .queue_id = q->id };
 
 	return cmd(q->pd->ctx, UACCEL_IOCTL_DOORBELL, &c);
 }
 
-ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+ACCEL_EXPORT int accel_poll_cq_ring(struct accel_cq *cq, struct accel_wc *wc, int max)
 {
 	const struct accel_ring *r = accel_cq_ring(cq);
 	const struct accel_wc *cqes = r->entries;
@@ -392,3 +396,12 @@ ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, in
 		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
 	return avail;
 }
+
+/*
+ * The names of ACCEL_1.0 and ACCEL_1.1, which programs and providers
+ * linked against those versions call: the same functions, not wrappers.
+ */
+ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
+	__attribute__((alias("accel_ring_doorbell")));
+ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+	__attribute__((alias("accel_poll_cq_ring")));

@@ -7,7 +7,11 @@
 # checks of the kernel code, the Debian packages (built, checked, DKMS), and
 # the in-VM suite (with its 32-bit tests) on Debian's 6.1 kernel and on a
 # debug kernel (KASAN, lockdep, kmemleak, DEBUG_OBJECTS, failslab) built
-# once from Debian's linux-source-6.1 and cached in /var/cache/uaccel.
+# once from Debian's linux-source-6.1 and cached in /var/cache/uaccel; on
+# both kernels, the compatibility tests against the last release of
+# tests/compat/releases (built once by tests/compat/build-release.sh and
+# cached in /var/cache/uaccel/compat): its programs on the current modules
+# and the current programs on its modules (docs/abi.md).
 #
 # usage: tests/run-tests.sh [--stock | --debug] [--build DIR] [--only TEST...]
 #   --stock      in-VM suite on the stock kernel only
@@ -26,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--debug) stock=0; shift ;;
 	--build) build=$2; shift 2 ;;
 	--only) shift; only=("$@"); break ;;
-	*) sed -n '4,17p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,21p' "$0" >&2; exit 2 ;;
 	esac
 done
 
@@ -61,6 +65,27 @@ tally() { # tally FILE: count TAP-style result lines of one phase
 	failed=$((failed + f))
 }
 
+step "the release for the compatibility tests (tests/compat/build-release.sh, cached after the first build)"
+release_dir=$("$top/tests/compat/build-release.sh" -b "$build" 2> "$build/compat-release.log")
+if [ $? -eq 0 ] && [ -d "$release_dir" ]; then
+	release=$(cat "$release_dir/release")
+	echo "ok - compat: $release ($(cat "$release_dir/commit")) built in $release_dir" > "$build/compat.tap"
+	# The frozen v1 uAPI is the one that release shipped.
+	if [ "$(cat "$top/tests/compat/uapi-v1/RELEASE")" = "$release" ]; then
+		if diff -r "$top/tests/compat/uapi-v1/uaccel" "$release_dir/src/include/uapi/uaccel" > "$build/compat-uapi.diff"; then
+			echo "ok - compat: tests/compat/uapi-v1 holds the uAPI headers of $release" >> "$build/compat.tap"
+		else
+			echo "not ok - compat: tests/compat/uapi-v1 differs from the uAPI headers of $release (see $build/compat-uapi.diff)" >> "$build/compat.tap"
+		fi
+	fi
+else
+	release_dir=""
+	echo "not ok - compat: building the release failed (see $build/compat-release.log)" > "$build/compat.tap"
+	tail -n 5 "$build/compat-release.log"
+fi
+cat "$build/compat.tap"
+tally "$build/compat.tap"
+
 step "host unit tests"
 (cd "$build" && CMOCKA_MESSAGE_OUTPUT=TAP ctest --output-on-failure -V) > "$build/host-tests.log" 2>&1
 hostrc=$?
@@ -84,14 +109,15 @@ tally "$build/harness.tap"
 
 if [ $stock -eq 1 ]; then
 	step "in-VM suite on Debian's 6.1 kernel"
-	"$top/tests/run-vm-suite.sh" -b "$build" -n stock -a "slub_debug=FZPU page_poison=1" "${only[@]}"
+	"$top/tests/run-vm-suite.sh" -b "$build" -n stock -a "slub_debug=FZPU page_poison=1" \
+		${release_dir:+-r "$release_dir"} "${only[@]}"
 	tally "$build/vm-stock/results.tap"
 fi
 
 if [ $debug -eq 1 ]; then
 	step "in-VM suite on the debug kernel (KASAN, lockdep, kmemleak, failslab)"
 	"$top/tests/run-vm-suite.sh" -b "$build" -n debug -k "$debug_tree/arch/x86/boot/bzImage" \
-		-m none -K "$build/kbuild-debug/kernel" -a "kmemleak=on" "${only[@]}"
+		-m none -K "$build/kbuild-debug/kernel" -a "kmemleak=on" ${release_dir:+-r "$release_dir"} "${only[@]}"
 	tally "$build/vm-debug/results.tap"
 fi
 

@@ -4,7 +4,7 @@
 # Run the in-VM suite on one kernel and print its results.
 #
 # usage: run-vm-suite.sh [-k KERNEL] [-K MODULE_DIR] [-m VM_MODULES] [-b BUILD]
-#                        [-o OUT] [-n LABEL] [-a CMDLINE] [TEST...]
+#                        [-o OUT] [-n LABEL] [-a CMDLINE] [-r RELEASE_DIR] [TEST...]
 #   -k  kernel image (default: Debian's 6.1 kernel)
 #   -K  directory with the uaccel modules built for it (default: BUILD/kbuild/kernel)
 #   -m  module tree with its virtio/9p modules, "none" if built in
@@ -12,12 +12,14 @@
 #   -o  output directory (default: BUILD/vm-LABEL)
 #   -n  label of the run (default: stock)
 #   -a  extra kernel command line
+#   -r  a release built by tests/compat/build-release.sh: run the
+#       compatibility tests (compat-*) with it
 # Prints every result and a closing "LABEL: N passed, N failed" line; exits 0
 # only when every test passed and the kernel log is clean.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel="" kodir="" vmmods="" build=$top/build out="" label=stock append=""
-while getopts "k:K:m:b:o:n:a:" opt; do
+kernel="" kodir="" vmmods="" build=$top/build out="" label=stock append="" release=""
+while getopts "k:K:m:b:o:n:a:r:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	K) kodir=$OPTARG ;;
@@ -26,7 +28,8 @@ while getopts "k:K:m:b:o:n:a:" opt; do
 	o) out=$OPTARG ;;
 	n) label=$OPTARG ;;
 	a) append=$OPTARG ;;
-	*) sed -n '4,16p' "$0" >&2; exit 2 ;;
+	r) release=$OPTARG ;;
+	*) sed -n '4,18p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -45,8 +48,11 @@ args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-3600}" -Q)
 [ -n "$vmmods" ] && args+=(-m "$vmmods")
 [ -n "$append" ] && args+=(-a "$append")
 
+suite=("$top/tests/vm/suite.sh")
+[ -n "$release" ] && suite+=(-r "$(cd "$release" && pwd)")
+
 start=$(date +%s)
-"$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/vm/suite.sh" "$build" "$kodir" "$@"
+"$top/tests/vm/run-vm.sh" "${args[@]}" -- "${suite[@]}" "$build" "$kodir" "$@"
 vmrc=$?
 secs=$(( $(date +%s) - start ))
 
@@ -59,5 +65,8 @@ failed=$(grep -c '^not ok ' "$results")
 skipped=$(grep -c '^skip ' "$results")
 [ "$passed" -gt 0 ] || { failed=$((failed + 1)); echo "$label: no test ran"; }
 echo "$label: VM run took ${secs}s; logs in $out"
+# Where the time went: the five slowest tests (suite.sh writes $out/times).
+[ -s "$out/times" ] &&
+	echo "$label: slowest: $(sort -k2,2nr "$out/times" | head -5 | awk '{ printf "%s%s %ss", (NR > 1 ? ", " : ""), $1, $2 }')"
 echo "$label: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -54,8 +54,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Newest first: a name this program knows from a newer kernel, the
@@ -78,21 +77,15 @@ int main(int argc, char **argv)
 	int fd, which, ret, i, c;
 	uint32_t version;
 
-	while ((c = getopt_long(argc, argv, "t:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (cli_parse_ulong(optarg, INT_MAX, &timeout_ms))
-				return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
-						       optarg, INT_MAX);
+			ret = cli_parse_timeout(prog, optarg, &timeout_ms);
+			if (ret)
+				return ret;
 			break;
-		case 'h':
-			usage();
-			return cli_finish(prog, 0);
-		case 'V':
-			cli_version(prog);
-			return cli_finish(prog, 0);
 		default:
-			return cli_usage_error(prog, NULL);
+			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (argc - optind > 1)
@@ -103,22 +96,14 @@ int main(int argc, char **argv)
 		return cli_usage_error(prog, "empty device name");
 
 	ctx = accel_open_device_by_name(dev_name);
-	if (!ctx) {
-		int err = errno;
-
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(err));
-		return CLI_EXIT_FAILURE;
-	}
+	if (!ctx)
+		return cli_libaccel_error(prog, errno);
 	printf("device %s opened; provider: %s\n", dev_name,
 	       accel_context_provider(ctx) ? accel_context_provider(ctx) : "none (generic path)");
 
 	fd = accel_get_facet(ctx, reqs, 3, ACCEL_FACET_CLOEXEC, &which, &version);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-fd));
-		return CLI_EXIT_FAILURE;
-	}
+	if (fd < 0)
+		return cli_libaccel_error(prog, -fd);
 	for (i = 0; i < which; i++)
 		printf("facet %s v%u..v%u: not served, falling back\n", reqs[i].name,
 		       reqs[i].min_version, reqs[i].max_version);

@@ -78,8 +78,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	/* A newer name first, as an application built later would ask. */
@@ -95,25 +94,19 @@ int main(int argc, char **argv)
 	struct accel_context *ctx;
 	struct accel_cq *cq;
 	struct accel_wc wc;
-	int fd, which, i, c, status = 0;
+	int fd, which, i, c, rc, status = 0;
 	uint32_t version;
 
 	/* "+": options come before DEVICE, so that "-1" is a bad N. */
-	while ((c = getopt_long(argc, argv, "+t:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (cli_parse_ulong(optarg, INT_MAX, &timeout_ms))
-				return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
-						       optarg, INT_MAX);
+			rc = cli_parse_timeout(prog, optarg, &timeout_ms);
+			if (rc)
+				return rc;
 			break;
-		case 'h':
-			usage();
-			return cli_finish(prog, 0);
-		case 'V':
-			cli_version(prog);
-			return cli_finish(prog, 0);
 		default:
-			return cli_usage_error(prog, NULL);
+			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (optind == argc)
@@ -145,20 +138,16 @@ int main(int argc, char **argv)
 
 	ctx = accel_open_device_by_name(dev_name);
 	if (!ctx) {
-		int err = errno;
-
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(err));
+		status = cli_libaccel_error(prog, errno);
 		free(args);
-		return CLI_EXIT_FAILURE;
+		return status;
 	}
 	fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
 	if (fd < 0) {
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-fd));
+		status = cli_libaccel_error(prog, -fd);
 		accel_close_device(ctx);
 		free(args);
-		return CLI_EXIT_FAILURE;
+		return status;
 	}
 	for (i = 0; i < which; i++)
 		printf("facet %s: not served, falling back\n", reqs[i].name);

@@ -58,8 +58,7 @@ static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 
 	if (!ctx) {
 		ret = -errno;
-		fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(),
-			cli_errname(-ret));
+		cli_libaccel_error(prog, -ret);
 		return ret;
 	}
 	ret = accel_query_device(ctx, attr, sizeof(*attr));
@@ -151,8 +150,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *only = NULL;
@@ -160,7 +158,7 @@ int main(int argc, char **argv)
 	struct accel_device **list;
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "d:vjhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:vj" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!*optarg)
@@ -173,14 +171,8 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'h':
-			usage();
-			return cli_finish(prog, 0);
-		case 'V':
-			cli_version(prog);
-			return cli_finish(prog, 0);
 		default:
-			return cli_usage_error(prog, NULL);
+			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (optind != argc)

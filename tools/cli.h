@@ -15,6 +15,8 @@
 #define UACCEL_TOOLS_CLI_H
 
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,58 @@ static inline int cli_finish(const char *prog, int status)
 		return status ? status : CLI_EXIT_FAILURE;
 	}
 	return status;
+}
+
+/*
+ * A failed call of libaccel that explains itself (opening a device or a
+ * facet): its reason in words and the errno @err on stderr.  Return: the
+ * exit status 1.
+ */
+static inline int cli_libaccel_error(const char *prog, int err)
+{
+	fprintf(stderr, "%s: %s (%s)\n", prog, accel_error_message(), cli_errname(err));
+	return CLI_EXIT_FAILURE;
+}
+
+/*
+ * The options of every tool, for its getopt_long() table and option
+ * string: --help (-h) and --version (-V).
+ */
+#define CLI_COMMON_OPTIONS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, 'V' }
+#define CLI_COMMON_SHORT "hV"
+
+/*
+ * What getopt_long() returned that is not an option of the tool's own: -h
+ * prints the usage, -V the version, and the tool exits 0; anything else
+ * is a usage error getopt_long() already named, exit status 2.  Return:
+ * the tool's exit status.
+ */
+static inline int cli_parse_common(const char *prog, int opt, void (*usage)(void))
+{
+	switch (opt) {
+	case 'h':
+		usage();
+		return cli_finish(prog, 0);
+	case 'V':
+		cli_version(prog);
+		return cli_finish(prog, 0);
+	default:
+		return cli_usage_error(prog, NULL);
+	}
+}
+
+/*
+ * The operand of --timeout: milliseconds from 0 (no limit) to INT_MAX.
+ * Return: 0, or the usage error's exit status.
+ */
+static inline int cli_parse_timeout(const char *prog, const char *arg, unsigned long *ms)
+{
+	if (cli_parse_ulong(arg, INT_MAX, ms))
+		return cli_usage_error(prog, "--timeout: '%s' is not a number of milliseconds from 0 to %d",
+				       arg, INT_MAX);
+	return 0;
 }
 
 /*

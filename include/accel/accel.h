@@ -12,12 +12,17 @@
  * /dev/uaccel/uaccelN (the group "accel" with uaccel's udev rules).
  *
  * accel_error_message() explains the last failure of a call in words.
+ *
+ * Names: functions that act are verb-object, as in libibverbs
+ * (accel_create_cq(), accel_poll_cq(), accel_reg_mr()); accessors are
+ * object-attribute (accel_cq_id(), accel_device_name()).
  */
 #ifndef ACCEL_ACCEL_H
 #define ACCEL_ACCEL_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <accel/version.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -68,7 +68,7 @@ const struct accel_ring *accel_queue_ring(const struct accel_queue *q);
 const struct accel_ring *accel_cq_ring(const struct accel_cq *cq);
 
 /**
- * accel_cq_ring_poll() - take completions from a CQ's mapped ring
+ * accel_poll_cq_ring() - take completions from a CQ's mapped ring
  * @cq: the CQ
  * @wc: room for @max completions
  * @max: at most this many
@@ -78,15 +78,30 @@ const struct accel_ring *accel_cq_ring(const struct accel_cq *cq);
  * system call.
  * Return: the number taken, or -EIO when the ring header was corrupted.
  */
-int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max);
+int accel_poll_cq_ring(struct accel_cq *cq, struct accel_wc *wc, int max);
 
 /**
- * accel_queue_doorbell() - tell the kernel that a ring's tail moved
+ * accel_ring_doorbell() - tell the kernel that a queue's ring tail moved
  * @q: the queue
  *
  * Return: 0 or a negative errno.
  */
-int accel_queue_doorbell(struct accel_queue *q);
+int accel_ring_doorbell(struct accel_queue *q);
+
+/*
+ * The names of the first releases (symbol versions ACCEL_1.1 and
+ * ACCEL_1.0), kept for programs and providers built against them: the
+ * same functions as accel_poll_cq_ring() and accel_ring_doorbell().
+ */
+#if defined(__GNUC__) || defined(__clang__)
+#define ACCEL_DEPRECATED(use) __attribute__((deprecated("use " use)))
+#else
+#define ACCEL_DEPRECATED(use)
+#endif
+int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
+	ACCEL_DEPRECATED("accel_poll_cq_ring()");
+int accel_queue_doorbell(struct accel_queue *q)
+	ACCEL_DEPRECATED("accel_ring_doorbell()");
 
 #ifdef __cplusplus
 }

@@ -44,6 +44,15 @@ int uaccel_cq_reserve(struct uaccel_cq *cq)
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_reserve);
 
+/* Give back a slot reserved for a completion that will not come. */
+void uaccel_cq_unreserve(struct uaccel_cq *cq)
+{
+	spin_lock(&cq->lock);
+	if (!WARN_ON_ONCE(!cq->reserved))
+		cq->reserved--;
+	spin_unlock(&cq->lock);
+}
+
 void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
 {
 	spin_lock(&cq->lock);
@@ -70,7 +79,7 @@ void uaccel_cq_complete_put(struct uaccel_cq *cq, const struct uaccel_cqe *cqe)
 	xa_lock(objects);
 	uaccel_cq_post(cq, cqe);
 	uaccel_cq_notify(cq);
-	uaccel_obj_put(&cq->obj);
+	uaccel_cq_put(cq);
 	xa_unlock(objects);
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_complete_put);
@@ -181,6 +190,12 @@ struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id)
 }
 EXPORT_SYMBOL_GPL(uaccel_cq_get);
 
+void uaccel_cq_put(struct uaccel_cq *cq)
+{
+	uaccel_obj_put(&cq->obj);
+}
+EXPORT_SYMBOL_GPL(uaccel_cq_put);
+
 /* Completions POLL_CQ takes per pass; a pass copies them on the stack. */
 #define UACCEL_POLL_CHUNK	16
 /* Passes in a row whose head another consumer moved before POLL_CQ gives up. */
@@ -205,7 +220,7 @@ static int uaccel_cq_peek(struct uaccel_context *ctx, u32 id,
 	/* Pairs with uaccel_cq_post()'s release: entries up to tail are written. */
 	avail = smp_load_acquire(&cq->ring->tail) - head;
 	if (avail > cq->entries) {
-		uaccel_obj_put(&cq->obj);
+		uaccel_cq_put(cq);
 		return -EIO;	/* head was corrupted through the mapping */
 	}
 	*availp = avail;
@@ -217,7 +232,7 @@ static int uaccel_cq_peek(struct uaccel_context *ctx, u32 id,
 		chunk = min(n - i, cq->entries - slot);
 		memcpy(&out[i], &cq->cqes[slot], chunk * sizeof(*out));
 	}
-	uaccel_obj_put(&cq->obj);
+	uaccel_cq_put(cq);
 	*headp = head;
 	return n;
 }
@@ -239,7 +254,7 @@ static int uaccel_cq_consume(struct uaccel_context *ctx, u32 id, u32 head,
 	/* Release pairs with uaccel_cq_used()'s acquire: slots may be reused. */
 	if (cmpxchg_release(&cq->ring->head, head, head + n) != head)
 		ret = -EAGAIN;
-	uaccel_obj_put(&cq->obj);
+	uaccel_cq_put(cq);
 	return ret;
 }
 
@@ -316,7 +331,7 @@ int uaccel_cmd_poll_cq(struct uaccel_ucmd *ucmd)
 
 		if (!IS_ERR(cq)) {
 			uaccel_cq_kick_stalled(cq);
-			uaccel_obj_put(&cq->obj);
+			uaccel_cq_put(cq);
 		}
 		uaccel_device_exit(udev, idx);
 	}
@@ -359,20 +374,12 @@ int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
 		ret = -ETIMEDOUT;
 	else
 		ret = 0;
-	uaccel_obj_put(&cq->obj);
+	uaccel_cq_put(cq);
 	return ret;
 }
 
-/* Wake every WAIT_CQ sleeper of a context: its device is going away. */
-void uaccel_context_wake_waiters(struct uaccel_context *ctx)
+/* Wake the WAIT_CQ sleepers of a CQ: its device stopped. */
+void uaccel_cq_wake(struct uaccel_cq *cq)
 {
-	struct uaccel_object *obj;
-	unsigned long id;
-
-	/* Under the xarray lock no object can be freed. */
-	xa_lock(&ctx->objects);
-	xa_for_each(&ctx->objects, id, obj)
-		if (obj->type == UACCEL_OBJ_CQ)
-			wake_up_all(&container_of(obj, struct uaccel_cq, obj)->wait);
-	xa_unlock(&ctx->objects);
+	wake_up_all(&cq->wait);
 }

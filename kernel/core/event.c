@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: the asynchronous event queue of a context and device
- * disassociation as the context sees it.
+ * uaccel core: the asynchronous event queue of a context.
  *
  * Events are read() from the context fd.  The events of a removal are
  * allocated in advance (with the context and with each queue), so a device
@@ -25,18 +24,16 @@ void uaccel_context_queue_event(struct uaccel_context *ctx,
 }
 
 /*
- * The device of @ctx is going away: its calls have drained.  Destroy the
- * objects (queues queue their QUEUE_FLUSHED events), then queue
- * DEVICE_REMOVED as the last event and wake readers and pollers.
+ * Queue DEVICE_REMOVED (flagged UACCEL_EVENT_FATAL after a fatal error) as
+ * the last event of a context whose device went away, and wake readers
+ * and pollers: read() gives -ENODEV once the events are read.
  */
-void uaccel_context_disassociate(struct uaccel_context *ctx)
+void uaccel_context_queue_removed(struct uaccel_context *ctx, bool fatal)
 {
 	struct uaccel_event_node *node = &ctx->removed_event;
 
-	uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_DISASSOCIATE);
-
 	node->ev.type = UACCEL_EVENT_DEVICE_REMOVED;
-	node->ev.flags = READ_ONCE(ctx->udev->fatal) ? UACCEL_EVENT_FATAL : 0;
+	node->ev.flags = fatal ? UACCEL_EVENT_FATAL : 0;
 	spin_lock(&ctx->event_lock);
 	list_add_tail(&node->list, &ctx->events);
 	ctx->removed = true;

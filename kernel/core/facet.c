@@ -2,7 +2,8 @@
 /*
  * uaccel core: driver ops facets and GET_DRIVER_OPS_FD.
  *
- * A facet is a named, versioned command table of a driver.  A facet fd is
+ * A facet is a named, versioned command table of a driver, listed in its
+ * uaccel_ops and served from the device's registration on.  A facet fd is
  * an anonymous file tied to the context it came from: it holds a reference
  * on the context, so its commands may name the context's objects by id for
  * as long as the fd lives, even after the context fd is closed.
@@ -41,13 +42,11 @@ static int uaccel_find_facet(struct uaccel_device *udev, const char *name)
 	return -1;
 }
 
-int uaccel_register_facet(struct uaccel_device *udev,
-			  const struct uaccel_facet *facet)
+static int uaccel_facet_add(struct uaccel_device *udev,
+			    const struct uaccel_facet *facet)
 {
 	unsigned int i;
 
-	if (udev->registered)
-		return -EBUSY;
 	if (!uaccel_facet_name_valid(facet->name) || !facet->min_version ||
 	    facet->min_version > facet->max_version ||
 	    facet->flags & ~(UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE) ||
@@ -64,7 +63,26 @@ int uaccel_register_facet(struct uaccel_device *udev,
 	udev->facets[udev->num_facets++] = facet;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(uaccel_register_facet);
+
+/*
+ * The facets the driver lists in its uaccel_ops, checked and fixed for
+ * the device's registration (before it is visible).
+ */
+int uaccel_register_facets(struct uaccel_device *udev)
+{
+	const struct uaccel_facet *const *f = udev->ops->facets;
+	int ret;
+
+	udev->num_facets = 0;
+	for (; f && *f; f++) {
+		ret = uaccel_facet_add(udev, *f);
+		if (ret) {
+			udev->num_facets = 0;
+			return ret;
+		}
+	}
+	return 0;
+}
 
 u32 uaccel_facet_version(const struct uaccel_facet_file *ffile)
 {

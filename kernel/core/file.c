@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: the device file, its contexts and the ioctl dispatcher.
+ * uaccel core: the device file (open, release, ioctl, mmap, read, poll)
+ * and the ioctl dispatcher of core and facet commands.  What a context is
+ * from open to free is in context.c.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
-#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "uaccel_core.h"
@@ -223,139 +224,30 @@ static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)
 	return ret;
 }
 
-void uaccel_context_get(struct uaccel_context *ctx)
-{
-	kref_get(&ctx->ref);
-}
-EXPORT_SYMBOL_GPL(uaccel_context_get);
-
-/*
- * Destroy every object of a context, dependents first, for @why (CLOSE or
- * DISASSOCIATE).  Runs once: at the last close of the context, or when its
- * device is removed.
- */
-void uaccel_context_destroy_objects(struct uaccel_context *ctx,
-				    enum uaccel_remove_reason why)
-{
-	static const enum uaccel_obj_type order[] = {
-		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_PD,
-	};
-	struct uaccel_object *obj;
-	unsigned long id;
-	unsigned int i;
-
-	mutex_lock(&ctx->lock);
-	if (!ctx->dead) {
-		ctx->dead = true;
-		for (i = 0; i < ARRAY_SIZE(order); i++) {
-			xa_for_each(&ctx->objects, id, obj) {
-				if (obj->type != order[i])
-					continue;
-				xa_erase(&ctx->objects, id);
-				uaccel_obj_destroy(obj, why);
-			}
-		}
-	}
-	mutex_unlock(&ctx->lock);
-}
-
-static void uaccel_context_release(struct kref *ref)
-{
-	struct uaccel_context *ctx = container_of(ref, struct uaccel_context, ref);
-	struct uaccel_device *udev = ctx->udev;
-	int idx;
-
-	if (uaccel_device_enter(udev, &idx)) {
-		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
-		uaccel_device_exit(udev, idx);
-		mutex_lock(&udev->lists_lock);
-	} else {
-		/*
-		 * The device is going away.  Either its removal already
-		 * destroyed the objects (ctx->dead), or it is waiting for
-		 * lists_lock to do so and the driver is still there: destroy
-		 * them here, since the context leaves the list.
-		 */
-		mutex_lock(&udev->lists_lock);
-		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
-	}
-	list_del(&ctx->list);
-	udev->nr_contexts--;
-	mutex_unlock(&udev->lists_lock);
-
-	uaccel_context_free_events(ctx);
-	WARN_ON(!xa_empty(&ctx->objects));
-	xa_destroy(&ctx->objects);
-	mutex_destroy(&ctx->lock);
-	kfree(ctx);
-	uaccel_stat_add(UACCEL_STAT_CONTEXTS, -1);
-	put_device(&udev->dev);
-}
-
-void uaccel_context_put(struct uaccel_context *ctx)
-{
-	kref_put(&ctx->ref, uaccel_context_release);
-}
-EXPORT_SYMBOL_GPL(uaccel_context_put);
-
 static int uaccel_open(struct inode *inode, struct file *filp)
 {
 	struct uaccel_device *udev =
 		container_of(inode->i_cdev, struct uaccel_device, cdev);
 	struct uaccel_context *ctx;
-	int idx, ret;
+	int idx;
 
 	if (!uaccel_device_enter(udev, &idx))
 		return -ENODEV;
-
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
-	if (!ctx) {
-		ret = -ENOMEM;
-		goto err_exit;
+	ctx = uaccel_context_open(udev, filp);
+	if (!IS_ERR(ctx)) {
+		filp->private_data = ctx;
+		/* Ring mappings live in the device's address space (see mmap.c). */
+		filp->f_mapping = udev->mapping_inode->i_mapping;
 	}
-	kref_init(&ctx->ref);
-	mutex_init(&ctx->lock);
-	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1);
-	spin_lock_init(&ctx->event_lock);
-	INIT_LIST_HEAD(&ctx->events);
-	init_waitqueue_head(&ctx->event_wait);
-	INIT_LIST_HEAD(&ctx->removed_event.list);
-	ctx->udev = udev;
-	ctx->filp = filp;
-
-	/* An exclusive device has one context at a time (sysfs.c). */
-	mutex_lock(&udev->lists_lock);
-	if (udev->exclusive && udev->nr_contexts) {
-		mutex_unlock(&udev->lists_lock);
-		ret = -EBUSY;
-		goto err_free;
-	}
-	list_add_tail(&ctx->list, &udev->contexts);
-	udev->nr_contexts++;
-	mutex_unlock(&udev->lists_lock);
-	get_device(&udev->dev);
-	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
-
-	filp->private_data = ctx;
-	/* Ring mappings live in the device's address space (see mmap.c). */
-	filp->f_mapping = udev->mapping_inode->i_mapping;
 	uaccel_device_exit(udev, idx);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
 	return nonseekable_open(inode, filp);
-
-err_free:
-	mutex_destroy(&ctx->lock);
-	kfree(ctx);
-err_exit:
-	uaccel_device_exit(udev, idx);
-	return ret;
 }
 
 static int uaccel_release(struct inode *inode, struct file *filp)
 {
-	struct uaccel_context *ctx = filp->private_data;
-
-	/* Facet files may keep the context (and its objects) alive. */
-	uaccel_context_put(ctx);
+	uaccel_context_close(filp->private_data);
 	return 0;
 }
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: device registry, class, char devices and sysfs.
+ * uaccel core: the module, the device class and the registry of devices:
+ * allocation, names and renames, registration of the char device and class
+ * device, and unregistration, which disassociates every context (also
+ * after a fatal error).  The device file is in file.c, the sysfs
+ * attributes in sysfs.c, the ring mappings in mmap.c.
  */
 #include <linux/ctype.h>
 #include <linux/fs.h>
@@ -206,6 +210,10 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name)
 {
 	int ret;
 
+	ret = uaccel_register_facets(udev);
+	if (ret)
+		return ret;
+
 	mutex_lock(&uaccel_devices_lock);
 	ret = uaccel_assign_name(udev, name);
 	if (ret)
@@ -266,16 +274,34 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 	return ret;
 }
 
-/* Stop every file call from entering the driver and wake the sleepers. */
+bool uaccel_device_enter(struct uaccel_device *udev, int *idx)
+{
+	*idx = srcu_read_lock(&udev->disassociate_srcu);
+	if (READ_ONCE(udev->registered))
+		return true;
+	srcu_read_unlock(&udev->disassociate_srcu, *idx);
+	return false;
+}
+EXPORT_SYMBOL_GPL(uaccel_device_enter);
+
+void uaccel_device_exit(struct uaccel_device *udev, int idx)
+{
+	srcu_read_unlock(&udev->disassociate_srcu, idx);
+}
+EXPORT_SYMBOL_GPL(uaccel_device_exit);
+
+/*
+ * Stop every file call from entering the driver, wake the sleepers of the
+ * contexts and let the driver wake its own.  Once per device: at a fatal
+ * error or at unregistration, whichever comes first.
+ */
 static void uaccel_device_shut(struct uaccel_device *udev)
 {
-	struct uaccel_context *ctx;
-
-	WRITE_ONCE(udev->registered, false);
-	mutex_lock(&udev->lists_lock);
-	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_wake_waiters(ctx);
-	mutex_unlock(&udev->lists_lock);
+	if (!xchg(&udev->registered, false))
+		return;
+	uaccel_contexts_shut(udev);
+	if (udev->ops->shut)
+		udev->ops->shut(udev);
 }
 
 bool uaccel_device_removing(const struct uaccel_device *udev)
@@ -286,10 +312,18 @@ EXPORT_SYMBOL_GPL(uaccel_device_removing);
 
 bool uaccel_report_fatal(struct uaccel_device *udev)
 {
-	if (xchg(&udev->fatal, true))
-		return false;
-	/* Under the lock: the message reads the name, which a rename frees. */
+	/*
+	 * Under the lock: the message reads the name, which a rename frees,
+	 * and unregistration clears the mark under it first, so a device
+	 * being removed does not fail on top of it.
+	 */
 	mutex_lock(&uaccel_devices_lock);
+	if (udev->fatal ||
+	    !xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED)) {
+		mutex_unlock(&uaccel_devices_lock);
+		return false;
+	}
+	WRITE_ONCE(udev->fatal, true);
 	dev_err(&udev->dev, "fatal device error, the device is going away\n");
 	mutex_unlock(&uaccel_devices_lock);
 	uaccel_device_shut(udev);
@@ -299,8 +333,6 @@ EXPORT_SYMBOL_GPL(uaccel_report_fatal);
 
 void uaccel_unregister_device(struct uaccel_device *udev)
 {
-	struct uaccel_context *ctx;
-
 	/*
 	 * No rename from here on, and none in progress: device_del() uses the
 	 * name (the class link) before it waits for the sysfs stores.
@@ -312,7 +344,7 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	/* No new opens ... */
 	cdev_device_del(&udev->cdev, &udev->dev);
 
-	/* ... calls fail and sleepers see the device gone ... */
+	/* ... calls fail and sleepers (the driver's too) see the device gone ... */
 	uaccel_device_shut(udev);
 
 	/* ... every file call that is past its check has returned ... */
@@ -326,10 +358,7 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	 * stop, pinned pages are released and their charge returned now,
 	 * not at close, and every context gets its removal events.
 	 */
-	mutex_lock(&udev->lists_lock);
-	list_for_each_entry(ctx, &udev->contexts, list)
-		uaccel_context_disassociate(ctx);
-	mutex_unlock(&udev->lists_lock);
+	uaccel_contexts_disassociate(udev);
 
 	mutex_lock(&uaccel_devices_lock);
 	xa_erase(&uaccel_devices, udev->index);

@@ -78,7 +78,6 @@ struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
 {
 	return uaccel_obj_lookup(ctx, id, type);
 }
-EXPORT_SYMBOL_GPL(uaccel_obj_get);
 
 struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id)
 {
@@ -89,7 +88,6 @@ void uaccel_obj_put(struct uaccel_object *obj)
 {
 	atomic_dec(&obj->usecnt);
 }
-EXPORT_SYMBOL_GPL(uaccel_obj_put);
 
 /*
  * Give a complete object an id and install it in its context: from now on
@@ -578,6 +576,12 @@ struct uaccel_mr *uaccel_mr_get(struct uaccel_context *ctx, u32 id)
 	return IS_ERR(obj) ? ERR_CAST(obj) : container_of(obj, struct uaccel_mr, obj);
 }
 EXPORT_SYMBOL_GPL(uaccel_mr_get);
+
+void uaccel_mr_put(struct uaccel_mr *mr)
+{
+	uaccel_obj_put(&mr->obj);
+}
+EXPORT_SYMBOL_GPL(uaccel_mr_put);
 
 int uaccel_mr_check(const struct uaccel_mr *mr, u64 offset, u64 length,
 		    bool write)

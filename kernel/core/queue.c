@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * uaccel core: submission queues and the mapping of rings.
+ * uaccel core: submission queues (CREATE_QUEUE, DOORBELL, POST).
  *
- * The core allocates the submission ring (in the driver's entry format) and
- * maps it to userspace; the driver consumes it.  Userspace either writes
- * entries itself and rings DOORBELL (the provider fast path) or hands
- * generic work requests to POST, which queues them through the driver's
- * post() hook (the generic path).
+ * A queue's submission ring is in the driver's entry format, allocated and
+ * mapped to userspace by mmap.c; the driver consumes it.  Userspace either
+ * writes entries itself and rings DOORBELL (the provider fast path) or
+ * hands generic work requests to POST, which queues them through the
+ * driver's post() hook (the generic path).  A queue whose device goes away
+ * reports what became of its work (QUEUE_FLUSHED).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -186,12 +187,31 @@ err_put_pd:
 	return ret;
 }
 
-static struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id)
+struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id)
 {
 	struct uaccel_object *obj = uaccel_obj_get(ctx, id, UACCEL_OBJ_QUEUE);
 
 	return IS_ERR(obj) ? ERR_CAST(obj) : container_of(obj, struct uaccel_queue, obj);
 }
+EXPORT_SYMBOL_GPL(uaccel_queue_get);
+
+void uaccel_queue_put(struct uaccel_queue *q)
+{
+	uaccel_obj_put(&q->obj);
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_put);
+
+struct uaccel_mr *uaccel_queue_mr_get(struct uaccel_queue *q, u32 id)
+{
+	struct uaccel_mr *mr = uaccel_mr_get(q->obj.ctx, id);
+
+	if (!IS_ERR(mr) && mr->pd != q->pd) {
+		uaccel_mr_put(mr);
+		return ERR_PTR(-ENOENT);
+	}
+	return mr;
+}
+EXPORT_SYMBOL_GPL(uaccel_queue_mr_get);
 
 int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 {
@@ -204,7 +224,7 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd)
 	if (IS_ERR(q))
 		return PTR_ERR(q);
 	ucmd->ctx->udev->ops->doorbell(q);
-	uaccel_obj_put(&q->obj);
+	uaccel_queue_put(q);
 	return 0;
 }
 
@@ -236,7 +256,7 @@ static int uaccel_post_chunk(struct uaccel_context *ctx, u32 id,
 	mutex_unlock(&q->post_lock);
 	if (i)
 		ops->doorbell(q);
-	uaccel_obj_put(&q->obj);
+	uaccel_queue_put(q);
 	return i ? i : ret;
 }
 
@@ -271,7 +291,7 @@ int uaccel_cmd_post(struct uaccel_ucmd *ucmd)
 	q = udev->ops->post ? uaccel_queue_get(ctx, cmd->queue_id) :
 			      ERR_PTR(-EOPNOTSUPP);
 	if (!IS_ERR(q))
-		uaccel_obj_put(&q->obj);
+		uaccel_queue_put(q);
 	uaccel_device_exit(udev, idx);
 	if (IS_ERR(q))
 		return PTR_ERR(q);

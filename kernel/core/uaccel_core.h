@@ -6,16 +6,22 @@
 #define _UACCEL_CORE_H
 
 #include <linux/cdev.h>
+#include <linux/dma-direction.h>
 #include <linux/device.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/xarray.h>
 #include <uaccel/driver.h>
 #include <uaccel/uaccel.h>
+
+struct eventfd_ctx;
+struct mm_struct;
+struct page;
 
 #define UACCEL_MAX_DEVICES	256
 
@@ -138,6 +144,67 @@ struct uaccel_facet_file {
 	u32 version;
 };
 
+/**
+ * struct uaccel_mr - pinned user memory
+ * @obj: the object header
+ * @pd: its protection domain
+ * @addr: user address of the first byte
+ * @length: length in bytes
+ * @access: UACCEL_MR_ACCESS_* bits
+ * @first_offset: offset of @addr in its page
+ * @npages: number of pinned pages
+ * @pages: the pinned pages
+ * @mm: the mm whose pinned_vm (VmPin) shows them
+ * @locked: the locked-memory charge of the pages
+ * @sgt: the pages mapped for DMA by the device's parent, when the driver
+ *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
+ * @dma_dir: the direction of that mapping
+ */
+struct uaccel_mr {
+	struct uaccel_object obj;
+	struct uaccel_pd *pd;
+	u64 addr;
+	u64 length;
+	u32 access;
+	unsigned int first_offset;
+	unsigned long npages;
+	struct page **pages;
+	struct mm_struct *mm;
+	struct uaccel_locked locked;
+	struct sg_table sgt;
+	enum dma_data_direction dma_dir;
+};
+
+/**
+ * struct uaccel_cq - completion queue
+ * @obj: the object header
+ * @ring: the ring shared with userspace
+ * @cqes: its entries
+ * @entries: number of entries, a power of two
+ * @ring_size: size of the ring allocation
+ * @lock: serialises producers
+ * @tail: producer index (the kernel's copy)
+ * @reserved: slots reserved by producers and not yet posted
+ * @wait: WAIT_CQ sleepers
+ * @eventfd: signalled after completions, or NULL
+ * @queues: queues completing to this CQ (under the context's lock)
+ * @locked: the locked-memory charge of the ring
+ */
+struct uaccel_cq {
+	struct uaccel_object obj;
+	struct uaccel_ring_header *ring;
+	struct uaccel_cqe *cqes;
+	u32 entries;
+	size_t ring_size;
+	spinlock_t lock;	/* producers */
+	u32 tail;
+	u32 reserved;
+	wait_queue_head_t wait;
+	struct eventfd_ctx *eventfd;
+	struct list_head queues;
+	struct uaccel_locked locked;
+};
+
 /* Counters shown in debugfs, for leak checks. */
 enum uaccel_stat {
 	UACCEL_STAT_CONTEXTS,
@@ -150,25 +217,6 @@ enum uaccel_stat {
 	UACCEL_NR_STATS,
 };
 
-/*
- * Enter a section in which the driver of @udev may be called: false (and
- * nothing held) once the device is unregistered.  Unregistration waits for
- * every section to end before it destroys objects.
- */
-static inline bool uaccel_device_enter(struct uaccel_device *udev, int *idx)
-{
-	*idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (READ_ONCE(udev->registered))
-		return true;
-	srcu_read_unlock(&udev->disassociate_srcu, *idx);
-	return false;
-}
-
-static inline void uaccel_device_exit(struct uaccel_device *udev, int idx)
-{
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
-}
-
 extern atomic64_t uaccel_stats[UACCEL_NR_STATS];
 
 static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
@@ -177,6 +225,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 }
 
 int uaccel_rename_device(struct uaccel_device *udev, const char *name);
+int uaccel_register_facets(struct uaccel_device *udev);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
@@ -219,14 +268,27 @@ struct uaccel_obj_ops {
 };
 
 const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj);
-struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id);
 
-void uaccel_context_destroy_objects(struct uaccel_context *ctx,
-				    enum uaccel_remove_reason why);
-void uaccel_context_wake_waiters(struct uaccel_context *ctx);
-void uaccel_context_disassociate(struct uaccel_context *ctx);
+/*
+ * Lookups by id take a use count (DESTROY fails with -EBUSY meanwhile):
+ * an object of one type, or of any (mmap).  ERR_PTR(-ENOENT) for none.
+ */
+struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
+				     enum uaccel_obj_type type);
+struct uaccel_object *uaccel_obj_get_any(struct uaccel_context *ctx, u32 id);
+void uaccel_obj_put(struct uaccel_object *obj);
+
+/* A context's life (context.c). */
+struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
+					   struct file *filp);
+void uaccel_context_close(struct uaccel_context *ctx);
+void uaccel_contexts_shut(struct uaccel_device *udev);
+void uaccel_contexts_disassociate(struct uaccel_device *udev);
+
+/* Its events (event.c). */
 void uaccel_context_queue_event(struct uaccel_context *ctx,
 				struct uaccel_event_node *node);
+void uaccel_context_queue_removed(struct uaccel_context *ctx, bool fatal);
 void uaccel_context_free_events(struct uaccel_context *ctx);
 ssize_t uaccel_event_read(struct file *filp, char __user *buf, size_t count,
 			  loff_t *pos);
@@ -265,6 +327,8 @@ int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
 
 void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
+void uaccel_cq_wake(struct uaccel_cq *cq);
+void uaccel_cq_unreserve(struct uaccel_cq *cq);
 void *uaccel_cq_ring(struct uaccel_object *obj, size_t *size);
 int uaccel_queue_attach(struct uaccel_object *obj);
 void uaccel_queue_release(struct uaccel_object *obj,

@@ -21,5 +21,5 @@ EXPORT const struct accel_provider_ops accel_provider = {
 	.abi_version = ACCEL_PROVIDER_ABI_VERSION,
 	.driver = "edu",
 	.post = edu_post,
-	.poll_cq = accel_cq_ring_poll,
+	.poll_cq = accel_poll_cq_ring,
 };

@@ -46,7 +46,7 @@ static int soft_post(struct accel_queue *q, const struct accel_wr *wr, int n)
 	flags = __atomic_load_n(&r->hdr->flags, __ATOMIC_RELAXED);
 	if ((flags & UACCEL_RING_POLLED) && !(flags & UACCEL_RING_NEED_WAKEUP))
 		return n;
-	ret = accel_queue_doorbell(q);
+	ret = accel_ring_doorbell(q);
 	return ret ? ret : n;
 }
 
@@ -54,5 +54,5 @@ EXPORT const struct accel_provider_ops accel_provider = {
 	.abi_version = ACCEL_PROVIDER_ABI_VERSION,
 	.driver = "soft",
 	.post = soft_post,
-	.poll_cq = accel_cq_ring_poll,
+	.poll_cq = accel_poll_cq_ring,
 };

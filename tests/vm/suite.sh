@@ -5,11 +5,18 @@
 # Every test prints TAP; this script prefixes each result line with the
 # test's name and collects them in /tmp/out/results.tap.
 #
-# usage: suite.sh BUILD_DIR MODULE_DIR [TEST...]
+# usage: suite.sh [-r RELEASE_DIR] BUILD_DIR MODULE_DIR [TEST...]
+#   -r          a release built by tests/compat/build-release.sh, for the
+#               compatibility tests (compat-*; skipped without it)
 #   BUILD_DIR   the CMake build tree (test binaries, tools, libaccel)
 #   MODULE_DIR  where uaccel_core.ko and hw/*/uaccel_*.ko are
 #   TEST        only run these tests (default: all)
 set -u
+REL=""
+if [ "${1:-}" = -r ]; then
+	REL=$2
+	shift 2
+fi
 B=$1
 K=$2
 shift 2
@@ -25,13 +32,16 @@ want() { [ "$only" = "  " ] || [ "${only#* $1 }" != "$only" ]; }
 
 # run_test NAME TIMEOUT COMMAND...: run one TAP-speaking test.
 run_test() {
-	local name=$1 tmo=$2 rc
+	local name=$1 tmo=$2 rc t0=$SECONDS
 	shift 2
 	want "$name" || return 0
 	echo "=== $name"
 	timeout -k 5 "$tmo" "$@" > "$OUT/$name.log" 2>&1
 	rc=$?
+	# The time each test took, for tests/run-vm-suite.sh's report.
+	echo "$name $((SECONDS - t0))" >> "$OUT/times"
 	cat "$OUT/$name.log"
+	echo "=== $name took $((SECONDS - t0))s"
 	awk -v t="$name" '
 		/^ok /                { sub(/^ok [0-9]+ *-? */, ""); print "ok - " t ": " $0; n++ }
 		/^not ok .*# SKIP/    { sub(/^not ok [0-9]+ *# SKIP */, ""); print "skip - " t ": " $0; n++; next }
@@ -108,8 +118,21 @@ done
 
 "$here/kmemleak.sh" start
 
-run_test devices 300 "$here/test_devices.sh" "$B"
-run_test udev 300 "$here/test_udev.sh" "$B"
+# A debug kernel (kmemleak, with KASAN and lockdep: see
+# tests/vm/debug-kernel.config) makes every call tens of times slower
+# under emulation: tests repeat volume work fewer times there
+# (VM_SCALE, vmtest.h's vm_scaled()), and the tests of the tools' output
+# and the udev rules, which add no kernel path of their own, run on the
+# stock kernel only.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	export VM_SCALE=8
+	for t in devices udev; do
+		want "$t" && echo "skip - $t: the tools' output and the udev rules are checked on the stock kernel" | tee -a "$results"
+	done
+else
+	run_test devices 300 "$here/test_devices.sh" "$B"
+	run_test udev 300 "$here/test_udev.sh" "$B"
+fi
 run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
@@ -130,6 +153,17 @@ UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test admin 900 "$B/tests/vm_admin"
 run_test stress 900 "$B/tests/vm_stress"
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
+# Compatibility with a release (docs/abi.md): its programs and libaccel on
+# the current modules, the current programs on its modules (which replace
+# the suite's for the time of the test; uaccel_edu is loaded and unloaded).
+for t in old-programs old-modules; do
+	if [ -n "$REL" ]; then
+		run_test "compat-$t" 600 "$here/../compat/vm-compat.sh" $t "$B" "$K" "$REL"
+	elif want "compat-$t"; then
+		echo "skip - compat-$t: no release build (tests/compat/build-release.sh, run-vm-suite.sh -r)" |
+			tee -a "$results"
+	fi
+done
 
 # 32-bit callers get the same ABI (compat_ioctl, mmap2 offsets): the
 # QUERY_DEVICE, object, facet and ring tests again, built as 32-bit programs
@@ -176,7 +210,7 @@ if want edu || want edu-intx || want admin-edu; then
 		run_test admin-edu 600 "$B/tests/vm_admin" edu
 		rmmod uaccel_edu
 		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
-		EDU_IRQ_MODE=intx EDU_TESTS="test_basic_*,test_late_dma_*" \
+		EDU_IRQ_MODE=intx VM_TESTS="test_basic_*,test_late_dma_*" \
 			run_test edu-intx 600 "$B/tests/vm_edu"
 		rmmod uaccel_edu
 	else

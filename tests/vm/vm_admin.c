@@ -11,8 +11,8 @@
  *
  * usage: vm_admin        the soft driver's races
  *        vm_admin edu    edu's attributes and renames against PCI remove
- * ADMIN_TESTS and ADMIN_SKIP, when set, are cmocka patterns of the tests to
- * run and to leave out.
+ * VM_TESTS and VM_SKIP_TESTS, when set, are glob patterns of the tests to
+ * run and to leave out (vm_run_tests()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -277,8 +277,9 @@ static void assert_as_found(void)
 struct action {
 	int (*fn)(struct action *a);
 	const char *name;	/* a device name */
-	const char *arg;	/* a platform device or a new name */
-	int fd;			/* a facet fd */
+	const char *arg;	/* a new name */
+	const char *pdev;	/* the platform device of the race's instance */
+	int fd;			/* the debug facet fd of a context of it */
 	unsigned int delay_us;	/* spin this long after the start */
 	int ret;
 	pthread_barrier_t *start;
@@ -330,12 +331,12 @@ static int act_delete(struct action *a)
 
 static int act_unbind(struct action *a)
 {
-	return drv_write("unbind", a->arg);
+	return drv_write("unbind", a->pdev);
 }
 
 static int act_bind(struct action *a)
 {
-	return drv_write("bind", a->arg);
+	return drv_write("bind", a->pdev);
 }
 
 static int act_rename(struct action *a)
@@ -397,6 +398,88 @@ static void drop_instance(const char *pdev)
 		soft_delete(name);
 	if (pdev_exists(pdev))
 		print_error("# %s cannot be removed\n", pdev);
+}
+
+/* A context of device @name with the debug facet open. */
+static void open_debug(const char *name, int *fd, int *dfd)
+{
+	*fd = vm_open_device(name);
+	*dfd = vm_open_facet(*fd, UACCEL_SOFT_DEBUG_FACET);
+}
+
+/* The context sees its device go: DEVICE_REMOVED is its last event. */
+static void close_removed(int fd, int dfd, unsigned int round)
+{
+	struct uaccel_event ev, last = { 0 };
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	for (;;) {
+		/* Bounded: removal never waits for userspace. */
+		if (poll(&p, 1, 30000) != 1) {
+			expect(0, round, "no removal events in 30 s");
+			break;
+		}
+		n = read(fd, &ev, sizeof(ev));
+		if (n != sizeof(ev))
+			break;
+		last = ev;
+	}
+	expect(n < 0 && errno == ENODEV, round, "read after the events: %zd %d",
+	       n, errno);
+	expect(last.type == UACCEL_EVENT_DEVICE_REMOVED, round, "last event %u",
+	       last.type);
+	assert_int_equal(close(dfd), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+
+/*
+ * A race repeated in rounds: each round makes soft device @name, starts
+ * @acts at once against it (unbind and bind act on its platform device,
+ * a fatal error through the debug facet of a context of it), lets @check
+ * judge the results and the state left, and removes what is left.
+ */
+struct race_test {
+	const char *name;
+	struct action acts[3];
+	int n;
+	bool unbound;	/* the instance is unbound when the race starts */
+	bool debug;	/* a context with the debug facet is open during the race */
+	void (*check)(const struct action *a, const char *pdev, unsigned int round);
+};
+
+static void run_race_test(const struct race_test *t)
+{
+	double t0 = vm_now();
+	unsigned int round;
+	char pdev[64];
+
+	for (round = 0; more_rounds(round, t0); round++) {
+		struct action a[3];
+		int fd = -1, dfd = -1;
+
+		memcpy(a, t->acts, sizeof(a));
+		assert_int_equal(soft_new(t->name), 0);
+		pdev_of(t->name, pdev, sizeof(pdev));
+		if (t->unbound) {
+			assert_int_equal(drv_write("unbind", pdev), 0);
+			assert_false(dev_exists(t->name));
+		}
+		if (t->debug)
+			open_debug(t->name, &fd, &dfd);
+		for (int i = 0; i < t->n; i++) {
+			a[i].pdev = pdev;
+			a[i].fd = dfd;
+		}
+		race(a, t->n, round);
+		if (t->debug)
+			close_removed(fd, dfd, round);
+		t->check(a, pdev, round);
+		drop_instance(pdev);
+	}
+	print_message("# %u rounds\n", round);
+	assert_as_found();
 }
 
 /* ---- the soft driver ---- */
@@ -465,57 +548,48 @@ static void test_delete_lookup_vs_unbind(void **state)
  * unbind finds it bound or finds nothing.  The reported use-after-free was
  * here: delete_device read the device of an instance being unbound.
  */
+static void check_delete_vs_unbind(const struct action *a, const char *pdev,
+				   unsigned int round)
+{
+	expect(a[0].ret == 0, round, "unbind %d", a[1].ret);
+	expect(one_of(a[1].ret, 0, -ENODEV), round, "unbind %d", a[1].ret);
+	expect(!pdev_exists(pdev), round, "%s is left", pdev);
+	expect(!dev_exists("adm-du"), round, "adm-du is left");
+}
+
 static void test_delete_vs_unbind(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
+	static const struct race_test t = {
+		.name = "adm-du",
+		.acts = { { .fn = act_delete, .name = "adm-du" }, { .fn = act_unbind } },
+		.n = 2,
+		.check = check_delete_vs_unbind,
+	};
 
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
-			{ .fn = act_delete, .name = "adm-du" },
-			{ .fn = act_unbind, .arg = pdev },
-		};
-
-		assert_int_equal(soft_new("adm-du"), 0);
-		pdev_of("adm-du", pdev, sizeof(pdev));
-		race(a, 2, round);
-		expect(a[0].ret == 0, round, "unbind %d", a[1].ret);
-		expect(one_of(a[1].ret, 0, -ENODEV), round, "unbind %d", a[1].ret);
-		expect(!pdev_exists(pdev), round, "%s is left", pdev);
-		expect(!dev_exists("adm-du"), round, "adm-du is left");
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /* delete_device and a bind of the same, unbound, instance. */
+static void check_delete_vs_bind(const struct action *a, const char *pdev,
+				 unsigned int round)
+{
+	expect(a[0].ret == 0, round, "bind %d", a[1].ret);
+	expect(one_of(a[1].ret, 0, -ENODEV), round, "bind %d", a[1].ret);
+	expect(!pdev_exists(pdev), round, "%s is left", pdev);
+	expect(!dev_exists("adm-db"), round, "adm-db is left");
+}
+
 static void test_delete_vs_bind(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
+	static const struct race_test t = {
+		.name = "adm-db",
+		.acts = { { .fn = act_delete, .name = "adm-db" }, { .fn = act_bind } },
+		.n = 2,
+		.unbound = true,
+		.check = check_delete_vs_bind,
+	};
 
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
-			{ .fn = act_delete, .name = "adm-db" },
-			{ .fn = act_bind, .arg = pdev },
-		};
-
-		assert_int_equal(soft_new("adm-db"), 0);
-		pdev_of("adm-db", pdev, sizeof(pdev));
-		assert_int_equal(drv_write("unbind", pdev), 0);
-		assert_false(dev_exists("adm-db"));
-		race(a, 2, round);
-		expect(a[0].ret == 0, round, "bind %d", a[1].ret);
-		expect(one_of(a[1].ret, 0, -ENODEV), round, "bind %d", a[1].ret);
-		expect(!pdev_exists(pdev), round, "%s is left", pdev);
-		expect(!dev_exists("adm-db"), round, "adm-db is left");
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /* Whether @list (a list_dir() list) has the word @w. */
@@ -683,103 +757,68 @@ static bool rename_result(int ret)
 }
 
 /* A rename and delete_device of the same device. */
+static void check_rename_vs_delete(const struct action *a, const char *pdev,
+				   unsigned int round)
+{
+	expect(rename_result(a[0].ret), round, "rename %d", a[0].ret);
+	expect(one_of(a[1].ret, 0, -ENOENT), round, "delete %d", a[1].ret);
+	if (a[1].ret == -ENOENT) {
+		/* Renamed first: it is there under the new name. */
+		expect(a[0].ret == 0, round, "rename %d", a[0].ret);
+		expect(dev_usable("adm-rd2") == 0, round, "no adm-rd2");
+		expect(soft_delete("adm-rd2") == 0, round, "delete adm-rd2");
+	}
+	expect(!pdev_exists(pdev), round, "%s is left", pdev);
+	expect(!dev_exists("adm-rd") && !dev_exists("adm-rd2"), round,
+	       "a device is left");
+}
+
 static void test_rename_vs_delete(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
-
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
+	static const struct race_test t = {
+		.name = "adm-rd",
+		.acts = {
 			{ .fn = act_rename, .name = "adm-rd", .arg = "adm-rd2" },
 			{ .fn = act_delete, .name = "adm-rd" },
-		};
+		},
+		.n = 2,
+		.check = check_rename_vs_delete,
+	};
 
-		assert_int_equal(soft_new("adm-rd"), 0);
-		pdev_of("adm-rd", pdev, sizeof(pdev));
-		race(a, 2, round);
-		expect(rename_result(a[0].ret), round, "rename %d", a[0].ret);
-		expect(one_of(a[1].ret, 0, -ENOENT), round, "delete %d", a[1].ret);
-		if (a[1].ret == -ENOENT) {
-			/* Renamed first: it is there under the new name. */
-			expect(a[0].ret == 0, round, "rename %d", a[0].ret);
-			expect(dev_usable("adm-rd2") == 0, round, "no adm-rd2");
-			expect(soft_delete("adm-rd2") == 0, round, "delete adm-rd2");
-		}
-		expect(!pdev_exists(pdev), round, "%s is left", pdev);
-		expect(!dev_exists("adm-rd") && !dev_exists("adm-rd2"), round,
-		       "a device is left");
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /*
  * A rename and an unbind: bound again, the instance has the name it had
  * when it was unbound, so a rename that succeeded is never lost.
  */
+static void check_rename_vs_unbind(const struct action *a, const char *pdev,
+				   unsigned int round)
+{
+	const char *name = a[0].ret ? "adm-ru" : "adm-ru2";
+
+	expect(rename_result(a[0].ret), round, "rename %d", a[0].ret);
+	expect(a[1].ret == 0, round, "unbind %d", a[1].ret);
+	expect(!dev_exists("adm-ru") && !dev_exists("adm-ru2"), round,
+	       "a device is left after unbind");
+	expect(drv_write("bind", pdev) == 0, round, "bind");
+	expect(dev_usable(name) == 0, round, "rename %d, %s is not there",
+	       a[0].ret, name);
+}
+
 static void test_rename_vs_unbind(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
-
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
+	static const struct race_test t = {
+		.name = "adm-ru",
+		.acts = {
 			{ .fn = act_rename, .name = "adm-ru", .arg = "adm-ru2" },
-			{ .fn = act_unbind, .arg = pdev },
-		};
-		const char *name;
+			{ .fn = act_unbind },
+		},
+		.n = 2,
+		.check = check_rename_vs_unbind,
+	};
 
-		assert_int_equal(soft_new("adm-ru"), 0);
-		pdev_of("adm-ru", pdev, sizeof(pdev));
-		race(a, 2, round);
-		expect(rename_result(a[0].ret), round, "rename %d", a[0].ret);
-		expect(a[1].ret == 0, round, "unbind %d", a[1].ret);
-		expect(!dev_exists("adm-ru") && !dev_exists("adm-ru2"), round,
-		       "a device is left after unbind");
-		expect(drv_write("bind", pdev) == 0, round, "bind");
-		name = a[0].ret ? "adm-ru" : "adm-ru2";
-		expect(dev_usable(name) == 0, round, "rename %d, %s is not there",
-		       a[0].ret, name);
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
-}
-
-/* A context of device @name with the debug facet open. */
-static void open_debug(const char *name, int *fd, int *dfd)
-{
-	*fd = vm_open_device(name);
-	*dfd = vm_open_facet(*fd, UACCEL_SOFT_DEBUG_FACET);
-}
-
-/* The context sees its device go: DEVICE_REMOVED is its last event. */
-static void close_removed(int fd, int dfd, unsigned int round)
-{
-	struct uaccel_event ev, last = { 0 };
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	for (;;) {
-		/* Bounded: removal never waits for userspace. */
-		if (poll(&p, 1, 30000) != 1) {
-			expect(0, round, "no removal events in 30 s");
-			break;
-		}
-		n = read(fd, &ev, sizeof(ev));
-		if (n != sizeof(ev))
-			break;
-		last = ev;
-	}
-	expect(n < 0 && errno == ENODEV, round, "read after the events: %zd %d",
-	       n, errno);
-	expect(last.type == UACCEL_EVENT_DEVICE_REMOVED, round, "last event %u",
-	       last.type);
-	assert_int_equal(close(dfd), 0);
-	assert_int_equal(close(fd), 0);
+	run_race_test(&t);
 }
 
 /*
@@ -787,74 +826,65 @@ static void close_removed(int fd, int dfd, unsigned int round)
  * of one instance: the delete removes it whatever came first, and no
  * recovery brings it back.
  */
+static void check_fatal_vs_delete_vs_unbind(const struct action *a, const char *pdev,
+					    unsigned int round)
+{
+	expect(one_of(a[0].ret, 0, -ENODEV), round, "fatal %d", a[0].ret);
+	expect(one_of(a[1].ret, 0, -ENODEV), round, "unbind %d", a[1].ret);
+	expect(a[2].ret == 0, round, "fatal %d, unbind %d, delete %d",
+	       a[0].ret, a[1].ret, a[2].ret);
+	expect(!pdev_exists(pdev), round, "%s is left", pdev);
+	/* A recovery still to run finds nothing to bring back. */
+	usleep(20000);
+	expect(!dev_exists("adm-fd"), round, "adm-fd came back");
+}
+
 static void test_fatal_vs_delete_vs_unbind(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
-
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[3] = {
+	static const struct race_test t = {
+		.name = "adm-fd",
+		.acts = {
 			{ .fn = act_fatal },
-			{ .fn = act_unbind, .arg = pdev },
+			{ .fn = act_unbind },
 			{ .fn = act_delete, .name = "adm-fd" },
-		};
-		int fd;
+		},
+		.n = 3,
+		.debug = true,
+		.check = check_fatal_vs_delete_vs_unbind,
+	};
 
-		assert_int_equal(soft_new("adm-fd"), 0);
-		pdev_of("adm-fd", pdev, sizeof(pdev));
-		open_debug("adm-fd", &fd, &a[0].fd);
-		race(a, 3, round);
-		expect(one_of(a[0].ret, 0, -ENODEV), round, "fatal %d", a[0].ret);
-		expect(one_of(a[1].ret, 0, -ENODEV), round, "unbind %d", a[1].ret);
-		expect(a[2].ret == 0, round, "fatal %d, unbind %d, delete %d",
-		       a[0].ret, a[1].ret, a[2].ret);
-		close_removed(fd, a[0].fd, round);
-		expect(!pdev_exists(pdev), round, "%s is left", pdev);
-		/* A recovery still to run finds nothing to bring back. */
-		usleep(20000);
-		expect(!dev_exists("adm-fd"), round, "adm-fd came back");
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /*
  * A fatal error and an unbind: the unbind wins over the recovery, which
  * never binds an instance that an administrator unbound.
  */
+static void check_fatal_vs_unbind(const struct action *a, const char *pdev,
+				  unsigned int round)
+{
+	expect(one_of(a[0].ret, 0, -ENODEV), round, "fatal %d", a[0].ret);
+	expect(a[1].ret == 0, round, "fatal %d, unbind %d", a[0].ret, a[1].ret);
+	/* Give a recovery that would bind it again the time to. */
+	usleep(20000);
+	expect(!pdev_bound(pdev) && !dev_exists("adm-fu"), round,
+	       "fatal %d: bound again", a[0].ret);
+	if (!pdev_bound(pdev))
+		assert_int_equal(drv_write("bind", pdev), 0);
+	expect(dev_usable("adm-fu") == 0, round, "adm-fu is not back");
+}
+
 static void test_fatal_vs_unbind(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
+	static const struct race_test t = {
+		.name = "adm-fu",
+		.acts = { { .fn = act_fatal }, { .fn = act_unbind } },
+		.n = 2,
+		.debug = true,
+		.check = check_fatal_vs_unbind,
+	};
 
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
-			{ .fn = act_fatal },
-			{ .fn = act_unbind, .arg = pdev },
-		};
-		int fd;
-
-		assert_int_equal(soft_new("adm-fu"), 0);
-		pdev_of("adm-fu", pdev, sizeof(pdev));
-		open_debug("adm-fu", &fd, &a[0].fd);
-		race(a, 2, round);
-		expect(one_of(a[0].ret, 0, -ENODEV), round, "fatal %d", a[0].ret);
-		expect(a[1].ret == 0, round, "fatal %d, unbind %d", a[0].ret, a[1].ret);
-		close_removed(fd, a[0].fd, round);
-		/* Give a recovery that would bind it again the time to. */
-		usleep(20000);
-		expect(!pdev_bound(pdev) && !dev_exists("adm-fu"), round,
-		       "fatal %d: bound again", a[0].ret);
-		if (!pdev_bound(pdev))
-			assert_int_equal(drv_write("bind", pdev), 0);
-		expect(dev_usable("adm-fu") == 0, round, "adm-fu is not back");
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /*
@@ -862,37 +892,34 @@ static void test_fatal_vs_unbind(void **state)
  * had when it failed, or the new one if the rename reached the recovered
  * device.  A rename of the failed device fails with ENODEV.
  */
+static void check_fatal_vs_rename(const struct action *a, const char *pdev,
+				  unsigned int round)
+{
+	const char *name = a[1].ret ? "adm-fr" : "adm-fr2";
+	const char *other = a[1].ret ? "adm-fr2" : "adm-fr";
+
+	expect(a[0].ret == 0, round, "fatal %d", a[0].ret);
+	expect(rename_result(a[1].ret), round, "rename %d", a[1].ret);
+	expect(vm_wait_device(name, 10) == 0, round, "rename %d: no %s",
+	       a[1].ret, name);
+	expect(!dev_exists(other), round, "rename %d: %s exists", a[1].ret,
+	       other);
+}
+
 static void test_fatal_vs_rename(void **state)
 {
-	double t0 = vm_now();
-	unsigned int round;
-	char pdev[64];
-
-	for (round = 0; more_rounds(round, t0); round++) {
-		struct action a[2] = {
+	static const struct race_test t = {
+		.name = "adm-fr",
+		.acts = {
 			{ .fn = act_fatal },
 			{ .fn = act_rename, .name = "adm-fr", .arg = "adm-fr2" },
-		};
-		const char *name, *other;
-		int fd;
+		},
+		.n = 2,
+		.debug = true,
+		.check = check_fatal_vs_rename,
+	};
 
-		assert_int_equal(soft_new("adm-fr"), 0);
-		pdev_of("adm-fr", pdev, sizeof(pdev));
-		open_debug("adm-fr", &fd, &a[0].fd);
-		race(a, 2, round);
-		expect(a[0].ret == 0, round, "fatal %d", a[0].ret);
-		expect(rename_result(a[1].ret), round, "rename %d", a[1].ret);
-		close_removed(fd, a[0].fd, round);
-		name = a[1].ret ? "adm-fr" : "adm-fr2";
-		other = a[1].ret ? "adm-fr2" : "adm-fr";
-		expect(vm_wait_device(name, 10) == 0, round, "rename %d: no %s",
-		       a[1].ret, name);
-		expect(!dev_exists(other), round, "rename %d: %s exists", a[1].ret,
-		       other);
-		drop_instance(pdev);
-	}
-	print_message("# %u rounds\n", round);
-	assert_as_found();
+	run_race_test(&t);
 }
 
 /* Polled queues (a kernel thread named after the device) and renames. */
@@ -1336,12 +1363,6 @@ static void test_edu_attrs_vs_pci_remove(void **state)
 	assert_as_found();
 }
 
-static int group_setup(void **state)
-{
-	vm_read_stats(&base);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest soft_tests[] = {
@@ -1362,17 +1383,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest edu_tests[] = {
 		cmocka_unit_test_setup(test_edu_attrs_vs_pci_remove, setup_test),
 	};
-	int ret;
 
-	if (getenv("ADMIN_TESTS"))
-		cmocka_set_test_filter(getenv("ADMIN_TESTS"));
-	if (getenv("ADMIN_SKIP"))
-		cmocka_set_skip_filter(getenv("ADMIN_SKIP"));
-	if (argc > 1 && !strcmp(argv[1], "edu")) {
-		group_setup(NULL);
-		edu_setup(NULL);
-		return cmocka_run_group_tests_name("vm_admin_edu", edu_tests, NULL, NULL);
-	}
-	ret = cmocka_run_group_tests_name("vm_admin", soft_tests, group_setup, NULL);
-	return ret;
+	if (argc > 1 && !strcmp(argv[1], "edu"))
+		return vm_run_tests_with("vm_admin_edu", edu_tests, edu_setup, NULL, &base,
+					 NULL);
+	return vm_run_tests("vm_admin", soft_tests, &base, NULL);
 }

@@ -12,21 +12,11 @@
 #include "vmtest.h"
 
 #define DEV "ctxtest0"
-#define NCTX 64
+/* 64 contexts, fewer on a debug kernel (vm_scaled()). */
+#define NCTX_MAX 64
+#define NCTX ((int)vm_scaled(NCTX_MAX))
 
-static int fds[NCTX];
-
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_soft_del(DEV);
-	return 0;
-}
+static int fds[NCTX_MAX];
 
 static void query_ok(int fd)
 {
@@ -56,7 +46,7 @@ static void close_in_order(const int *order)
 
 static void test_close_forward(void **state)
 {
-	int order[NCTX];
+	int order[NCTX_MAX];
 
 	for (int i = 0; i < NCTX; i++)
 		order[i] = i;
@@ -66,7 +56,7 @@ static void test_close_forward(void **state)
 
 static void test_close_reverse(void **state)
 {
-	int order[NCTX];
+	int order[NCTX_MAX];
 
 	for (int i = 0; i < NCTX; i++)
 		order[i] = NCTX - 1 - i;
@@ -76,7 +66,7 @@ static void test_close_reverse(void **state)
 
 static void test_close_interleaved(void **state)
 {
-	int order[NCTX], k = 0;
+	int order[NCTX_MAX], k = 0;
 
 	for (int i = 0; i < NCTX; i += 2)
 		order[k++] = i;
@@ -88,7 +78,7 @@ static void test_close_interleaved(void **state)
 
 static void test_close_random(void **state)
 {
-	int order[NCTX];
+	int order[NCTX_MAX];
 
 	srandom(12345);
 	for (int round = 0; round < 8; round++) {
@@ -107,7 +97,7 @@ static void test_close_random(void **state)
 
 static void test_device_usable_after_churn(void **state)
 {
-	for (int i = 0; i < 1000; i++) {
+	for (unsigned int i = 0; i < vm_scaled(1000); i++) {
 		int fd = vm_open_device(DEV);
 
 		query_ok(fd);
@@ -148,5 +138,5 @@ int main(void)
 		cmocka_unit_test(test_delete_under_open_context),
 	};
 
-	return cmocka_run_group_tests_name("vm_contexts", tests, setup, teardown);
+	return vm_run_tests("vm_contexts", tests, NULL, DEV);
 }

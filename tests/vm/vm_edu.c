@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -321,6 +320,10 @@ static void test_factorial_timeout(void **state)
 	SKIP_WITHOUT_EDU();
 	fd = vm_open_device(edu_name);
 	ffd = vm_open_facet(fd, UACCEL_FACTORIAL_FACET);
+	/* The parameter takes 1 to 60000 ms and refuses the rest. */
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "0"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "60001"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "60000"), 0);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "1"), 0);
 	assert_int_equal(compute(ffd, 1000000000, &r), -ETIMEDOUT);
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "30000"), 0);
@@ -1368,21 +1371,6 @@ int main(void)
 		cmocka_unit_test_teardown(test_late_dma_remove_to_device, late_teardown),
 		cmocka_unit_test_teardown(test_late_dma_fenced, late_teardown),
 	};
-	struct CMUnitTest chosen[sizeof(tests) / sizeof(tests[0])];
-	const char *only = getenv("EDU_TESTS");
-	size_t n = 0;
-
-	/* A subset, for the run on INTx: comma-separated glob patterns. */
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		char pats[256], *save = NULL;
-		bool want = !only;
-
-		snprintf(pats, sizeof(pats), "%s", only ?: "");
-		for (char *p = strtok_r(pats, ",", &save); p && !want;
-		     p = strtok_r(NULL, ",", &save))
-			want = !fnmatch(p, tests[i].name, 0);
-		if (want)
-			chosen[n++] = tests[i];
-	}
-	return _cmocka_run_group_tests("vm_edu", chosen, n, setup, NULL);
+	/* VM_TESTS chooses a subset, for the run on INTx. */
+	return vm_run_tests_with("vm_edu", tests, setup, NULL, NULL, NULL);
 }

@@ -9,10 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <uaccel/soft.h>
 
@@ -24,18 +22,9 @@
 static struct vm_stats base;
 static char node[256];
 
-static int setup(void **state)
+static int find_node(void **state)
 {
-	vm_soft_add(DEV);
 	vm_device_node(DEV, node, sizeof(node));
-	vm_read_stats(&base);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_assert_stats_equal(&base);
-	vm_soft_del(DEV);
 	return 0;
 }
 
@@ -144,52 +133,14 @@ static void test_libaccel_fallback(void **state)
 	accel_close_device(ctx);
 }
 
-static void send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	assert_int_equal(sendmsg(sock, &msg, 0), 1);
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1 || !CMSG_FIRSTHDR(&msg))
-		return -1;
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
-	return fd;
-}
-
-static void become_nobody(void)
-{
-	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-		_exit(20);
-}
-
 /*
  * The privileged debug facet needs CAP_SYS_ADMIN in both the opener of the
  * context and the caller, so fd passing never escalates either way.
  */
 static void test_privileged_facet_and_fd_passing(void **state)
 {
-	int fd = vm_open_device(DEV), sv[2], status, f;
+	int fd = vm_open_device(DEV), sv[2], f;
+	char c;
 	pid_t pid;
 
 	f = vm_get_facet(fd, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL);
@@ -199,12 +150,11 @@ static void test_privileged_facet_and_fd_passing(void **state)
 
 	/* 1: an unprivileged process, with its own context and with root's. */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		int own, passed;
 
-		become_nobody();
+		vm_become_user(65534);
 		own = open(node, O_RDWR);
 		if (own < 0)
 			_exit(21);
@@ -212,7 +162,7 @@ static void test_privileged_facet_and_fd_passing(void **state)
 			_exit(22);
 		if (vm_get_facet(own, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
 			_exit(23);
-		passed = recv_fd(sv[1]);
+		passed = vm_recv_fd(sv[1], &c, 1);
 		if (passed < 0)
 			_exit(24);
 		if (vm_get_facet(passed, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL) != -EPERM)
@@ -220,17 +170,14 @@ static void test_privileged_facet_and_fd_passing(void **state)
 		if (vm_get_facet(passed, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL) < 0)
 			_exit(26);
 		/* 2: hand an unprivileged opener's context to root. */
-		send_fd(sv[1], own);
-		_exit(0);
+		_exit(vm_send_fd(sv[1], own, "x", 1) ? 27 : 0);
 	}
-	send_fd(sv[0], fd);
-	f = recv_fd(sv[0]);
+	assert_int_equal(vm_send_fd(sv[0], fd, "x", 1), 0);
+	f = vm_recv_fd(sv[0], &c, 1);
 	assert_true(f >= 0);
 	assert_int_equal(vm_get_facet(f, UACCEL_SOFT_DEBUG_FACET, 1, 1, 0, NULL), -EPERM);
 	close(f);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	vm_wait_ok(pid);
 	close(sv[0]);
 	close(sv[1]);
 	assert_int_equal(chmod(node, 0600), 0);
@@ -349,5 +296,5 @@ int main(void)
 		cmocka_unit_test(test_facet_outlives_context_and_uses_objects),
 	};
 
-	return cmocka_run_group_tests_name("vm_facets", tests, setup, teardown);
+	return vm_run_tests_with("vm_facets", tests, find_node, NULL, &base, DEV);
 }

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,7 +21,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,30 +37,6 @@
 #define MEMLOCK_PAGES (MEMLOCK / PAGE)
 
 static struct vm_stats base;
-
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	vm_soft_add(DEV2);
-	vm_read_stats(&base);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_soft_del(DEV);
-	vm_soft_del(DEV2);
-	/* Deleted by test_locked_charge_returns, unless it failed first. */
-	vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", DEV3);
-	return 0;
-}
-
-/* After every test: nothing left (objects, pinned pages, files). */
-static int check_clean(void **state)
-{
-	vm_assert_stats_equal(&base);
-	return 0;
-}
 
 static void *map_anon(size_t len)
 {
@@ -92,18 +66,8 @@ static int open_node(const char *node)
 /* Become user nobody with RLIMIT_MEMLOCK = @limit (no CAP_IPC_LOCK). */
 static void become_limited_nobody(rlim_t limit)
 {
-	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
-
-	vm_child_check(!setrlimit(RLIMIT_MEMLOCK, &rl));
+	vm_limit_memlock(limit);
 	vm_become_user(NOBODY);
-}
-
-static pid_t fork_ok(void)
-{
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	return pid;
 }
 
 /* Pages of a ring mapping. */
@@ -380,14 +344,13 @@ static void __attribute__((noinline)) prefault_stack(void)
  */
 static void memcg_child(const char *node, struct memcg_report *rep, int up, int down)
 {
-	struct rlimit rl = { .rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY };
 	char pid[16];
 	int fd, i, ret = 0;
 
 	prefault_stack();
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	vm_child_check(!vm_sysfs_write(CGDIR "/cgroup.procs", pid));
-	vm_child_check(!setrlimit(RLIMIT_MEMLOCK, &rl));
+	vm_limit_memlock(RLIM_INFINITY);
 	/* No OOM kill in the cgroup: the charge must fail with -ENOMEM. */
 	vm_child_check(!vm_sysfs_write("/proc/self/oom_score_adj", "-1000"));
 	fd = open_node(node);
@@ -446,7 +409,7 @@ static void test_memcg_charges_rings(void **state)
 	up = eventfd(0, EFD_CLOEXEC);
 	down = eventfd(0, EFD_CLOEXEC);
 	assert_true(up >= 0 && down >= 0);
-	pid = fork_ok();
+	pid = vm_fork();
 	if (!pid)
 		memcg_child(node, rep, up, down);
 
@@ -498,7 +461,7 @@ static void test_locked_forked_children(void **state)
 	vm_device_node(DEV, node, sizeof(node));
 	assert_int_equal(pipe(to_test), 0);
 	assert_int_equal(pipe(to_user), 0);
-	pid = fork_ok();
+	pid = vm_fork();
 	if (!pid) {
 		char *buf = child_map(4 * MIB), *own = child_map(MEMLOCK);
 		int fd = open_node(node), p[2], i, status;
@@ -584,7 +547,7 @@ static void test_locked_threads(void **state)
 	pid_t pid;
 
 	vm_device_node(DEV, node, sizeof(node));
-	pid = fork_ok();
+	pid = vm_fork();
 	if (!pid) {
 		struct pin_job jobs[4];
 		pthread_barrier_t start;
@@ -624,41 +587,6 @@ static void test_locked_threads(void **state)
 	vm_wait_ok(pid);
 }
 
-static void send_fd(int sock, int fd, uint32_t pd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &pd, .iov_len = sizeof(pd) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	vm_child_check(sendmsg(sock, &msg, 0) == sizeof(pd));
-}
-
-static int recv_fd(int sock, uint32_t *pd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = pd, .iov_len = sizeof(*pd) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	vm_child_check(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) == sizeof(*pd));
-	cm = CMSG_FIRSTHDR(&msg);
-	vm_child_check(cm && cm->cmsg_type == SCM_RIGHTS);
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * A context fd passed over a unix socket to another process of the same
  * user: the receiver pins against the same 8 MiB as the sender, and its
@@ -672,7 +600,7 @@ static void test_locked_passed_fd(void **state)
 
 	vm_device_node(DEV, node, sizeof(node));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	receiver = fork_ok();
+	receiver = vm_fork();
 	if (!receiver) {
 		char *buf = child_map(4 * MIB);
 		uint32_t pd;
@@ -680,7 +608,8 @@ static void test_locked_passed_fd(void **state)
 
 		close(sv[0]);
 		become_limited_nobody(MEMLOCK);
-		fd = recv_fd(sv[1], &pd);
+		fd = vm_recv_fd(sv[1], &pd, sizeof(pd));
+		vm_child_check(fd >= 0);
 		vm_child_check(vm_reg_mr(fd, pd, buf, 4 * MIB, UACCEL_MR_ACCESS_WRITE, NULL) ==
 			       -ENOMEM);
 		vm_child_check(!vm_reg_mr(fd, pd, buf, 2 * MIB, UACCEL_MR_ACCESS_WRITE, NULL));
@@ -688,7 +617,7 @@ static void test_locked_passed_fd(void **state)
 		vm_child_check(write(sv[1], "d", 1) == 1);
 		_exit(0);
 	}
-	sender = fork_ok();
+	sender = vm_fork();
 	if (!sender) {
 		char *buf = child_map(6 * MIB);
 		int fd = open_node(node);
@@ -698,7 +627,7 @@ static void test_locked_passed_fd(void **state)
 		vm_child_check(!vm_alloc_pd(fd, &pd));
 		become_limited_nobody(MEMLOCK);
 		vm_child_check(!vm_reg_mr(fd, pd, buf, 6 * MIB, UACCEL_MR_ACCESS_WRITE, NULL));
-		send_fd(sv[0], fd, pd);
+		vm_child_check(!vm_send_fd(sv[0], fd, &pd, sizeof(pd)));
 		vm_child_check(read(sv[0], &c, 1) == 1);
 		/* End of file: the receiver exited; its 2 MiB are still charged. */
 		vm_child_check(read(sv[0], &c, 1) == 0);
@@ -722,7 +651,7 @@ static void test_locked_rings_count(void **state)
 	pid_t pid;
 
 	vm_device_node(DEV, node, sizeof(node));
-	pid = fork_ok();
+	pid = vm_fork();
 	if (!pid) {
 		char *buf = child_map(MEMLOCK);
 		int fd = open_node(node);
@@ -763,17 +692,6 @@ static void test_locked_rings_count(void **state)
 	vm_wait_ok(pid);
 }
 
-/* Drop CAP_IPC_LOCK from the effective set of this (child) process. */
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	vm_child_check(!syscall(SYS_capget, &hdr, data));
-	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-	vm_child_check(!syscall(SYS_capset, &hdr, data));
-}
-
 /*
  * A caller with CAP_IPC_LOCK is neither limited nor charged: root pins
  * 16 MiB and a 2 MiB ring under an 8 MiB limit, and after dropping the
@@ -785,18 +703,17 @@ static void test_locked_root_unlimited(void **state)
 	pid_t pid;
 
 	vm_device_node(DEV, node, sizeof(node));
-	pid = fork_ok();
+	pid = vm_fork();
 	if (!pid) {
-		struct rlimit rl = { .rlim_cur = MEMLOCK, .rlim_max = MEMLOCK };
 		char *big = child_map(16 * MIB), *buf = child_map(MEMLOCK);
 		int fd = open_node(node);
 		uint32_t pd;
 
-		vm_child_check(!setrlimit(RLIMIT_MEMLOCK, &rl));
+		vm_limit_memlock(MEMLOCK);
 		vm_child_check(!vm_alloc_pd(fd, &pd));
 		vm_child_check(!vm_reg_mr(fd, pd, big, 16 * MIB, UACCEL_MR_ACCESS_WRITE, NULL));
 		vm_child_check(!vm_create_cq(fd, 65536, NULL));
-		drop_ipc_lock();
+		vm_drop_ipc_lock();
 		vm_child_check(!vm_reg_mr(fd, pd, buf, MEMLOCK, UACCEL_MR_ACCESS_WRITE, NULL));
 		vm_child_check(vm_reg_mr(fd, pd, buf, 1, 0, NULL) == -ENOMEM);
 		vm_child_check(vm_create_cq(fd, 1, NULL) == -ENOMEM);
@@ -836,7 +753,7 @@ static void test_locked_charge_returns(void **state)
 	vm_device_node(DEV3, node2, sizeof(node2));
 	assert_int_equal(pipe(a_in), 0);
 	assert_int_equal(pipe(a_out), 0);
-	a = fork_ok();
+	a = vm_fork();
 	if (!a) {
 		char *buf = child_map(MEMLOCK);
 		int gone = open_node(node2), fd = open_node(node);
@@ -864,7 +781,7 @@ static void test_locked_charge_returns(void **state)
 	assert_true(get_byte(a_out[0]));
 	assert_int_equal(pipe(b_in), 0);
 	assert_int_equal(pipe(b_out), 0);
-	b = fork_ok();
+	b = vm_fork();
 	if (!b) {
 		char *buf = child_map(MEMLOCK);
 		int fd = open_node(node);
@@ -906,7 +823,7 @@ static void test_locked_charge_returns(void **state)
 	close(b_out[0]);
 
 	/* The user's whole limit is free again. */
-	a = fork_ok();
+	a = vm_fork();
 	if (!a) {
 		char *buf = child_map(MEMLOCK);
 		int fd = open_node(node);
@@ -1031,7 +948,15 @@ static void test_ring_offsets_fit_32bit(void **state)
 	close(fd);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, check_clean)
+/* After every test: nothing left (objects, pinned pages, files). */
+#define T(f) cmocka_unit_test_teardown(f, vm_check_clean)
+
+/* test_locked_charge_returns deletes DEV3 itself, unless it failed first. */
+static int delete_dev3(void **state)
+{
+	vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", DEV3);
+	return vm_check_clean(state);
+}
 
 int main(void)
 {
@@ -1045,14 +970,11 @@ int main(void)
 		T(test_locked_passed_fd),
 		T(test_locked_rings_count),
 		T(test_locked_root_unlimited),
-		T(test_locked_charge_returns),
+		cmocka_unit_test_teardown(test_locked_charge_returns, delete_dev3),
 		T(test_mr_over_rings),
 		T(test_ring_offsets_fit_32bit),
 	};
 
 	signal(SIGPIPE, SIG_IGN);	/* a child that failed closed its pipe */
-	/* VM_TESTS: only the tests that match this cmocka filter. */
-	if (getenv("VM_TESTS"))
-		cmocka_set_test_filter(getenv("VM_TESTS"));
-	return cmocka_run_group_tests_name("vm_limits", tests, setup, teardown);
+	return vm_run_tests("vm_limits", tests, &base, DEV, DEV2);
 }

@@ -7,15 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <accel/provider.h>
@@ -26,19 +22,6 @@
 
 static int fd = -1;
 static struct vm_stats base;
-
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	vm_read_stats(&base);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_soft_del(DEV);
-	return 0;
-}
 
 static int setup_fd(void **state)
 {
@@ -82,55 +65,6 @@ static uint32_t alloc_pd(void)
 	return c.out_pd_id;
 }
 
-/* REG_MR of any 64-bit address, also one a 32-bit pointer cannot hold. */
-static int reg_mr_at(uint32_t pd, uint64_t addr, uint64_t len, uint32_t flags, uint32_t *id)
-{
-	struct uaccel_reg_mr c = {
-		.size = sizeof(c), .flags = flags, .pd_id = pd,
-		.addr = addr, .length = len,
-	};
-	int ret = vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &c);
-
-	if (!ret && id)
-		*id = c.out_mr_id;
-	return ret;
-}
-
-static int reg_mr(uint32_t pd, void *addr, uint64_t len, uint32_t flags, uint32_t *id)
-{
-	return reg_mr_at(pd, (uintptr_t)addr, len, flags, id);
-}
-
-static int create_cq(uint32_t entries, struct uaccel_create_cq *out)
-{
-	struct uaccel_create_cq c = { .size = sizeof(c), .entries = entries };
-	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c);
-
-	if (out)
-		*out = c;
-	return ret;
-}
-
-static int create_queue(uint32_t pd, uint32_t cq, uint32_t entries,
-			struct uaccel_create_queue *out)
-{
-	struct uaccel_create_queue c = {
-		.size = sizeof(c), .pd_id = pd, .cq_id = cq, .entries = entries,
-	};
-	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, &c);
-
-	if (out)
-		*out = c;
-	return ret;
-}
-
-static int destroy(uint32_t id)
-{
-	struct uaccel_destroy d = { .size = sizeof(d), .id = id };
-
-	return vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d);
-}
-
 static void test_pd(void **state)
 {
 	struct uaccel_destroy d = { .size = sizeof(d) };
@@ -140,14 +74,14 @@ static void test_pd(void **state)
 	assert_int_not_equal(pd, pd2);
 	vm_read_stats(&st);
 	assert_int_equal(st.pd, base.pd + 2);
-	assert_int_equal(destroy(pd), 0);
-	assert_int_equal(destroy(pd), -ENOENT);
-	assert_int_equal(destroy(0), -ENOENT);
-	assert_int_equal(destroy(0xffffffff), -ENOENT);
+	assert_int_equal(vm_destroy(fd, pd), 0);
+	assert_int_equal(vm_destroy(fd, pd), -ENOENT);
+	assert_int_equal(vm_destroy(fd, 0), -ENOENT);
+	assert_int_equal(vm_destroy(fd, 0xffffffff), -ENOENT);
 	d.id = pd2;
 	d.__reserved = 1;
 	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), -EINVAL);
-	assert_int_equal(destroy(pd2), 0);
+	assert_int_equal(vm_destroy(fd, pd2), 0);
 }
 
 static void test_mr_lifetime_and_busy(void **state)
@@ -156,105 +90,120 @@ static void test_mr_lifetime_and_busy(void **state)
 	uint32_t pd = alloc_pd(), mr = 0, mr2 = 0;
 	struct vm_stats st;
 
-	assert_int_equal(reg_mr(pd, buf + 5, 2 * 4096, UACCEL_MR_ACCESS_WRITE, &mr), 0);
+	assert_int_equal(vm_reg_mr(fd, pd, buf + 5, 2 * 4096, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 	vm_read_stats(&st);
 	assert_int_equal(st.mr, base.mr + 1);
 	assert_int_equal(st.pinned_pages, base.pinned_pages + 3);
-	assert_int_equal(destroy(pd), -EBUSY);
-	assert_int_equal(reg_mr(pd, buf, 1, 0, &mr2), 0);
-	assert_int_equal(destroy(mr), 0);
-	assert_int_equal(destroy(pd), -EBUSY);
-	assert_int_equal(destroy(mr2), 0);
-	assert_int_equal(destroy(mr2), -ENOENT);
-	assert_int_equal(destroy(pd), 0);
+	assert_int_equal(vm_destroy(fd, pd), -EBUSY);
+	assert_int_equal(vm_reg_mr(fd, pd, buf, 1, 0, &mr2), 0);
+	assert_int_equal(vm_destroy(fd, mr), 0);
+	assert_int_equal(vm_destroy(fd, pd), -EBUSY);
+	assert_int_equal(vm_destroy(fd, mr2), 0);
+	assert_int_equal(vm_destroy(fd, mr2), -ENOENT);
+	assert_int_equal(vm_destroy(fd, pd), 0);
 	free(buf);
+}
+
+/* Destroy the MR of a REG_MR reply. */
+static void destroy_created_mr(int fd_, const void *reply)
+{
+	const struct uaccel_reg_mr *c = reply;
+
+	assert_int_equal(vm_destroy(fd_, c->out_mr_id), 0);
 }
 
 static void test_mr_bad_input(void **state)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct uaccel_create_cq cq;
+	struct uaccel_reg_mr mr;
 	uint32_t pd = alloc_pd();
 	char *map, *ro;
 	struct vm_stats st;
 
-	assert_int_equal(create_cq(4, &cq), 0);
+	assert_int_equal(vm_create_cq(fd, 4, &cq), 0);
 	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(map != MAP_FAILED);
-
-	assert_int_equal(reg_mr(pd + 1000, map, 16, 0, NULL), -ENOENT);
-	assert_int_equal(reg_mr(cq.out_cq_id, map, 16, 0, NULL), -ENOENT);	/* wrong type */
-	assert_int_equal(reg_mr(pd, map, 0, 0, NULL), -EINVAL);
-	assert_int_equal(reg_mr_at(pd, -4096ULL, 8192, 0, NULL), -EINVAL);	/* wraps */
-	assert_int_equal(reg_mr(pd, map, 16, 1U << 7, NULL), -EOPNOTSUPP);
-
-	/* Unmapped memory, and a range running into it. */
-	assert_int_equal(munmap(map + page, page), 0);
-	assert_int_equal(reg_mr(pd, map + page, 16, 0, NULL), -EFAULT);
-	assert_int_equal(reg_mr(pd, map, 2 * page, 0, NULL), -EFAULT);
-
-	/* Read-only memory: readable by the device, never writable. */
+	/*
+	 * A read-only page, then the second page of map unmapped (in this order:
+	 * a mapping made after the unmap could take the hole).
+	 */
 	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(ro != MAP_FAILED);
-	assert_int_equal(reg_mr(pd, ro, page, UACCEL_MR_ACCESS_WRITE, NULL), -EFAULT);
+	assert_int_equal(munmap(map + page, page), 0);
 
+	/* A valid REG_MR of 16 bytes; each case changes it. */
+	mr = (struct uaccel_reg_mr){
+		.size = sizeof(mr), .pd_id = pd, .addr = (uintptr_t)map, .length = 16,
+	};
+#define REG_MR UACCEL_IOCTL_REG_MR
+	const struct vm_bad_cmd bad[] = {
+		VM_BAD(REG_MR, mr, pd_id, pd + 1000, -ENOENT),
+		VM_BAD(REG_MR, mr, pd_id, cq.out_cq_id, -ENOENT),	/* wrong type */
+		VM_BAD(REG_MR, mr, length, 0, -EINVAL),
+		/* Wraps, at an address a 32-bit pointer cannot hold. */
+		VM_BAD2(REG_MR, mr, addr, -4096ULL, length, 8192, -EINVAL),
+		VM_BAD(REG_MR, mr, flags, 1U << 7, -EOPNOTSUPP),
+		/* Unmapped memory, and a range running into it. */
+		VM_BAD(REG_MR, mr, addr, (uintptr_t)(map + page), -EFAULT),
+		VM_BAD(REG_MR, mr, length, 2 * page, -EFAULT),
+		/* Read-only memory: readable by the device, never writable. */
+		VM_BAD2(REG_MR, mr, addr, (uintptr_t)ro, flags, UACCEL_MR_ACCESS_WRITE, -EFAULT),
+	};
+#undef REG_MR
+
+	VM_CHECK_BAD_CMDS(fd, bad, destroy_created_mr);
 	vm_read_stats(&st);
 	assert_int_equal(st.mr, base.mr);
 	assert_int_equal(st.pinned_pages, base.pinned_pages);
+	/* The valid one is fine. */
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_REG_MR, &mr), 0);
+	assert_int_equal(vm_destroy(fd, mr.out_mr_id), 0);
 	munmap(map, page);
 	munmap(ro, page);
 	/* The PD is still fine. */
-	assert_int_equal(destroy(pd), 0);
-	assert_int_equal(destroy(cq.out_cq_id), 0);
-}
-
-/* Drop CAP_IPC_LOCK from the effective set of this (child) process. */
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	assert_int_equal(syscall(SYS_capget, &hdr, data), 0);
-	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-	assert_int_equal(syscall(SYS_capset, &hdr, data), 0);
+	assert_int_equal(vm_destroy(fd, pd), 0);
+	assert_int_equal(vm_destroy(fd, cq.out_cq_id), 0);
 }
 
 static void test_mr_memlock_limit(void **state)
 {
-	struct rlimit rl = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
-	pid_t pid = fork();
-	int status;
+	pid_t pid = vm_fork();
 
-	assert_true(pid >= 0);
 	if (!pid) {
 		size_t big = 1 << 20;
 		char *buf = aligned_alloc(4096, big);
 		uint32_t pd, mr = 0;
 		long pinned;
 
-		drop_ipc_lock();
-		if (setrlimit(RLIMIT_MEMLOCK, &rl))
-			_exit(10);
+		vm_drop_ipc_lock();
+		vm_limit_memlock(64 * 1024);
 		pd = alloc_pd();
 		pinned = vm_pinned_kb();
-		if (reg_mr(pd, buf, big, 0, NULL) != -ENOMEM)
+		if (vm_reg_mr(fd, pd, buf, big, 0, NULL) != -ENOMEM)
 			_exit(11);
 		if (vm_pinned_kb() != pinned)
 			_exit(12);
 		/* Within the limit works, and destroying gives it back. */
-		if (reg_mr(pd, buf, 16 * 1024, 0, &mr))
+		if (vm_reg_mr(fd, pd, buf, 16 * 1024, 0, &mr))
 			_exit(13);
 		if (vm_pinned_kb() != pinned + 16)
 			_exit(14);
-		if (reg_mr(pd, buf + 16 * 1024, 60 * 1024, 0, NULL) != -ENOMEM)
+		if (vm_reg_mr(fd, pd, buf + 16 * 1024, 60 * 1024, 0, NULL) != -ENOMEM)
 			_exit(15);
-		if (destroy(mr) || vm_pinned_kb() != pinned)
+		if (vm_destroy(fd, mr) || vm_pinned_kb() != pinned)
 			_exit(16);
 		_exit(0);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	vm_wait_ok(pid);
+}
+
+/* Destroy the CQ of a CREATE_CQ reply. */
+static void destroy_created_cq(int fd_, const void *reply)
+{
+	const struct uaccel_create_cq *c = reply;
+
+	assert_int_equal(vm_destroy(fd_, c->out_cq_id), 0);
 }
 
 static void test_cq(void **state)
@@ -285,26 +234,37 @@ static void test_cq(void **state)
 			 c.out_mmap_offset + 4096) == MAP_FAILED);
 	assert_int_equal(errno, EINVAL);
 	munmap(ring, c.out_mmap_size);
-	assert_int_equal(destroy(c.out_cq_id), 0);
+	assert_int_equal(vm_destroy(fd, c.out_cq_id), 0);
 
-	assert_int_equal(create_cq(0, NULL), -EINVAL);
-	assert_int_equal(create_cq(65537, NULL), -EINVAL);
-	assert_int_equal(create_cq(65536, &c), 0);
-	assert_int_equal(destroy(c.out_cq_id), 0);
+	/* A valid CQ of 4 entries; each case changes it. */
+	c = (struct uaccel_create_cq){ .size = sizeof(c), .entries = 4 };
+#define CREATE_CQ UACCEL_IOCTL_CREATE_CQ
+	const struct vm_bad_cmd bad[] = {
+		VM_BAD(CREATE_CQ, c, entries, 0, -EINVAL),
+		VM_BAD(CREATE_CQ, c, entries, 65537, -EINVAL),
+		/* eventfd: a bad fd, a non-eventfd, a value without the flag. */
+		VM_BAD2(CREATE_CQ, c, flags, UACCEL_CQ_EVENTFD, eventfd, 9999, -EBADF),
+		VM_BAD2(CREATE_CQ, c, flags, UACCEL_CQ_EVENTFD, eventfd, fd, -EINVAL),
+		VM_BAD(CREATE_CQ, c, eventfd, efd, -EINVAL),
+	};
+#undef CREATE_CQ
 
-	/* eventfd: a bad fd, a non-eventfd, a value without the flag. */
+	VM_CHECK_BAD_CMDS(fd, bad, destroy_created_cq);
+	assert_int_equal(vm_create_cq(fd, 65536, &c), 0);
+	assert_int_equal(vm_destroy(fd, c.out_cq_id), 0);
 	c = (struct uaccel_create_cq){ .size = sizeof(c), .entries = 4,
-				       .flags = UACCEL_CQ_EVENTFD, .eventfd = 9999 };
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EBADF);
-	c.eventfd = fd;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EINVAL);
-	c.flags = 0;
-	c.eventfd = efd;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), -EINVAL);
-	c.flags = UACCEL_CQ_EVENTFD;
+				       .flags = UACCEL_CQ_EVENTFD, .eventfd = efd };
 	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &c), 0);
 	close(efd);	/* the CQ keeps its own reference */
-	assert_int_equal(destroy(c.out_cq_id), 0);
+	assert_int_equal(vm_destroy(fd, c.out_cq_id), 0);
+}
+
+/* Destroy the queue of a CREATE_QUEUE reply. */
+static void destroy_created_queue(int fd_, const void *reply)
+{
+	const struct uaccel_create_queue *c = reply;
+
+	assert_int_equal(vm_destroy(fd_, c->out_queue_id), 0);
 }
 
 static void test_queue(void **state)
@@ -314,25 +274,35 @@ static void test_queue(void **state)
 	uint32_t pd = alloc_pd();
 	void *ring;
 
-	assert_int_equal(create_cq(8, &cq), 0);
-	assert_int_equal(create_queue(pd, cq.out_cq_id, 0, NULL), -EINVAL);
-	assert_int_equal(create_queue(pd, cq.out_cq_id, 65537, NULL), -EINVAL);
-	assert_int_equal(create_queue(pd + 100, cq.out_cq_id, 8, NULL), -ENOENT);
-	assert_int_equal(create_queue(cq.out_cq_id, cq.out_cq_id, 8, NULL), -ENOENT);
-	assert_int_equal(create_queue(pd, pd, 8, NULL), -ENOENT);
-	assert_int_equal(create_queue(pd, cq.out_cq_id, 5, &q), 0);
+	assert_int_equal(vm_create_cq(fd, 8, &cq), 0);
+	/* A valid queue of 8 entries; each case changes it. */
+	q = (struct uaccel_create_queue){
+		.size = sizeof(q), .pd_id = pd, .cq_id = cq.out_cq_id, .entries = 8,
+	};
+#define CREATE_QUEUE UACCEL_IOCTL_CREATE_QUEUE
+	const struct vm_bad_cmd bad[] = {
+		VM_BAD(CREATE_QUEUE, q, entries, 0, -EINVAL),
+		VM_BAD(CREATE_QUEUE, q, entries, 65537, -EINVAL),
+		VM_BAD(CREATE_QUEUE, q, pd_id, pd + 100, -ENOENT),
+		VM_BAD(CREATE_QUEUE, q, pd_id, cq.out_cq_id, -ENOENT),	/* wrong types */
+		VM_BAD(CREATE_QUEUE, q, cq_id, pd, -ENOENT),
+	};
+#undef CREATE_QUEUE
+
+	VM_CHECK_BAD_CMDS(fd, bad, destroy_created_queue);
+	assert_int_equal(vm_create_queue(fd, pd, cq.out_cq_id, 5, &q), 0);
 	assert_int_equal(q.out_entries, 8);
 	assert_int_equal(q.out_entry_size, sizeof(struct uaccel_wr));
 	ring = mmap(NULL, q.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		    q.out_mmap_offset);
 	assert_true(ring != MAP_FAILED);
 
-	assert_int_equal(destroy(cq.out_cq_id), -EBUSY);
-	assert_int_equal(destroy(pd), -EBUSY);
-	assert_int_equal(destroy(q.out_queue_id), 0);
+	assert_int_equal(vm_destroy(fd, cq.out_cq_id), -EBUSY);
+	assert_int_equal(vm_destroy(fd, pd), -EBUSY);
+	assert_int_equal(vm_destroy(fd, q.out_queue_id), 0);
 	munmap(ring, q.out_mmap_size);
-	assert_int_equal(destroy(cq.out_cq_id), 0);
-	assert_int_equal(destroy(pd), 0);
+	assert_int_equal(vm_destroy(fd, cq.out_cq_id), 0);
+	assert_int_equal(vm_destroy(fd, pd), 0);
 }
 
 /*
@@ -365,12 +335,12 @@ static void test_rings_of_ids_past_4095(void **state)
 	int i;
 
 	for (i = 0; i < ID_CYCLES; i++)
-		assert_int_equal(destroy(alloc_pd()), 0);
+		assert_int_equal(vm_destroy(fd, alloc_pd()), 0);
 	pd = alloc_pd();
 	assert_true(pd > ID_CYCLES);
-	assert_int_equal(create_cq(4, &cq), 0);
+	assert_int_equal(vm_create_cq(fd, 4, &cq), 0);
 	assert_true(cq.out_cq_id > 4095);
-	assert_int_equal(create_queue(pd, cq.out_cq_id, 4, &q), 0);
+	assert_int_equal(vm_create_queue(fd, pd, cq.out_cq_id, 4, &q), 0);
 	assert_true(q.out_queue_id > 4095);
 	/* The sizes fit a 32-bit size_t. */
 	assert_true(cq.out_mmap_size <= UINT32_MAX && q.out_mmap_size <= UINT32_MAX);
@@ -407,9 +377,9 @@ static void test_rings_of_ids_past_4095(void **state)
 	assert_int_equal(cqe->queue_id, q.out_queue_id);
 	__atomic_store_n(&cqr->head, 1, __ATOMIC_RELEASE);
 
-	assert_int_equal(destroy(q.out_queue_id), 0);
-	assert_int_equal(destroy(cq.out_cq_id), 0);
-	assert_int_equal(destroy(pd), 0);
+	assert_int_equal(vm_destroy(fd, q.out_queue_id), 0);
+	assert_int_equal(vm_destroy(fd, cq.out_cq_id), 0);
+	assert_int_equal(vm_destroy(fd, pd), 0);
 	/* Mapped here; a 32-bit caller could map them too (teardown unmaps). */
 	assert_offset_fits_32bit_callers(cq.out_mmap_offset);
 	assert_offset_fits_32bit_callers(q.out_mmap_offset);
@@ -465,7 +435,7 @@ static void test_libaccel_rings_of_ids_past_4095(void **state)
 		accel_wait_cq(cq, 1000);
 	assert_int_equal(__atomic_load_n(&cr->hdr->tail, __ATOMIC_ACQUIRE), 2);
 	/* The first through the CQ mapping, the second with POLL_CQ (cqes pointer). */
-	assert_int_equal(accel_cq_ring_poll(cq, wc, 1), 1);
+	assert_int_equal(accel_poll_cq_ring(cq, wc, 1), 1);
 	assert_true(wc[0].user_data == 0xfeedULL << 40);
 	assert_int_equal(wc[0].status, 0);
 	assert_int_equal(accel_poll_cq(cq, &wc[1], 2), 1);
@@ -511,41 +481,37 @@ static void test_size_rules(void **state)
 	vm_check_size_rules(fd, UACCEL_IOCTL_POST, &po, sizeof(po), sizeof(po));
 	vm_check_size_rules(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &gf, sizeof(gf), sizeof(gf));
 
-	/* Reserved fields. */
-	pdc.__reserved = 1;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &pdc), -EINVAL);
-	db.__reserved = 1;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DOORBELL, &db), -EINVAL);
-	pc.__reserved = 1;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POLL_CQ, &pc), -EINVAL);
-	po.__reserved = 1;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POST, &po), -EINVAL);
-	/* Ids of nothing. */
-	db.__reserved = 0;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DOORBELL, &db), -ENOENT);
-	pc.__reserved = 0;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POLL_CQ, &pc), -ENOENT);
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_WAIT_CQ, &wc), -ENOENT);
-	po.__reserved = 0;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_POST, &po), -ENOENT);
+	/* Reserved fields, and ids that name nothing (the context has no object). */
+	const struct vm_bad_cmd bad[] = {
+		VM_BAD(UACCEL_IOCTL_ALLOC_PD, pdc, __reserved, 1, -EINVAL),
+		VM_BAD(UACCEL_IOCTL_DOORBELL, db, __reserved, 1, -EINVAL),
+		VM_BAD(UACCEL_IOCTL_POLL_CQ, pc, __reserved, 1, -EINVAL),
+		VM_BAD(UACCEL_IOCTL_POST, po, __reserved, 1, -EINVAL),
+		VM_BAD(UACCEL_IOCTL_DOORBELL, db, queue_id, 1, -ENOENT),
+		VM_BAD(UACCEL_IOCTL_POLL_CQ, pc, cq_id, 1, -ENOENT),
+		VM_BAD(UACCEL_IOCTL_WAIT_CQ, wc, cq_id, 1, -ENOENT),
+		VM_BAD(UACCEL_IOCTL_POST, po, queue_id, 1, -ENOENT),
+	};
+
+	VM_CHECK_BAD_CMDS(fd, bad, NULL);
 }
 
 /* Open, populate and close many times: every counter returns to its base. */
 static void test_populate_close_cycles(void **state)
 {
 	char *buf = malloc(8192);
-	int i;
+	unsigned int i;
 
 	close(fd);
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < vm_scaled(1000); i++) {
 		uint32_t pd, mr = 0;
 		struct uaccel_create_cq cq;
 
 		fd = vm_open_device(DEV);
 		pd = alloc_pd();
-		assert_int_equal(reg_mr(pd, buf, 8192, UACCEL_MR_ACCESS_WRITE, &mr), 0);
-		assert_int_equal(create_cq(16, &cq), 0);
-		assert_int_equal(create_queue(pd, cq.out_cq_id, 16, NULL), 0);
+		assert_int_equal(vm_reg_mr(fd, pd, buf, 8192, UACCEL_MR_ACCESS_WRITE, &mr), 0);
+		assert_int_equal(vm_create_cq(fd, 16, &cq), 0);
+		assert_int_equal(vm_create_queue(fd, pd, cq.out_cq_id, 16, NULL), 0);
 		alloc_pd();
 		close(fd);
 	}
@@ -573,8 +539,5 @@ int main(void)
 		T(test_populate_close_cycles),
 	};
 
-	/* VM_SKIP_TESTS="pattern" leaves the matching tests out (suite.sh's 32-bit runs). */
-	if (getenv("VM_SKIP_TESTS"))
-		cmocka_set_skip_filter(getenv("VM_SKIP_TESTS"));
-	return cmocka_run_group_tests_name("vm_objects", tests, setup, teardown);
+	return vm_run_tests("vm_objects", tests, &base, DEV);
 }

@@ -30,24 +30,6 @@
 #define DEV2 "permtest1"
 #define CLASS "/sys/class/uaccel/"
 
-static struct vm_stats base;
-
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	vm_soft_add(DEV2);
-	vm_read_stats(&base);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_assert_stats_equal(&base);
-	vm_soft_del(DEV);
-	vm_soft_del(DEV2);
-	return 0;
-}
-
 static int try_open(const char *name)
 {
 	char node[256];
@@ -56,17 +38,6 @@ static int try_open(const char *name)
 	vm_device_node(name, node, sizeof(node));
 	fd = open(node, O_RDWR | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
-}
-
-static void wait_ok(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("child killed by signal %d", WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* sysfs "exclusive": one context at a time, the holder's release frees it. */
@@ -122,14 +93,12 @@ static void test_exclusive_device(void **state)
 	close(b);
 
 	/* Only root sets it. */
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
-		if (setgid(65534) || setuid(65534))
-			_exit(10);
+		vm_become_user(65534);
 		_exit(vm_sysfs_write(CLASS DEV "/exclusive", "1") == -EACCES ? 0 : 11);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 }
 
 /* An exclusive facet (the soft debug facet): one fd per device. */
@@ -221,8 +190,7 @@ static void test_fork_keeps_pinned_pages_with_parent(void **state)
 	assert_int_equal(pipe(to_child), 0);
 	assert_int_equal(pipe(to_parent), 0);
 
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		memset(buf, 'C', len);
 		if (write(to_parent[1], "w", 1) != 1 || read(to_child[0], &c, 1) != 1)
@@ -248,7 +216,7 @@ static void test_fork_keeps_pinned_pages_with_parent(void **state)
 	for (size_t i = 0; i < len; i++)
 		assert_int_equal(buf[i], 'D');
 	assert_int_equal(write(to_child[1], "g", 1), 1);
-	wait_ok(pid);
+	vm_wait_ok(pid);
 
 	close(f);
 	accel_close_device(ctx);
@@ -285,8 +253,7 @@ static void test_fork_rings_and_context(void **state)
 	assert_true(ring != MAP_FAILED);
 	assert_int_equal(ring->head, 0);
 
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		signal(SIGSEGV, SIG_DFL);	/* not cmocka's handler */
 		_exit(ring->head == 0 ? 10 : 11);	/* faults */
@@ -298,26 +265,24 @@ static void test_fork_rings_and_context(void **state)
 
 	/* The debug kernel has no madvise() (ENOSYS). */
 	if (!madvise((void *)ring, c.out_mmap_size, MADV_DOFORK)) {
-		pid = fork();
-		assert_true(pid >= 0);
+		pid = vm_fork();
 		if (!pid)
 			_exit(ring->head == 0 ? 0 : 11);
-		wait_ok(pid);
+		vm_wait_ok(pid);
 	} else {
 		assert_int_equal(errno, ENOSYS);
 	}
 
 	/* The child allocates in the inherited context ... */
 	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		if (vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &a) ||
 		    write(p[1], &a.out_pd_id, sizeof(a.out_pd_id)) != sizeof(a.out_pd_id))
 			_exit(10);
 		_exit(0);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 	assert_int_equal(read(p[0], &d.id, sizeof(d.id)), sizeof(d.id));
 	/* ... and the object stays after it exits, the parent's to destroy. */
 	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), 0);
@@ -341,31 +306,50 @@ static bool listed(const char *name)
 	return found;
 }
 
-/* This (child) process gets a mount namespace with an empty /dev/uaccel. */
-static int private_dev_uaccel(void)
+/* The node of device @name into @node; returns its device number. */
+static dev_t node_of(const char *name, char *node, size_t len)
+{
+	struct stat st;
+
+	vm_device_node(name, node, len);
+	assert_int_equal(stat(node, &st), 0);
+	return st.st_rdev;
+}
+
+/*
+ * This (child) process gets a mount namespace whose /dev/uaccel has only
+ * a node of device @rdev at @node: 0, or -1.
+ */
+static int private_dev_uaccel(const char *node, dev_t rdev)
 {
 	if (unshare(CLONE_NEWNS) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("tmpfs", "/dev/uaccel", "tmpfs", 0, "mode=0755"))
+	    mount("tmpfs", "/dev/uaccel", "tmpfs", 0, "mode=0755") ||
+	    mknod(node, S_IFCHR | 0600, rdev))
 		return -1;
 	return 0;
+}
+
+/* What libaccel says of DEV when its @node is device @have, not @want. */
+static void wrong_node_message(char *buf, size_t len, const char *node, dev_t have,
+			       dev_t want, const char *why)
+{
+	snprintf(buf, len, DEV ": %s is device %u:%u, not %u:%u%s", node, major(have),
+		 minor(have), major(want), minor(want), why);
 }
 
 /* A mount namespace whose /dev/uaccel has one of the two nodes. */
 static void test_listing_in_mount_namespace(void **state)
 {
 	char node[256];
-	struct stat st;
+	dev_t rdev = node_of(DEV2, node, sizeof(node));
 	pid_t pid;
 
-	vm_device_node(DEV2, node, sizeof(node));
-	assert_int_equal(stat(node, &st), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		struct accel_context *ctx;
 
-		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st.st_rdev))
+		if (private_dev_uaccel(node, rdev))
 			_exit(10);
 		if (listed(DEV) || !listed(DEV2))
 			_exit(11);
@@ -378,7 +362,7 @@ static void test_listing_in_mount_namespace(void **state)
 		accel_close_device(ctx);
 		_exit(0);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 	assert_true(listed(DEV));
 }
 
@@ -453,23 +437,18 @@ static int opens_as_itself(const char *name, int code)
 static void test_other_devices_node_at_the_path(void **state)
 {
 	char node[256], node2[256], msg[512];
-	struct stat st, st2;
+	dev_t rdev = node_of(DEV, node, sizeof(node));
+	dev_t rdev2 = node_of(DEV2, node2, sizeof(node2));
 	pid_t pid;
 
-	vm_device_node(DEV, node, sizeof(node));
-	vm_device_node(DEV2, node2, sizeof(node2));
-	assert_int_equal(stat(node, &st), 0);
-	assert_int_equal(stat(node2, &st2), 0);
-	snprintf(msg, sizeof(msg), DEV ": %s is device %u:%u, not %u:%u, and no node in /dev/uaccel has that number",
-		 node, major(st2.st_rdev), minor(st2.st_rdev), major(st.st_rdev),
-		 minor(st.st_rdev));
-	pid = fork();
-	assert_true(pid >= 0);
+	wrong_node_message(msg, sizeof(msg), node, rdev2, rdev,
+			   ", and no node in /dev/uaccel has that number");
+	pid = vm_fork();
 	if (!pid) {
 		char found[256];
 		int ret;
 
-		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st2.st_rdev))
+		if (private_dev_uaccel(node, rdev2))
 			_exit(10);
 		if (listed(DEV))
 			_exit(11);
@@ -485,29 +464,25 @@ static void test_other_devices_node_at_the_path(void **state)
 			_exit(ret);
 		_exit(every_listed_device_is_itself(17));
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 }
 
 /* DEV's node under another file name in /dev/uaccel is found and opened. */
 static void test_node_under_another_name(void **state)
 {
 	char node[256], node2[256];
-	struct stat st, st2;
+	dev_t rdev = node_of(DEV, node, sizeof(node));
+	dev_t rdev2 = node_of(DEV2, node2, sizeof(node2));
 	pid_t pid;
 
-	vm_device_node(DEV, node, sizeof(node));
-	vm_device_node(DEV2, node2, sizeof(node2));
-	assert_int_equal(stat(node, &st), 0);
-	assert_int_equal(stat(node2, &st2), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		char found[256];
 		int ret;
 
 		/* DEV2's node where DEV's belongs, DEV's under another name. */
-		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st2.st_rdev) ||
-		    mknod("/dev/uaccel/permtest-node", S_IFCHR | 0600, st.st_rdev))
+		if (private_dev_uaccel(node, rdev2) ||
+		    mknod("/dev/uaccel/permtest-node", S_IFCHR | 0600, rdev))
 			_exit(10);
 		if (!listed_node(DEV, found, sizeof(found)) ||
 		    strcmp(found, "/dev/uaccel/permtest-node"))
@@ -521,7 +496,7 @@ static void test_node_under_another_name(void **state)
 			ret = every_listed_device_is_itself(17);
 		_exit(ret);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 }
 
 /*
@@ -530,24 +505,19 @@ static void test_node_under_another_name(void **state)
  */
 static void test_node_swapped_after_listing(void **state)
 {
-	char node[256], msg[512];
-	struct stat st, st2;
+	char node[256], node2[256], msg[512];
+	dev_t rdev = node_of(DEV, node, sizeof(node));
+	dev_t rdev2 = node_of(DEV2, node2, sizeof(node2));
 	pid_t pid;
 
-	vm_device_node(DEV, node, sizeof(node));
-	assert_int_equal(stat(node, &st), 0);
-	vm_device_node(DEV2, msg, sizeof(msg));
-	assert_int_equal(stat(msg, &st2), 0);
-	snprintf(msg, sizeof(msg), DEV ": %s is device %u:%u, not %u:%u: the node changed since the device was listed",
-		 node, major(st2.st_rdev), minor(st2.st_rdev), major(st.st_rdev),
-		 minor(st.st_rdev));
-	pid = fork();
-	assert_true(pid >= 0);
+	wrong_node_message(msg, sizeof(msg), node, rdev2, rdev,
+			   ": the node changed since the device was listed");
+	pid = vm_fork();
 	if (!pid) {
 		struct accel_device **list, **d;
 		struct accel_context *ctx;
 
-		if (private_dev_uaccel() || mknod(node, S_IFCHR | 0600, st.st_rdev))
+		if (private_dev_uaccel(node, rdev))
 			_exit(10);
 		list = accel_get_device_list(NULL);
 		if (!list)
@@ -560,7 +530,7 @@ static void test_node_swapped_after_listing(void **state)
 		if (!ctx)
 			_exit(13);
 		accel_close_device(ctx);
-		if (unlink(node) || mknod(node, S_IFCHR | 0600, st2.st_rdev))
+		if (unlink(node) || mknod(node, S_IFCHR | 0600, rdev2))
 			_exit(14);
 		errno = 0;
 		if (accel_open_device(*d) || errno != ENODEV)
@@ -570,7 +540,7 @@ static void test_node_swapped_after_listing(void **state)
 		accel_free_device_list(list);
 		_exit(0);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 	/* The teardown's counters: no context was left on DEV2. */
 }
 
@@ -611,7 +581,7 @@ static void test_listing_in_device_cgroup(void **state)
 	union bpf_attr attach = { .attach_type = BPF_CGROUP_DEVICE };
 	char node[256], pid_text[16];
 	int prog, cg, fd;
-	struct stat st;
+	dev_t rdev;
 	pid_t pid;
 
 	if (access(CGROOT "/cgroup.procs", F_OK) &&
@@ -620,9 +590,8 @@ static void test_listing_in_device_cgroup(void **state)
 		assert_true(errno == ENOENT || errno == ENODEV);
 		skip();
 	}
-	vm_device_node(DEV, node, sizeof(node));
-	assert_int_equal(stat(node, &st), 0);
-	prog = load_deny_program(major(st.st_rdev), minor(st.st_rdev));
+	rdev = node_of(DEV, node, sizeof(node));
+	prog = load_deny_program(major(rdev), minor(rdev));
 	assert_true(prog >= 0);
 	assert_int_equal(mkdir(CGDIR, 0755), 0);
 	cg = open(CGDIR, O_RDONLY | O_DIRECTORY);
@@ -631,8 +600,7 @@ static void test_listing_in_device_cgroup(void **state)
 	attach.attach_bpf_fd = prog;
 	assert_int_equal(syscall(SYS_bpf, BPF_PROG_ATTACH, &attach, sizeof(attach)), 0);
 
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = vm_fork();
 	if (!pid) {
 		snprintf(pid_text, sizeof(pid_text), "%d", getpid());
 		if (vm_sysfs_write(CGDIR "/cgroup.procs", pid_text))
@@ -644,7 +612,7 @@ static void test_listing_in_device_cgroup(void **state)
 			_exit(12);
 		_exit(0);
 	}
-	wait_ok(pid);
+	vm_wait_ok(pid);
 	/* Outside the cgroup nothing changed. */
 	assert_true(listed(DEV));
 	fd = try_open(DEV);
@@ -749,5 +717,5 @@ int main(void)
 		cmocka_unit_test(test_rename),
 	};
 
-	return cmocka_run_group_tests_name("vm_perm", tests, setup, teardown);
+	return vm_run_tests("vm_perm", tests, NULL, DEV, DEV2);
 }

@@ -38,43 +38,7 @@
 #define POLL_THREAD_ATTR "/sys/class/uaccel/" DEV "/soft/poll_thread"
 #define IDLE_PARAM "/sys/module/uaccel_soft/parameters/poll_idle_ms"
 
-static struct vm_stats base;
-
-static int setup(void **state)
-{
-	vm_soft_add(DEV);
-	vm_read_stats(&base);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	vm_assert_stats_equal(&base);
-	vm_soft_del(DEV);
-	return 0;
-}
-
-static void use_provider(int provider)
-{
-	if (provider)
-		unsetenv("ACCEL_PROVIDERS");
-	else
-		setenv("ACCEL_PROVIDERS", "none", 1);
-}
-
-/* A context with a PD, a CQ, a queue and two MRs of @buf bytes. */
-struct env {
-	struct accel_context *ctx;
-	struct accel_pd *pd;
-	struct accel_cq *cq;
-	struct accel_queue *q;
-	unsigned char *a, *b;
-	size_t buf;
-	struct accel_mr *amr, *bmr;
-	int facet;
-};
-
-static struct accel_queue *create_poll_queue(struct env *e, unsigned int entries,
+static struct accel_queue *create_poll_queue(struct vm_env *e, unsigned int entries,
 					     unsigned int idle_ms)
 {
 	struct accel_queue_attr attr = {
@@ -84,55 +48,24 @@ static struct accel_queue *create_poll_queue(struct env *e, unsigned int entries
 	return accel_create_queue_ex(e->pd, e->cq, &attr, sizeof(attr));
 }
 
-static void env_open(struct env *e, const char *dev, int provider,
+/*
+ * The data path on device @dev with a polled queue of @q_entries that idles
+ * @idle_ms (0: the default), and the soft DMA facet open for its queue
+ * statistics.
+ */
+static void env_open(struct vm_env *e, const char *dev, int provider,
 		     unsigned int cq_entries, unsigned int q_entries,
 		     unsigned int idle_ms, size_t buf)
 {
-	use_provider(provider);
-	memset(e, 0, sizeof(*e));
-	e->ctx = accel_open_device_by_name(dev);
-	assert_non_null(e->ctx);
-	if (provider)
-		assert_string_equal(accel_context_provider(e->ctx), "soft");
-	else
-		assert_null(accel_context_provider(e->ctx));
-	e->pd = accel_alloc_pd(e->ctx);
-	assert_non_null(e->pd);
-	e->cq = accel_create_cq(e->ctx, cq_entries, -1);
-	assert_non_null(e->cq);
-	e->q = create_poll_queue(e, q_entries, idle_ms);
-	assert_non_null(e->q);
+	const struct accel_queue_attr qattr = {
+		.entries = q_entries, .flags = ACCEL_QUEUE_POLL, .poll_idle_ms = idle_ms,
+	};
+
+	vm_env_open(e, dev, provider, cq_entries, &qattr, buf);
 	e->facet = vm_open_facet(accel_context_fd(e->ctx), UACCEL_SOFT_DMA_FACET);
-	e->buf = buf;
-	if (buf) {
-		e->a = malloc(buf);
-		e->b = malloc(buf);
-		assert_non_null(e->a);
-		assert_non_null(e->b);
-		e->amr = accel_reg_mr(e->pd, e->a, buf, ACCEL_ACCESS_WRITE);
-		e->bmr = accel_reg_mr(e->pd, e->b, buf, ACCEL_ACCESS_WRITE);
-		assert_non_null(e->amr);
-		assert_non_null(e->bmr);
-	}
 }
 
-static void env_close(struct env *e)
-{
-	if (e->amr) {
-		assert_int_equal(accel_dereg_mr(e->amr), 0);
-		assert_int_equal(accel_dereg_mr(e->bmr), 0);
-	}
-	if (e->q)
-		assert_int_equal(accel_destroy_queue(e->q), 0);
-	assert_int_equal(accel_destroy_cq(e->cq), 0);
-	assert_int_equal(accel_dealloc_pd(e->pd), 0);
-	assert_int_equal(close(e->facet), 0);
-	assert_int_equal(accel_close_device(e->ctx), 0);
-	free(e->a);
-	free(e->b);
-}
-
-static struct uaccel_soft_dma_queue_stats stats(struct env *e)
+static struct uaccel_soft_dma_queue_stats stats(struct vm_env *e)
 {
 	struct uaccel_soft_dma_queue_stats qs = {
 		.size = sizeof(qs), .queue_id = accel_queue_id(e->q),
@@ -161,7 +94,7 @@ static struct accel_wr nop(uint64_t user_data)
  * status 0 and this queue's id.  Return: completions taken, fewer when
  * @timeout_s ran out.
  */
-static int collect(struct env *e, int want, unsigned char *seen, uint64_t nseen,
+static int collect(struct vm_env *e, int want, unsigned char *seen, uint64_t nseen,
 		   double timeout_s)
 {
 	double end = vm_now() + timeout_s;
@@ -188,7 +121,7 @@ static int collect(struct env *e, int want, unsigned char *seen, uint64_t nseen,
 }
 
 /* Post all of @wr (the ring may take them in several goes). */
-static void post_all(struct env *e, const struct accel_wr *wr, int n)
+static void post_all(struct vm_env *e, const struct accel_wr *wr, int n)
 {
 	int done = 0, ret;
 
@@ -293,16 +226,30 @@ static int wait_need_wakeup(struct accel_queue *q, double timeout_s)
 	return 0;
 }
 
-static int create_queue_raw(int fd, struct uaccel_create_queue *c)
+/* Destroy the queue of a CREATE_QUEUE reply. */
+static void destroy_created_queue(int fd, const void *reply)
 {
-	int ret = vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, c);
-	struct uaccel_destroy d = { .size = sizeof(d) };
+	const struct uaccel_create_queue *c = reply;
 
-	if (!ret) {
-		d.id = c->out_queue_id;
-		assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), 0);
-	}
-	return ret;
+	assert_int_equal(vm_destroy(fd, c->out_queue_id), 0);
+}
+
+/*
+ * Create a queue with @c, check that its ring's flags masked with @mask
+ * are @want, and destroy it.
+ */
+static void check_new_ring_flags(int fd, struct uaccel_create_queue *c, uint32_t mask,
+				 uint32_t want)
+{
+	struct uaccel_ring_header *ring;
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, c), 0);
+	ring = mmap(NULL, c->out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		    c->out_mmap_offset);
+	assert_true(ring != MAP_FAILED);
+	assert_int_equal(ring->flags & mask, want);
+	munmap(ring, c->out_mmap_size);
+	destroy_created_queue(fd, c);
 }
 
 /* QUERY_DEVICE reports the capability, through the ioctl and libaccel. */
@@ -326,130 +273,108 @@ static void test_capability(void **state)
 /* Every malformed request fails with its errno and creates nothing. */
 static void test_bad_input(void **state)
 {
-	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
 	struct uaccel_create_cq cq = { .size = sizeof(cq), .entries = 8 };
-	struct uaccel_create_queue c;
-	struct accel_queue_attr attr;
-	unsigned char big[sizeof(attr) + 8];
+	struct uaccel_create_queue valid, c;
 	struct vm_stats st;
-	struct env e;
-	void *ring;
+	struct vm_env e;
+	unsigned char big[sizeof(struct accel_queue_attr) + 8];
 	int fd = vm_open_device(DEV);
+	uint32_t pd;
 
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
 	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_CQ, &cq), 0);
-#define RESET() (memset(&c, 0, sizeof(c)), c.size = sizeof(c), c.pd_id = pd.out_pd_id, \
-		 c.cq_id = cq.out_cq_id, c.entries = 8, c.flags = UACCEL_QUEUE_POLL)
-	vm_read_stats(&st);
+	/* A valid polled queue; each case changes it. */
+	valid = (struct uaccel_create_queue){
+		.size = sizeof(valid), .pd_id = pd, .cq_id = cq.out_cq_id, .entries = 8,
+		.flags = UACCEL_QUEUE_POLL,
+	};
+#define CREATE_QUEUE UACCEL_IOCTL_CREATE_QUEUE
+	const struct vm_bad_cmd bad[] = {
+		/* Unknown flags: -EOPNOTSUPP, the rule of every command. */
+		VM_BAD(CREATE_QUEUE, valid, flags, UACCEL_QUEUE_POLL << 1, -EOPNOTSUPP),
+		VM_BAD(CREATE_QUEUE, valid, flags, UACCEL_QUEUE_POLL | 1U << 31, -EOPNOTSUPP),
+		/* Idle times out of range, or without the flag. */
+		VM_BAD(CREATE_QUEUE, valid, poll_idle_ms, UACCEL_QUEUE_POLL_IDLE_MAX_MS + 1,
+		       -EINVAL),
+		VM_BAD(CREATE_QUEUE, valid, poll_idle_ms, 0xffffffff, -EINVAL),
+		VM_BAD2(CREATE_QUEUE, valid, flags, 0, poll_idle_ms, 10, -EINVAL),
+		VM_BAD(CREATE_QUEUE, valid, __reserved, 1, -EINVAL),
+		VM_BAD(CREATE_QUEUE, valid, entries, 0, -EINVAL),
+		VM_BAD(CREATE_QUEUE, valid, entries, 65537, -EINVAL),
+		VM_BAD(CREATE_QUEUE, valid, pd_id, cq.out_cq_id, -ENOENT),
+	};
+#undef CREATE_QUEUE
 
-	/* Unknown flags: -EOPNOTSUPP, the rule of every command. */
-	RESET();
-	c.flags = UACCEL_QUEUE_POLL << 1;
-	assert_int_equal(create_queue_raw(fd, &c), -EOPNOTSUPP);
-	RESET();
-	c.flags |= 1U << 31;
-	assert_int_equal(create_queue_raw(fd, &c), -EOPNOTSUPP);
-	/* Idle times out of range, or without the flag. */
-	RESET();
-	c.poll_idle_ms = UACCEL_QUEUE_POLL_IDLE_MAX_MS + 1;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.poll_idle_ms = 0xffffffff;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.flags = 0;
-	c.poll_idle_ms = 10;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.__reserved = 1;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.entries = 0;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.entries = 65537;
-	assert_int_equal(create_queue_raw(fd, &c), -EINVAL);
-	RESET();
-	c.pd_id = cq.out_cq_id;
-	assert_int_equal(create_queue_raw(fd, &c), -ENOENT);
+	vm_read_stats(&st);
+	VM_CHECK_BAD_CMDS(fd, bad, destroy_created_queue);
 	vm_assert_stats_equal(&st);
 	assert_int_equal(poll_thread_pid(DEV), 0);
 
 	/* The bounds themselves are fine. */
-	RESET();
+	c = valid;
 	c.poll_idle_ms = 1;
-	assert_int_equal(create_queue_raw(fd, &c), 0);
-	RESET();
+	check_new_ring_flags(fd, &c, 0, 0);
+	c = valid;
 	c.poll_idle_ms = UACCEL_QUEUE_POLL_IDLE_MAX_MS;
-	assert_int_equal(create_queue_raw(fd, &c), 0);
-	/* A caller built before poll_idle_ms: default idle time. */
-	RESET();
+	check_new_ring_flags(fd, &c, 0, 0);
+	/*
+	 * A caller built before poll_idle_ms: default idle time.  Nobody posted
+	 * yet: producers must ring until the thread saw the queue.
+	 */
+	c = valid;
 	c.size = offsetof(struct uaccel_create_queue, poll_idle_ms);
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, &c), 0);
-	ring = mmap(NULL, c.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    c.out_mmap_offset);
-	assert_true(ring != MAP_FAILED);
-	/* Nobody posted yet: producers must ring until the thread saw the queue. */
-	assert_int_equal(((struct uaccel_ring_header *)ring)->flags & UACCEL_RING_POLLED,
-			 UACCEL_RING_POLLED);
-	munmap(ring, c.out_mmap_size);
-	{
-		struct uaccel_destroy d = { .size = sizeof(d), .id = c.out_queue_id };
-
-		assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), 0);
-	}
+	check_new_ring_flags(fd, &c, UACCEL_RING_POLLED, UACCEL_RING_POLLED);
 	/* A plain queue's ring carries no polling flag. */
-	RESET();
+	c = valid;
 	c.flags = 0;
-	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_CREATE_QUEUE, &c), 0);
-	ring = mmap(NULL, c.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		    c.out_mmap_offset);
-	assert_true(ring != MAP_FAILED);
-	assert_int_equal(((struct uaccel_ring_header *)ring)->flags, 0);
-	munmap(ring, c.out_mmap_size);
-	{
-		struct uaccel_destroy d = { .size = sizeof(d), .id = c.out_queue_id };
-
-		assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), 0);
-	}
-	RESET();
-	vm_check_size_rules(fd, UACCEL_IOCTL_CREATE_QUEUE, &c, sizeof(c),
+	check_new_ring_flags(fd, &c, ~0U, 0);
+	vm_check_size_rules(fd, UACCEL_IOCTL_CREATE_QUEUE, &valid, sizeof(valid),
 			    offsetof(struct uaccel_create_queue, poll_idle_ms));
-#undef RESET
 	assert_int_equal(close(fd), 0);
 
 	/* libaccel: its own checks (EINVAL, E2BIG), then the kernel's. */
 	env_open(&e, DEV, 1, 8, 8, 10, 0);
-	memset(&attr, 0, sizeof(attr));
-	attr.entries = 8;
-	attr.flags = ACCEL_QUEUE_POLL << 1;
-	errno = 0;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, &attr, sizeof(attr)));
-	assert_int_equal(errno, EINVAL);
-	attr.flags = ACCEL_QUEUE_POLL;
-	attr.reserved = 1;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, &attr, sizeof(attr)));
-	assert_int_equal(errno, EINVAL);
-	attr.reserved = 0;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, &attr, 8));
-	assert_int_equal(errno, EINVAL);
-	assert_null(accel_create_queue_ex(e.pd, e.cq, NULL, sizeof(attr)));
-	assert_int_equal(errno, EINVAL);
-	attr.poll_idle_ms = ACCEL_QUEUE_POLL_IDLE_MAX_MS + 1;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, &attr, sizeof(attr)));
-	assert_int_equal(errno, EINVAL);
-	attr.poll_idle_ms = 0;
-	attr.flags = 0;
-	attr.poll_idle_ms = 5;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, &attr, sizeof(attr)));
-	assert_int_equal(errno, EINVAL);
-	attr.flags = ACCEL_QUEUE_POLL;
+	const struct accel_queue_attr poll5 = {
+		.entries = 8, .flags = ACCEL_QUEUE_POLL, .poll_idle_ms = 5,
+	};
+	const struct {
+		const char *what;
+		const void *attr;
+		size_t size;
+		int err;
+	} lib_bad[] = {
+		{ "unknown flag", &(struct accel_queue_attr){
+			.entries = 8, .flags = ACCEL_QUEUE_POLL << 1 }, sizeof(poll5), EINVAL },
+		{ "reserved", &(struct accel_queue_attr){
+			.entries = 8, .flags = ACCEL_QUEUE_POLL, .reserved = 1 }, sizeof(poll5),
+		  EINVAL },
+		{ "size 8", &poll5, 8, EINVAL },
+		{ "no attributes", NULL, sizeof(poll5), EINVAL },
+		{ "idle time too long", &(struct accel_queue_attr){
+			.entries = 8, .flags = ACCEL_QUEUE_POLL,
+			.poll_idle_ms = ACCEL_QUEUE_POLL_IDLE_MAX_MS + 1 }, sizeof(poll5), EINVAL },
+		{ "idle time without the flag", &(struct accel_queue_attr){
+			.entries = 8, .poll_idle_ms = 5 }, sizeof(poll5), EINVAL },
+		{ "a newer caller's field set", big, sizeof(big), E2BIG },
+	};
 	memset(big, 0, sizeof(big));
-	memcpy(big, &attr, sizeof(attr));
-	big[sizeof(attr) + 3] = 1;
-	assert_null(accel_create_queue_ex(e.pd, e.cq, (void *)big, sizeof(big)));
-	assert_int_equal(errno, E2BIG);
-	big[sizeof(attr) + 3] = 0;
+	memcpy(big, &poll5, sizeof(poll5));
+	big[sizeof(poll5) + 3] = 1;
+	for (size_t i = 0; i < sizeof(lib_bad) / sizeof(lib_bad[0]); i++) {
+		struct accel_queue *q;
+
+		errno = 0;
+		q = accel_create_queue_ex(e.pd, e.cq, lib_bad[i].attr, lib_bad[i].size);
+		if (q) {
+			assert_int_equal(accel_destroy_queue(q), 0);
+			fail_msg("%s: a queue was made", lib_bad[i].what);
+		}
+		if (errno != lib_bad[i].err)
+			fail_msg("%s: errno %d, expected %d", lib_bad[i].what, errno,
+				 lib_bad[i].err);
+	}
+	/* A newer caller's fields at zero are fine. */
+	big[sizeof(poll5) + 3] = 0;
 	{
 		struct accel_queue *q2 = accel_create_queue_ex(e.pd, e.cq, (void *)big,
 							       sizeof(big));
@@ -457,7 +382,7 @@ static void test_bad_input(void **state)
 		assert_non_null(q2);
 		assert_int_equal(accel_destroy_queue(q2), 0);
 	}
-	env_close(&e);
+	vm_env_close(&e);
 
 	/* The module parameter holds the default, 1 to 10000 ms. */
 	assert_int_equal(vm_sysfs_write(IDLE_PARAM, "0"), -EINVAL);
@@ -518,7 +443,7 @@ static void test_batches_without_doorbell(void **state)
 	struct uaccel_soft_dma_queue_stats s0, s1;
 	struct accel_wr wr[PER];
 	unsigned char *seen;
-	struct env e;
+	struct vm_env e;
 	int b, i;
 
 	env_open(&e, DEV, 1, 256, 64, ACCEL_QUEUE_POLL_IDLE_MAX_MS, PER * CHUNK);
@@ -559,7 +484,7 @@ static void test_batches_without_doorbell(void **state)
 	assert_int_equal(s1.out_executed, BATCHES * PER + 1);
 	assert_false(ring_flags(e.q) & UACCEL_RING_NEED_WAKEUP);
 	free(seen);
-	env_close(&e);
+	vm_env_close(&e);
 }
 
 /* Posting and polling in a process that dies on any ioctl. */
@@ -638,7 +563,7 @@ static void test_no_syscall_under_seccomp(void **state)
 	int status;
 	pid_t pid;
 
-	use_provider(1);
+	vm_use_provider(1);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid)
@@ -667,7 +592,7 @@ static void check_wakeup(int provider)
 	struct uaccel_soft_dma_queue_stats s0, s1;
 	unsigned long t0, t1;
 	struct accel_wr wr;
-	struct env e;
+	struct vm_env e;
 	pid_t pid;
 	char st;
 	int round;
@@ -708,7 +633,7 @@ static void check_wakeup(int provider)
 	}
 	s1 = stats(&e);
 	assert_int_equal(s1.out_executed, 5);
-	env_close(&e);
+	vm_env_close(&e);
 }
 
 static void test_wakeup_after_idle_provider(void **state)
@@ -725,7 +650,7 @@ static void test_wakeup_after_idle_generic(void **state)
 static void test_default_idle(void **state)
 {
 	struct accel_wr wr = nop(1);
-	struct env e;
+	struct vm_env e;
 	double t0, t;
 
 	assert_int_equal(vm_sysfs_write(IDLE_PARAM, "50"), 0);
@@ -737,7 +662,7 @@ static void test_default_idle(void **state)
 	t = vm_now() - t0;
 	print_message("# asleep %.0f ms after the last request (idle 50 ms)\n", t * 1000);
 	assert_true(t < 5);
-	env_close(&e);
+	vm_env_close(&e);
 	assert_int_equal(vm_sysfs_write(IDLE_PARAM, "1000"), 0);
 }
 
@@ -748,7 +673,7 @@ static void test_default_idle(void **state)
  * every completion arrives exactly once.
  */
 struct racer {
-	struct env e;
+	struct vm_env e;
 	int bursts;
 	unsigned int seed;
 	uint64_t posted;
@@ -836,7 +761,7 @@ static void test_post_while_going_to_sleep(void **state)
 	assert_true(s[0].out_poll_sleeps >= 50);
 	assert_true(s[0].out_doorbells <= s[0].out_poll_sleeps + 1);
 	free(r[0].seen);
-	env_close(&r[0].e);
+	vm_env_close(&r[0].e);
 
 	for (i = 0; i < 2; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
@@ -871,7 +796,7 @@ static void test_post_while_going_to_sleep(void **state)
 	assert_true(s[0].out_doorbells < (uint64_t)r[0].bursts);
 	for (i = 0; i < 2; i++) {
 		free(r[i].seen);
-		env_close(&r[i].e);
+		vm_env_close(&r[i].e);
 	}
 }
 
@@ -882,7 +807,7 @@ static void check_stall(int provider)
 	struct uaccel_soft_dma_queue_stats s;
 	struct accel_wr wr[N];
 	unsigned char seen[N] = { 0 };
-	struct env e;
+	struct vm_env e;
 	int i, got = 0;
 	double end;
 
@@ -903,7 +828,7 @@ static void check_stall(int provider)
 		      (unsigned long long)s.out_poll_sleeps);
 	assert_true(s.out_stalls >= 1);
 	assert_int_equal(s.out_executed, N);
-	env_close(&e);
+	vm_env_close(&e);
 }
 
 static void test_cq_stall_provider(void **state)
@@ -928,7 +853,7 @@ static void test_thread_lifecycle(void **state)
 	struct uaccel_create_queue c = { .size = sizeof(c), .entries = 8,
 					 .flags = UACCEL_QUEUE_POLL, .poll_idle_ms = 10 };
 	struct accel_queue *plain, *q2;
-	struct env e1;
+	struct vm_env e1;
 	char comm[64];
 	pid_t pid;
 	int fd;
@@ -967,13 +892,13 @@ static void test_thread_lifecycle(void **state)
 	pid = poll_thread_pid(DEV);
 	assert_true(pid > 0);
 	assert_int_equal(accel_destroy_queue(plain), 0);
-	env_close(&e1);
+	vm_env_close(&e1);
 	assert_int_equal(poll_thread_pid(DEV), 0);
 	assert_int_equal(wait_task_gone(pid, 5), 0);
 }
 
 /* Post @n 1 MiB copies without waiting. */
-static void post_copies(struct env *e, int n, size_t len)
+static void post_copies(struct vm_env *e, int n, size_t len)
 {
 	struct accel_wr wr;
 	int i;
@@ -999,7 +924,7 @@ static void test_destroy_while_polling(void **state)
 	enum { N = 256 };
 	unsigned char seen[N] = { 0 };
 	struct accel_wc wc[N];
-	struct env e;
+	struct vm_env e;
 	pid_t pid;
 	int got, more;
 
@@ -1023,7 +948,7 @@ static void test_destroy_while_polling(void **state)
 	more = accel_poll_cq(e.cq, wc, N);
 	assert_int_equal(more, 0);
 	print_message("# %d of %d copies completed before the destroy\n", got, N);
-	env_close(&e);
+	vm_env_close(&e);
 }
 
 /* Read events until DEVICE_REMOVED; returns the QUEUE_FLUSHED of @qid. */
@@ -1075,7 +1000,7 @@ static void test_removal_while_polling(void **state)
 {
 	enum { N = 256 };
 	struct accel_event ev;
-	struct env busy, idle;
+	struct vm_env busy, idle;
 	pid_t pid_busy, pid_idle;
 	struct accel_wr wr = nop(7);
 
@@ -1104,8 +1029,8 @@ static void test_removal_while_polling(void **state)
 		      (unsigned long long)ev.completed, (unsigned long long)ev.flushed);
 	assert_int_equal(ev.completed + ev.flushed, N);
 
-	env_close(&idle);
-	env_close(&busy);
+	vm_env_close(&idle);
+	vm_env_close(&busy);
 	vm_soft_add(DEV);
 }
 
@@ -1115,7 +1040,7 @@ static void test_fatal_error_while_polling(void **state)
 	enum { N = 128 };
 	struct uaccel_soft_debug_fatal_error fe = { .size = sizeof(fe) };
 	struct accel_event ev;
-	struct env e;
+	struct vm_env e;
 	pid_t pid;
 	int dbg;
 
@@ -1129,7 +1054,7 @@ static void test_fatal_error_while_polling(void **state)
 	assert_int_equal(ev.completed + ev.flushed, N);
 	assert_int_equal(wait_task_gone(pid, 5), 0);
 	assert_int_equal(close(dbg), 0);
-	env_close(&e);
+	vm_env_close(&e);
 	/* The device comes back under the same name, without a thread. */
 	assert_int_equal(vm_wait_device(DEV, 10), 0);
 	assert_int_equal(poll_thread_pid(DEV), 0);
@@ -1142,7 +1067,7 @@ static void test_rmmod_while_polling(void **state)
 	const char *ko = getenv("UACCEL_SOFT_KO");
 	struct accel_event ev;
 	char cmd[512];
-	struct env e;
+	struct vm_env e;
 	pid_t pid;
 	int ret;
 
@@ -1160,7 +1085,7 @@ static void test_rmmod_while_polling(void **state)
 	print_message("# %d posted: %llu completed, %llu flushed\n", N,
 		      (unsigned long long)ev.completed, (unsigned long long)ev.flushed);
 	assert_int_equal(ev.completed + ev.flushed, N);
-	env_close(&e);
+	vm_env_close(&e);
 
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	ret = system(cmd);
@@ -1199,8 +1124,5 @@ int main(void)
 		POLL_TEST(test_rmmod_while_polling),
 	};
 
-	/* POLL_TESTS="test_post_*" runs only the matching tests. */
-	if (getenv("POLL_TESTS"))
-		cmocka_set_test_filter(getenv("POLL_TESTS"));
-	return cmocka_run_group_tests_name("vm_poll", tests, setup, teardown);
+	return vm_run_tests("vm_poll", tests, NULL, DEV);
 }

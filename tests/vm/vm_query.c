@@ -16,17 +16,15 @@
 
 static int fd = -1;
 
-static int setup(void **state)
+static int open_fd(void **state)
 {
-	vm_soft_add(DEV);
 	fd = vm_open_device(DEV);
 	return 0;
 }
 
-static int teardown(void **state)
+static int close_fd(void **state)
 {
 	close(fd);
-	vm_soft_del(DEV);
 	return 0;
 }
 
@@ -198,5 +196,5 @@ int main(void)
 		cmocka_unit_test(test_libaccel_query),
 	};
 
-	return cmocka_run_group_tests_name("vm_query", tests, setup, teardown);
+	return vm_run_tests_with("vm_query", tests, open_fd, close_fd, NULL, DEV);
 }

@@ -320,5 +320,5 @@ int main(void)
 		cmocka_unit_test(test_remove_readd_under_load),
 	};
 
-	return cmocka_run_group_tests_name("vm_stress", tests, NULL, NULL);
+	return vm_run_tests("vm_stress", tests, NULL, NULL);
 }

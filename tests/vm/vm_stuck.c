@@ -45,19 +45,6 @@
 
 static struct vm_stats base;
 
-static int setup(void **state)
-{
-	vm_read_stats(&base);
-	return 0;
-}
-
-/* After every test: no context, object, facet file or pinned page left. */
-static int check_clean(void **state)
-{
-	vm_assert_stats_equal(&base);
-	return 0;
-}
-
 /*
  * A page registered with a userfaultfd for missing-page faults, after
  * @lead ordinary pages (at @map).
@@ -1512,7 +1499,8 @@ static void test_long_facet_call_removal(void **state)
 	big_close(&g);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, check_clean)
+/* After every test: no context, object, facet file or pinned page left. */
+#define T(f) cmocka_unit_test_teardown(f, vm_check_clean)
 
 int main(void)
 {
@@ -1536,8 +1524,5 @@ int main(void)
 		T(test_long_facet_call_removal),
 	};
 
-	/* VM_TESTS: only the tests that match this cmocka filter. */
-	if (getenv("VM_TESTS"))
-		cmocka_set_test_filter(getenv("VM_TESTS"));
-	return cmocka_run_group_tests_name("vm_stuck", tests, setup, teardown_group);
+	return vm_run_tests_with("vm_stuck", tests, NULL, teardown_group, &base, NULL);
 }

@@ -21,12 +21,6 @@
 
 static struct vm_stats base;
 
-static int setup(void **state)
-{
-	vm_read_stats(&base);
-	return 0;
-}
-
 /* One context with a PD, an MR, a CQ and a queue, both rings mapped. */
 struct rig {
 	int fd;
@@ -582,7 +576,7 @@ static void test_listing_during_churn(void **state)
 
 	churn_stop = 0;
 	assert_int_equal(pthread_create(&t, NULL, churn_thread, NULL), 0);
-	for (int i = 0; i < 300; i++) {
+	for (unsigned int i = 0; i < vm_scaled(300); i++) {
 		struct accel_device **list;
 		int n;
 
@@ -619,5 +613,5 @@ int main(void)
 		cmocka_unit_test(test_listing_during_churn),
 	};
 
-	return cmocka_run_group_tests_name("vm_unplug", tests, setup, NULL);
+	return vm_run_tests("vm_unplug", tests, &base, NULL);
 }

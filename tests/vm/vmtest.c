@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* Helpers shared by the in-VM tests. */
 #include <errno.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
+#include <fnmatch.h>
 #include <grp.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmtest.h"
@@ -343,4 +348,277 @@ void vm_wait_ok(int pid)
 		fail_msg("child %d killed by signal %d", pid, WTERMSIG(status));
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int vm_fork(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	return pid;
+}
+
+void vm_limit_memlock(rlim_t bytes)
+{
+	struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	vm_child_check(!setrlimit(RLIMIT_MEMLOCK, &rl));
+}
+
+void vm_drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	vm_child_check(!syscall(SYS_capget, &hdr, data));
+	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	vm_child_check(!syscall(SYS_capset, &hdr, data));
+}
+
+int vm_send_fd(int sock, int fd, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	n = sendmsg(sock, &msg, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int vm_recv_fd(int sock, void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = data, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd;
+
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&msg);
+	if ((size_t)n != len || !cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_RIGHTS)
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* ---- Fixtures ---- */
+
+/* The group of the program: its devices, its counters and its own fixture. */
+static struct {
+	const char *const *devices;
+	struct vm_stats *base, own;
+	CMFixtureFunction setup, teardown;
+} group;
+
+int vm_check_clean(void **state)
+{
+	vm_assert_stats_equal(group.base);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	int ret;
+
+	for (const char *const *d = group.devices; *d; d++)
+		vm_soft_add(*d);
+	if (group.setup) {
+		ret = group.setup(state);
+		if (ret)
+			return ret;
+	}
+	vm_read_stats(group.base);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int ret = 0;
+
+	vm_assert_stats_equal(group.base);
+	if (group.teardown)
+		ret = group.teardown(state);
+	for (const char *const *d = group.devices; *d; d++)
+		vm_soft_del(*d);
+	return ret;
+}
+
+/* Whether @name matches one of the comma-separated glob patterns of @pats. */
+static bool matches(const char *name, const char *pats)
+{
+	char copy[1024], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", pats);
+	for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+		if (!fnmatch(p, name, 0))
+			return true;
+	return false;
+}
+
+unsigned int vm_scaled(unsigned int n)
+{
+	const char *env = getenv("VM_SCALE");
+	unsigned long div = env ? strtoul(env, NULL, 10) : 1;
+
+	if (!div)
+		div = 1;
+	return n / div ? n / div : 1;
+}
+
+int vm_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		 CMFixtureFunction setup, CMFixtureFunction teardown,
+		 struct vm_stats *base, const char *const *devices)
+{
+	const char *only = getenv("VM_TESTS"), *skip = getenv("VM_SKIP_TESTS");
+	struct CMUnitTest *chosen = calloc(n ? n : 1, sizeof(*chosen));
+	size_t k = 0;
+	int ret;
+
+	if (!chosen) {
+		fprintf(stderr, "# %s: out of memory\n", name);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((!only || matches(tests[i].name, only)) &&
+		    (!skip || !matches(tests[i].name, skip)))
+			chosen[k++] = tests[i];
+	group.devices = devices;
+	group.base = base ? base : &group.own;
+	group.setup = setup;
+	group.teardown = teardown;
+	ret = _cmocka_run_group_tests(name, chosen, k, group_setup, group_teardown);
+	free(chosen);
+	return ret;
+}
+
+void vm_use_provider(bool provider)
+{
+	if (provider)
+		unsetenv("ACCEL_PROVIDERS");
+	else
+		setenv("ACCEL_PROVIDERS", "none", 1);
+}
+
+void vm_env_open(struct vm_env *e, const char *dev, bool provider,
+		 unsigned int cq_entries, const struct accel_queue_attr *qattr,
+		 size_t buf)
+{
+	vm_use_provider(provider);
+	memset(e, 0, sizeof(*e));
+	e->facet = -1;
+	e->ctx = accel_open_device_by_name(dev);
+	assert_non_null(e->ctx);
+	if (provider)
+		assert_string_equal(accel_context_provider(e->ctx), "soft");
+	else
+		assert_null(accel_context_provider(e->ctx));
+	e->pd = accel_alloc_pd(e->ctx);
+	assert_non_null(e->pd);
+	e->cq = accel_create_cq(e->ctx, cq_entries, -1);
+	assert_non_null(e->cq);
+	e->q = accel_create_queue_ex(e->pd, e->cq, qattr, sizeof(*qattr));
+	assert_non_null(e->q);
+	e->buf = buf;
+	if (buf) {
+		e->a = malloc(buf);
+		e->b = malloc(buf);
+		assert_non_null(e->a);
+		assert_non_null(e->b);
+		e->amr = accel_reg_mr(e->pd, e->a, buf, ACCEL_ACCESS_WRITE);
+		e->bmr = accel_reg_mr(e->pd, e->b, buf, ACCEL_ACCESS_WRITE);
+		assert_non_null(e->amr);
+		assert_non_null(e->bmr);
+	}
+}
+
+void vm_env_close(struct vm_env *e)
+{
+	if (e->amr) {
+		assert_int_equal(accel_dereg_mr(e->amr), 0);
+		assert_int_equal(accel_dereg_mr(e->bmr), 0);
+	}
+	if (e->q)
+		assert_int_equal(accel_destroy_queue(e->q), 0);
+	assert_int_equal(accel_destroy_cq(e->cq), 0);
+	assert_int_equal(accel_dealloc_pd(e->pd), 0);
+	if (e->facet >= 0)
+		assert_int_equal(close(e->facet), 0);
+	assert_int_equal(accel_close_device(e->ctx), 0);
+	free(e->a);
+	free(e->b);
+}
+
+/* ---- Tables of bad input ---- */
+
+static void set_field(unsigned char *buf, const struct vm_field *f)
+{
+	union {
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+		uint64_t u64;
+	} v;
+
+	switch (f->size) {
+	case 1:
+		v.u8 = f->value;
+		break;
+	case 2:
+		v.u16 = f->value;
+		break;
+	case 4:
+		v.u32 = f->value;
+		break;
+	case 8:
+		v.u64 = f->value;
+		break;
+	default:
+		fail_msg("a field of %zu bytes at offset %zu", f->size, f->offset);
+	}
+	memcpy(buf + f->offset, &v, f->size);
+}
+
+void vm_check_bad_cmds(int fd, const struct vm_bad_cmd *cases, size_t n,
+		       void (*undo)(int fd, const void *reply))
+{
+	unsigned char buf[512];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vm_bad_cmd *c = &cases[i];
+		int ret;
+
+		assert_true(c->size <= sizeof(buf));
+		memcpy(buf, c->valid, c->size);
+		for (size_t j = 0; j < sizeof(c->set) / sizeof(c->set[0]); j++) {
+			if (c->set[j].size) {
+				assert_true(c->set[j].offset + c->set[j].size <= c->size);
+				set_field(buf, &c->set[j]);
+			}
+		}
+		ret = vm_ioctl(fd, c->req, buf);
+		if (ret == c->err)
+			continue;
+		if (!ret && undo)
+			undo(fd, buf);
+		fail_msg("%s: %d (%s), expected %d (%s)", c->what, ret, strerror(-ret),
+			 c->err, strerror(-c->err));
+	}
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/resource.h>
 
 #include <accel/accel.h>
 #include <uaccel/uaccel.h>
@@ -103,5 +104,140 @@ void vm_child_fail(const char *file, int line, const char *what)
 
 /* Wait for a child; assert it exited with status 0. */
 void vm_wait_ok(int pid);
+
+/* fork(); asserts success. */
+int vm_fork(void);
+
+/*
+ * In a (child) process: set RLIMIT_MEMLOCK to @bytes, soft and hard, or
+ * take CAP_IPC_LOCK out of the effective set.  On failure the process
+ * exits (vm_child_check()).
+ */
+void vm_limit_memlock(rlim_t bytes);
+void vm_drop_ipc_lock(void);
+
+/*
+ * Pass @fd over a unix socket with @len bytes of @data (at least 1);
+ * 0 or -errno.  Receive one: the fd (close-on-exec), @len bytes into
+ * @data, or -errno.
+ */
+int vm_send_fd(int sock, int fd, const void *data, size_t len);
+int vm_recv_fd(int sock, void *data, size_t len);
+
+/*
+ * Repetition counts.  A test that repeats an operation @n times for
+ * volume (churn, counters over many cycles) repeats it vm_scaled(@n)
+ * times: @n divided by VM_SCALE (suite.sh sets 8 on a debug kernel,
+ * whose KASAN, lockdep and kmemleak make every call tens of times
+ * slower under emulation; 1 elsewhere), at least 1.  Counts that a test
+ * needs for correctness (ids past 4095, a limit reached) are not scaled.
+ */
+unsigned int vm_scaled(unsigned int n);
+
+/* ---- Fixtures ---- */
+
+/*
+ * The group fixture of a test program: the soft devices it works on are
+ * created before its first test and deleted after its last; the live
+ * object counters are read once they exist, into the program's @base
+ * (or the fixture's own when it passes NULL), and after the last test
+ * they must be back to it: nothing a test made is left behind.
+ *
+ * vm_run_tests() runs the array @tests as the group @name with that
+ * fixture for the soft devices listed after @base (NULL for none):
+ *	return vm_run_tests("vm_perm", tests, &base, DEV, DEV2);
+ * Tests are chosen by the environment: VM_TESTS runs only those matching
+ * one of its comma-separated glob patterns, VM_SKIP_TESTS leaves out
+ * those matching one of its patterns.  vm_run_tests_with() also runs
+ * @setup after the devices were made (before the counters are read) and
+ * @teardown after the last test, once the counters were checked (each
+ * may be NULL).
+ */
+#define vm_run_tests(name, tests, base, ...) \
+	vm_run_tests_with(name, tests, NULL, NULL, base, __VA_ARGS__)
+#define vm_run_tests_with(name, tests, setup, teardown, base, ...) \
+	vm_run_group(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown, \
+		     base, (const char *const[]){ __VA_ARGS__, NULL })
+int vm_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		 CMFixtureFunction setup, CMFixtureFunction teardown,
+		 struct vm_stats *base, const char *const *devices);
+
+/* A per-test teardown: the counters are back to what the fixture read. */
+int vm_check_clean(void **state);
+
+/*
+ * libaccel's path for the contexts opened from now on: through the
+ * driver's provider (ACCEL_PROVIDERS unset) or the generic commands.
+ */
+void vm_use_provider(bool provider);
+
+/*
+ * The data path of a test: a libaccel context of one device with a PD, a
+ * CQ, a queue and, when @buf is not 0, two writable MRs @a and @b of @buf
+ * bytes each.  @facet is an fd the test may open; vm_env_close() closes
+ * it when it is not -1.  A test may destroy @q itself and set it to NULL.
+ */
+struct vm_env {
+	struct accel_context *ctx;
+	struct accel_pd *pd;
+	struct accel_cq *cq;
+	struct accel_queue *q;
+	unsigned char *a, *b;
+	size_t buf;
+	struct accel_mr *amr, *bmr;
+	int facet;
+};
+
+/*
+ * Open it on device @dev through its provider (which must be the
+ * driver's) or the generic path, with a CQ of @cq_entries and a queue
+ * made with @qattr; asserts every step.  Close it: everything destroyed,
+ * each with success asserted.
+ */
+void vm_env_open(struct vm_env *e, const char *dev, bool provider,
+		 unsigned int cq_entries, const struct accel_queue_attr *qattr,
+		 size_t buf);
+void vm_env_close(struct vm_env *e);
+
+/* ---- Tables of bad input ---- */
+
+/* One field of a command structure and the value it gets. */
+struct vm_field {
+	size_t offset, size;	/* size 0: no field */
+	uint64_t value;
+};
+#define VM_FIELD(type, member, val) \
+	{ offsetof(type, member), sizeof(((type *)0)->member), (uint64_t)(val) }
+
+/*
+ * A malformed command: the valid structure @valid (@size bytes) of the
+ * ioctl @req with up to two fields changed, and the -errno it must fail
+ * with.  VM_BAD() makes one from a command variable and one field,
+ * VM_BAD2() with two.
+ */
+struct vm_bad_cmd {
+	const char *what;
+	unsigned long req;
+	const void *valid;
+	size_t size;
+	struct vm_field set[2];
+	int err;
+};
+#define VM_BAD(req, cmd, member, val, err) \
+	{ #member " = " #val, req, &(cmd), sizeof(cmd), \
+	  { VM_FIELD(__typeof__(cmd), member, val) }, err }
+#define VM_BAD2(req, cmd, m1, v1, m2, v2, err) \
+	{ #m1 " = " #v1 ", " #m2 " = " #v2, req, &(cmd), sizeof(cmd), \
+	  { VM_FIELD(__typeof__(cmd), m1, v1), VM_FIELD(__typeof__(cmd), m2, v2) }, err }
+
+/*
+ * Issue each command of @cases on @fd and assert its errno, naming the
+ * case that failed.  A call that succeeds where it must not is reported
+ * after @undo (if not NULL) was given the reply to destroy what it made.
+ */
+void vm_check_bad_cmds(int fd, const struct vm_bad_cmd *cases, size_t n,
+		       void (*undo)(int fd, const void *reply));
+#define VM_CHECK_BAD_CMDS(fd, cases, undo) \
+	vm_check_bad_cmds(fd, cases, sizeof(cases) / sizeof((cases)[0]), undo)
 
 #endif /* UACCEL_VMTEST_H */

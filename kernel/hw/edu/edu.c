@@ -24,13 +24,15 @@
  * rescan) is the way back.  The factorial unit touches no memory: its next
  * user waits for an abandoned operation instead.
  *
- * Removal (driver unbind, PCI remove, or surprise hot unplug) first fails
- * the device for the driver (waiters wake with -ENODEV, pending
- * asynchronous requests complete with ECANCELED), waits out or fences a
- * running DMA the same way, and only then unregisters the accelerator,
- * which unmaps the MRs and disassociates every open file.  A device that
- * was unplugged (reads all ones) can no longer reach memory and counts as
- * stopped.
+ * Removal (driver unbind, PCI remove, or surprise hot unplug) unregisters
+ * the accelerator.  The core stops taking calls and runs edu_shut():
+ * waiters wake with -ENODEV, pending asynchronous requests complete with
+ * ECANCELED.  The core then waits for the calls in the driver, each of
+ * which waits out or fences a DMA it started, and only then unmaps the
+ * MRs and disassociates every open file.  Every operation runs inside a
+ * section of the accelerator (uaccel_device_enter()), so none starts once
+ * it stopped.  A device that was unplugged (reads all ones) can no longer
+ * reach memory and counts as stopped.
  */
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -47,16 +49,10 @@
 
 #define EDU_DRV_NAME		"uaccel_edu"
 
-static unsigned int timeout_ms = 2000;
-module_param(timeout_ms, uint, 0644);
-MODULE_PARM_DESC(timeout_ms,
-		 "Time an operation waits for the device before -ETIMEDOUT (default 2000)");
+/* The bounds of the time parameters, in ms: a bad value is refused. */
+#define EDU_PARAM_MS_MAX	60000
 
-/* A caller that gave up waits this long for the DMA engine before fencing. */
-#define EDU_FENCE_MS_MAX	60000
-static unsigned int fence_ms = 1000;
-
-static int fence_ms_set(const char *val, const struct kernel_param *kp)
+static int edu_ms_param_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int ms;
 	int ret;
@@ -64,18 +60,25 @@ static int fence_ms_set(const char *val, const struct kernel_param *kp)
 	ret = kstrtouint(val, 0, &ms);
 	if (ret)
 		return ret;
-	if (!ms || ms > EDU_FENCE_MS_MAX)
+	if (!ms || ms > EDU_PARAM_MS_MAX)
 		return -EINVAL;
-	WRITE_ONCE(fence_ms, ms);
+	WRITE_ONCE(*(unsigned int *)kp->arg, ms);
 	return 0;
 }
 
-static const struct kernel_param_ops fence_ms_ops = {
-	.set = fence_ms_set,
+static const struct kernel_param_ops edu_ms_param_ops = {
+	.set = edu_ms_param_set,
 	.get = param_get_uint,
 };
 
-module_param_cb(fence_ms, &fence_ms_ops, &fence_ms, 0644);
+static unsigned int timeout_ms = 2000;
+module_param_cb(timeout_ms, &edu_ms_param_ops, &timeout_ms, 0644);
+MODULE_PARM_DESC(timeout_ms,
+		 "Time an operation waits for the device before -ETIMEDOUT, in ms (default 2000, 1 to 60000)");
+
+/* A caller that gave up waits this long for the DMA engine before fencing. */
+static unsigned int fence_ms = 1000;
+module_param_cb(fence_ms, &edu_ms_param_ops, &fence_ms, 0644);
 MODULE_PARM_DESC(fence_ms,
 		 "Time a DMA whose caller gave up (signal, timeout, removal) is waited for before the device is fenced and fails, in ms (default 1000, 1 to 60000)");
 
@@ -118,12 +121,28 @@ static bool edu_dma_busy(struct edu_device *edu)
 
 static unsigned long edu_timeout(void)
 {
-	return msecs_to_jiffies(max(READ_ONCE(timeout_ms), 1U));
+	return msecs_to_jiffies(READ_ONCE(timeout_ms));
 }
 
 static unsigned long edu_fence_timeout(void)
 {
 	return msecs_to_jiffies(READ_ONCE(fence_ms));
+}
+
+/*
+ * Operations end with -ENODEV: the core stopped taking calls for the
+ * accelerator (it is being removed, or failed) or the device was fenced,
+ * which reports the failure next.  A section entered only to look: the
+ * callers are inside one already.
+ */
+bool edu_stopped(struct edu_device *edu)
+{
+	int idx;
+
+	if (READ_ONCE(edu->fenced) || !uaccel_device_enter(edu->udev, &idx))
+		return true;
+	uaccel_device_exit(edu->udev, idx);
+	return false;
 }
 
 /*
@@ -199,7 +218,6 @@ static void edu_recover(struct work_struct *work)
  */
 static void edu_fence(struct edu_device *edu)
 {
-	bool removing;
 	u16 cmd;
 
 	pci_clear_master(edu->pdev);
@@ -210,14 +228,13 @@ static void edu_fence(struct edu_device *edu)
 		READ_ONCE(fence_ms));
 
 	spin_lock_irq(&edu->irq_lock);
-	edu->dead = true;
-	edu->fenced = true;
-	removing = edu->removing;
+	WRITE_ONCE(edu->fenced, true);
 	complete_all(&edu->fact.done);
 	complete_all(&edu->dma.done);
 	spin_unlock_irq(&edu->irq_lock);
 
-	if (removing || !uaccel_report_fatal(edu->udev))
+	/* Not when it failed already, nor during removal. */
+	if (!uaccel_report_fatal(edu->udev))
 		return;
 	edu->recovery->pdev = pci_dev_get(edu->pdev);
 	edu->recovering = true;
@@ -315,26 +332,33 @@ static void edu_unit_put(struct edu_unit *u)
  * Run one operation on a unit the caller took with edu_unit_get(): start()
  * writes the registers, then the interrupt (or removal, a signal, the
  * timeout) ends the wait.  An operation the caller gives up on is handed
- * to edu_unit_abandon(), so a DMA never outlives the call.
+ * to edu_unit_abandon(), so a DMA never outlives the call.  All of it
+ * inside a section of the accelerator (nested in a facet command's), so
+ * removal waits for it, and none of it once the accelerator stopped: the
+ * users queued for a unit then leave at once, without waiting for a stale
+ * operation one after the other.
  */
 static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 			void (*start)(struct edu_device *edu, void *arg),
 			void *arg, bool interruptible)
 {
 	long left = edu_timeout();
-	int ret;
+	int ret, idx;
 
+	if (!uaccel_device_enter(edu->udev, &idx))
+		return -ENODEV;
 	if (u->stale) {
 		ret = edu_wait_idle(edu, u, edu_timeout());
 		if (ret)
-			return ret;
+			goto out_exit;
 		u->stale = false;
 	}
 
 	spin_lock_irq(&edu->irq_lock);
-	if (edu->dead) {
+	if (edu_stopped(edu)) {
 		spin_unlock_irq(&edu->irq_lock);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto out_exit;
 	}
 	reinit_completion(&u->done);
 	u->active = true;
@@ -346,7 +370,7 @@ static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 			left = wait_for_completion_interruptible_timeout(&u->done, left);
 		else
 			left = wait_for_completion_timeout(&u->done, left);
-		if (READ_ONCE(edu->dead)) {
+		if (edu_stopped(edu)) {
 			ret = -ENODEV;
 			break;
 		}
@@ -362,10 +386,11 @@ static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 		 * The interrupt may be one left over from an earlier
 		 * operation.  Re-arm before reading the busy bit, so that
 		 * this operation's interrupt, which follows the bit, is not
-		 * lost; never after removal or a fence completed it for good.
+		 * lost; never after edu_shut() or a fence completed it for
+		 * good (both do it under the lock once the device stopped).
 		 */
 		spin_lock_irq(&edu->irq_lock);
-		if (!edu->dead)
+		if (!edu_stopped(edu))
 			reinit_completion(&u->done);
 		spin_unlock_irq(&edu->irq_lock);
 		if (!u->busy(edu)) {
@@ -379,6 +404,8 @@ static int edu_unit_run(struct edu_device *edu, struct edu_unit *u,
 	spin_unlock_irq(&edu->irq_lock);
 	if (ret)
 		edu_unit_abandon(edu, u, ret);
+out_exit:
+	uaccel_device_exit(edu->udev, idx);
 	return ret;
 }
 
@@ -510,16 +537,30 @@ static const struct attribute_group *edu_dev_groups[] = {
 	NULL,
 };
 
+/*
+ * The accelerator stopped taking calls (removal, or the failure a fence
+ * reported): the users sleeping in the units wake and end with -ENODEV,
+ * and pending asynchronous requests complete with ECANCELED now, while
+ * their CQs exist.
+ */
+static void edu_shut(struct uaccel_device *udev)
+{
+	struct edu_device *edu = uaccel_priv(udev);
+
+	spin_lock_irq(&edu->irq_lock);
+	complete_all(&edu->fact.done);
+	complete_all(&edu->dma.done);
+	spin_unlock_irq(&edu->irq_lock);
+	edu_async_cancel(edu);
+}
+
 static const struct uaccel_ops edu_ops = {
 	.owner = THIS_MODULE,
 	.driver_name = "edu",
 	.dev_groups = edu_dev_groups,
 	.flags = UACCEL_OPS_MR_DMA,
-};
-
-static const struct uaccel_facet *const edu_facets[] = {
-	&edu_factorial_facet,
-	&edu_dma_facet,
+	.facets = edu_facets,
+	.shut = edu_shut,
 };
 
 static void edu_unit_init(struct edu_unit *u, bool (*busy)(struct edu_device *),
@@ -576,7 +617,6 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	char name[UACCEL_NAME_MAX];
 	struct uaccel_device *udev;
 	struct edu_device *edu;
-	unsigned int i;
 	int ret;
 
 	udev = uaccel_alloc_device(&pdev->dev, &edu_ops, sizeof(*edu));
@@ -625,11 +665,6 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_free_vectors;
 
-	for (i = 0; i < ARRAY_SIZE(edu_facets); i++) {
-		ret = uaccel_register_facet(udev, edu_facets[i]);
-		if (ret)
-			goto err_free_irq;
-	}
 	ret = uaccel_register_device(udev, "edu%d");
 	if (ret)
 		goto err_free_irq;
@@ -656,40 +691,16 @@ static void edu_remove(struct pci_dev *pdev)
 	struct uaccel_device *udev = pci_get_drvdata(pdev);
 	struct edu_device *edu = uaccel_priv(udev);
 
-	/* Operations stop: sleepers wake with -ENODEV, new ones fail. */
-	spin_lock_irq(&edu->irq_lock);
-	edu->dead = true;
-	edu->removing = true;
-	complete_all(&edu->fact.done);
-	complete_all(&edu->dma.done);
-	spin_unlock_irq(&edu->irq_lock);
-
 	/*
-	 * The DMA engine stops before the MRs can go.  Every caller of a
-	 * started transfer waits it out or fences the device before it gives
-	 * the engine up: taking the engine waits for them (each for at most
-	 * fence_ms), and no transfer starts after them.  The same bounded
-	 * wait, or the fence, then covers the engine itself.
+	 * The accelerator stops taking calls and edu_shut() wakes the users
+	 * of the units and cancels pending asynchronous requests.  The core
+	 * then waits for every call in the driver, and every caller of a
+	 * started transfer waits it out or fences the device before it
+	 * returns (each for at most fence_ms), so the DMA engine is idle or
+	 * off the bus before the core unmaps the MRs and the files go.
 	 */
-	edu_unit_get(&edu->dma, false);
-	if (!edu->fenced &&
-	    edu_wait_idle(edu, &edu->dma, edu_fence_timeout()) == -ETIMEDOUT)
-		edu_fence(edu);
-	edu_unit_put(&edu->dma);
-
-	/*
-	 * Asynchronous requests complete (ECANCELED) while their CQs exist.
-	 * Taking the lock orders this after every submission that saw the
-	 * device alive: those are on the list now, later ones see dead.
-	 */
-	spin_lock(&edu->async_lock);
-	spin_unlock(&edu->async_lock);
-	queue_work(system_unbound_wq, &edu->async_work);
-	flush_work(&edu->async_work);
-
-	/* Calls in progress end; the MRs are unmapped; files go. */
 	uaccel_unregister_device(udev);
-	/* A submission may have queued the (now idle) work once more. */
+	/* A queued run of the asynchronous work finds the device stopped. */
 	cancel_work_sync(&edu->async_work);
 
 	/*

@@ -73,19 +73,19 @@ struct edu_recovery;
  * @regs: BAR0
  * @udev: the accelerator
  * @irq: the interrupt (MSI, or INTx when MSI is not available)
- * @irq_lock: protects the units' @active flags, @dead, @removing and
- *	@fenced
- * @dead: the device is being removed or was fenced: operations fail with
- *	-ENODEV
- * @removing: edu_remove() runs: a fence does not report a fatal error
- * @fenced: bus mastering was cleared because the DMA engine did not stop
+ * @irq_lock: protects the units' @active flags and @fenced, and orders
+ *	the wake-ups of edu_shut() and edu_fence() with the waiters
+ * @fenced: bus mastering was cleared because the DMA engine did not stop:
+ *	operations fail with -ENODEV (the fence reports the device failed,
+ *	or it is being removed, which the core's state tells the same)
  * @recovery: reprobes the device after a fence; owned by the device until
  *	queued, then by the work
  * @recovering: @recovery was queued
  * @fact: the factorial unit
  * @dma: the DMA engine
  * @async_lock: protects @async_list
- * @async_list: pending FACTORIAL_SUBMIT requests, oldest first
+ * @async_list: pending FACTORIAL_SUBMIT requests (struct
+ *	uaccel_factorial_req), oldest first
  * @async_work: executes them
  * @irqs: interrupts handled
  */
@@ -94,9 +94,7 @@ struct edu_device {
 	void __iomem *regs;
 	struct uaccel_device *udev;
 	int irq;
-	spinlock_t irq_lock;	/* unit active flags, dead, removing, fenced */
-	bool dead;
-	bool removing;
+	spinlock_t irq_lock;	/* unit active flags, fenced */
 	bool fenced;
 	struct edu_recovery *recovery;
 	bool recovering;
@@ -111,11 +109,10 @@ struct edu_device {
 int edu_factorial(struct edu_device *edu, u32 n, u32 *result, bool interruptible);
 int edu_dma(struct edu_device *edu, dma_addr_t addr, u32 dev_offset, u32 len,
 	    bool to_ram);
-int edu_submit_factorial(struct edu_device *edu, struct uaccel_context *ctx,
-			 u32 cq_id, u32 n, u64 user_data);
 void edu_async_work(struct work_struct *work);
+void edu_async_cancel(struct edu_device *edu);
+bool edu_stopped(struct edu_device *edu);
 
-extern const struct uaccel_facet edu_factorial_facet;
-extern const struct uaccel_facet edu_dma_facet;
+extern const struct uaccel_facet *const edu_facets[];
 
 #endif /* _UACCEL_EDU_DEV_H */

@@ -147,13 +147,7 @@ static const struct uaccel_ops soft_ops = {
 	.destroy_queue = soft_destroy_queue,
 	.doorbell = soft_doorbell,
 	.post = soft_post,
-};
-
-static const struct uaccel_facet *const soft_facets[] = {
-	&soft_dma_facet,
-	&soft_dma_legacy_facet,
-	&soft_debug_facet,
-	&soft_factorial_facet,
+	.facets = soft_facets,
 };
 
 /*
@@ -165,7 +159,6 @@ static int soft_create_device(struct platform_device *pdev)
 	struct soft_instance *inst = soft_pdev_instance(pdev);
 	struct uaccel_device *udev;
 	struct soft_device *sdev;
-	unsigned int i;
 	int ret;
 
 	device_lock_assert(&pdev->dev);
@@ -179,12 +172,6 @@ static int soft_create_device(struct platform_device *pdev)
 	sdev->udev = udev;
 	sdev->generation = atomic64_inc_return(&soft_generation);
 	soft_poll_init(sdev);
-
-	for (i = 0; i < ARRAY_SIZE(soft_facets); i++) {
-		ret = uaccel_register_facet(udev, soft_facets[i]);
-		if (ret)
-			goto err_put;
-	}
 
 	ret = uaccel_register_device(udev, inst->name[0] ? inst->name : "soft%d");
 	if (ret)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * uaccel_soft: the facets "dma.soft.uaccel" (v1, v2), its legacy name
- * "softdma" (v1), "factorial.uaccel" (v1, shared with the edu device) and
- * the privileged "debug.soft.uaccel" (v1): error injection and fatal
- * device errors.
+ * "softdma" (v1), "factorial.uaccel" (v1: the core's commands, shared
+ * with the edu device, on the CPU's arithmetic) and the privileged
+ * "debug.soft.uaccel" (v1): error injection and fatal device errors; and
+ * soft_facets, the list of them a soft device serves.  A new facet is its
+ * uAPI header and its definition here, listed in soft_facets.
  */
 #include "soft_dev.h"
 
@@ -19,51 +21,19 @@ static u32 soft_factorial(u32 n)
 	return r;
 }
 
-static int soft_factorial_compute(struct uaccel_ucmd *ucmd)
+/* The CPU answers at once: SUBMIT posts the completion before returning. */
+static int soft_factorial_compute(struct uaccel_device *udev, u32 n, u32 *result)
 {
-	struct uaccel_factorial_compute *cmd = ucmd->cmd;
-
-	cmd->out_result = soft_factorial(cmd->value);
-	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-}
-
-/* The CPU answers at once: the completion is posted before returning. */
-static int soft_factorial_submit(struct uaccel_ucmd *ucmd)
-{
-	struct uaccel_factorial_submit *cmd = ucmd->cmd;
-	struct uaccel_cqe cqe = {
-		.user_data = cmd->user_data,
-		.result = soft_factorial(cmd->value),
-	};
-	struct uaccel_cq *cq;
-	int ret;
-
-	cq = uaccel_cq_get(ucmd->ctx, cmd->cq_id);
-	if (IS_ERR(cq))
-		return PTR_ERR(cq);
-	ret = uaccel_cq_reserve(cq);
-	if (ret) {
-		uaccel_obj_put(&cq->obj);
-		return ret;
-	}
-	uaccel_cq_complete_put(cq, &cqe);
+	*result = soft_factorial(n);
 	return 0;
 }
 
-static const struct uaccel_ioctl_op soft_factorial_ops[] = {
-	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_COMPUTE, struct uaccel_factorial_compute,
-			out_result, 0, 1, soft_factorial_compute),
-	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_SUBMIT, struct uaccel_factorial_submit,
-			user_data, 0, 1, soft_factorial_submit),
+static const struct uaccel_factorial_ops soft_factorial_ops = {
+	.compute = soft_factorial_compute,
 };
 
-const struct uaccel_facet soft_factorial_facet = {
-	.name = UACCEL_FACTORIAL_FACET,
-	.min_version = 1,
-	.max_version = UACCEL_FACTORIAL_VERSION,
-	.ops = soft_factorial_ops,
-	.num_ops = ARRAY_SIZE(soft_factorial_ops),
-};
+static const struct uaccel_facet soft_factorial_facet =
+	UACCEL_FACTORIAL_FACET_INIT(&soft_factorial_ops);
 
 static int soft_dma_nop(struct uaccel_ucmd *ucmd)
 {
@@ -91,36 +61,29 @@ static int soft_dma_copy(struct uaccel_ucmd *ucmd)
 	if (!ret)
 		ret = soft_mr_copy(dst, cmd->dst_offset, src, cmd->src_offset,
 				   cmd->length, &cancel);
-	uaccel_obj_put(&dst->obj);
+	uaccel_mr_put(dst);
 out_put_src:
-	uaccel_obj_put(&src->obj);
+	uaccel_mr_put(src);
 	return ret;
-}
-
-static struct soft_queue *soft_queue_get(struct uaccel_ucmd *ucmd, u32 id)
-{
-	struct uaccel_object *obj = uaccel_obj_get(ucmd->ctx, id, UACCEL_OBJ_QUEUE);
-
-	if (IS_ERR(obj))
-		return ERR_CAST(obj);
-	return uaccel_queue_priv(container_of(obj, struct uaccel_queue, obj));
 }
 
 static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_soft_dma_queue_stats *cmd = ucmd->cmd;
+	struct uaccel_queue *q;
 	struct soft_queue *sq;
 
 	if (cmd->__reserved)
 		return -EINVAL;
-	sq = soft_queue_get(ucmd, cmd->queue_id);
-	if (IS_ERR(sq))
-		return PTR_ERR(sq);
+	q = uaccel_queue_get(ucmd->ctx, cmd->queue_id);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	sq = uaccel_queue_priv(q);
 	cmd->out_executed = atomic64_read(&sq->executed);
 	cmd->out_stalls = atomic64_read(&sq->stalls);
 	cmd->out_doorbells = atomic64_read(&sq->doorbells);
 	cmd->out_poll_sleeps = atomic64_read(&sq->poll_sleeps);
-	uaccel_obj_put(&sq->q->obj);
+	uaccel_queue_put(q);
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -142,7 +105,7 @@ static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 				     &cmd->out_crc, &cancel);
 	if (!ret)
 		ret = uaccel_ucmd_respond(ucmd, sizeof(*cmd));
-	uaccel_obj_put(&mr->obj);
+	uaccel_mr_put(mr);
 	return ret;
 }
 
@@ -158,7 +121,7 @@ static const struct uaccel_ioctl_op soft_dma_ops[] = {
 			__reserved, 0, 2, soft_dma_crc32c),
 };
 
-const struct uaccel_facet soft_dma_facet = {
+static const struct uaccel_facet soft_dma_facet = {
 	.name = UACCEL_SOFT_DMA_FACET,
 	.min_version = 1,
 	.max_version = 2,
@@ -167,7 +130,7 @@ const struct uaccel_facet soft_dma_facet = {
 };
 
 /* The same commands under the name of the first release, version 1 only. */
-const struct uaccel_facet soft_dma_legacy_facet = {
+static const struct uaccel_facet soft_dma_legacy_facet = {
 	.name = UACCEL_SOFT_DMA_LEGACY_FACET,
 	.min_version = 1,
 	.max_version = 1,
@@ -178,15 +141,17 @@ const struct uaccel_facet soft_dma_legacy_facet = {
 static int soft_debug_inject_error(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_soft_debug_inject_error *cmd = ucmd->cmd;
+	struct uaccel_queue *q;
 	struct soft_queue *sq;
 
 	if (cmd->count > INT_MAX)
 		return -EINVAL;
-	sq = soft_queue_get(ucmd, cmd->queue_id);
-	if (IS_ERR(sq))
-		return PTR_ERR(sq);
+	q = uaccel_queue_get(ucmd->ctx, cmd->queue_id);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	sq = uaccel_queue_priv(q);
 	atomic_set(&sq->inject_errors, cmd->count);
-	uaccel_obj_put(&sq->q->obj);
+	uaccel_queue_put(q);
 	return 0;
 }
 
@@ -204,7 +169,7 @@ static const struct uaccel_ioctl_op soft_debug_ops[] = {
 			soft_debug_fatal_error),
 };
 
-const struct uaccel_facet soft_debug_facet = {
+static const struct uaccel_facet soft_debug_facet = {
 	.name = UACCEL_SOFT_DEBUG_FACET,
 	.min_version = 1,
 	.max_version = 1,
@@ -212,4 +177,13 @@ const struct uaccel_facet soft_debug_facet = {
 	.flags = UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE,
 	.ops = soft_debug_ops,
 	.num_ops = ARRAY_SIZE(soft_debug_ops),
+};
+
+/* The facets of a soft device (uaccel_ops.facets), in the order it lists them. */
+const struct uaccel_facet *const soft_facets[] = {
+	&soft_dma_facet,
+	&soft_dma_legacy_facet,
+	&soft_debug_facet,
+	&soft_factorial_facet,
+	NULL,
 };

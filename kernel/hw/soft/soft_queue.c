@@ -159,15 +159,9 @@ int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
 /* An MR of the queue's context and PD, or NULL. */
 static struct uaccel_mr *soft_queue_mr(struct uaccel_queue *q, u32 id)
 {
-	struct uaccel_mr *mr = uaccel_mr_get(q->obj.ctx, id);
+	struct uaccel_mr *mr = uaccel_queue_mr_get(q, id);
 
-	if (IS_ERR(mr))
-		return NULL;
-	if (mr->pd != q->pd) {
-		uaccel_obj_put(&mr->obj);
-		return NULL;
-	}
-	return mr;
+	return IS_ERR(mr) ? NULL : mr;
 }
 
 /*
@@ -257,9 +251,9 @@ static int soft_execute(struct soft_queue *sq, const struct uaccel_wr *wr,
 	}
 out:
 	if (src)
-		uaccel_obj_put(&src->obj);
+		uaccel_mr_put(src);
 	if (dst)
-		uaccel_obj_put(&dst->obj);
+		uaccel_mr_put(dst);
 	return ret;
 }
 

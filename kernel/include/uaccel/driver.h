@@ -3,14 +3,22 @@
  * uaccel driver API: what a hardware or software accelerator driver uses to
  * register with the common accelerator core (uaccel_core.ko).
  *
- * Lifetime rules:
+ * Lifetime rules (docs/writing-a-driver.md has them at length):
  *  - uaccel_alloc_device() returns a device holding one reference and a
  *    zeroed driver private area of the requested size (uaccel_priv()).
  *  - uaccel_register_device() makes it visible: sysfs, the char device and
- *    the device registry.
- *  - uaccel_unregister_device() never waits for userspace.  When it returns
- *    the core no longer calls into the driver for this device, so the driver
- *    may free its resources and its module may be unloaded even while file
+ *    the device registry; the facets of uaccel_ops.facets are served.
+ *  - Every call on the device's files that reaches the driver runs inside
+ *    an SRCU section of the device; the driver's own work enters one with
+ *    uaccel_device_enter().  No user memory is touched inside sections.
+ *  - uaccel_report_fatal() (a failure) or uaccel_unregister_device() stop
+ *    the device: calls fail with -ENODEV, uaccel_device_enter() fails and
+ *    uaccel_ops.shut runs, once.
+ *  - uaccel_unregister_device() never waits for userspace, only for the
+ *    sections.  Then it destroys every object of the device's contexts
+ *    through the driver (reason DISASSOCIATE).  When it returns the core
+ *    no longer calls into the driver for this device, so the driver may
+ *    free its resources and its module may be unloaded even while file
  *    descriptors of the device are still open (they fail with -ENODEV).
  *  - uaccel_put_device() drops the driver's reference; the memory (including
  *    the private area) is freed when the last file referencing it is closed.
@@ -20,25 +28,23 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/device.h>
-#include <linux/dma-direction.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <uaccel/factorial.h>
 #include <uaccel/uaccel.h>
 
 struct uaccel_device;
 struct uaccel_context;
 struct uaccel_facet_file;
-struct eventfd_ctx;
 struct uaccel_event_node;
-struct mm_struct;
+struct uaccel_factorial_ops;
 struct user_struct;
 struct file;
-struct page;
 
 /* Types of the core objects of a context. */
 enum uaccel_obj_type {
@@ -54,7 +60,7 @@ enum uaccel_obj_type {
  * @id: its id in the context, as seen by userspace
  * @type: UACCEL_OBJ_*
  * @usecnt: users that make DESTROY fail with -EBUSY: dependent objects
- *	and holders of uaccel_obj_get() references
+ *	and holders of uaccel_*_get() references
  * @published: visible to lookups and DESTROY; set once the reply of the
  *	command that created it reached the caller
  */
@@ -89,66 +95,13 @@ struct uaccel_pd {
 	struct uaccel_object obj;
 };
 
-/**
- * struct uaccel_mr - pinned user memory (core-owned, drivers read it)
- * @obj: the object header
- * @pd: its protection domain
- * @addr: user address of the first byte
- * @length: length in bytes
- * @access: UACCEL_MR_ACCESS_* bits
- * @first_offset: offset of @addr in its page
- * @npages: number of pinned pages
- * @pages: the pinned pages
- * @mm: the mm whose pinned_vm (VmPin) shows them
- * @locked: the locked-memory charge of the pages
- * @sgt: the pages mapped for DMA by the device's parent, when the driver
- *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
- * @dma_dir: the direction of that mapping
+/*
+ * MRs (pinned user memory) and CQs (completion rings) are core-owned and
+ * opaque to drivers: they take them by id and use them through the
+ * uaccel_mr_*() and uaccel_cq_*() functions below.
  */
-struct uaccel_mr {
-	struct uaccel_object obj;
-	struct uaccel_pd *pd;
-	u64 addr;
-	u64 length;
-	u32 access;
-	unsigned int first_offset;
-	unsigned long npages;
-	struct page **pages;
-	struct mm_struct *mm;
-	struct uaccel_locked locked;
-	struct sg_table sgt;
-	enum dma_data_direction dma_dir;
-};
-
-/**
- * struct uaccel_cq - completion queue (core-owned)
- * @obj: the object header
- * @ring: the ring shared with userspace
- * @cqes: its entries
- * @entries: number of entries, a power of two
- * @ring_size: size of the ring allocation
- * @lock: serialises producers
- * @tail: producer index (the kernel's copy)
- * @reserved: slots reserved by producers and not yet posted
- * @wait: WAIT_CQ sleepers
- * @eventfd: signalled after completions, or NULL
- * @queues: queues completing to this CQ (under the context's lock)
- * @locked: the locked-memory charge of the ring
- */
-struct uaccel_cq {
-	struct uaccel_object obj;
-	struct uaccel_ring_header *ring;
-	struct uaccel_cqe *cqes;
-	u32 entries;
-	size_t ring_size;
-	spinlock_t lock;	/* producers */
-	u32 tail;
-	u32 reserved;
-	wait_queue_head_t wait;
-	struct eventfd_ctx *eventfd;
-	struct list_head queues;
-	struct uaccel_locked locked;
-};
+struct uaccel_mr;
+struct uaccel_cq;
 
 /**
  * struct uaccel_queue - submission queue (core-owned; the driver area
@@ -296,6 +249,12 @@ struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd);
  *	is closed)
  * @ops: command table, indexed by command number
  * @num_ops: entries in @ops, at most UACCEL_FACET_CMD_MAX
+ * @factorial: for "factorial.uaccel", whose commands the core implements,
+ *	the driver's operations (see UACCEL_FACTORIAL_FACET_INIT()); NULL
+ *	for other facets
+ *
+ * A driver lists its facets in uaccel_ops.facets; the core serves them
+ * from the device's registration on.
  */
 struct uaccel_facet {
 	const char *name;
@@ -304,18 +263,8 @@ struct uaccel_facet {
 	u32 flags;
 	const struct uaccel_ioctl_op *ops;
 	unsigned int num_ops;
+	const struct uaccel_factorial_ops *factorial;
 };
-
-/**
- * uaccel_register_facet() - serve a facet on a device
- * @udev: a device that is not registered yet
- * @facet: the facet; must stay valid until the device is unregistered
- *
- * Return: 0, -EINVAL for a malformed facet, -EEXIST for a name served
- * already, -ENOSPC past UACCEL_MAX_FACETS, -EBUSY once registered.
- */
-int uaccel_register_facet(struct uaccel_device *udev,
-			  const struct uaccel_facet *facet);
 
 /* Facets one device may serve. */
 #define UACCEL_MAX_FACETS	16
@@ -329,31 +278,22 @@ int uaccel_register_facet(struct uaccel_device *udev,
 u32 uaccel_facet_version(const struct uaccel_facet_file *ffile);
 
 /**
- * uaccel_obj_get() - take an object of a context by id
- * @ctx: the context
- * @id: the object id from userspace
- * @type: the type it must have
- *
- * While the reference is held, DESTROY of the object fails with -EBUSY.
- * Return: the object, or ERR_PTR(-ENOENT) for no object of that id and type.
- */
-struct uaccel_object *uaccel_obj_get(struct uaccel_context *ctx, u32 id,
-				     enum uaccel_obj_type type);
-
-/**
- * uaccel_obj_put() - drop a reference from uaccel_obj_get()
- * @obj: the object
- */
-void uaccel_obj_put(struct uaccel_object *obj);
-
-/**
  * uaccel_mr_get() - take an MR of a context by id
  * @ctx: the context
  * @id: the MR id
  *
- * Return: the MR or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ * While the MR is held, DESTROY of it fails with -EBUSY and its pages stay
+ * pinned (and mapped for DMA).
+ * Return: the MR or ERR_PTR(-ENOENT); release it with uaccel_mr_put().
  */
 struct uaccel_mr *uaccel_mr_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_mr_put() - release an MR from uaccel_mr_get() or
+ *	uaccel_queue_mr_get()
+ * @mr: the MR
+ */
+void uaccel_mr_put(struct uaccel_mr *mr);
 
 /**
  * uaccel_mr_check() - check an access to an MR
@@ -425,10 +365,18 @@ void uaccel_context_put(struct uaccel_context *ctx);
  * @ctx: the context
  * @id: the CQ id
  *
- * For work that completes into a CQ named by userspace.
- * Return: the CQ or ERR_PTR(-ENOENT); release it with uaccel_obj_put().
+ * For work that completes into a CQ named by userspace.  While the CQ is
+ * held, DESTROY of it fails with -EBUSY.
+ * Return: the CQ or ERR_PTR(-ENOENT); release it with uaccel_cq_put() or
+ * uaccel_cq_complete_put().
  */
 struct uaccel_cq *uaccel_cq_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_cq_put() - release a CQ from uaccel_cq_get()
+ * @cq: the CQ
+ */
+void uaccel_cq_put(struct uaccel_cq *cq);
 
 /**
  * uaccel_cq_reserve() - reserve a CQ slot for a completion to come
@@ -452,7 +400,7 @@ void uaccel_cq_post(struct uaccel_cq *cq, const struct uaccel_cqe *cqe);
  * @cq: the CQ, from uaccel_cq_get(), with a slot reserved
  * @cqe: the completion
  *
- * uaccel_cq_post(), uaccel_cq_notify() and uaccel_obj_put() at once with
+ * uaccel_cq_post(), uaccel_cq_notify() and uaccel_cq_put() at once with
  * respect to DESTROY: a program that destroys the CQ as soon as it has seen
  * the completion never gets -EBUSY.  For work a facet completes on its own
  * (not through a queue); the CQ may be gone when this returns.  Process
@@ -475,6 +423,35 @@ void uaccel_queue_complete(struct uaccel_queue *q, struct uaccel_cqe *cqe);
  * @cq: the CQ
  */
 void uaccel_cq_notify(struct uaccel_cq *cq);
+
+/**
+ * uaccel_queue_get() - take a queue of a context by id
+ * @ctx: the context
+ * @id: the queue id
+ *
+ * For facet commands that name a queue.  While the queue is held, DESTROY
+ * of it fails with -EBUSY.
+ * Return: the queue or ERR_PTR(-ENOENT); release it with uaccel_queue_put().
+ */
+struct uaccel_queue *uaccel_queue_get(struct uaccel_context *ctx, u32 id);
+
+/**
+ * uaccel_queue_put() - release a queue from uaccel_queue_get()
+ * @q: the queue
+ */
+void uaccel_queue_put(struct uaccel_queue *q);
+
+/**
+ * uaccel_queue_mr_get() - take an MR a queue's work request names
+ * @q: the queue
+ * @id: the MR id
+ *
+ * Protection domains: a queue reaches only the MRs of its context that
+ * belong to its PD.
+ * Return: the MR or ERR_PTR(-ENOENT) when the context has no MR of that id
+ * in the queue's PD; release it with uaccel_mr_put().
+ */
+struct uaccel_mr *uaccel_queue_mr_get(struct uaccel_queue *q, u32 id);
 
 /**
  * uaccel_queue_device() - the device a queue belongs to
@@ -506,6 +483,92 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
 {
 	return (u8 *)q->ring + UACCEL_RING_ENTRIES_OFFSET +
 	       (size_t)(index & (q->entries - 1)) * q->entry_size;
+}
+
+/**
+ * struct uaccel_factorial_req - a FACTORIAL_SUBMIT handed to the driver
+ * @list: the driver's, for its list of pending requests
+ * @value: n
+ * @ctx: core-owned: the context, referenced until the completion
+ * @cq: core-owned: the CQ, held with a slot reserved for the completion
+ * @user_data: core-owned: for the completion
+ *
+ * The driver completes it once with uaccel_factorial_complete(), at the
+ * latest from its uaccel_ops.shut (the CQ exists until removal destroys
+ * the objects, after shut and after every section ended).
+ */
+struct uaccel_factorial_req {
+	struct list_head list;
+	u32 value;
+	struct uaccel_context *ctx;
+	struct uaccel_cq *cq;
+	u64 user_data;
+};
+
+/**
+ * struct uaccel_factorial_ops - a driver's side of "factorial.uaccel"
+ * @compute: n! modulo 2^32 into *@result, blocking: 0, -EINTR on a
+ *	signal, -ETIMEDOUT when the device does not answer, -ENODEV when it
+ *	goes away meanwhile
+ * @submit: optional: take @req (the CQ is checked and has a slot for it)
+ *	and complete it later with uaccel_factorial_complete(); or return
+ *	-errno (-ENODEV when the device stopped) without completing it.
+ *	Without @submit, FACTORIAL_SUBMIT computes with @compute at once and
+ *	posts the completion before it returns.
+ *
+ * The command table, its argument checks, the CQ lookup and reservation
+ * and the completion's layout are the core's (kernel/core/factorial.c,
+ * include/uapi/uaccel/factorial.h).  Both run inside a facet command, so
+ * inside the device's section.
+ */
+struct uaccel_factorial_ops {
+	int (*compute)(struct uaccel_device *udev, u32 n, u32 *result);
+	int (*submit)(struct uaccel_device *udev,
+		      struct uaccel_factorial_req *req);
+};
+
+/**
+ * uaccel_factorial_complete() - post the completion of a FACTORIAL_SUBMIT
+ * @req: the request the driver's submit() took; freed here
+ * @err: 0, or why the computation failed: -ETIMEDOUT, or -ENODEV when the
+ *	device went away first (the completion then carries ECANCELED)
+ * @result: n! modulo 2^32 when @err is 0
+ *
+ * Posts the completion (queue_id 0, the caller's user_data), notifies the
+ * CQ and releases the request's CQ and context.  Process context.
+ */
+void uaccel_factorial_complete(struct uaccel_factorial_req *req, int err,
+			       u32 result);
+
+/* Commands of "factorial.uaccel" (COMPUTE, SUBMIT). */
+#define UACCEL_FACTORIAL_NR_CMDS	2
+
+/*
+ * uaccel_factorial_cmds - the core's command table of "factorial.uaccel"
+ * (exported data, documented here rather than in kernel-doc, which takes
+ * no variables):
+ *
+ * COMPUTE calls uaccel_factorial_ops.compute and replies with the result;
+ * SUBMIT takes the CQ (-ENOENT), reserves a slot (-ENOSPC) and hands a
+ * struct uaccel_factorial_req to uaccel_factorial_ops.submit.  Referenced
+ * by UACCEL_FACTORIAL_FACET_INIT(); drivers do not use it otherwise.
+ */
+extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CMDS];
+
+/**
+ * UACCEL_FACTORIAL_FACET_INIT() - the facet "factorial.uaccel" of a driver
+ * @fops: the driver's const struct uaccel_factorial_ops
+ *
+ * Initialises a struct uaccel_facet: name, versions and command table are
+ * the core's, the operations the driver's.
+ */
+#define UACCEL_FACTORIAL_FACET_INIT(fops) {				\
+	.name = UACCEL_FACTORIAL_FACET,					\
+	.min_version = 1,						\
+	.max_version = UACCEL_FACTORIAL_VERSION,			\
+	.ops = uaccel_factorial_cmds,					\
+	.num_ops = UACCEL_FACTORIAL_NR_CMDS,				\
+	.factorial = (fops),						\
 }
 
 /*
@@ -542,6 +605,17 @@ static inline void *uaccel_queue_entry(struct uaccel_queue *q, u32 index)
  *	again for a stalled queue)
  * @post: kernel-side producer of the generic POST path: queue one work
  *	request on the ring; 0, or -EAGAIN when the ring is full
+ * @facets: the driver's facets, a NULL-terminated list (or NULL for none):
+ *	the core validates and serves them when the device is registered
+ *	(at most UACCEL_MAX_FACETS, names unique), in this order
+ * @shut: optional: the device stopped taking calls, because it is being
+ *	unregistered or uaccel_report_fatal() was called; from now on
+ *	uaccel_device_enter() fails.  Wake what of the driver sleeps inside
+ *	a section, so that removal, which waits for the sections, does not
+ *	wait for it, and complete or cancel work that would otherwise post
+ *	into a context's CQ from outside a section.  Called once per device,
+ *	in process context, possibly inside a section of the device (a facet
+ *	command that reports a fatal error): it must not wait for sections.
  */
 struct uaccel_ops {
 	struct module *owner;
@@ -555,6 +629,8 @@ struct uaccel_ops {
 	void (*destroy_queue)(struct uaccel_queue *q);
 	void (*doorbell)(struct uaccel_queue *q);
 	int (*post)(struct uaccel_queue *q, const struct uaccel_wr *wr);
+	const struct uaccel_facet *const *facets;
+	void (*shut)(struct uaccel_device *udev);
 };
 
 /**
@@ -575,8 +651,11 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
  * @name: its name; a single "%d" in it is replaced by the lowest number that
  *	makes the name unique (for example "soft%d")
  *
- * Return: 0, -EEXIST if a device of that exact name exists, -EINVAL for a
- * malformed name, -ENOSPC if no device index is left, or another -errno.
+ * Serves the facets of uaccel_ops.facets from now on.
+ *
+ * Return: 0, -EEXIST if a device of that exact name exists or two facets
+ * have one name, -EINVAL for a malformed name or facet, -ENOSPC if no
+ * device index is left or past UACCEL_MAX_FACETS, or another -errno.
  */
 int uaccel_register_device(struct uaccel_device *udev, const char *name);
 
@@ -584,9 +663,14 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name);
  * uaccel_unregister_device() - remove a registered device
  * @udev: the device
  *
- * Removes the device node and sysfs entries and disassociates every open
- * file: from now on their calls fail with -ENODEV.  Waits only for calls
- * that are already executing inside the driver, never for userspace.
+ * Removes the device node and sysfs entries, stops the device taking
+ * calls (uaccel_ops.shut runs unless a fatal error ran it already), waits
+ * for every section of uaccel_device_enter() to end, zaps every ring
+ * mapping and disassociates every open file: the objects of its contexts
+ * are destroyed through the driver (reason DISASSOCIATE), each context
+ * gets DEVICE_REMOVED, and from now on their calls fail with -ENODEV.
+ * Waits only for sections, never for userspace.  Not from inside a
+ * section.
  */
 void uaccel_unregister_device(struct uaccel_device *udev);
 
@@ -594,16 +678,50 @@ void uaccel_unregister_device(struct uaccel_device *udev);
  * uaccel_report_fatal() - the device failed and cannot go on
  * @udev: a registered device
  *
- * Every later call on the device's files fails with -ENODEV and sleepers
- * are woken.  The driver must then call uaccel_unregister_device() (from
- * a context that is not a call on one of the device's files, such as a
- * work item): userspace sees the same events as for a removal, with
+ * Every later call on the device's files fails with -ENODEV, sleepers are
+ * woken, uaccel_device_enter() fails and the driver's uaccel_ops.shut
+ * runs.  The driver must then call uaccel_unregister_device() (from a
+ * context that is not a call on one of the device's files, such as a work
+ * item): userspace sees the same events as for a removal, with
  * UACCEL_EVENT_FATAL.  May be called from any sleepable context, including
  * the driver's facet commands.
  *
- * Return: true the first time for this device, false after.
+ * Return: true if this call failed the device; false if it had failed
+ * already or its unregistration has begun (the removal events are then
+ * not flagged fatal).
  */
 bool uaccel_report_fatal(struct uaccel_device *udev);
+
+/**
+ * uaccel_device_enter() - enter a section in which the device stays
+ *	registered
+ * @udev: the device
+ * @idx: receives the cookie for uaccel_device_exit()
+ *
+ * A read section of the device's SRCU, like drm_dev_enter().  Every call
+ * on the device's files that reaches the driver already runs inside one
+ * (facet commands, uaccel_ops callbacks made for a command, ring faults);
+ * a driver takes its own around work that starts elsewhere (work items,
+ * threads, timers) and touches the hardware or the objects of the
+ * device's contexts.  Inside a section removal destroys no object and
+ * the driver's uaccel_ops stay in use.  Sections nest and may sleep, but
+ * must end in bounded time: uaccel_unregister_device() waits for every
+ * section to end before it destroys the objects.  Inside a section, never
+ * access user memory (removal would wait for a user page fault) nor call
+ * uaccel_unregister_device().
+ *
+ * Return: true, inside a section to end with uaccel_device_exit(); false,
+ * and nothing to end, once the device stopped taking calls (its
+ * unregistration began or uaccel_report_fatal() was called).
+ */
+bool uaccel_device_enter(struct uaccel_device *udev, int *idx);
+
+/**
+ * uaccel_device_exit() - end a section of uaccel_device_enter()
+ * @udev: the device
+ * @idx: the cookie uaccel_device_enter() gave
+ */
+void uaccel_device_exit(struct uaccel_device *udev, int idx);
 
 /**
  * uaccel_device_removing() - whether a device's removal has started

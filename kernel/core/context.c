@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uaccel core: the life of a context, from open() to its free.
+ *
+ *  - uaccel_context_open(): open() of the device node creates it, inside
+ *    the device's section, and lists it on the device (an exclusive device
+ *    has one at a time).
+ *  - uaccel_context_get()/uaccel_context_put(): the context file, every
+ *    facet file of it and work that outlives a command (a driver's pending
+ *    completion) hold references.
+ *  - uaccel_context_close(): the context file's release drops its
+ *    reference; facet files may keep the context on.
+ *  - uaccel_contexts_shut(): the device stops taking calls (unregistration
+ *    or a fatal error): WAIT_CQ sleepers of every context wake.
+ *  - uaccel_contexts_disassociate(): the device goes away, once its calls
+ *    drained: every context loses its objects (reason DISASSOCIATE) and
+ *    gets DEVICE_REMOVED as its last event.  The context itself stays
+ *    until its last file is closed.
+ *  - the last reference destroys what objects are left (reason CLOSE),
+ *    takes the context off its device and frees it.
+ *
+ * Objects are destroyed once per context, dependents first, whichever of
+ * removal and the last close comes first; ctx->dead records it.
+ */
+#include <linux/fs.h>
+#include <linux/slab.h>
+
+#include "uaccel_core.h"
+
+/*
+ * Destroy every object of a context, dependents first, for @why (CLOSE or
+ * DISASSOCIATE).  Runs once: at the last close of the context, or when its
+ * device is removed.
+ */
+static void uaccel_context_destroy_objects(struct uaccel_context *ctx,
+					   enum uaccel_remove_reason why)
+{
+	static const enum uaccel_obj_type order[] = {
+		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_PD,
+	};
+	struct uaccel_object *obj;
+	unsigned long id;
+	unsigned int i;
+
+	mutex_lock(&ctx->lock);
+	if (!ctx->dead) {
+		ctx->dead = true;
+		for (i = 0; i < ARRAY_SIZE(order); i++) {
+			xa_for_each(&ctx->objects, id, obj) {
+				if (obj->type != order[i])
+					continue;
+				xa_erase(&ctx->objects, id);
+				uaccel_obj_destroy(obj, why);
+			}
+		}
+	}
+	mutex_unlock(&ctx->lock);
+}
+
+/*
+ * A new context for an open() of @udev's node, by @filp: listed on the
+ * device and holding a reference on it.  Called inside the device's
+ * section.  -EBUSY for an exclusive device that has a context already.
+ */
+struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
+					   struct file *filp)
+{
+	struct uaccel_context *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&ctx->ref);
+	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->objects, XA_FLAGS_ALLOC1);
+	spin_lock_init(&ctx->event_lock);
+	INIT_LIST_HEAD(&ctx->events);
+	init_waitqueue_head(&ctx->event_wait);
+	INIT_LIST_HEAD(&ctx->removed_event.list);
+	ctx->udev = udev;
+	ctx->filp = filp;
+
+	/* An exclusive device has one context at a time (sysfs.c). */
+	mutex_lock(&udev->lists_lock);
+	if (udev->exclusive && udev->nr_contexts) {
+		mutex_unlock(&udev->lists_lock);
+		mutex_destroy(&ctx->lock);
+		kfree(ctx);
+		return ERR_PTR(-EBUSY);
+	}
+	list_add_tail(&ctx->list, &udev->contexts);
+	udev->nr_contexts++;
+	mutex_unlock(&udev->lists_lock);
+	get_device(&udev->dev);
+	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
+	return ctx;
+}
+
+void uaccel_context_get(struct uaccel_context *ctx)
+{
+	kref_get(&ctx->ref);
+}
+EXPORT_SYMBOL_GPL(uaccel_context_get);
+
+static void uaccel_context_free(struct uaccel_context *ctx)
+{
+	struct uaccel_device *udev = ctx->udev;
+
+	uaccel_context_free_events(ctx);
+	WARN_ON(!xa_empty(&ctx->objects));
+	xa_destroy(&ctx->objects);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	uaccel_stat_add(UACCEL_STAT_CONTEXTS, -1);
+	put_device(&udev->dev);
+}
+
+/* The last reference went: destroy what is left, unlist, free. */
+static void uaccel_context_release(struct kref *ref)
+{
+	struct uaccel_context *ctx = container_of(ref, struct uaccel_context, ref);
+	struct uaccel_device *udev = ctx->udev;
+	int idx;
+
+	if (uaccel_device_enter(udev, &idx)) {
+		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
+		uaccel_device_exit(udev, idx);
+		mutex_lock(&udev->lists_lock);
+	} else {
+		/*
+		 * The device is going away.  Either its removal already
+		 * destroyed the objects (ctx->dead), or it is waiting for
+		 * lists_lock to do so and the driver is still there: destroy
+		 * them here, since the context leaves the list.
+		 */
+		mutex_lock(&udev->lists_lock);
+		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
+	}
+	list_del(&ctx->list);
+	udev->nr_contexts--;
+	mutex_unlock(&udev->lists_lock);
+
+	uaccel_context_free(ctx);
+}
+
+void uaccel_context_put(struct uaccel_context *ctx)
+{
+	kref_put(&ctx->ref, uaccel_context_release);
+}
+EXPORT_SYMBOL_GPL(uaccel_context_put);
+
+/* The context file is released; facet files may keep the context. */
+void uaccel_context_close(struct uaccel_context *ctx)
+{
+	uaccel_context_put(ctx);
+}
+
+/* Wake every WAIT_CQ sleeper of a context: its device stopped. */
+static void uaccel_context_wake_waiters(struct uaccel_context *ctx)
+{
+	struct uaccel_object *obj;
+	unsigned long id;
+
+	/* Under the xarray lock no object can be freed. */
+	xa_lock(&ctx->objects);
+	xa_for_each(&ctx->objects, id, obj)
+		if (obj->type == UACCEL_OBJ_CQ)
+			uaccel_cq_wake(container_of(obj, struct uaccel_cq, obj));
+	xa_unlock(&ctx->objects);
+}
+
+/*
+ * The device stopped taking calls (it is no longer registered): the
+ * sleepers of its contexts wake and see it.
+ */
+void uaccel_contexts_shut(struct uaccel_device *udev)
+{
+	struct uaccel_context *ctx;
+
+	mutex_lock(&udev->lists_lock);
+	list_for_each_entry(ctx, &udev->contexts, list)
+		uaccel_context_wake_waiters(ctx);
+	mutex_unlock(&udev->lists_lock);
+}
+
+/*
+ * The device of @ctx is going away and its calls have drained.  Destroy
+ * the objects (queues queue their QUEUE_FLUSHED events), then queue
+ * DEVICE_REMOVED as the last event and wake readers and pollers.
+ */
+static void uaccel_context_disassociate(struct uaccel_context *ctx)
+{
+	uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_DISASSOCIATE);
+	uaccel_context_queue_removed(ctx, READ_ONCE(ctx->udev->fatal));
+}
+
+/*
+ * Removal, once no call is inside the driver and no ring is mapped: every
+ * context of the device loses its objects while the driver is still
+ * there, and is told.
+ */
+void uaccel_contexts_disassociate(struct uaccel_device *udev)
+{
+	struct uaccel_context *ctx;
+
+	mutex_lock(&udev->lists_lock);
+	list_for_each_entry(ctx, &udev->contexts, list)
+		uaccel_context_disassociate(ctx);
+	mutex_unlock(&udev->lists_lock);
+}
