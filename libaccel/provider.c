@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Provider plugins: "libaccel-<driver>.so" from the provider directory
- * (ACCEL_PROVIDER_PATH overrides it unless the program is setuid/setgid;
- * ACCEL_PROVIDERS=none disables them).  A provider whose ABI version is not
- * ours is refused with a warning on stderr and the generic path is used.
- * A missing provider is not an error: the generic path works for every
+ * Provider plugins: "lib<driver>-accelv<N>.so" from the provider directory,
+ * N being the private ABI number ACCEL_PROVIDER_ABI_VERSION
+ * (ACCEL_PROVIDER_PATH overrides the directory unless the program is
+ * setuid/setgid; ACCEL_PROVIDERS=none disables them).  A provider built for
+ * another private ABI is refused with a warning on stderr and the generic
+ * path is used: one whose abi_version is not ours, one that needs another
+ * ACCEL_PRIVATE_<N> node (the dynamic linker refuses it), and, when ours is
+ * missing, the plugins of other numbers in the directory are named.  A
+ * missing provider is not an error: the generic path works for every
  * device.  ACCEL_DEBUG=1 reports what was loaded.
  *
  * Also the library's diagnostics: accel_dbg() (ACCEL_DEBUG) and the
  * per-thread reason of the last failure, accel_error_message().
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -60,6 +66,39 @@ ACCEL_EXPORT const char *accel_error_message(void)
 	return accel_errmsg;
 }
 
+/*
+ * Our plugin for @driver is missing from @dir: name the plugins of @driver
+ * for other private ABIs found there (lib<driver>-accelv<M>.so, and 0.1.0's
+ * libaccel-<driver>.so), which were installed for another libaccel.
+ */
+static void warn_other_abis(const char *dir, const char *driver)
+{
+	char prefix[ACCEL_NAME_MAX + 16], legacy[ACCEL_NAME_MAX + 16];
+	size_t plen;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "lib%s-accelv", driver);
+	snprintf(legacy, sizeof(legacy), "libaccel-%s.so", driver);
+	plen = strlen(prefix);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		size_t len = strlen(n);
+
+		if (strcmp(n, legacy) &&
+		    (strncmp(n, prefix, plen) || len < plen + 4 ||
+		     strcmp(n + len - 3, ".so")))
+			continue;
+		fprintf(stderr, "libaccel: warning: %s/%s is a provider for another libaccel private ABI; this libaccel needs lib%s-accelv%u.so (private ABI %u); using the generic path\n",
+			dir, n, driver, ACCEL_PROVIDER_ABI_VERSION,
+			ACCEL_PROVIDER_ABI_VERSION);
+	}
+	closedir(d);
+}
+
 static const struct accel_provider_ops *load(const char *driver)
 {
 	const char *dir = secure_getenv("ACCEL_PROVIDER_PATH");
@@ -69,13 +108,20 @@ static const struct accel_provider_ops *load(const char *driver)
 
 	if (!dir || !*dir)
 		dir = ACCEL_PROVIDER_DIR;
-	if (snprintf(path, sizeof(path), "%s/libaccel-%s.so", dir, driver) >=
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/lib%s-accelv%u.so", dir, driver,
+		     ACCEL_PROVIDER_ABI_VERSION) >= (int)sizeof(path))
 		return NULL;
+	if (access(path, F_OK)) {
+		accel_dbg("no provider for %s (%s: %m); using the generic path\n",
+			  driver, path);
+		warn_other_abis(dir, driver);
+		return NULL;
+	}
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		accel_dbg("no provider for %s (%s); using the generic path\n",
-			  driver, dlerror());
+		/* Typically "version `ACCEL_PRIVATE_<M>' not found". */
+		fprintf(stderr, "libaccel: warning: cannot load provider %s (%s); using the generic path\n",
+			path, dlerror());
 		return NULL;
 	}
 	ops = dlsym(handle, "accel_provider");
@@ -85,7 +131,7 @@ static const struct accel_provider_ops *load(const char *driver)
 		goto err_close;
 	}
 	if (ops->abi_version != ACCEL_PROVIDER_ABI_VERSION) {
-		fprintf(stderr, "libaccel: warning: provider %s has ABI version %u, libaccel needs %u; using the generic path\n",
+		fprintf(stderr, "libaccel: warning: provider %s has private ABI %u, libaccel needs %u; using the generic path\n",
 			path, ops->abi_version, ACCEL_PROVIDER_ABI_VERSION);
 		goto err_close;
 	}

@@ -396,12 +396,3 @@ ACCEL_EXPORT int accel_poll_cq_ring(struct accel_cq *cq, struct accel_wc *wc, in
 		__atomic_store_n(&r->hdr->head, head + avail, __ATOMIC_RELEASE);
 	return avail;
 }
-
-/*
- * The names of ACCEL_1.0 and ACCEL_1.1, which programs and providers
- * linked against those versions call: the same functions, not wrappers.
- */
-ACCEL_EXPORT int accel_queue_doorbell(struct accel_queue *q)
-	__attribute__((alias("accel_ring_doorbell")));
-ACCEL_EXPORT int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
-	__attribute__((alias("accel_poll_cq_ring")));

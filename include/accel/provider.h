@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
- * libaccel provider plugin interface.
+ * libaccel provider plugin interface: private to libaccel and the providers
+ * built with it.  This header is not installed, the functions below are in
+ * the private symbol version ACCEL_PRIVATE_<ACCEL_PROVIDER_ABI_VERSION>,
+ * and a change of anything here bumps ACCEL_PROVIDER_ABI_VERSION, the
+ * version node's name in libaccel.map and the plugin file names together.
  *
- * A provider is a shared object "libaccel-<driver>.so" in the provider
- * directory (ACCEL_PROVIDER_PATH overrides it for programs that are not
- * setuid or setgid).  It exports one symbol, accel_provider, of type
- * struct accel_provider_ops.  libaccel loads it when a context of a device
- * of that driver is opened, and refuses it (with a warning, falling back to
- * the generic path) when its abi_version is not ACCEL_PROVIDER_ABI_VERSION.
+ * A provider is a shared object "lib<driver>-accelv<N>.so", N being
+ * ACCEL_PROVIDER_ABI_VERSION, in the provider directory
+ * (ACCEL_PROVIDER_PATH overrides it for programs that are not setuid or
+ * setgid).  It exports one symbol, accel_provider, of type struct
+ * accel_provider_ops.  libaccel loads it when a context of a device of that
+ * driver is opened, and refuses it (with a warning, falling back to the
+ * generic path) when it was built for another private ABI: its abi_version
+ * is not ACCEL_PROVIDER_ABI_VERSION, or it needs another ACCEL_PRIVATE_<N>
+ * node.  Plugins of other numbers found in the directory are named in a
+ * warning.
  */
 #ifndef ACCEL_PROVIDER_H
 #define ACCEL_PROVIDER_H
@@ -19,6 +27,7 @@
 extern "C" {
 #endif
 
+/* The private ABI number: ACCEL_PRIVATE_1, lib<driver>-accelv1.so. */
 #define ACCEL_PROVIDER_ABI_VERSION 1
 
 /**
@@ -87,21 +96,6 @@ int accel_poll_cq_ring(struct accel_cq *cq, struct accel_wc *wc, int max);
  * Return: 0 or a negative errno.
  */
 int accel_ring_doorbell(struct accel_queue *q);
-
-/*
- * The names of the first releases (symbol versions ACCEL_1.1 and
- * ACCEL_1.0), kept for programs and providers built against them: the
- * same functions as accel_poll_cq_ring() and accel_ring_doorbell().
- */
-#if defined(__GNUC__) || defined(__clang__)
-#define ACCEL_DEPRECATED(use) __attribute__((deprecated("use " use)))
-#else
-#define ACCEL_DEPRECATED(use)
-#endif
-int accel_cq_ring_poll(struct accel_cq *cq, struct accel_wc *wc, int max)
-	ACCEL_DEPRECATED("accel_poll_cq_ring()");
-int accel_queue_doorbell(struct accel_queue *q)
-	ACCEL_DEPRECATED("accel_ring_doorbell()");
 
 #ifdef __cplusplus
 }

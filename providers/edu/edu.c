@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * libaccel-edu.so: the provider of the edu accelerator.
+ * libedu-accelv1.so: the provider of the edu accelerator.
  *
  * The edu device has no submission queues (its work goes through the
  * factorial.uaccel and dma.edu.uaccel facets), so posting is refused; its

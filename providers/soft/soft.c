@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * libaccel-soft.so: the provider of the soft accelerator.
+ * libsoft-accelv1.so: the provider of the soft accelerator.
  *
  * The soft device consumes struct uaccel_wr entries from the mapped
  * submission ring, so posting a batch is: copy the requests into the ring,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
-/* A provider built against another provider ABI: libaccel must refuse it. */
+/*
+ * A provider whose abi_version is another private ABI's, under this ABI's
+ * file name: libaccel must refuse it.
+ */
 #include <accel/provider.h>
 
 static int no_post(struct accel_queue *q, const struct accel_wr *wr, int n)

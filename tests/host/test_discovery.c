@@ -458,9 +458,11 @@ static void test_accelinfo_json(void **state)
 
 /*
  * Provider loading, in a child each (libaccel caches the result per
- * process): the soft provider from ACCEL_PROVIDER_PATH, one with another ABI
- * version refused with a warning, a missing one silently skipped, and
- * ACCEL_PROVIDERS=none.  The node of the fixture has /dev/null's number.
+ * process): the soft provider from ACCEL_PROVIDER_PATH, one with another
+ * private ABI version refused with a warning, a missing one silently
+ * skipped, plugins of other private ABIs (file names) named in a warning
+ * and never loaded, and ACCEL_PROVIDERS=none.  The node of the fixture has
+ * /dev/null's number.
  */
 static int provider_of_fixture(const char *dir, const char *mode)
 {
@@ -495,6 +497,8 @@ static int in_child(const char *dir, const char *mode)
 
 static void test_provider_loading(void **state)
 {
+	char other[PATH_MAX + 8];
+
 	add_device_num("soft0", NULL_MAJOR, NULL_MINOR, "");
 	assert_int_equal(in_child(PROVIDER_DIR, NULL), 0);
 	assert_int_equal(in_child(PROVIDER_DIR, "none"), 1);
@@ -502,8 +506,30 @@ static void test_provider_loading(void **state)
 	assert_int_equal(in_child(BAD_PROVIDER_DIR, NULL), 1);
 	/* The refusal says why. */
 	run("cd '%s' && ACCEL_PROVIDER_PATH='%s' UACCEL_SYSFS_ROOT='%s/sys' UACCEL_DEV_ROOT='%s/dev' "
-	    "'%s' -v 2>&1 | grep -q 'has ABI version 99, libaccel needs 1'",
+	    "'%s' -v 2>&1 | grep -q 'has private ABI 99, libaccel needs 1'",
 	    root, BAD_PROVIDER_DIR, root, root, ACCELINFO);
+	/* A missing provider is silent. */
+	run("cd '%s' && ACCEL_PROVIDER_PATH=/nonexistent UACCEL_SYSFS_ROOT='%s/sys' "
+	    "UACCEL_DEV_ROOT='%s/dev' '%s' -v 2>&1 | grep -q warning; test $? -eq 1",
+	    root, root, root, ACCELINFO);
+
+	/*
+	 * Working plugins under the names of other private ABIs (a later one
+	 * and 0.1.0's) are not loaded, and each is named.
+	 */
+	run("mkdir -p '%s/other' && cp '%s/libsoft-accelv1.so' '%s/other/libsoft-accelv2.so' && "
+	    "cp '%s/libsoft-accelv1.so' '%s/other/libaccel-soft.so' && "
+	    "cp '%s/libsoft-accelv1.so' '%s/other/libsoftx-accelv1.so'",
+	    root, PROVIDER_DIR, root, PROVIDER_DIR, root, PROVIDER_DIR, root);
+	snprintf(other, sizeof(other), "%s/other", root);
+	assert_int_equal(in_child(other, NULL), 1);
+	run("cd '%s' && ACCEL_PROVIDER_PATH='%s' UACCEL_SYSFS_ROOT='%s/sys' UACCEL_DEV_ROOT='%s/dev' "
+	    "'%s' -v > out 2>&1; "
+	    "grep -q 'other/libsoft-accelv2.so is a provider for another libaccel private ABI; "
+	    "this libaccel needs libsoft-accelv1.so' out && "
+	    "grep -q 'other/libaccel-soft.so is a provider for another' out && "
+	    "test $(grep -c warning out) -eq 2",
+	    root, other, root, root, ACCELINFO);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

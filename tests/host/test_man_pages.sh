@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The manual pages in man/: every symbol exported by libaccel.so
-# (libaccel/libaccel.map) has a page of its name, which is either the page
+# The manual pages in man/: every public symbol exported by libaccel.so
+# (libaccel/libaccel.map, without the providers' private ACCEL_PRIVATE_<N>
+# node, which docs/writing-a-provider.md describes) has a page of its name, which is either the page
 # itself or a ".so" alias of a page listing the symbol in its NAME section;
 # every alias names an exported symbol; .TH agrees with the file name; and
 # groff -ww and man --warnings (as lintian runs it) print no warning.
@@ -25,7 +26,10 @@ name_words() {
 	sed -n '/^\.SH NAME/,/^\.SH/{/^\.SH/d;p}' "$1" | sed 's/\\-.*//; s/[,]/ /g'
 }
 
-symbols=$(sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);[[:space:]]*$/\1/p' "$map" | sort -u)
+symbols=$(sed '/^ACCEL_PRIVATE_[0-9]* {/,/^}/d' "$map" |
+	sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);[[:space:]]*$/\1/p' | sort -u)
+private=$(sed -n '/^ACCEL_PRIVATE_[0-9]* {/,/^}/p' "$map" |
+	sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);[[:space:]]*$/\1/p')
 [ -n "$symbols" ] || not_ok "no symbol found in $map"
 
 for sym in $symbols; do
@@ -44,6 +48,16 @@ for sym in $symbols; do
 		not_ok "$sym: not in the NAME section of $(basename "$page")"
 	fi
 done
+
+# The private interface has no page: no page documents it for programs.
+for sym in $private; do
+	if [ -f "$man/$sym.3" ] || grep -lqw -- "$sym" "$man"/*.[1-8]; then
+		not_ok "$sym (ACCEL_PRIVATE) is in a manual page"
+	else
+		ok "$sym (ACCEL_PRIVATE) has no manual page"
+	fi
+done
+[ -n "$private" ] || not_ok "no ACCEL_PRIVATE node in $map"
 
 # Pages are checked as installed (manN/), so that .so aliases resolve.
 stage=$(mktemp -d)

@@ -168,16 +168,18 @@ check "uaccel-dkms: depends on dkms and has the DKMS maintainer scripts" sh -c \
 	"dpkg-deb -f '$dkms_deb' Depends | grep -q 'dkms' &&
 	 dpkg-deb -I '$dkms_deb' postinst | grep -q 'dkms'"
 check "libaccel1: libaccel.so.1 and the soft and edu providers" \
-	has "$lib_deb" "$lib/libaccel.so.1" "$lib/libaccel/libaccel-soft.so" "$lib/libaccel/libaccel-edu.so"
+	has "$lib_deb" "$lib/libaccel.so.1" "$lib/libaccel/libsoft-accelv1.so" "$lib/libaccel/libedu-accelv1.so"
 check "libaccel1: no development files, no tools" \
 	lacks "$lib_deb" '/libaccel\.so$|/include/|\.pc$|/bin/|/man/'
 check "libaccel1: the symbols file lists every symbol of libaccel.map" \
 	symbols_complete "$lib_deb"
 check "libaccel-dev: headers, libaccel.so, libaccel.pc and the section 3 pages" \
-	has "$dev_deb" usr/include/accel/accel.h usr/include/accel/provider.h \
+	has "$dev_deb" usr/include/accel/accel.h usr/include/accel/version.h \
 	usr/include/uaccel/uaccel.h "$lib/libaccel.so" "$lib/pkgconfig/libaccel.pc" \
 	usr/share/man/man3/libaccel.3.gz usr/share/man/man3/accel_get_device_list.3.gz \
 	usr/share/man/man3/accel_error_message.3.gz
+check "libaccel-dev: not the providers' private interface" \
+	lacks "$dev_deb" '/accel/provider\.h$'
 check "libaccel-dev: depends on libaccel1 of the same version" sh -c \
 	"dpkg-deb -f '$dev_deb' Depends | grep -qF 'libaccel1 (= $debver)'"
 check "accel-utils: tools, udev rules, sysusers.d entry, section 1 and 7 pages" \

@@ -67,7 +67,7 @@ is "example with ACCEL_PROVIDERS=none: the generic path" \
 is "example on a missing device" "$(example_line nosuch)" "example: no such device among the 3 listed [exit 1]"
 run env ACCEL_DEBUG=1 LD_LIBRARY_PATH="$lib" ACCEL_PROVIDER_PATH="$lib/libaccel" "$example" soft0
 is "the example with ACCEL_DEBUG=1 exits 0" "$rc" 0
-check "the provider is loaded from the root" grep -qF "$lib/libaccel/libaccel-soft.so" <<< "$err"
+check "the provider is loaded from the root" grep -qF "$lib/libaccel/libsoft-accelv1.so" <<< "$err"
 check "the example uses the root's libaccel.so.1" sh -c \
 	"LD_LIBRARY_PATH='$lib' ldd '$example' | grep -qF '$lib/libaccel.so.1'"
 
