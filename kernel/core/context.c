@@ -81,16 +81,16 @@ struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
 	ctx->filp = filp;
 
 	/* An exclusive device has one context at a time (sysfs.c). */
-	mutex_lock(&udev->lists_lock);
+	mutex_lock(&udev->contexts_lock);
 	if (udev->exclusive && udev->nr_contexts) {
-		mutex_unlock(&udev->lists_lock);
+		mutex_unlock(&udev->contexts_lock);
 		mutex_destroy(&ctx->lock);
 		kfree(ctx);
 		return ERR_PTR(-EBUSY);
 	}
 	list_add_tail(&ctx->list, &udev->contexts);
 	udev->nr_contexts++;
-	mutex_unlock(&udev->lists_lock);
+	mutex_unlock(&udev->contexts_lock);
 	get_device(&udev->dev);
 	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
 	return ctx;
@@ -125,20 +125,20 @@ static void uaccel_context_release(struct kref *ref)
 	if (uaccel_device_enter(udev, &idx)) {
 		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
 		uaccel_device_exit(udev, idx);
-		mutex_lock(&udev->lists_lock);
+		mutex_lock(&udev->contexts_lock);
 	} else {
 		/*
 		 * The device is going away.  Either its removal already
 		 * destroyed the objects (ctx->dead), or it is waiting for
-		 * lists_lock to do so and the driver is still there: destroy
+		 * contexts_lock to do so and the driver is still there: destroy
 		 * them here, since the context leaves the list.
 		 */
-		mutex_lock(&udev->lists_lock);
+		mutex_lock(&udev->contexts_lock);
 		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
 	}
 	list_del(&ctx->list);
 	udev->nr_contexts--;
-	mutex_unlock(&udev->lists_lock);
+	mutex_unlock(&udev->contexts_lock);
 
 	uaccel_context_free(ctx);
 }
@@ -177,10 +177,10 @@ void uaccel_contexts_shut(struct uaccel_device *udev)
 {
 	struct uaccel_context *ctx;
 
-	mutex_lock(&udev->lists_lock);
+	mutex_lock(&udev->contexts_lock);
 	list_for_each_entry(ctx, &udev->contexts, list)
 		uaccel_context_wake_waiters(ctx);
-	mutex_unlock(&udev->lists_lock);
+	mutex_unlock(&udev->contexts_lock);
 }
 
 /*
@@ -203,8 +203,8 @@ void uaccel_contexts_disassociate(struct uaccel_device *udev)
 {
 	struct uaccel_context *ctx;
 
-	mutex_lock(&udev->lists_lock);
+	mutex_lock(&udev->contexts_lock);
 	list_for_each_entry(ctx, &udev->contexts, list)
 		uaccel_context_disassociate(ctx);
-	mutex_unlock(&udev->lists_lock);
+	mutex_unlock(&udev->contexts_lock);
 }

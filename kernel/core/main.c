@@ -88,7 +88,7 @@ static void uaccel_device_release(struct device *dev)
 	WARN_ON(!list_empty(&udev->contexts));
 	uaccel_mapping_inode_free(udev->mapping_inode);
 	cleanup_srcu_struct(&udev->disassociate_srcu);
-	mutex_destroy(&udev->lists_lock);
+	mutex_destroy(&udev->contexts_lock);
 	kfree(udev);
 }
 
@@ -115,7 +115,7 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
 		goto err_cleanup_srcu;
 	}
 
-	mutex_init(&udev->lists_lock);
+	mutex_init(&udev->contexts_lock);
 	INIT_LIST_HEAD(&udev->contexts);
 	udev->ops = ops;
 

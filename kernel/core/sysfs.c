@@ -98,12 +98,12 @@ static ssize_t exclusive_store(struct device *dev,
 	ret = kstrtobool(buf, &on);
 	if (ret)
 		return ret;
-	mutex_lock(&udev->lists_lock);
+	mutex_lock(&udev->contexts_lock);
 	if (on && udev->nr_contexts > 1)
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(udev->exclusive, on);
-	mutex_unlock(&udev->lists_lock);
+	mutex_unlock(&udev->contexts_lock);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(exclusive);

@@ -49,7 +49,20 @@ struct page;
  *	device uses, so that removal can zap all their ring mappings at once
  * @disassociate_srcu: every call into the driver from a file runs inside a
  *	read section; unregistration waits for them after clearing @registered
- * @lists_lock: protects @contexts, @nr_contexts and @exclusive
+ * @contexts_lock: guards the device's contexts: @contexts and @nr_contexts;
+ *	@exclusive against that count (open and the sysfs store check each
+ *	against the other); the destruction of a context's objects by
+ *	removal's disassociation and by a last close that finds the device
+ *	going away, so exactly one of them does it while the driver is there
+ *	(a close before that does it inside a read section of
+ *	@disassociate_srcu, which removal waits for); and the walk that
+ *	wakes every context's sleepers when the device is shut.
+ *	Lock order: taken inside a read section of @disassociate_srcu (open)
+ *	and under the parent's device lock (unregistration from a driver's
+ *	remove); taken before a context's lock (and so before the driver's
+ *	object locks), its event_lock and its objects' xarray lock.  Never
+ *	held across synchronize_srcu() of @disassociate_srcu, nor together
+ *	with uaccel_devices_lock (main.c).
  * @contexts: the contexts of this device that still have objects
  * @nr_contexts: entries in @contexts: contexts whose file or a facet file
  *	of them is still open
@@ -71,7 +84,7 @@ struct uaccel_device {
 	bool fatal;
 	struct inode *mapping_inode;
 	struct srcu_struct disassociate_srcu;
-	struct mutex lists_lock;	/* protects contexts, exclusive */
+	struct mutex contexts_lock;	/* contexts, exclusive, teardown */
 	struct list_head contexts;
 	unsigned int nr_contexts;
 	bool exclusive;

@@ -16,6 +16,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 #include <uaccel/soft.h>
 
+#include "../common/crc32c.h"
 #include "vmtest.h"
 
 #define DEV "stuck0"
@@ -1214,7 +1216,8 @@ static void test_post_poll_cq_count_returned(void **state)
  * Long operations.  One work request or facet command may cover an MR of
  * up to UACCEL_MR_MAX_LENGTH (16 GiB), which the CPU takes seconds to
  * copy; the device checks between chunks of it whether its queue is being
- * destroyed or the device removed, so neither waits for the rest.  The
+ * destroyed or the device removed, so neither waits for the rest, and,
+ * for a facet command, whether its process was killed.  The
  * MR here is 2 GiB: in the emulated test VM a COPY of half of it into
  * the other half takes 5 to 10 s, a CRC32C of all of it 6 s, a FILL of
  * all of it 8 s, and more on the debug kernel.  The VM has less memory:
@@ -1499,6 +1502,98 @@ static void test_long_facet_call_removal(void **state)
 	big_close(&g);
 }
 
+/*
+ * A process killed during such a command is reaped within 20 ms of
+ * SIGKILL in the emulated VM (0.3 s on the debug kernel); one whose
+ * command ignored the signal would run it to its end first: 6 s or more
+ * for the commands below.
+ */
+#define LONG_OP_KILL_BOUND_MS 2000
+
+/*
+ * Fork a child that runs facet command @req with @arg on @g's facet fd
+ * (shared with this process), SIGKILL it well into the command and check
+ * that it is reaped within LONG_OP_KILL_BOUND_MS, killed by the signal.
+ */
+static void kill_during_facet_call(struct big *g, unsigned long req, void *arg,
+				   const char *what)
+{
+	int ready[2], status;
+	double took;
+	char c = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	pid = vm_fork();
+	if (!pid) {
+		close(ready[0]);
+		vm_child_check(write(ready[1], &c, 1) == 1);
+		ioctl(g->facet, req, arg);
+		/* The command ended before the signal came: the parent fails. */
+		_exit(1);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	/* Well into it, far from done. */
+	usleep(300000);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	took = vm_now();
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	took = vm_now() - took;
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	check_prompt(what, took, LONG_OP_KILL_BOUND_MS);
+}
+
+/*
+ * A fatal signal stops a facet command that copies or checksums
+ * gigabytes at its next page (it fails with -EINTR, which the dying
+ * process never sees): a process killed during it exits at once instead
+ * of after the command.  The COPY goes from the MR to a second MR over
+ * the same memory, 2 GiB (10 s or more in the VM), the CRC32C covers the
+ * MR (6 s).  The context the child shared, its MRs and the device go on
+ * working.
+ */
+static void test_long_facet_call_killed(void **state)
+{
+	struct uaccel_soft_dma_copy cp = { .size = sizeof(cp), .length = BIG_LEN };
+	struct uaccel_soft_dma_crc32c crc = { .size = sizeof(crc), .length = BIG_LEN };
+	struct big g;
+	uint32_t mr2;
+	size_t i;
+
+	vm_soft_add(DEV);
+	big_open(&g, DEV);
+	assert_int_equal(vm_reg_mr(g.fd, g.pd, big_map, BIG_LEN, UACCEL_MR_ACCESS_WRITE, &mr2),
+			 0);
+	cp.src_mr = g.mr;
+	cp.dst_mr = mr2;
+	crc.mr = g.mr;
+	kill_during_facet_call(&g, UACCEL_SOFT_IOCTL_DMA_COPY, &cp,
+			       "reaping the child killed during COPY");
+	kill_during_facet_call(&g, UACCEL_SOFT_IOCTL_DMA_CRC32C, &crc,
+			       "reaping the child killed during CRC32C");
+
+	/* The device still works: a short COPY and CRC32C on the same MRs. */
+	for (i = 0; i < PAGE; i++) {
+		big_map[i] = (char)(i * 7 + 3);
+		big_map[PAGE + i] = 0;
+	}
+	cp = (struct uaccel_soft_dma_copy){ .size = sizeof(cp), .src_mr = g.mr, .dst_mr = mr2,
+					    .dst_offset = PAGE, .length = PAGE };
+	assert_int_equal(vm_ioctl(g.facet, UACCEL_SOFT_IOCTL_DMA_COPY, &cp), 0);
+	assert_memory_equal(big_map + PAGE, big_map, PAGE);
+	crc = (struct uaccel_soft_dma_crc32c){ .size = sizeof(crc), .mr = mr2, .seed = 0x1234,
+					       .length = 2 * PAGE };
+	assert_int_equal(vm_ioctl(g.facet, UACCEL_SOFT_IOCTL_DMA_CRC32C, &crc), 0);
+	assert_int_equal(crc.out_crc, crc32c_ref(0x1234, big_map, 2 * PAGE));
+	assert_int_equal(vm_destroy(g.fd, mr2), 0);
+	big_close(&g);
+	vm_soft_del(DEV);
+}
+
 /* After every test: no context, object, facet file or pinned page left. */
 #define T(f) cmocka_unit_test_teardown(f, vm_check_clean)
 
@@ -1522,6 +1617,7 @@ int main(void)
 		T(test_long_request_destroy_queue),
 		T(test_long_request_removal),
 		T(test_long_facet_call_removal),
+		T(test_long_facet_call_killed),
 	};
 
 	return vm_run_tests_with("vm_stuck", tests, NULL, teardown_group, &base, NULL);

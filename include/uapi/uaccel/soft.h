@@ -55,7 +55,8 @@ struct uaccel_soft_dma_nop {
  * context, -EINVAL for a range outside an MR, -EACCES for a destination
  * without write access, -ENODEV when the device is removed before the
  * copy is done (the destination may be partly written: removal does not
- * wait for the rest).
+ * wait for the rest), -EINTR when the calling process gets a fatal signal
+ * before it is done (the destination may be partly written).
  */
 struct uaccel_soft_dma_copy {
 	__u32 size;
@@ -112,7 +113,8 @@ struct uaccel_soft_dma_queue_stats {
  *
  * -ENOENT for an id that is not an MR of this context, -EINVAL for a
  * range outside it, -ENODEV when the device is removed before the CRC is
- * done (removal does not wait for the rest).
+ * done (removal does not wait for the rest), -EINTR when the calling
+ * process gets a fatal signal before it is done.
  */
 struct uaccel_soft_dma_crc32c {
 	__u32 size;

@@ -95,10 +95,14 @@ int soft_post(struct uaccel_queue *q, const struct uaccel_wr *wr);
  * @stopping: the queue running it is being destroyed (-ECANCELED), or NULL
  * @udev: the device whose removal stops it (-ENODEV): a facet command,
  *	which removal waits for; or NULL
+ * @killable: a fatal signal of the calling process stops it (-EINTR): a
+ *	facet command, which runs in that process; false for a request,
+ *	which runs on a kernel thread
  */
 struct soft_cancel {
 	const bool *stopping;
 	struct uaccel_device *udev;
+	bool killable;
 };
 
 int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,

@@ -42,7 +42,10 @@ static int soft_dma_nop(struct uaccel_ucmd *ucmd)
 
 static int soft_dma_copy(struct uaccel_ucmd *ucmd)
 {
-	const struct soft_cancel cancel = { .udev = uaccel_ucmd_device(ucmd) };
+	const struct soft_cancel cancel = {
+		.udev = uaccel_ucmd_device(ucmd),
+		.killable = true,
+	};
 	struct uaccel_soft_dma_copy *cmd = ucmd->cmd;
 	struct uaccel_mr *src, *dst;
 	int ret;
@@ -89,7 +92,10 @@ static int soft_dma_queue_stats(struct uaccel_ucmd *ucmd)
 
 static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 {
-	const struct soft_cancel cancel = { .udev = uaccel_ucmd_device(ucmd) };
+	const struct soft_cancel cancel = {
+		.udev = uaccel_ucmd_device(ucmd),
+		.killable = true,
+	};
 	struct uaccel_soft_dma_crc32c *cmd = ucmd->cmd;
 	struct uaccel_mr *mr;
 	int ret;

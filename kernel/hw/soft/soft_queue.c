@@ -14,6 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
@@ -32,9 +33,10 @@
 struct workqueue_struct *soft_wq;
 
 /*
- * Whether a long operation is to stop: its queue is being destroyed, or
- * the device removed while a facet command runs (removal waits for it).
- * -ECANCELED or -ENODEV, 0 to go on.
+ * Whether a long operation is to stop: its queue is being destroyed, the
+ * device removed while a facet command runs (removal waits for it), or
+ * the process running a facet command killed (it cannot exit before).
+ * -ECANCELED, -ENODEV or -EINTR, 0 to go on.
  */
 static int soft_cancelled(const struct soft_cancel *cancel)
 {
@@ -42,6 +44,8 @@ static int soft_cancelled(const struct soft_cancel *cancel)
 		return -ECANCELED;
 	if (cancel->udev && uaccel_device_removing(cancel->udev))
 		return -ENODEV;
+	if (cancel->killable && fatal_signal_pending(current))
+		return -EINTR;
 	return 0;
 }
 
@@ -130,7 +134,7 @@ static bool soft_ranges_overlap(struct uaccel_mr *a, u64 aoff,
 
 /*
  * Copy between checked MR ranges: 0, -EINVAL when they overlap, or
- * stopped part way by @cancel (-ECANCELED, -ENODEV).
+ * stopped part way by @cancel (-ECANCELED, -ENODEV, -EINTR).
  */
 int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,
 		 u64 soff, u64 len, const struct soft_cancel *cancel)
@@ -143,7 +147,8 @@ int soft_mr_copy(struct uaccel_mr *dst, u64 doff, struct uaccel_mr *src,
 
 /*
  * CRC-32C with zlib-style chaining into *@crc: seed 0 gives the standard
- * CRC-32C.  0, or stopped part way by @cancel (-ECANCELED, -ENODEV).
+ * CRC-32C.  0, or stopped part way by @cancel (-ECANCELED, -ENODEV,
+ * -EINTR).
  */
 int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
 		   const struct soft_cancel *cancel)
