@@ -634,7 +634,20 @@ static int qmp_unplug(void)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", edu_pci);
 	for (int i = 0; i < 300 && !access(path, F_OK); i++)
 		usleep(100000);
-	return access(path, F_OK) ? 0 : -ETIMEDOUT;
+	if (!access(path, F_OK))
+		return -ETIMEDOUT;
+	/*
+	 * QEMU frees the device, and its id, only when it sees the slot
+	 * powered off, after the guest let go of it: until then a device_add
+	 * of the same id is refused ("Duplicate device ID").
+	 */
+	for (int i = 0; i < 300; i++) {
+		if (vm_qmp_quiet("{\"execute\":\"qom-list\",\"arguments\":"
+				 "{\"path\":\"/machine/peripheral/edu0\"}}") == -EIO)
+			return 0;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
 }
 
 static int qmp_replug(void)

@@ -149,7 +149,7 @@ bool vm_qmp_available(void)
 	return !access(QMP_DIR "/ready", F_OK);
 }
 
-int vm_qmp(const char *json)
+static int qmp_call(const char *json, bool report)
 {
 	char buf[4096] = "";
 	FILE *f;
@@ -174,10 +174,21 @@ int vm_qmp(const char *json)
 	fclose(f);
 	unlink(QMP_DIR "/rsp.json");
 	if (!strstr(buf, "\"return\"")) {
-		fprintf(stderr, "# QMP %s: %s\n", json, buf);
+		if (report)
+			fprintf(stderr, "# QMP %s: %s\n", json, buf);
 		return -EIO;
 	}
 	return 0;
+}
+
+int vm_qmp(const char *json)
+{
+	return qmp_call(json, true);
+}
+
+int vm_qmp_quiet(const char *json)
+{
+	return qmp_call(json, false);
 }
 
 static __thread sigjmp_buf touch_jmp;

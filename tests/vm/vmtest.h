@@ -37,8 +37,14 @@ int vm_open_device(const char *name);
 /* Whether the VM runner executes QMP commands for the guest (-Q). */
 bool vm_qmp_available(void);
 
-/* Have the host send one QMP command to this VM; 0 when it returned. */
+/*
+ * Have the host send one QMP command to this VM; 0 when it returned,
+ * -EIO when QEMU answered with an error (printed as a TAP comment).
+ */
 int vm_qmp(const char *json);
+
+/* vm_qmp() without printing an error answer: for polling QEMU's state. */
+int vm_qmp_quiet(const char *json);
 
 
 /* Live object counters of /sys/kernel/debug/uaccel/stats. */
