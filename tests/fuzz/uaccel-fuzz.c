@@ -467,7 +467,8 @@ static long send_fd(int fd, unsigned int mode)
 static long do_fork(const struct fz_call *c)
 {
 	int fd = (int)val_num(&c->args[0]), status;
-	pid_t pid = fork();
+	/* The system call: none of glibc's fork handlers in a threaded process. */
+	pid_t pid = (pid_t)syscall(SYS_fork);
 
 	if (pid < 0)
 		return -errno;
@@ -698,11 +699,11 @@ static void *watchdog_main(void *arg)
 		usleep(50000);
 		for (int s = 0; s < NR_SLOTS; s++) {
 			struct slot *sl = &sh->slots[s];
-			uint64_t start = atomic_load(&sl->start_ns);
+			int64_t start = (int64_t)atomic_load(&sl->start_ns);
 
 			if (atomic_load(&sl->call) < 0 ||
-			    now_ns() - start < (uint64_t)(opt.kick_s * 1e9) *
-			    (uint64_t)(atomic_load(&sl->kicked) + 1))
+			    (int64_t)now_ns() - start < (int64_t)(opt.kick_s * 1e9) *
+			    (atomic_load(&sl->kicked) + 1))
 				continue;
 			atomic_fetch_add(&sl->kicked, 1);
 			syscall(SYS_tgkill, getpid(), atomic_load(&sl->tid), SIGUSR1);
@@ -839,7 +840,7 @@ enum outcome { RUN_OK, RUN_REPORT, RUN_HANG, RUN_STUCK, RUN_EXEC_ERROR };
 
 static char orig_names[16][64];
 static int nr_orig;
-static char hang_info[1024];
+static char hang_info[4096];
 
 static void list_names(char names[][64], int *n, int max)
 {
@@ -921,19 +922,29 @@ static void reset_devices(void)
 	}
 }
 
-static void read_stack(int pid, int tid)
+/* The kernel stacks of the program's threads, the blocked one first. */
+static void read_stacks(int pid, int slot)
 {
-	char path[128], buf[900];
-	ssize_t n;
-	int fd;
+	size_t len = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
-	fd = open(path, O_RDONLY);
-	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	snprintf(hang_info, sizeof(hang_info), "kernel stack of the blocked thread:\n%s", buf);
+	hang_info[0] = 0;
+	for (int k = 0; k < NR_SLOTS; k++) {
+		int s = (slot + k) % NR_SLOTS, tid = atomic_load(&sh->slots[s].tid), fd;
+		char path[128], buf[1024];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+		fd = open(path, O_RDONLY);
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		len += (size_t)snprintf(hang_info + len, sizeof(hang_info) - len,
+					"thread %d (slot %d, call %d):\n%s", tid, s,
+					atomic_load(&sh->slots[s].call), buf);
+		if (len >= sizeof(hang_info))
+			break;
+	}
 }
 
 static enum outcome run_prog(const struct fz_prog *p)
@@ -958,12 +969,14 @@ static enum outcome run_prog(const struct fz_prog *p)
 		for (int s = 0; s < NR_SLOTS; s++) {
 			struct slot *sl = &sh->slots[s];
 			int call = atomic_load(&sl->call);
+			/* The start before the clock: never a start later than now. */
+			int64_t start = (int64_t)atomic_load(&sl->start_ns);
 
-			if (call < 0 || now_ns() - atomic_load(&sl->start_ns) < (uint64_t)(opt.hang_s * 1e9))
+			if (call < 0 || (int64_t)now_ns() - start < (int64_t)(opt.hang_s * 1e9))
 				continue;
-			read_stack(pid, atomic_load(&sl->tid));
-			snprintf(sh->note, sizeof(sh->note), "call r%d blocked for more than %.0f s",
-				 call, opt.hang_s);
+			read_stacks(pid, s);
+			snprintf(sh->note, sizeof(sh->note), "call r%d (thread slot %d) blocked for more than %.0f s",
+				 call, s, opt.hang_s);
 			kill(pid, SIGKILL);
 			for (int t = 0; t < 200; t++) {
 				if (waitpid(pid, &status, WNOHANG) == pid)
@@ -990,8 +1003,7 @@ static enum outcome run_and_check(const struct fz_prog *p)
 
 	if (o == RUN_STUCK)
 		return o;
-	if (opt.sysfs)
-		reset_devices();
+	reset_devices();
 	if (kmsg_check())
 		return RUN_REPORT;
 	return o;
@@ -1348,8 +1360,7 @@ int main(int argc, char **argv)
 	arena_init();
 	list_names(orig_names, &nr_orig, 16);
 	kmsg_init();
-	if (opt.sysfs || opt.user >= 0)
-		reset_devices();
+	reset_devices();
 
 	if (opt.nr_replay) {
 		int bad = 0;
@@ -1359,7 +1370,7 @@ int main(int argc, char **argv)
 			char err[256];
 
 			if (fz_prog_load(opt.replay[r], &p, err, sizeof(err))) {
-				printf("not ok - fuzz-replay: %s\n", err);
+				printf("not ok %d - %s\n", r + 1, err);
 				bad = 1;
 				continue;
 			}
@@ -1367,7 +1378,7 @@ int main(int argc, char **argv)
 				enum outcome o = run_and_check(&p);
 
 				if (o != RUN_OK) {
-					printf("not ok - fuzz-replay: %s: %s\n", opt.replay[r],
+					printf("not ok %d - %s: %s\n", r + 1, opt.replay[r],
 					       o == RUN_REPORT ? "kernel report" :
 					       o == RUN_EXEC_ERROR ? sh->note : "hang");
 					if (o == RUN_REPORT)
@@ -1380,7 +1391,7 @@ int main(int argc, char **argv)
 					break;
 				}
 				if (k == opt.replay_rounds - 1)
-					printf("ok - fuzz-replay: %s (%u calls%s)\n", opt.replay[r],
+					printf("ok %d - %s (%u calls%s)\n", r + 1, opt.replay[r],
 					       p.n, opt.user >= 0 ? ", unprivileged" : "");
 			}
 		}
