@@ -63,7 +63,7 @@ debug|kcov)
 		make -C "$tree" M="$kodir" KCOV_INSTRUMENT=y modules > "$out/kbuild.log" 2>&1 ||
 			{ tail -n 20 "$out/kbuild.log"; exit 1; }
 		for ko in "$kodir"/core/uaccel_core.ko "$kodir"/hw/*/uaccel_*.ko; do
-			echo "fuzz: $(basename "$ko"): $(objdump -d "$ko" | grep -c '__sanitizer_cov_trace_pc') KCOV call sites"
+			echo "fuzz: $(basename "$ko"): $(objdump -dr "$ko" | grep -c '__sanitizer_cov_trace_pc') KCOV call sites"
 		done | tee "$out/kcov-sites.txt"
 	else
 		tree=$(ls -d /var/cache/uaccel/debug-kernel/*/linux | head -n 1)
@@ -84,6 +84,10 @@ if ls "$out"/fuzz-crashes/*.prog > /dev/null 2>&1; then
 	rc=1
 fi
 grep -h '^uaccel-fuzz: done' "$out"/fuzz-*.log 2>/dev/null | sed 's/^/fuzz: /'
+if [ $kernel = kcov ] && ls "$out"/fuzz-cover-*.txt > /dev/null 2>&1; then
+	"$top/tests/fuzz/cover-report.sh" "$kodir" "$out"/fuzz-cover-*.txt | tee "$out/coverage.txt" |
+		sed 's/^/fuzz: coverage: /'
+fi
 if [ $rc -eq 0 ]; then
 	echo "fuzz: ok (no finding)"
 else

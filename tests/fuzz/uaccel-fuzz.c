@@ -66,6 +66,7 @@ static struct {
 	double hang_s;		/* a call blocked this long is a hang */
 	const char *crash_dir;
 	const char *corpus_dir;	/* save new-coverage programs here */
+	const char *cover_file;	/* write the PCs reached there at the end */
 	char **replay;
 	int nr_replay;
 	int replay_rounds;
@@ -133,7 +134,6 @@ struct result {
 static const struct fz_prog *cur;
 static struct result res[FZ_MAX_CALLS];
 static int sock[2] = { -1, -1 };
-static int kcov_fd_main = -1;
 static __thread uint64_t *kcov_area;
 static __thread sigjmp_buf guard_jb;
 static __thread volatile int guarded;
@@ -151,14 +151,14 @@ static void on_kick(int sig)
 	(void)sig;
 }
 
-static void kcov_thread_init(void)
-{
-	int fd;
+/* kcov fds, opened before the program's process drops its privileges. */
+static int kcov_fds[NR_SLOTS] = { -1, -1, -1 };
 
-	if (!opt.kcov)
-		return;
-	fd = open(KCOV_PATH, O_RDWR);
-	if (fd < 0)
+static void kcov_thread_init(int slot)
+{
+	int fd = kcov_fds[slot];
+
+	if (!opt.kcov || fd < 0)
 		return;
 	if (ioctl(fd, KCOV_INIT_TRACE, KCOV_WORDS))
 		goto err;
@@ -170,10 +170,10 @@ static void kcov_thread_init(void)
 		munmap(kcov_area, KCOV_WORDS * sizeof(uint64_t));
 		goto err;
 	}
-	kcov_fd_main = fd;
 	return;
 err:
 	kcov_area = NULL;
+	kcov_fds[slot] = -1;
 	close(fd);
 }
 
@@ -613,8 +613,11 @@ static long exec_call(unsigned int i)
 	case FZ_CLOSE:
 		fd = (int)val_num(&c->args[0]);
 		/* Never the executor's own fds. */
-		if (fd <= 2 || fd == sock[0] || fd == sock[1] || fd == kcov_fd_main)
+		if (fd <= 2 || fd == sock[0] || fd == sock[1])
 			return -EBADF;
+		for (int k = 0; k < NR_SLOTS; k++)
+			if (fd == kcov_fds[k])
+				return -EBADF;
 		return close(fd) ? -errno : 0;
 	case FZ_FORK:
 		return do_fork(c);
@@ -664,7 +667,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	atomic_store(&sh->slots[w->slot].tid, (int)syscall(SYS_gettid));
-	kcov_thread_init();
+	kcov_thread_init(w->slot);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->pending < 0 && !w->stop)
@@ -735,13 +738,15 @@ static void child_main(const struct fz_prog *p)
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	for (int k = 0; k < NR_SLOTS && opt.kcov; k++)
+		kcov_fds[k] = open(KCOV_PATH, O_RDWR);
 	drop_privileges();
 	cur = p;
 	memset(res, 0, sizeof(res));
 	for (unsigned int i = 0; i < FZ_MAX_CALLS; i++)
 		res[i].v = (uint64_t)-1;
 	atomic_store(&sh->slots[0].tid, (int)syscall(SYS_gettid));
-	kcov_thread_init();
+	kcov_thread_init(0);
 	pthread_create(&wd, NULL, watchdog_main, NULL);
 	for (int w = 0; w < NR_WORKERS; w++) {
 		workers[w].slot = w + 1;
@@ -1179,6 +1184,38 @@ static void kcov_setup(void)
 	       mod_lo, mod_hi);
 }
 
+/*
+ * "module NAME TEXT" lines (the .text address of each uaccel module), then
+ * one PC per line: tests/fuzz/run-fuzz.sh turns them into functions.
+ */
+static void write_cover(const char *path)
+{
+	FILE *f = fopen(path, "w"), *m = fopen("/proc/modules", "r");
+	char line[512], name[128], sec[256];
+
+	if (!f) {
+		fprintf(stderr, "uaccel-fuzz: %s: %s\n", path, strerror(errno));
+		if (m)
+			fclose(m);
+		return;
+	}
+	while (m && fgets(line, sizeof(line), m)) {
+		uint64_t text;
+
+		if (sscanf(line, "%127s", name) != 1 || strncmp(name, "uaccel_", 7))
+			continue;
+		snprintf(sec, sizeof(sec), "/sys/module/%s/sections/.text", name);
+		if (read_hex_file(sec, &text))
+			fprintf(f, "module %s 0x%" PRIx64 "\n", name, text);
+	}
+	if (m)
+		fclose(m);
+	for (unsigned int i = 0; i < pc_set_size; i++)
+		if (pc_set[i])
+			fprintf(f, "0x%" PRIx64 "\n", pc_set[i]);
+	fclose(f);
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
@@ -1198,6 +1235,8 @@ static void usage(FILE *f)
 		"  --hang S            a call blocked S seconds is a hang (default 60)\n"
 		"  --crash-dir DIR     where findings go (default: crashes)\n"
 		"  --corpus-dir DIR    save programs reaching new coverage there\n"
+		"  --cover-file FILE   with KCOV: write the modules' .text addresses and\n"
+		"                      the PCs reached to FILE at the end\n"
 		"  --print N           print N generated programs and exit\n"
 		"  --selfcheck         check the uAPI description and the text form, exit\n"
 		"  --list-cmds         print the uAPI macros the description covers, exit\n"
@@ -1257,6 +1296,7 @@ int main(int argc, char **argv)
 		{ "hang", required_argument, NULL, 'H' },
 		{ "crash-dir", required_argument, NULL, 'c' },
 		{ "corpus-dir", required_argument, NULL, 'C' },
+		{ "cover-file", required_argument, NULL, 'F' },
 		{ "print", required_argument, NULL, 'P' },
 		{ "selfcheck", no_argument, NULL, 'X' },
 		{ "list-cmds", no_argument, NULL, 'L' },
@@ -1313,6 +1353,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			opt.corpus_dir = optarg;
+			break;
+		case 'F':
+			opt.cover_file = optarg;
 			break;
 		case 'P':
 			print = strtol(optarg, NULL, 0);
@@ -1458,6 +1501,8 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 	}
+	if (opt.kcov && opt.cover_file)
+		write_cover(opt.cover_file);
 	{
 		double el = (double)(now_ns() - t0) / 1e9;
 

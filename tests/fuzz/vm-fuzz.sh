@@ -42,10 +42,11 @@ run() { # run SECONDS SEED
 	for who in root nobody; do
 		if [ $who = root ]; then
 			"$fuzz" --seed "$seed" --duration "$root_s" --crash-dir "$crashes" \
-				> /tmp/out/fuzz-$who.log 2>&1
+				--cover-file /tmp/out/fuzz-cover-$who.txt > /tmp/out/fuzz-$who.log 2>&1
 		else
 			"$fuzz" --seed "$seed" --duration "$user_s" --crash-dir "$crashes" \
-				--user $nobody > /tmp/out/fuzz-$who.log 2>&1
+				--cover-file /tmp/out/fuzz-cover-$who.txt --user $nobody \
+				> /tmp/out/fuzz-$who.log 2>&1
 		fi
 		status=$?
 		out=$(grep -E '^uaccel-fuzz: (done|kcov)' /tmp/out/fuzz-$who.log | tr '\n' ' ')
