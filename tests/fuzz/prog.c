@@ -23,6 +23,9 @@
 
 #include "fuzz.h"
 
+/* CREATE_QUEUE's flag, from uaccel.h (prog.c is independent of it otherwise). */
+#define UACCEL_QUEUE_POLL_FLAG	1U
+
 static const char *const call_names[FZ_NR_CALL_TYPES] = {
 	[FZ_OPEN] = "open", [FZ_IOCTL] = "ioctl", [FZ_WR] = "wr",
 	[FZ_MMAP] = "mmap", [FZ_POKE] = "poke", [FZ_MUNMAP] = "munmap",
@@ -652,7 +655,101 @@ static struct fz_val gen_field(struct gen *g, const struct fz_cmd *cmd,
 	}
 }
 
-/* Fill the arguments of an ioctl of @cmd on @fd. */
+/* The argument of field @name of an ioctl or wr call, or NULL. */
+static struct fz_val *field_arg(struct fz_call *c, const char *name)
+{
+	const struct fz_field *f = c->type == FZ_IOCTL ? fz_cmds[c->cmd].fields : fz_wr_fields;
+	unsigned int n = c->type == FZ_IOCTL ? fz_cmds[c->cmd].nr_fields : fz_nr_wr_fields;
+	unsigned int first = c->type == FZ_IOCTL ? 2 : 1;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(f[i].name, name))
+			return &c->args[first + i];
+	return NULL;
+}
+
+/* The length an MR argument was registered with, as far as the program says. */
+static uint64_t mr_length(const struct fz_prog *p, const struct fz_val *v)
+{
+	const struct fz_call *c;
+
+	if (!v || v->kind != FZ_V_REF)
+		return 4096;
+	c = &p->calls[v->ref];
+	if (c->type != FZ_IOCTL || strcmp(fz_cmds[c->cmd].name, "REG_MR"))
+		return 4096;
+	return c->args[7].num && c->args[7].num <= FZ_RW_SIZE ? c->args[7].num : 4096;
+}
+
+/* An offset and a length inside an MR of @len bytes. */
+static void range_in(uint64_t len, struct fz_val *off, struct fz_val *length)
+{
+	uint64_t o = chance(50) ? 0 : fz_rand() % len;
+
+	if (off)
+		*off = num(o);
+	if (length)
+		*length = num(1 + fz_rand() % (len - o));
+}
+
+/*
+ * What the kernel checks beyond each field alone, so that valid calls get
+ * past the checks: ranges inside their MRs, the poll and eventfd fields
+ * with their flags, arrays inside the arena.
+ */
+static void fix_semantics(struct gen *g, struct fz_call *c)
+{
+	const char *name = c->type == FZ_IOCTL ? fz_cmds[c->cmd].name : "wr";
+	struct fz_val *v;
+
+	if (!strcmp(name, "CREATE_QUEUE")) {
+		bool poll = field_arg(c, "flags")->num & UACCEL_QUEUE_POLL_FLAG;
+
+		*field_arg(c, "poll_idle_ms") = num(poll && chance(50) ? 1 + rnd(50) : 0);
+		*field_arg(c, "entries") = num(1 + rnd(chance(80) ? 32 : 4096));
+	} else if (!strcmp(name, "CREATE_CQ")) {
+		if (!(field_arg(c, "flags")->num & 1))
+			*field_arg(c, "eventfd") = num(0);
+		*field_arg(c, "entries") = num(1 + rnd(chance(80) ? 16 : 4096));
+	} else if (!strcmp(name, "REG_MR")) {
+		*field_arg(c, "flags") = num(chance(80) ? 1 : 0);	/* ACCESS_WRITE */
+		*field_arg(c, "addr") = mem(FZ_MEM_RW, 4096 * rnd(192) + (chance(10) ? rnd(4096) : 0));
+		*field_arg(c, "length") = num(4096 * (1 + rnd(16)) - (chance(20) ? rnd(4096) : 0));
+	} else if (!strcmp(name, "POST") || !strcmp(name, "POLL_CQ")) {
+		unsigned int n = 1 + rnd(chance(80) ? 4 : 15);
+
+		*field_arg(c, "count") = num(n);
+		v = field_arg(c, name[1] == 'O' && name[2] == 'S' ? "wrs" : "cqes");
+		*v = mem(FZ_MEM_RW, name[2] == 'S' ? 64 * rnd(17 - n) : (1U << 19) + 32 * rnd(64));
+	} else if (!strcmp(name, "SOFT_DMA_COPY")) {
+		uint64_t len = mr_length(g->p, field_arg(c, "src_mr"));
+		uint64_t dlen = mr_length(g->p, field_arg(c, "dst_mr"));
+
+		range_in(len < dlen ? len : dlen, field_arg(c, "src_offset"), field_arg(c, "length"));
+		*field_arg(c, "dst_offset") = num(0);
+	} else if (!strcmp(name, "SOFT_DMA_CRC32C")) {
+		range_in(mr_length(g->p, field_arg(c, "mr")), field_arg(c, "offset"),
+			 field_arg(c, "length"));
+	} else if (!strncmp(name, "EDU_DMA", 7)) {
+		uint64_t len = mr_length(g->p, field_arg(c, "mr"));
+
+		range_in(len < 4000 ? len : 4000, field_arg(c, "mr_offset"), field_arg(c, "length"));
+		*field_arg(c, "dev_offset") = num(rnd(64));
+	} else if (!strcmp(name, "wr")) {
+		uint64_t len = mr_length(g->p, field_arg(c, "src_mr"));
+		uint64_t dlen = mr_length(g->p, field_arg(c, "dst_mr"));
+
+		*field_arg(c, "opcode") = num(rnd(5));
+		range_in(len < dlen ? len : dlen, field_arg(c, "src_offset"), field_arg(c, "length"));
+		*field_arg(c, "dst_offset") = num(0);
+	}
+}
+
+/*
+ * Fill the arguments of an ioctl of @cmd on @fd: valid ones (as far as the
+ * description goes), then, unless chance(valid), one or two of them
+ * (the pointer to the structure and its tail count) made invalid.
+ */
 static void gen_ioctl_args(struct gen *g, struct fz_call *c, const struct fz_cmd *cmd,
 			   struct fz_val fd, int ctx, unsigned int valid)
 {
@@ -660,19 +757,28 @@ static void gen_ioctl_args(struct gen *g, struct fz_call *c, const struct fz_cmd
 	c->cmd = (int16_t)(cmd - fz_cmds);
 	default_args(c);
 	c->args[0] = fd;
-	if (!chance(valid + (100 - valid) * 3 / 4))
-		c->args[1] = gen_mem(g, 8, 30);
 	for (unsigned int i = 0; i < cmd->nr_fields; i++)
-		c->args[2 + i] = gen_field(g, cmd, &cmd->fields[i], ctx, valid);
+		c->args[2 + i] = gen_field(g, cmd, &cmd->fields[i], ctx, 100);
 	/* The facet versions go with the name. */
-	if (cmd->produces == FZ_RES_FACET && c->args[4].num < FZ_FACET_NR && chance(valid)) {
+	if (cmd->produces == FZ_RES_FACET && c->args[4].num < FZ_FACET_NR) {
 		const struct fz_facet_desc *fct = &fz_facets[c->args[4].num];
 
 		c->args[5] = num(fct->min_version);
-		c->args[6] = num(fct->max_version + (chance(50) ? 1 : 0));
+		c->args[6] = num(fct->max_version + (chance(30) ? 1 : 0));
 	}
-	if (!chance(valid + (100 - valid) * 3 / 4))
-		c->args[2 + cmd->nr_fields] = num(fz_rand() | 1);
+	fix_semantics(g, c);
+	if (chance(valid))
+		return;
+	for (unsigned int k = 1 + rnd(2); k; k--) {
+		unsigned int a = rnd(cmd->nr_fields + 2);
+
+		if (a == cmd->nr_fields)
+			c->args[1] = gen_mem(g, 8, 30);
+		else if (a == cmd->nr_fields + 1)
+			c->args[2 + cmd->nr_fields] = num(fz_rand() | 1);
+		else
+			c->args[2 + a] = gen_field(g, cmd, &cmd->fields[a], ctx, 0);
+	}
 }
 
 static int append(struct gen *g, const struct fz_call *c)
@@ -812,9 +918,13 @@ static void gen_random_call(struct gen *g)
 	case FZ_WR: {
 		c.args[0] = num(rnd(16));
 		for (unsigned int i = 0; i < fz_nr_wr_fields; i++)
-			c.args[1 + i] = gen_field(g, NULL, &fz_wr_fields[i], -1, 85);
-		if (c.args[1].num > 5 && chance(80))
-			c.args[1].num %= 5;
+			c.args[1 + i] = gen_field(g, NULL, &fz_wr_fields[i], -1, 100);
+		fix_semantics(g, &c);
+		if (chance(15)) {
+			unsigned int a = rnd(fz_nr_wr_fields);
+
+			c.args[1 + a] = gen_field(g, NULL, &fz_wr_fields[a], -1, 0);
+		}
 		break;
 	}
 	case FZ_MMAP:

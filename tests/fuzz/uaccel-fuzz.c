@@ -87,6 +87,8 @@ struct slot {
 struct shared {
 	struct slot slots[NR_SLOTS];
 	atomic_uint_fast64_t calls;
+	/* Per command (then per call type): calls made, calls that succeeded. */
+	atomic_uint made[64], succeeded[64];
 	atomic_uint npcs;
 	uint64_t pcs[MAX_PCS];
 	char note[256];
@@ -644,6 +646,17 @@ static void run_call(int slot, unsigned int i)
 	ret = exec_call(i);
 	atomic_store(&s->call, -1);
 	atomic_fetch_add(&sh->calls, 1);
+	{
+		const struct fz_call *c = &cur->calls[i];
+		unsigned int k = c->type == FZ_IOCTL ? (unsigned int)c->cmd :
+				 fz_nr_cmds + c->type;
+
+		if (k < 64) {
+			atomic_fetch_add(&sh->made[k], 1);
+			if (ret >= 0)
+				atomic_fetch_add(&sh->succeeded[k], 1);
+		}
+	}
 	kcov_collect();
 	if (opt.verbose)
 		fprintf(stderr, "  r%u %s%s%s = %ld\n", i, fz_call_type_name(cur->calls[i].type),
@@ -1514,6 +1527,15 @@ int main(int argc, char **argv)
 		if (opt.kcov)
 			printf(", %u PCs of the uaccel modules, corpus %u", pcs_seen, ncorpus);
 		printf(", no finding\n");
+		printf("uaccel-fuzz: calls that succeeded/made:");
+		for (unsigned int k = 0; k < fz_nr_cmds + FZ_NR_CALL_TYPES && k < 64; k++) {
+			if (k == fz_nr_cmds + FZ_IOCTL)
+				continue;
+			printf(" %s %u/%u", k < fz_nr_cmds ? fz_cmds[k].name :
+			       fz_call_type_name((int)(k - fz_nr_cmds)),
+			       atomic_load(&sh->succeeded[k]), atomic_load(&sh->made[k]));
+		}
+		printf("\n");
 	}
 	return 0;
 }

@@ -49,7 +49,7 @@ run() { # run SECONDS SEED
 				> /tmp/out/fuzz-$who.log 2>&1
 		fi
 		status=$?
-		out=$(grep -E '^uaccel-fuzz: (done|kcov)' /tmp/out/fuzz-$who.log | tr '\n' ' ')
+		out=$(sed -n 's/^uaccel-fuzz: done: //p' /tmp/out/fuzz-$who.log)
 		if [ $status -eq 0 ]; then
 			echo "ok 1 - seed $seed as $who: $out"
 		else
