@@ -67,11 +67,12 @@ static struct {
 	const char *crash_dir;
 	const char *corpus_dir;	/* save new-coverage programs here */
 	const char *cover_file;	/* write the PCs reached there at the end */
+	int inject;		/* a call type after which to log a fake report */
 	char **replay;
 	int nr_replay;
 	int replay_rounds;
 } opt = {
-	.iterations = -1, .user = -1, .sysfs = true, .threads = true,
+	.iterations = -1, .user = -1, .inject = -1, .sysfs = true, .threads = true,
 	.kick_s = 1.0, .hang_s = 60.0, .crash_dir = "crashes", .replay_rounds = 1,
 };
 
@@ -644,6 +645,21 @@ static void run_call(int slot, unsigned int i)
 	atomic_store(&s->start_ns, now_ns());
 	atomic_store(&s->call, (int)i);
 	ret = exec_call(i);
+	if (cur->calls[i].type == opt.inject) {
+		/* A test of the finding path: a report as the kernel logs them. */
+		int fd = open("/dev/kmsg", O_WRONLY);
+		char line[128];
+		int len = snprintf(line, sizeof(line),
+				   "uaccel-fuzz: WARNING: injected report after a %s call\n",
+				   fz_call_type_name(opt.inject));
+
+		/* One write() per record (dprintf() would lseek() /dev/kmsg). */
+		if (fd >= 0) {
+			if (write(fd, line, (size_t)len) < 0)
+				perror("uaccel-fuzz: /dev/kmsg");
+			close(fd);
+		}
+	}
 	atomic_store(&s->call, -1);
 	atomic_fetch_add(&sh->calls, 1);
 	{
@@ -1250,6 +1266,8 @@ static void usage(FILE *f)
 		"  --corpus-dir DIR    save programs reaching new coverage there\n"
 		"  --cover-file FILE   with KCOV: write the modules' .text addresses and\n"
 		"                      the PCs reached to FILE at the end\n"
+		"  --inject-report CALL  log a fake WARNING after every CALL (dup, fork...):\n"
+		"                      a test of the finding, minimising and saving path\n"
 		"  --print N           print N generated programs and exit\n"
 		"  --selfcheck         check the uAPI description and the text form, exit\n"
 		"  --list-cmds         print the uAPI macros the description covers, exit\n"
@@ -1310,6 +1328,7 @@ int main(int argc, char **argv)
 		{ "crash-dir", required_argument, NULL, 'c' },
 		{ "corpus-dir", required_argument, NULL, 'C' },
 		{ "cover-file", required_argument, NULL, 'F' },
+		{ "inject-report", required_argument, NULL, 'I' },
 		{ "print", required_argument, NULL, 'P' },
 		{ "selfcheck", no_argument, NULL, 'X' },
 		{ "list-cmds", no_argument, NULL, 'L' },
@@ -1369,6 +1388,11 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			opt.cover_file = optarg;
+			break;
+		case 'I':
+			for (int t = 0; t < FZ_NR_CALL_TYPES; t++)
+				if (!strcmp(optarg, fz_call_type_name(t)))
+					opt.inject = t;
 			break;
 		case 'P':
 			print = strtol(optarg, NULL, 0);
