@@ -152,17 +152,15 @@ UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test admin 900 "$B/tests/vm_admin"
 run_test stress 900 "$B/tests/vm_stress"
 # The uAPI fuzzer (docs/fuzzing.md): its reproducers and seed corpus
-# replayed on both kernels.  A short run with a fixed seed on the debug
-# kernel, where KASAN, lockdep and kmemleak see what it does, only when
-# FUZZ_SECONDS is set: it re-creates devices, which then no longer come in
-# the order of their minors that later tests expect (tests/fuzz/run-fuzz.sh
-# runs it on its own; FUZZ_SEED picks the seed).
+# replayed on both kernels; a short run with a fixed seed on the debug
+# kernel, where KASAN, lockdep and kmemleak see what it does (FUZZ_SECONDS,
+# FUZZ_SEED: tests/fuzz/run-fuzz.sh for longer runs).
 run_test fuzz-replay 600 "$here/../fuzz/vm-fuzz.sh" replay "$B"
-if [ -e /sys/kernel/debug/kmemleak ] && [ -n "${FUZZ_SECONDS:-}" ]; then
+if [ -e /sys/kernel/debug/kmemleak ]; then
 	run_test fuzz $((${FUZZ_SECONDS:-180} + 300)) "$here/../fuzz/vm-fuzz.sh" run "$B" \
 		"${FUZZ_SECONDS:-180}" "${FUZZ_SEED:-1}"
 elif want fuzz; then
-	echo "skip - fuzz: the short fuzzing run is on the debug kernel, with FUZZ_SECONDS" | tee -a "$results"
+	echo "skip - fuzz: the short fuzzing run is on the debug kernel" | tee -a "$results"
 fi
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
