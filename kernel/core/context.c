@@ -47,6 +47,11 @@ static void uaccel_context_destroy_objects(struct uaccel_context *ctx,
 		ctx->dead = true;
 		for (i = 0; i < ARRAY_SIZE(order); i++) {
 			xa_for_each(&ctx->objects, id, obj) {
+				/*
+				 * A context may hold a million objects: let
+				 * others run (no spinlock is held here).
+				 */
+				cond_resched();
 				if (obj->type != order[i])
 					continue;
 				xa_erase(&ctx->objects, id);
