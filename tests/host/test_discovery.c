@@ -495,6 +495,18 @@ static int in_child(const char *dir, const char *mode)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * accelinfo -v on the fixture with providers from @dir; what it prints,
+ * standard error included, goes to ROOT/out (its status is not checked:
+ * the fixture's node is /dev/null's, which a query refuses).
+ */
+static void accelinfo_out(const char *dir)
+{
+	run("cd '%s' && ACCEL_PROVIDER_PATH='%s' UACCEL_SYSFS_ROOT='%s/sys' "
+	    "UACCEL_DEV_ROOT='%s/dev' '%s' -v > out 2>&1; true",
+	    root, dir, root, root, ACCELINFO);
+}
+
 static void test_provider_loading(void **state)
 {
 	char other[PATH_MAX + 8];
@@ -505,13 +517,11 @@ static void test_provider_loading(void **state)
 	assert_int_equal(in_child("/nonexistent", NULL), 1);
 	assert_int_equal(in_child(BAD_PROVIDER_DIR, NULL), 1);
 	/* The refusal says why. */
-	run("cd '%s' && ACCEL_PROVIDER_PATH='%s' UACCEL_SYSFS_ROOT='%s/sys' UACCEL_DEV_ROOT='%s/dev' "
-	    "'%s' -v 2>&1 | grep -q 'has private ABI 99, libaccel needs 1'",
-	    root, BAD_PROVIDER_DIR, root, root, ACCELINFO);
+	accelinfo_out(BAD_PROVIDER_DIR);
+	run("grep -q 'has private ABI 99, libaccel needs 1' '%s/out'", root);
 	/* A missing provider is silent. */
-	run("cd '%s' && ACCEL_PROVIDER_PATH=/nonexistent UACCEL_SYSFS_ROOT='%s/sys' "
-	    "UACCEL_DEV_ROOT='%s/dev' '%s' -v 2>&1 | grep -q warning; test $? -eq 1",
-	    root, root, root, ACCELINFO);
+	accelinfo_out("/nonexistent");
+	run("grep -q warning '%s/out'; test $? -eq 1", root);
 
 	/*
 	 * Working plugins under the names of other private ABIs (a later one
@@ -523,13 +533,12 @@ static void test_provider_loading(void **state)
 	    root, PROVIDER_DIR, root, PROVIDER_DIR, root, PROVIDER_DIR, root);
 	snprintf(other, sizeof(other), "%s/other", root);
 	assert_int_equal(in_child(other, NULL), 1);
-	run("cd '%s' && ACCEL_PROVIDER_PATH='%s' UACCEL_SYSFS_ROOT='%s/sys' UACCEL_DEV_ROOT='%s/dev' "
-	    "'%s' -v > out 2>&1; "
+	accelinfo_out(other);
+	run("cd '%s' && "
 	    "grep -q 'other/libsoft-accelv2.so is a provider for another libaccel private ABI; "
 	    "this libaccel needs libsoft-accelv1.so' out && "
 	    "grep -q 'other/libaccel-soft.so is a provider for another' out && "
-	    "test $(grep -c warning out) -eq 2",
-	    root, other, root, root, ACCELINFO);
+	    "test $(grep -c warning out) -eq 2", root);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
