@@ -13,14 +13,17 @@
  *  - uaccel_contexts_shut(): the device stops taking calls (unregistration
  *    or a fatal error): WAIT_CQ sleepers of every context wake.
  *  - uaccel_contexts_disassociate(): the device goes away, once its calls
- *    drained: every context loses its objects (reason DISASSOCIATE) and
- *    gets DEVICE_REMOVED as its last event.  The context itself stays
- *    until its last file is closed.
+ *    drained: every context loses the objects that hold the device
+ *    (queues, MRs, CQs; reason DISASSOCIATE) and gets DEVICE_REMOVED as
+ *    its last event.  The context itself, and its PDs, stay until its
+ *    last file is closed.
  *  - the last reference destroys what objects are left (reason CLOSE),
  *    takes the context off its device and frees it.
  *
- * Objects are destroyed once per context, dependents first, whichever of
- * removal and the last close comes first; ctx->dead records it.
+ * The objects that hold the device are destroyed once per context,
+ * dependents first, whichever of removal and the last close comes first;
+ * ctx->dead records it.  Removal walks only them (UACCEL_OBJ_MARK_DEVICE),
+ * so its time does not grow with the PDs userspace made.
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -28,15 +31,17 @@
 #include "uaccel_core.h"
 
 /*
- * Destroy every object of a context, dependents first, for @why (CLOSE or
- * DISASSOCIATE).  Runs once: at the last close of the context, or when its
- * device is removed.
+ * Destroy the objects of a context that hold its device (queues, MRs, CQs;
+ * dependents first), for @why (CLOSE or DISASSOCIATE), and take no new
+ * object from now on.  Runs once, with the driver still there: at the
+ * last close of the context, or when its device is removed.  PDs stay for
+ * uaccel_context_free_objects().
  */
-static void uaccel_context_destroy_objects(struct uaccel_context *ctx,
-					   enum uaccel_remove_reason why)
+static void uaccel_context_destroy_device_objects(struct uaccel_context *ctx,
+						  enum uaccel_remove_reason why)
 {
 	static const enum uaccel_obj_type order[] = {
-		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_PD,
+		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ,
 	};
 	struct uaccel_object *obj;
 	unsigned long id;
@@ -46,10 +51,11 @@ static void uaccel_context_destroy_objects(struct uaccel_context *ctx,
 	if (!ctx->dead) {
 		ctx->dead = true;
 		for (i = 0; i < ARRAY_SIZE(order); i++) {
-			xa_for_each(&ctx->objects, id, obj) {
+			xa_for_each_marked(&ctx->objects, id, obj,
+					   UACCEL_OBJ_MARK_DEVICE) {
 				/*
-				 * A context may hold a million objects: let
-				 * others run (no spinlock is held here).
+				 * Locked memory bounds these, not to a small
+				 * number: let others run (no spinlock held).
 				 */
 				cond_resched();
 				if (obj->type != order[i])
@@ -59,6 +65,25 @@ static void uaccel_context_destroy_objects(struct uaccel_context *ctx,
 			}
 		}
 	}
+	mutex_unlock(&ctx->lock);
+}
+
+/*
+ * Free what is left of a context that nothing reaches any more: its PDs,
+ * up to UACCEL_CONTEXT_MAX_OBJECTS of them, then the xarray at once
+ * rather than entry by entry.  Needs no driver.
+ */
+static void uaccel_context_free_objects(struct uaccel_context *ctx)
+{
+	struct uaccel_object *obj;
+	unsigned long id;
+
+	mutex_lock(&ctx->lock);
+	xa_for_each(&ctx->objects, id, obj) {
+		cond_resched();
+		uaccel_obj_destroy(obj, UACCEL_REMOVE_CLOSE);
+	}
+	xa_destroy(&ctx->objects);
 	mutex_unlock(&ctx->lock);
 }
 
@@ -128,7 +153,7 @@ static void uaccel_context_release(struct kref *ref)
 	int idx;
 
 	if (uaccel_device_enter(udev, &idx)) {
-		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
+		uaccel_context_destroy_device_objects(ctx, UACCEL_REMOVE_CLOSE);
 		uaccel_device_exit(udev, idx);
 		mutex_lock(&udev->contexts_lock);
 	} else {
@@ -139,12 +164,13 @@ static void uaccel_context_release(struct kref *ref)
 		 * them here, since the context leaves the list.
 		 */
 		mutex_lock(&udev->contexts_lock);
-		uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_CLOSE);
+		uaccel_context_destroy_device_objects(ctx, UACCEL_REMOVE_CLOSE);
 	}
 	list_del(&ctx->list);
 	udev->nr_contexts--;
 	mutex_unlock(&udev->contexts_lock);
 
+	uaccel_context_free_objects(ctx);
 	uaccel_context_free(ctx);
 }
 
@@ -168,9 +194,8 @@ static void uaccel_context_wake_waiters(struct uaccel_context *ctx)
 
 	/* Under the xarray lock no object can be freed. */
 	xa_lock(&ctx->objects);
-	xa_for_each(&ctx->objects, id, obj)
-		if (obj->type == UACCEL_OBJ_CQ)
-			uaccel_cq_wake(container_of(obj, struct uaccel_cq, obj));
+	xa_for_each_marked(&ctx->objects, id, obj, UACCEL_OBJ_MARK_CQ)
+		uaccel_cq_wake(container_of(obj, struct uaccel_cq, obj));
 	xa_unlock(&ctx->objects);
 }
 
@@ -195,7 +220,7 @@ void uaccel_contexts_shut(struct uaccel_device *udev)
  */
 static void uaccel_context_disassociate(struct uaccel_context *ctx)
 {
-	uaccel_context_destroy_objects(ctx, UACCEL_REMOVE_DISASSOCIATE);
+	uaccel_context_destroy_device_objects(ctx, UACCEL_REMOVE_DISASSOCIATE);
 	uaccel_context_queue_removed(ctx, READ_ONCE(ctx->udev->fatal));
 }
 

@@ -155,7 +155,7 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	cmd->num_facets = udev->num_facets;
 	cmd->dev_caps = uaccel_queue_dev_caps(udev);
 	uaccel_device_copy_name(udev, cmd->name, sizeof(cmd->name));
-	strscpy(cmd->driver, udev->ops->driver_name, sizeof(cmd->driver));
+	strscpy(cmd->driver, udev->driver_name, sizeof(cmd->driver));
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 }
 

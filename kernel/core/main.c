@@ -118,6 +118,7 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
 	mutex_init(&udev->contexts_lock);
 	INIT_LIST_HEAD(&udev->contexts);
 	udev->ops = ops;
+	strscpy(udev->driver_name, ops->driver_name, sizeof(udev->driver_name));
 
 	device_initialize(&udev->dev);
 	udev->dev.class = &uaccel_class;
@@ -349,10 +350,7 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	xa_clear_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
 	mutex_unlock(&uaccel_devices_lock);
 
-	/* No new opens ... */
-	cdev_device_del(&udev->cdev, &udev->dev);
-
-	/* ... calls fail and sleepers (the driver's too) see the device gone ... */
+	/* Opens and calls fail, sleepers (the driver's too) see the device gone ... */
 	uaccel_device_shut(udev);
 
 	/* ... every file call that is past its check has returned ... */
@@ -362,11 +360,22 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	unmap_mapping_range(udev->mapping_inode->i_mapping, 0, 0, 1);
 
 	/*
-	 * ... and the objects go while the driver is still there: queues
-	 * stop, pinned pages are released and their charge returned now,
-	 * not at close, and every context gets its removal events.
+	 * ... the objects that hold the device go while the driver is still
+	 * there: queues stop, pinned pages are released and their charge
+	 * returned now, not at close, and every context gets its removal
+	 * events ...
 	 */
 	uaccel_contexts_disassociate(udev);
+
+	/*
+	 * ... and last the node and the sysfs directory.  devtmpfs deletes
+	 * the node in its own thread, under the lock of /dev/uaccel, which a
+	 * getdents64() of the directory holds while it writes into a user
+	 * buffer that may fault for as long as userspace likes: this is the
+	 * one wait userspace can cause, after everything of the device
+	 * stopped, and it is every char device's (docs/design.md).
+	 */
+	cdev_device_del(&udev->cdev, &udev->dev);
 
 	mutex_lock(&uaccel_devices_lock);
 	xa_erase(&uaccel_devices, udev->index);

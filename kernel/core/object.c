@@ -133,6 +133,10 @@ int uaccel_obj_add(struct uaccel_ucmd *ucmd, struct uaccel_object *obj,
 	}
 	/* The entry exists (reserved): storing into it allocates nothing. */
 	WARN_ON(xa_store(&ctx->objects, obj->id, obj, GFP_KERNEL));
+	if (type != UACCEL_OBJ_PD)
+		xa_set_mark(&ctx->objects, obj->id, UACCEL_OBJ_MARK_DEVICE);
+	if (type == UACCEL_OBJ_CQ)
+		xa_set_mark(&ctx->objects, obj->id, UACCEL_OBJ_MARK_CQ);
 	uaccel_stat_add(ops->stat, 1);
 	ucmd->new_obj_id = obj->id;
 out_unlock:

@@ -12,7 +12,7 @@
 static ssize_t driver_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "%s\n", uaccel_from_dev(dev)->ops->driver_name);
+	return sysfs_emit(buf, "%s\n", uaccel_from_dev(dev)->driver_name);
 }
 static DEVICE_ATTR_RO(driver);
 
@@ -30,7 +30,11 @@ static ssize_t numa_node_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(numa_node);
 
-/* One line per facet: "<name> <min_version> <max_version> <flags>". */
+/*
+ * One line per facet: "<name> <min_version> <max_version> <flags>".  The
+ * facets are the driver's: -ENODEV once the device stopped taking calls
+ * (the directory may outlive the driver's module, see main.c).
+ */
 static ssize_t facets_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -38,12 +42,16 @@ static ssize_t facets_show(struct device *dev, struct device_attribute *attr,
 	const struct uaccel_facet *f;
 	unsigned int i;
 	int len = 0;
+	int idx;
 
+	if (!uaccel_device_enter(udev, &idx))
+		return -ENODEV;
 	for (i = 0; i < udev->num_facets; i++) {
 		f = udev->facets[i];
 		len += sysfs_emit_at(buf, len, "%s %u %u %x\n", f->name,
 				     f->min_version, f->max_version, f->flags);
 	}
+	uaccel_device_exit(udev, idx);
 	return len;
 }
 static DEVICE_ATTR_RO(facets);

@@ -36,6 +36,16 @@ struct page;
 /* Objects (ids 1 to this) one context may have at once. */
 #define UACCEL_CONTEXT_MAX_OBJECTS	UACCEL_MAX_OBJECTS
 
+/*
+ * Marks of a context's objects (XA_MARK_0 tracks free ids): the objects
+ * that hold the device (queues, CQs, MRs), which removal destroys through
+ * the driver, and the CQs, whose sleepers wake when the device stops.
+ * Removal walks only these; PDs, which are only memory, go at the last
+ * close, so that a context of a million PDs does not slow removal down.
+ */
+#define UACCEL_OBJ_MARK_DEVICE	XA_MARK_1
+#define UACCEL_OBJ_MARK_CQ	XA_MARK_2
+
 /**
  * struct uaccel_device - one accelerator as seen by the core
  * @dev: the class device /sys/class/uaccel/<name>, also the char device
@@ -73,6 +83,8 @@ struct page;
  *	is open
  * @vendor_id: hardware vendor ID (PCI), 0 for software devices
  * @device_id: hardware device ID (PCI), 0 for software devices
+ * @driver_name: the driver's name, a copy that the sysfs attribute
+ *	"driver" and QUERY_DEVICE read without entering the device
  * @priv: the driver private area
  */
 struct uaccel_device {
@@ -93,6 +105,7 @@ struct uaccel_device {
 	unsigned long facets_held;
 	u32 vendor_id;
 	u32 device_id;
+	char driver_name[UACCEL_NAME_MAX];
 	u8 priv[] __aligned(ARCH_KMALLOC_MINALIGN);
 };
 
@@ -116,7 +129,8 @@ struct uaccel_event_node {
  * @lock: serialises object creation and destruction against teardown,
  *	and protects cq->queues
  * @objects: the objects, by id
- * @dead: objects are gone (teardown or device removal); no new ones
+ * @dead: the objects that hold the device are gone (teardown or device
+ *	removal); no new ones
  * @event_lock: protects @events and @removed
  * @events: queued struct uaccel_event_node, oldest first
  * @removed: DEVICE_REMOVED was queued; read() gives -ENODEV once @events

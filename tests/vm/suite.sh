@@ -151,6 +151,40 @@ UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug
 # uaccel_soft (num_devices=3) under new_device.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test admin 900 "$B/tests/vm_admin"
 run_test stress 900 "$B/tests/vm_stress"
+# Adversarial removal races; unloads and reloads uaccel_soft and uaccel_core
+# (num_devices=3) once all files are closed.  The edu ones run below.  Removal
+# with objects runs on 16384 PDs per context here, on the most a context may
+# have in break-max.
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
+	BRK_OBJECTS=16384 VM_SKIP_TESTS="test_edu_*,test_close_of_max_objects" \
+	run_test break 1800 "$B/tests/vm_break"
+# Only when named: the race tests with the stock kernel's number of rounds
+# (the debug kernel's VM_SCALE makes them one round each), and the teardown
+# of the most objects a context may have alone.
+case "$only" in
+*" break-races "*)
+	VM_SCALE=1 VM_TESTS="test_*_races_*,test_fault_storm_*,test_close_races_*" \
+		run_test break-races 3600 "$B/tests/vm_break" ;;
+esac
+case "$only" in
+*" break-max "*)
+	VM_TESTS="test_*_max_objects" run_test break-max 1800 "$B/tests/vm_break" ;;
+esac
+# Only when named: the removal stuck behind a getdents64() for longer than
+# the hung-task timeout.
+case "$only" in
+*" break-hung "*)
+	BRK_HOLD_S=70 VM_TESTS="test_removal_vs_getdents_on_uffd_page" \
+		run_test break-hung 600 "$B/tests/vm_break" ;;
+esac
+# Only when named: "break:PATTERNS" runs the vm_break tests matching them.
+for t in $only; do
+	case $t in
+	break:*)
+		UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
+			VM_TESTS="${t#break:}" run_test "$t" 1800 "$B/tests/vm_break" ;;
+	esac
+done
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 # Compatibility with a release (docs/abi.md): its programs and libaccel on
@@ -204,10 +238,13 @@ fi
 
 # The edu PCI driver: with MSI, then again on INTx; its attributes and
 # renames racing with PCI remove.
-if want edu || want edu-intx || want admin-edu; then
+if want edu || want edu-intx || want admin-edu || want break-edu; then
 	if insmod "$K/hw/edu/uaccel_edu.ko"; then
 		run_test edu 900 "$B/tests/vm_edu"
 		run_test admin-edu 600 "$B/tests/vm_admin" edu
+		# Unloads and reloads uaccel_edu (with MSI) under open files.
+		UACCEL_EDU_KO=$K/hw/edu/uaccel_edu.ko VM_TESTS="test_edu_*" \
+			run_test break-edu 900 "$B/tests/vm_break"
 		rmmod uaccel_edu
 		insmod "$K/hw/edu/uaccel_edu.ko" use_msi=0 &&
 		EDU_IRQ_MODE=intx VM_TESTS="test_basic_*,test_late_dma_*" \

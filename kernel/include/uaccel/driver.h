@@ -663,14 +663,16 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name);
  * uaccel_unregister_device() - remove a registered device
  * @udev: the device
  *
- * Removes the device node and sysfs entries, stops the device taking
- * calls (uaccel_ops.shut runs unless a fatal error ran it already), waits
- * for every section of uaccel_device_enter() to end, zaps every ring
- * mapping and disassociates every open file: the objects of its contexts
- * are destroyed through the driver (reason DISASSOCIATE), each context
- * gets DEVICE_REMOVED, and from now on their calls fail with -ENODEV.
- * Waits only for sections, never for userspace.  Not from inside a
- * section.
+ * Stops the device taking opens and calls (uaccel_ops.shut runs unless a
+ * fatal error ran it already), waits for every section of
+ * uaccel_device_enter() to end, zaps every ring mapping and disassociates
+ * every open file: the queues, MRs and CQs of its contexts are destroyed
+ * through the driver (reason DISASSOCIATE), each context gets
+ * DEVICE_REMOVED, and from now on their calls fail with -ENODEV.  Last it
+ * removes the node and sysfs entries, which waits for devtmpfs, as every
+ * char device's removal does (devtmpfs waits for a getdents64() of the
+ * node's directory).  Otherwise waits only for sections, never for
+ * userspace.  Not from inside a section.
  */
 void uaccel_unregister_device(struct uaccel_device *udev);
 
