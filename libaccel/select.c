@@ -370,23 +370,34 @@ static const char *status_words(uint32_t status)
 	}
 }
 
-/* Why nothing could be selected, for accel_error_message(). */
+/*
+ * Why nothing could be selected, for accel_error_message(): each device
+ * and why, those ACCEL_DEVICES leaves out only counted.
+ */
 static void explain_none(const struct accel_facet_req *reqs, int nreqs,
 			 const struct accel_candidate *c, int n)
 {
+	int i, shown = 0, excluded = 0;
 	char msg[1024];
 	size_t len;
-	int i;
 
 	len = snprintf(msg, sizeof(msg), "no device to select for %s", reqs[0].name);
 	for (i = 1; i < nreqs && len < sizeof(msg); i++)
 		len += snprintf(msg + len, sizeof(msg) - len, " or %s", reqs[i].name);
 	if (!n && len < sizeof(msg))
 		snprintf(msg + len, sizeof(msg) - len, ": no accelerator is listed");
-	for (i = 0; i < n && len < sizeof(msg); i++)
+	for (i = 0; i < n && len < sizeof(msg); i++) {
+		if (c[i].status == ACCEL_CANDIDATE_EXCLUDED) {
+			excluded++;
+			continue;
+		}
 		len += snprintf(msg + len, sizeof(msg) - len, "%s %s %s",
-				i ? "," : ":", c[i].device->name,
+				shown++ ? "," : ":", c[i].device->name,
 				status_words(c[i].status));
+	}
+	if (excluded && len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - len, "%s%d left out by ACCEL_DEVICES",
+			 shown ? "; " : ": ", excluded);
 	accel_set_error("%s", msg);
 }
 

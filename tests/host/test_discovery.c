@@ -764,6 +764,7 @@ static void test_select_skips_inaccessible_nodes(void **state)
 /* ACCEL_DEVICES pins and excludes by name pattern. */
 static void test_select_environment(void **state)
 {
+	struct accel_selection sel;
 	struct accel_candidate c[16];
 
 	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
@@ -777,6 +778,18 @@ static void test_select_environment(void **state)
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft1:0 soft0:1");
 	setenv("ACCEL_DEVICES", "", 1);
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:0 soft1:0");
+	/* Nothing left: the message counts the devices left out. */
+	setenv("ACCEL_DEVICES", "!*", 1);
+	errno = 0;
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel: 3 left out by ACCEL_DEVICES");
+	setenv("ACCEL_DEVICES", "soft0", 1);
+	set_attr("soft0", "facets", "other 1 1 0\n");
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel: soft0 serves none of them; 2 left out by ACCEL_DEVICES");
 }
 
 static void test_select_checks_arguments(void **state)
