@@ -51,7 +51,7 @@ static int path_join(char *buf, size_t len, const char *dir, const char *name)
  * attribute comes whole in one read(): no stdio, listing reads several per
  * device.
  */
-static int read_attr(const char *dir, const char *attr, char *buf, size_t len)
+int accel_read_attr(const char *dir, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -336,21 +336,21 @@ static int read_device(const char *classdir, const char *name,
 		return -ENOMEM;
 	strcpy(dev->name, name);
 
-	ret = read_attr(dir, "dev", buf, sizeof(buf));
+	ret = accel_read_attr(dir, "dev", buf, sizeof(buf));
 	if (!ret)
 		ret = parse_dev(dev, buf);
 	if (!ret)
-		ret = read_attr(dir, "driver", dev->driver, sizeof(dev->driver));
+		ret = accel_read_attr(dir, "driver", dev->driver, sizeof(dev->driver));
 	if (!ret)
-		ret = read_attr(dir, "abi_version", buf, sizeof(buf));
+		ret = accel_read_attr(dir, "abi_version", buf, sizeof(buf));
 	if (!ret && !(ret = parse_int(buf, 0, UINT32_MAX, &v)))
 		dev->abi_version = v;
 	if (!ret)
-		ret = read_attr(dir, "numa_node", buf, sizeof(buf));
+		ret = accel_read_attr(dir, "numa_node", buf, sizeof(buf));
 	if (!ret && !(ret = parse_int(buf, -1, INT32_MAX, &v)))
 		dev->numa_node = v;
 	if (!ret)
-		ret = read_attr(dir, "facets", buf, sizeof(buf));
+		ret = accel_read_attr(dir, "facets", buf, sizeof(buf));
 	if (!ret)
 		ret = parse_facets(dev, buf);
 	/* Whatever failed, a device whose directory went away is skipped. */

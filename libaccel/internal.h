@@ -76,6 +76,12 @@ const char *accel_sysfs_root(void);
 const char *accel_dev_root(void);
 
 /*
+ * Read the sysfs attribute dir/attr into buf (len bytes) without the
+ * trailing newline: 0 or -errno (-ENOENT for a device being removed).
+ */
+int accel_read_attr(const char *dir, const char *attr, char *buf, size_t len);
+
+/*
  * One device by name, its node found as the listing finds it (without the
  * access check: opening it reports that); NULL with errno ENODEV (or
  * ENOMEM) and the reason in why.

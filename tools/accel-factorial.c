@@ -6,6 +6,10 @@
  * Each n is computed once blocking and once asynchronously into a CQ.
  *
  * usage: accel-factorial [-t MS] DEVICE [N...]   (default N: 0 5 10 12 13 20 34)
+ *        accel-factorial [-t MS] --select [N...]
+ *
+ * --select lets libaccel choose the device (accel_select_device()): the
+ * best one serving the facet, hardware first.
  *
  * A device error (a command that fails, a completion with an error status,
  * no completion in time) stops the run; a wrong result is reported and the
@@ -33,10 +37,13 @@ static const char *dev_name;
 static void usage(void)
 {
 	printf("usage: accel-factorial [-t MS] DEVICE [N...]\n"
+	       "       accel-factorial [-t MS] --select [N...]\n"
 	       "Compute N! modulo 2^32 on DEVICE through the facet factorial.uaccel,\n"
 	       "blocking and through a completion queue, and check both results.\n"
 	       "N is a decimal number from 0 to %u (default: 0 5 10 12 13 20 34).\n"
 	       "\n"
+	       "  -s, --select      no DEVICE: use the best device serving the facet\n"
+	       "                    (hardware first; accelinfo --select shows why)\n"
 	       "  -t, --timeout MS  wait at most MS milliseconds for each completion\n"
 	       "                    (default %d, 0: no limit)\n"
 	       "  -h, --help        print this text and exit\n"
@@ -78,6 +85,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
+		{ "select", no_argument, NULL, 's' },
 		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,15 +99,20 @@ int main(int argc, char **argv)
 	const uint32_t *ns = def;
 	int count = sizeof(def) / sizeof(def[0]);
 	uint32_t *args = NULL;
+	struct accel_select_attr attr = { .facet_flags = ACCEL_FACET_CLOEXEC };
+	struct accel_selection sel;
 	struct accel_context *ctx;
 	struct accel_cq *cq;
 	struct accel_wc wc;
-	int fd, which, i, c, rc, status = 0;
+	int fd, which, i, c, rc, status = 0, select = 0;
 	uint32_t version;
 
 	/* "+": options come before DEVICE, so that "-1" is a bad N. */
-	while ((c = getopt_long(argc, argv, "+t:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+st:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
+		case 's':
+			select = 1;
+			break;
 		case 't':
 			rc = cli_parse_timeout(prog, optarg, &timeout_ms);
 			if (rc)
@@ -109,11 +122,13 @@ int main(int argc, char **argv)
 			return cli_parse_common(prog, c, usage);
 		}
 	}
-	if (optind == argc)
-		return cli_usage_error(prog, "missing DEVICE operand");
-	dev_name = argv[optind++];
-	if (!*dev_name)
-		return cli_usage_error(prog, "empty device name");
+	if (!select) {
+		if (optind == argc)
+			return cli_usage_error(prog, "missing DEVICE operand");
+		dev_name = argv[optind++];
+		if (!*dev_name)
+			return cli_usage_error(prog, "empty device name");
+	}
 
 	/* Every operand is checked before the device is touched. */
 	if (optind < argc) {
@@ -136,18 +151,32 @@ int main(int argc, char **argv)
 		ns = args;
 	}
 
-	ctx = accel_open_device_by_name(dev_name);
-	if (!ctx) {
-		status = cli_libaccel_error(prog, errno);
-		free(args);
-		return status;
-	}
-	fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
-	if (fd < 0) {
-		status = cli_libaccel_error(prog, -fd);
-		accel_close_device(ctx);
-		free(args);
-		return status;
+	if (select) {
+		ctx = accel_select_device(reqs, 2, &attr, sizeof(attr), &sel, sizeof(sel));
+		if (!ctx) {
+			status = cli_libaccel_error(prog, errno);
+			free(args);
+			return status;
+		}
+		dev_name = sel.device;
+		fd = sel.facet_fd;
+		which = sel.matched;
+		version = sel.version;
+		printf("selected %s, the best device serving the facet\n", dev_name);
+	} else {
+		ctx = accel_open_device_by_name(dev_name);
+		if (!ctx) {
+			status = cli_libaccel_error(prog, errno);
+			free(args);
+			return status;
+		}
+		fd = accel_get_facet(ctx, reqs, 2, ACCEL_FACET_CLOEXEC, &which, &version);
+		if (fd < 0) {
+			status = cli_libaccel_error(prog, -fd);
+			accel_close_device(ctx);
+			free(args);
+			return status;
+		}
 	}
 	for (i = 0; i < which; i++)
 		printf("facet %s: not served, falling back\n", reqs[i].name);

@@ -6,10 +6,14 @@
  * device and asks the kernel (QUERY_DEVICE), which needs access to the node.
  * A device that cannot be opened or queried is still listed, with the
  * reason, and makes the exit status 1: -v asked for its attributes.
+ *
+ * --select shows how accel_select_device() would choose a device for a
+ * facet request: the ranking of accel_rank_devices(), from sysfs alone.
  */
 #include <accel/accel.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +25,26 @@ static const char prog[] = "accelinfo";
 static void usage(void)
 {
 	printf("usage: accelinfo [-d NAME] [-v] [-j]\n"
-	       "List the uaccel accelerators, their attributes and facets.\n"
+	       "       accelinfo --select FACETS [--node N] [--prefer-software | --any-kind]\n"
+	       "List the uaccel accelerators, their attributes and facets; or rank\n"
+	       "them for a facet request as accel_select_device() does, and say why.\n"
 	       "\n"
-	       "  -d, --device NAME  show only this device\n"
-	       "  -v, --verbose      also open each device and query the kernel\n"
-	       "  -j, --json         print a JSON array instead of text\n"
-	       "  -h, --help         print this text and exit\n"
-	       "  -V, --version      print the version and exit\n"
+	       "  -d, --device NAME    show only this device\n"
+	       "  -v, --verbose        also open each device and query the kernel\n"
+	       "  -j, --json           print a JSON array instead of text\n"
+	       "  -s, --select FACETS  rank the devices for FACETS, a comma-separated\n"
+	       "                       list of NAME, NAME:V or NAME:MIN-MAX, preferred\n"
+	       "                       first (no versions: any)\n"
+	       "  -n, --node N         with --select: near NUMA node N, not the node of\n"
+	       "                       the CPU accelinfo runs on\n"
+	       "      --prefer-software  with --select: software devices first\n"
+	       "      --any-kind       with --select: hardware or software alike\n"
+	       "  -h, --help           print this text and exit\n"
+	       "  -V, --version        print the version and exit\n"
 	       "\n"
-	       "Exit status: 0 success; 1 a device could not be listed, found, opened\n"
-	       "or queried; 2 usage error.\n");
+	       "Exit status: 0 success (--select: a device can be selected); 1 a device\n"
+	       "could not be listed, found, opened or queried (--select: none can be\n"
+	       "selected); 2 usage error.\n");
 }
 
 /* Print s as a JSON string. */
@@ -144,21 +158,158 @@ static int print_json(const struct accel_device *dev, int verbose)
 	return ret ? -1 : 0;
 }
 
+/* One "NAME[:MIN[-MAX]]" of --select: 0, or -1 when malformed. */
+static int parse_req(char *text, struct accel_facet_req *req)
+{
+	char *colon = strchr(text, ':'), *dash;
+	unsigned long lo, hi;
+
+	req->name = text;
+	req->min_version = 1;
+	req->max_version = UINT32_MAX;
+	if (colon) {
+		*colon++ = '\0';
+		dash = strchr(colon, '-');
+		if (dash)
+			*dash++ = '\0';
+		if (cli_parse_ulong(colon, UINT32_MAX, &lo) || !lo)
+			return -1;
+		hi = lo;
+		if (dash && (cli_parse_ulong(dash, UINT32_MAX, &hi) || hi < lo))
+			return -1;
+		req->min_version = lo;
+		req->max_version = hi;
+	}
+	return *text && strlen(text) < ACCEL_NAME_MAX ? 0 : -1;
+}
+
+static const char *status_text(uint32_t status)
+{
+	switch (status) {
+	case ACCEL_CANDIDATE_EXCLUDED:
+		return "left out by ACCEL_DEVICES";
+	case ACCEL_CANDIDATE_NO_FACET:
+		return "serves none of the requested facets";
+	case ACCEL_CANDIDATE_NO_VERSION:
+		return "serves a requested facet in no requested version";
+	case ACCEL_CANDIDATE_NO_ACCESS:
+		return "its node is not accessible to this user";
+	case ACCEL_CANDIDATE_HELD:
+		return "held exclusively (exclusive 1, a context open)";
+	default:
+		return "?";
+	}
+}
+
+/* Print the ranking for --select; the exit status. */
+static int print_selection(const char *spec, const struct accel_select_attr *attr)
+{
+	struct accel_facet_req reqs[16];
+	struct accel_candidate *c;
+	struct accel_device **list;
+	char *text, *tok, *save = NULL;
+	int nreqs = 0, n, ok, i;
+
+	text = strdup(spec);
+	if (!text) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
+		return CLI_EXIT_FAILURE;
+	}
+	for (tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (nreqs == 16 || parse_req(tok, &reqs[nreqs])) {
+			free(text);
+			return cli_usage_error(prog, "--select: '%s' is not a list of at most 16 NAME, NAME:V or NAME:MIN-MAX (versions 1 to %u)",
+					       spec, UINT32_MAX);
+		}
+		nreqs++;
+	}
+	if (!nreqs) {
+		free(text);
+		return cli_usage_error(prog, "--select: no facet named");
+	}
+	list = accel_get_device_list(&n);
+	c = list ? calloc(n ? n : 1, sizeof(*c)) : NULL;
+	if (!c) {
+		fprintf(stderr, "%s: cannot list devices: %s (%s)\n", prog,
+			strerror(errno), cli_errname(errno));
+		accel_free_device_list(list);
+		free(text);
+		return CLI_EXIT_FAILURE;
+	}
+	ok = accel_rank_devices(list, reqs, nreqs, attr, sizeof(*attr), c, n);
+	if (ok < 0) {
+		fprintf(stderr, "%s: ranking: %s (%s)\n", prog, strerror(-ok),
+			cli_errname(-ok));
+		goto out;
+	}
+	printf("request:");
+	for (i = 0; i < nreqs; i++)
+		printf("%s %s v%u..v%u", i ? "," : "", reqs[i].name,
+		       reqs[i].min_version, reqs[i].max_version);
+	printf("\nranked by: %s, NUMA distance from ",
+	       attr->flags & ACCEL_SELECT_ANY_KIND ? "hardware or software alike" :
+	       attr->flags & ACCEL_SELECT_PREFER_SOFTWARE ? "software first" :
+	       "hardware first");
+	if (attr->flags & ACCEL_SELECT_NUMA_NODE)
+		printf("node %d (--node)", attr->numa_node);
+	else
+		printf("the node of this CPU");
+	printf(", open contexts, device index\n");
+	for (i = 0; i < n; i++) {
+		const char *name = accel_device_name(c[i].device);
+		const char *kind = c[i].flags & ACCEL_CANDIDATE_SOFTWARE ?
+				   "software" : "hardware";
+
+		if (c[i].status != ACCEL_CANDIDATE_OK) {
+			printf("-  %s: not selectable: %s\n", name,
+			       status_text(c[i].status));
+			continue;
+		}
+		printf("%d. %s: facet %s v%u; %s, node %d, distance ", i + 1, name,
+		       reqs[c[i].matched].name, c[i].version, kind,
+		       accel_device_numa_node(c[i].device));
+		if (c[i].distance < 0)
+			printf("unknown");
+		else
+			printf("%d", c[i].distance);
+		if (c[i].contexts < 0)
+			printf(", contexts unknown");
+		else
+			printf(", %d context%s", c[i].contexts, c[i].contexts == 1 ? "" : "s");
+		printf("%s\n", i ? "" : "  <- selected");
+	}
+	if (!n)
+		printf("No uaccel devices found\n");
+	else if (!ok)
+		printf("no device can be selected\n");
+out:
+	free(c);
+	accel_free_device_list(list);
+	free(text);
+	return cli_finish(prog, ok > 0 ? 0 : CLI_EXIT_FAILURE);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "select", required_argument, NULL, 's' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "prefer-software", no_argument, NULL, 'S' },
+		{ "any-kind", no_argument, NULL, 'A' },
 		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL;
+	struct accel_select_attr attr = { 0 };
+	const char *only = NULL, *select = NULL;
+	unsigned long node;
 	int verbose = 0, json = 0, shown = 0, status = 0;
 	struct accel_device **list;
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "d:vj" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:vjs:n:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!*optarg)
@@ -171,12 +322,36 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 's':
+			select = optarg;
+			break;
+		case 'n':
+			if (cli_parse_ulong(optarg, INT32_MAX, &node))
+				return cli_usage_error(prog, "--node: '%s' is not a node number",
+						       optarg);
+			attr.flags |= ACCEL_SELECT_NUMA_NODE;
+			attr.numa_node = (int32_t)node;
+			break;
+		case 'S':
+			attr.flags |= ACCEL_SELECT_PREFER_SOFTWARE;
+			break;
+		case 'A':
+			attr.flags |= ACCEL_SELECT_ANY_KIND;
+			break;
 		default:
 			return cli_parse_common(prog, c, usage);
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error(prog, "unexpected operand '%s'", argv[optind]);
+	if (select && (only || verbose || json))
+		return cli_usage_error(prog, "--select goes without --device, --verbose and --json");
+	if (!select && attr.flags)
+		return cli_usage_error(prog, "--node, --prefer-software and --any-kind go with --select");
+	if ((attr.flags & ACCEL_SELECT_PREFER_SOFTWARE) && (attr.flags & ACCEL_SELECT_ANY_KIND))
+		return cli_usage_error(prog, "--prefer-software and --any-kind exclude each other");
+	if (select)
+		return print_selection(select, &attr);
 
 	list = accel_get_device_list(&n);
 	if (!list) {

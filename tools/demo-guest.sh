@@ -24,6 +24,10 @@ echo "### accel-factorial edu0 (QEMU's edu PCI device, in hardware)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" edu0
 echo "### accel-factorial soft0 (the same program and facet on the CPU)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" soft0
+echo "### accelinfo --select factorial.uaccel:1 (how libaccel ranks the devices for a facet)"
+"$B/tools/accelinfo" --select factorial.uaccel:1
+echo "### accel-factorial --select (the device libaccel selects: edu0, hardware first)"
+ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" --select 5 13
 echo "### rmmod uaccel_edu uaccel_soft uaccel_core"
 rmmod uaccel_edu uaccel_soft uaccel_core
 echo "### demo finished"

@@ -196,9 +196,10 @@ struct accel_context *accel_open_device_by_name(const char *name);
 /**
  * accel_error_message() - why the last failed call of this thread failed
  *
- * Set by accel_open_device(), accel_open_device_by_name() and
- * accel_get_facet() when they fail, for example "soft0: the device is in
- * exclusive use: ..." for EBUSY.  Successful calls leave it unchanged.
+ * Set by accel_open_device(), accel_open_device_by_name(),
+ * accel_get_facet() and accel_select_device() when they fail, for
+ * example "soft0: the device is in exclusive use: ..." for EBUSY.
+ * Successful calls leave it unchanged.
  *
  * Return: a message for people, "" before any failure; valid until the
  * next libaccel call of the thread.
@@ -583,6 +584,155 @@ struct accel_facet_req {
  */
 int accel_get_facet(struct accel_context *ctx, const struct accel_facet_req *reqs,
 		    int nreqs, unsigned int flags, int *matched, uint32_t *version);
+
+/* accel_select_attr.flags: rank software devices before hardware ones. */
+#define ACCEL_SELECT_PREFER_SOFTWARE	(1U << 0)
+/* accel_select_attr.flags: hardware or software does not matter. */
+#define ACCEL_SELECT_ANY_KIND		(1U << 1)
+/* accel_select_attr.flags: be near accel_select_attr.numa_node, not near
+ * the CPU the calling thread runs on. */
+#define ACCEL_SELECT_NUMA_NODE		(1U << 2)
+
+/**
+ * struct accel_select_attr - selection hints (accel_select_device())
+ * @flags: ACCEL_SELECT_* bits
+ * @numa_node: with ACCEL_SELECT_NUMA_NODE, the node whose memory the
+ *	caller uses (0 or more); else 0
+ * @facet_flags: ACCEL_FACET_CLOEXEC, as for accel_get_facet()
+ * @reserved: 0
+ */
+struct accel_select_attr {
+	uint32_t flags;
+	int32_t numa_node;
+	uint32_t facet_flags;
+	uint32_t reserved;
+};
+
+/**
+ * enum accel_candidate_status - why a device can or cannot be selected
+ * @ACCEL_CANDIDATE_OK: it can; ranked with the others that can
+ * @ACCEL_CANDIDATE_EXCLUDED: the administrator's ACCEL_DEVICES leaves it out
+ * @ACCEL_CANDIDATE_NO_FACET: it serves none of the requested names
+ * @ACCEL_CANDIDATE_NO_VERSION: it serves a requested name, but in no
+ *	requested version
+ * @ACCEL_CANDIDATE_NO_ACCESS: the caller may not open its node
+ * @ACCEL_CANDIDATE_HELD: its sysfs "exclusive" is 1 and a context is open
+ */
+enum accel_candidate_status {
+	ACCEL_CANDIDATE_OK = 0,
+	ACCEL_CANDIDATE_EXCLUDED = 1,
+	ACCEL_CANDIDATE_NO_FACET = 2,
+	ACCEL_CANDIDATE_NO_VERSION = 3,
+	ACCEL_CANDIDATE_NO_ACCESS = 4,
+	ACCEL_CANDIDATE_HELD = 5,
+};
+
+/* accel_candidate.flags: a software device (the soft driver's). */
+#define ACCEL_CANDIDATE_SOFTWARE	(1U << 0)
+
+/**
+ * struct accel_candidate - one device as accel_rank_devices() sees it
+ * @device: the device, from the list ranked
+ * @status: ACCEL_CANDIDATE_*
+ * @flags: ACCEL_CANDIDATE_SOFTWARE
+ * @matched: index in the requests of the facet it would open (the first
+ *	request it serves in an acceptable version, by sysfs), or -1
+ * @version: the version of that facet it would open (the highest in
+ *	common), or 0
+ * @distance: NUMA distance between the wanted node and the device's
+ *	node, from the kernel's table (10 for the same node), or -1 unknown
+ * @contexts: contexts open on the device (sysfs "contexts"), or -1
+ *	unknown
+ */
+struct accel_candidate {
+	const struct accel_device *device;
+	uint32_t status;
+	uint32_t flags;
+	int32_t matched;
+	uint32_t version;
+	int32_t distance;
+	int32_t contexts;
+};
+
+/**
+ * accel_rank_devices() - rank devices for a facet request, opening none
+ * @list: devices from accel_get_device_list()
+ * @reqs: the acceptable facets, preferred first, as for accel_get_facet()
+ * @nreqs: entries in @reqs
+ * @attr: hints, or NULL for none
+ * @attr_size: sizeof(*attr) as compiled into the caller
+ * @out: receives one entry per device of @list
+ * @max: room in @out
+ *
+ * What accel_select_device() decides, for a program to show or to make
+ * its own choice (accelinfo --select prints it).  Reads sysfs only.  A
+ * device can be selected when ACCEL_DEVICES does not leave it out, it
+ * serves a request in an acceptable version, the caller may open its node
+ * and it is not held exclusively.  Those come first in @out, best first:
+ * hardware before software (unless @attr asks otherwise), then the
+ * smallest NUMA distance from the wanted node (the calling thread's CPU's,
+ * or @attr->numa_node; unknown after known), then the fewest open contexts
+ * (unknown after known), then the lowest device index.  The order of
+ * @reqs picks the facet on a device, not the device.  The others follow
+ * in the order of @list, with the reason in their status.
+ *
+ * Return: the number of devices that can be selected, or -EINVAL (a
+ * malformed request or hint), -E2BIG (a larger @attr_size whose extra
+ * bytes are not zero), -ENOSPC (@max below the number of devices),
+ * -ENOMEM.
+ */
+int accel_rank_devices(struct accel_device **list,
+		       const struct accel_facet_req *reqs, int nreqs,
+		       const struct accel_select_attr *attr, size_t attr_size,
+		       struct accel_candidate *out, int max);
+
+/**
+ * struct accel_selection - what accel_select_device() opened
+ * @device: the name of the device
+ * @facet_fd: the facet fd, the caller's to close
+ * @matched: index in the requests of the facet opened
+ * @version: its negotiated version
+ * @reserved: 0
+ */
+struct accel_selection {
+	char device[ACCEL_NAME_MAX];
+	int32_t facet_fd;
+	int32_t matched;
+	uint32_t version;
+	uint32_t reserved;
+};
+
+/**
+ * accel_select_device() - open the best device serving a facet request
+ * @reqs: the acceptable facets, preferred first, as for accel_get_facet()
+ * @nreqs: entries in @reqs
+ * @attr: hints, or NULL for none
+ * @attr_size: sizeof(*attr) as compiled into the caller
+ * @sel: receives the device, facet fd, request matched and version
+ * @sel_size: sizeof(*sel) as compiled into the caller
+ *
+ * Lists the devices, ranks them as accel_rank_devices() does and opens
+ * the first: a context on it and the facet (accel_get_facet() with
+ * @attr->facet_flags).  When that fails (the device became busy or went
+ * away, a privileged or single-user facet), the next one is tried.
+ *
+ * ACCEL_DEVICES in the environment (ignored in setuid and setgid
+ * programs) restricts the choice: a comma-separated list of device-name
+ * patterns (fnmatch(3)); "!pattern" leaves the devices it matches out,
+ * and when there is a pattern without "!" only devices matching one of
+ * them are considered.
+ *
+ * Return: the context, or NULL with errno set: the accel_rank_devices()
+ * errors, ENODEV when no device can be selected, or the error of the best
+ * device when none could be opened (EBUSY, EACCES, EPERM, ...); the
+ * reason in words is in accel_error_message().
+ */
+struct accel_context *accel_select_device(const struct accel_facet_req *reqs,
+					  int nreqs,
+					  const struct accel_select_attr *attr,
+					  size_t attr_size,
+					  struct accel_selection *sel,
+					  size_t sel_size);
 
 /**
  * accel_context_provider() - the provider plugin serving a context

@@ -119,7 +119,7 @@ struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
 		return ERR_PTR(-EBUSY);
 	}
 	list_add_tail(&ctx->list, &udev->contexts);
-	udev->nr_contexts++;
+	WRITE_ONCE(udev->nr_contexts, udev->nr_contexts + 1);
 	mutex_unlock(&udev->contexts_lock);
 	get_device(&udev->dev);
 	uaccel_stat_add(UACCEL_STAT_CONTEXTS, 1);
@@ -167,7 +167,7 @@ static void uaccel_context_release(struct kref *ref)
 		uaccel_context_destroy_device_objects(ctx, UACCEL_REMOVE_CLOSE);
 	}
 	list_del(&ctx->list);
-	udev->nr_contexts--;
+	WRITE_ONCE(udev->nr_contexts, udev->nr_contexts - 1);
 	mutex_unlock(&udev->contexts_lock);
 
 	uaccel_context_free_objects(ctx);

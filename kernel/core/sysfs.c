@@ -116,9 +116,21 @@ static ssize_t exclusive_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(exclusive);
 
+/*
+ * The number of open contexts: a snapshot for load balancing (libaccel's
+ * device selection), stale as soon as it is read.
+ */
+static ssize_t contexts_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(uaccel_from_dev(dev)->nr_contexts));
+}
+static DEVICE_ATTR_RO(contexts);
+
 static struct attribute *uaccel_core_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_exclusive.attr,
+	&dev_attr_contexts.attr,
 	&dev_attr_driver.attr,
 	&dev_attr_abi_version.attr,
 	&dev_attr_numa_node.attr,

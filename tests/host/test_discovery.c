@@ -123,6 +123,7 @@ static int teardown(void **state)
 	char cmd[PATH_MAX + 16];
 
 	unsetenv("ACCEL_PROVIDERS");
+	unsetenv("ACCEL_DEVICES");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	return system(cmd);
 }
@@ -429,6 +430,7 @@ static void test_open_checks_the_opened_node(void **state)
 	accel_close_device(ctx);
 	accel_free_device_list(list);
 	unsetenv("ACCEL_PROVIDERS");
+	unsetenv("ACCEL_DEVICES");
 }
 
 static void test_query_checks_arguments(void **state)
@@ -541,6 +543,391 @@ static void test_provider_loading(void **state)
 	    "test $(grep -c warning out) -eq 2", root);
 }
 
+/* Device selection (accel_rank_devices(), accel_select_device()). */
+
+#define FACT "fact.uaccel 1 1 0\n"
+
+/* Write sysfs attribute ATTR of device NAME in the fixture. */
+static void set_attr(const char *name, const char *attr, const char *text)
+{
+	char rel[512];
+
+	snprintf(rel, sizeof(rel), "sys/class/uaccel/%s/%s", name, attr);
+	put_file(rel, text);
+}
+
+/* A fixture device of driver DRIVER, NUMA node NODE and CONTEXTS open (-1: no attribute). */
+static void add_sel_device(const char *name, unsigned int minor, const char *driver,
+			   int node, int contexts, const char *facets)
+{
+	char text[32];
+
+	add_device(name, minor, facets);
+	snprintf(text, sizeof(text), "%s\n", driver);
+	set_attr(name, "driver", text);
+	snprintf(text, sizeof(text), "%d\n", node);
+	set_attr(name, "numa_node", text);
+	set_attr(name, "exclusive", "0\n");
+	if (contexts >= 0) {
+		snprintf(text, sizeof(text), "%d\n", contexts);
+		set_attr(name, "contexts", text);
+	}
+}
+
+/*
+ * Rank the fixture's devices for REQS; ORDER is what is expected, one
+ * "name:status" per device, separated by spaces; returns the candidates
+ * in c (room for 16).
+ */
+static int rank_fixture(const struct accel_facet_req *reqs, int nreqs,
+			const struct accel_select_attr *attr, struct accel_candidate *c,
+			const char *order)
+{
+	struct accel_device **list;
+	char got[1024] = "";
+	int n, ok, i;
+	size_t len = 0;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_in_range(n, 0, 16);
+	ok = accel_rank_devices(list, reqs, nreqs, attr, attr ? sizeof(*attr) : 0, c, 16);
+	assert_in_range(ok, 0, n);
+	for (i = 0; i < n; i++) {
+		assert_true(c[i].status != ACCEL_CANDIDATE_OK || i < ok);
+		len += snprintf(got + len, sizeof(got) - len, "%s%s:%u", i ? " " : "",
+				accel_device_name(c[i].device), c[i].status);
+	}
+	assert_string_equal(got, order);
+	/* The candidates point into the list, which the caller does not keep. */
+	for (i = 0; i < n; i++)
+		c[i].device = NULL;
+	accel_free_device_list(list);
+	return ok;
+}
+
+static const struct accel_facet_req fact_req[] = { { "fact.uaccel", 1, 1 } };
+
+/* The facet and version of each device from sysfs, the first request served. */
+static void test_select_matches_facets_from_sysfs(void **state)
+{
+	static const struct accel_facet_req reqs[] = {
+		{ "new.uaccel", 2, 3 }, { "old.uaccel", 1, 5 },
+	};
+	struct accel_candidate c[16];
+
+	add_sel_device("both", 0, "hw", -1, 0, "old.uaccel 1 9 0\nnew.uaccel 1 4 0\n");
+	add_sel_device("old", 1, "hw", -1, 0, "old.uaccel 3 4 0\n");
+	add_sel_device("tooold", 2, "hw", -1, 0, "new.uaccel 1 1 0\nold.uaccel 6 7 0\n");
+	add_sel_device("none", 3, "hw", -1, 0, "other.uaccel 1 1 0\n");
+	assert_int_equal(rank_fixture(reqs, 2, NULL, c,
+				      "both:0 old:0 tooold:3 none:2"), 2);
+	/* The first request served, in the highest version in common. */
+	assert_int_equal(c[0].matched, 0);
+	assert_int_equal(c[0].version, 3);
+	assert_int_equal(c[1].matched, 1);
+	assert_int_equal(c[1].version, 4);
+	assert_int_equal(c[2].matched, -1);
+	assert_int_equal(c[2].version, 0);
+	assert_int_equal(c[0].flags, 0);
+}
+
+/* Hardware first by default; software first, or either, when asked. */
+static void test_select_hardware_before_software(void **state)
+{
+	struct accel_select_attr attr = { 0 };
+	struct accel_candidate c[16];
+
+	add_sel_device("soft0", 0, "soft", -1, 2, FACT);
+	add_sel_device("edu0", 1, "edu", -1, 0, FACT);
+	add_sel_device("soft1", 2, "soft", -1, 0, FACT);
+	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft1:0 soft0:0");
+	assert_int_equal(c[0].flags, 0);
+	assert_int_equal(c[1].flags, ACCEL_CANDIDATE_SOFTWARE);
+	rank_fixture(fact_req, 1, &attr, c, "edu0:0 soft1:0 soft0:0");
+	attr.flags = ACCEL_SELECT_PREFER_SOFTWARE;
+	rank_fixture(fact_req, 1, &attr, c, "soft1:0 soft0:0 edu0:0");
+	attr.flags = ACCEL_SELECT_ANY_KIND;
+	rank_fixture(fact_req, 1, &attr, c, "edu0:0 soft1:0 soft0:0");
+	set_attr("edu0", "contexts", "1\n");
+	rank_fixture(fact_req, 1, &attr, c, "soft1:0 edu0:0 soft0:0");
+}
+
+/*
+ * The kernel's distance table, with sparse node numbers (nodeN/distance
+ * lists the online nodes in order): distance beats load, unknown ranks
+ * last.
+ */
+static void test_select_numa_distance(void **state)
+{
+	struct accel_select_attr attr = { .flags = ACCEL_SELECT_NUMA_NODE };
+	struct accel_candidate c[16];
+
+	run("mkdir -p %s/sys/devices/system/node/node0 %s/sys/devices/system/node/node2",
+	    root, root);
+	put_file("sys/devices/system/node/online", "0,2\n");
+	put_file("sys/devices/system/node/node0/distance", "10 21\n");
+	put_file("sys/devices/system/node/node2/distance", "21 10\n");
+	add_sel_device("none", 0, "edu", -1, 0, FACT);
+	add_sel_device("far", 1, "edu", 2, 0, FACT);
+	add_sel_device("near", 2, "edu", 0, 5, FACT);
+	attr.numa_node = 0;
+	rank_fixture(fact_req, 1, &attr, c, "near:0 far:0 none:0");
+	assert_int_equal(c[0].distance, 10);
+	assert_int_equal(c[1].distance, 21);
+	assert_int_equal(c[2].distance, -1);
+	assert_int_equal(c[0].contexts, 5);
+	attr.numa_node = 2;
+	rank_fixture(fact_req, 1, &attr, c, "far:0 near:0 none:0");
+	assert_int_equal(c[0].distance, 10);
+	assert_int_equal(c[1].distance, 21);
+	/* A node the table does not have: every distance unknown, load decides. */
+	attr.numa_node = 1;
+	rank_fixture(fact_req, 1, &attr, c, "none:0 far:0 near:0");
+	assert_int_equal(c[0].distance, -1);
+	assert_int_equal(c[1].distance, -1);
+	/* Hardware or software still comes first. */
+	attr.numa_node = 0;
+	set_attr("near", "driver", "soft\n");
+	rank_fixture(fact_req, 1, &attr, c, "far:0 none:0 near:0");
+}
+
+/* The fewest contexts, unknown after known, then the device index. */
+static void test_select_load_then_index(void **state)
+{
+	struct accel_candidate c[16];
+
+	add_sel_device("a", 0, "soft", -1, 3, FACT);
+	add_sel_device("b", 1, "soft", -1, -1, FACT);
+	add_sel_device("c", 2, "soft", -1, 1, FACT);
+	add_sel_device("d", 3, "soft", -1, 1, FACT);
+	add_sel_device("e", 4, "soft", -1, 0, FACT);
+	rank_fixture(fact_req, 1, NULL, c, "e:0 c:0 d:0 a:0 b:0");
+	assert_int_equal(c[0].contexts, 0);
+	assert_int_equal(c[4].contexts, -1);
+	/* Equal devices: by index, whatever the order of the names. */
+	set_attr("a", "contexts", "0\n");
+	rank_fixture(fact_req, 1, NULL, c, "a:0 e:0 c:0 d:0 b:0");
+}
+
+/* Exclusive with a context open: held; exclusive and idle: selectable. */
+static void test_select_skips_held_devices(void **state)
+{
+	struct accel_candidate c[16];
+
+	add_sel_device("held", 0, "edu", -1, 1, FACT);
+	add_sel_device("idle", 1, "edu", -1, 0, FACT);
+	add_sel_device("shared", 2, "edu", -1, 2, FACT);
+	set_attr("held", "exclusive", "1\n");
+	set_attr("idle", "exclusive", "1\n");
+	rank_fixture(fact_req, 1, NULL, c, "idle:0 shared:0 held:5");
+	assert_int_equal(c[2].contexts, 1);
+}
+
+/* A node the caller may not open: left out (as nobody, in a child). */
+static void test_select_skips_inaccessible_nodes(void **state)
+{
+	struct accel_candidate c[16];
+	char path[PATH_MAX + 32];
+	int status;
+	pid_t pid;
+
+	add_sel_device("closed", 0, "edu", -1, 0, FACT);
+	add_sel_device("open", 1, "edu", -1, 1, FACT);
+	snprintf(path, sizeof(path), "%s/dev/uaccel/uaccel1", root);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(chmod(root, 0755), 0);
+	if (geteuid())
+		return rank_fixture(fact_req, 1, NULL, c, "open:0 closed:4"), (void)0;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct accel_device **list;
+		int n, ok;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		list = accel_get_device_list(&n);
+		if (!list || n != 2)
+			_exit(11);
+		ok = accel_rank_devices(list, fact_req, 1, NULL, 0, c, 16);
+		if (ok != 1 || strcmp(accel_device_name(c[0].device), "open") ||
+		    c[1].status != ACCEL_CANDIDATE_NO_ACCESS)
+			_exit(12);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ACCEL_DEVICES pins and excludes by name pattern. */
+static void test_select_environment(void **state)
+{
+	struct accel_selection sel;
+	struct accel_candidate c[16];
+
+	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
+	add_sel_device("edu0", 1, "edu", -1, 0, FACT);
+	add_sel_device("soft1", 2, "soft", -1, 0, FACT);
+	setenv("ACCEL_DEVICES", "!edu0", 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft0:0 soft1:0 edu0:1");
+	setenv("ACCEL_DEVICES", "soft*,!soft0", 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft1:0 soft0:1 edu0:1");
+	setenv("ACCEL_DEVICES", "soft1,,edu0", 1);
+	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft1:0 soft0:1");
+	setenv("ACCEL_DEVICES", "", 1);
+	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:0 soft1:0");
+	/* Nothing left: the message counts the devices left out. */
+	setenv("ACCEL_DEVICES", "!*", 1);
+	errno = 0;
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel: 3 left out by ACCEL_DEVICES");
+	setenv("ACCEL_DEVICES", "soft0", 1);
+	set_attr("soft0", "facets", "other 1 1 0\n");
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel: soft0 serves none of them; 2 left out by ACCEL_DEVICES");
+}
+
+static void test_select_checks_arguments(void **state)
+{
+	struct accel_facet_req bad[] = { { "fact.uaccel", 1, 1 } };
+	struct accel_select_attr attr = { 0 };
+	unsigned char big[sizeof(attr) + 8] = { 0 };
+	struct accel_selection sel;
+	struct accel_candidate c[4];
+	struct accel_device **list;
+	int n;
+
+	add_sel_device("d0", 0, "soft", -1, 0, FACT);
+	add_sel_device("d1", 1, "soft", -1, 0, FACT);
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(accel_rank_devices(list, bad, 1, NULL, 0, c, 2), 2);
+	assert_int_equal(accel_rank_devices(list, bad, 1, NULL, 0, c, 1), -ENOSPC);
+	assert_int_equal(accel_rank_devices(NULL, bad, 1, NULL, 0, c, 2), -EINVAL);
+	assert_int_equal(accel_rank_devices(list, NULL, 1, NULL, 0, c, 2), -EINVAL);
+	assert_int_equal(accel_rank_devices(list, bad, 0, NULL, 0, c, 2), -EINVAL);
+	bad[0].min_version = 0;
+	assert_int_equal(accel_rank_devices(list, bad, 1, NULL, 0, c, 2), -EINVAL);
+	bad[0].min_version = 2;
+	assert_int_equal(accel_rank_devices(list, bad, 1, NULL, 0, c, 2), -EINVAL);
+	bad[0].min_version = 1;
+	bad[0].name = "";
+	assert_int_equal(accel_rank_devices(list, bad, 1, NULL, 0, c, 2), -EINVAL);
+	bad[0].name = "fact.uaccel";
+#define RANK_ATTR() accel_rank_devices(list, bad, 1, &attr, sizeof(attr), c, 2)
+	attr.flags = 1U << 3;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.flags = ACCEL_SELECT_PREFER_SOFTWARE | ACCEL_SELECT_ANY_KIND;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.flags = ACCEL_SELECT_NUMA_NODE;
+	attr.numa_node = -1;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.numa_node = 0;
+	assert_int_equal(RANK_ATTR(), 2);
+	attr.flags = 0;
+	attr.numa_node = 1;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.numa_node = 0;
+	attr.reserved = 1;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.reserved = 0;
+	attr.facet_flags = 2;
+	assert_int_equal(RANK_ATTR(), -EINVAL);
+	attr.facet_flags = ACCEL_FACET_CLOEXEC;
+	assert_int_equal(RANK_ATTR(), 2);
+	assert_int_equal(accel_rank_devices(list, bad, 1, &attr, sizeof(attr) - 1, c, 2),
+			 -EINVAL);
+	/* A newer caller's larger structure: its tail must be zero. */
+	memcpy(big, &attr, sizeof(attr));
+	assert_int_equal(accel_rank_devices(list, bad, 1, (void *)big, sizeof(big), c, 2), 2);
+	big[sizeof(attr) + 3] = 1;
+	assert_int_equal(accel_rank_devices(list, bad, 1, (void *)big, sizeof(big), c, 2),
+			 -E2BIG);
+#undef RANK_ATTR
+	accel_free_device_list(list);
+
+	errno = 0;
+	assert_null(accel_select_device(bad, 1, NULL, 0, NULL, sizeof(sel)));
+	assert_int_equal(errno, EINVAL);
+	assert_null(accel_select_device(bad, 1, NULL, 0, &sel, sizeof(sel) - 1));
+	assert_int_equal(errno, EINVAL);
+	assert_null(accel_select_device(bad, 0, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, EINVAL);
+	attr.flags = 1U << 31;
+	assert_null(accel_select_device(bad, 1, &attr, sizeof(attr), &sel, sizeof(sel)));
+	assert_int_equal(errno, EINVAL);
+}
+
+/*
+ * accel_select_device(): nothing selectable is ENODEV and says why for
+ * each device; devices that cannot be opened (here nodes of major 246,
+ * ENXIO, and /dev/null, which knows no facet) give the best one's error.
+ */
+static void test_select_device_errors(void **state)
+{
+	static const struct accel_facet_req reqs[] = {
+		{ "fact.uaccel", 1, 1 }, { "legacy", 1, 1 },
+	};
+	struct accel_selection sel;
+
+	errno = 0;
+	assert_null(accel_select_device(reqs, 2, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel or legacy: no accelerator is listed");
+	add_sel_device("soft0", 0, "soft", -1, 0, "other 1 1 0\n");
+	add_sel_device("soft1", 1, "soft", -1, 1, FACT);
+	set_attr("soft1", "exclusive", "1\n");
+	add_sel_device("soft2", 2, "soft", -1, 0, "legacy 2 2 0\n");
+	assert_null(accel_select_device(reqs, 2, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(),
+			    "no device to select for fact.uaccel or legacy: soft0 serves none of them, soft1 is held exclusively, soft2 serves them in no requested version");
+	/* soft3 opens (/dev/null) but has no facet; soft4's node is ENXIO. */
+	add_device_num("soft3", NULL_MAJOR, NULL_MINOR, FACT);
+	set_attr("soft3", "contexts", "0\n");
+	add_sel_device("soft4", 4, "soft", -1, 1, "legacy 1 1 0\n");
+	assert_null(accel_select_device(reqs, 2, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENOTTY);
+	assert_non_null(strstr(accel_error_message(), "soft3: facet fact.uaccel: "));
+}
+
+/* accelinfo --select prints the ranking and the reasons. */
+static void test_accelinfo_select(void **state)
+{
+	add_sel_device("soft0", 0, "soft", -1, 2, FACT);
+	add_sel_device("edu0", 1, "edu", -1, -1, "fact.uaccel 1 2 0\n");
+	add_sel_device("soft1", 2, "soft", -1, 1, FACT);
+	add_sel_device("soft2", 3, "soft", -1, 0, "other 1 1 0\n");
+	add_sel_device("soft3", 4, "soft", -1, 1, "legacy 1 1 0\n");
+	set_attr("soft3", "exclusive", "1\n");
+	run("cd %s && '%s' --select 'fact.uaccel:1-2,legacy' --node 0 > out", root, ACCELINFO);
+	put_file("want",
+		 "request: fact.uaccel v1..v2, legacy v1..v4294967295\n"
+		 "ranked by: hardware first, NUMA distance from node 0 (--node), open contexts, device index\n"
+		 "1. edu0: facet fact.uaccel v2; hardware, node -1, distance unknown, contexts unknown  <- selected\n"
+		 "2. soft1: facet fact.uaccel v1; software, node -1, distance unknown, 1 context\n"
+		 "3. soft0: facet fact.uaccel v1; software, node -1, distance unknown, 2 contexts\n"
+		 "-  soft2: not selectable: serves none of the requested facets\n"
+		 "-  soft3: not selectable: held exclusively (exclusive 1, a context open)\n");
+	run("cd %s && diff -u want out", root);
+	run("cd %s && '%s' -s fact.uaccel --prefer-software | sed -n 3p | grep -qx '1. soft1: .*  <- selected'",
+	    root, ACCELINFO);
+	/* Nothing selectable: exit 1; usage errors: exit 2. */
+	run("'%s' -s nothing > /dev/null; test $? -eq 1", ACCELINFO);
+	run("'%s' -s 'fact.uaccel:0' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s 'fact.uaccel:2-1' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s ',' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s fact.uaccel -v 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' --node 1 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s x --any-kind --prefer-software 2>/dev/null; test $? -eq 2", ACCELINFO);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -559,6 +946,16 @@ int main(void)
 		T(test_query_checks_arguments),
 		T(test_accelinfo_json),
 		T(test_provider_loading),
+		T(test_select_matches_facets_from_sysfs),
+		T(test_select_hardware_before_software),
+		T(test_select_numa_distance),
+		T(test_select_load_then_index),
+		T(test_select_skips_held_devices),
+		T(test_select_skips_inaccessible_nodes),
+		T(test_select_environment),
+		T(test_select_checks_arguments),
+		T(test_select_device_errors),
+		T(test_accelinfo_select),
 	};
 
 	return cmocka_run_group_tests_name("libaccel_discovery", tests, NULL, NULL);

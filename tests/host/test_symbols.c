@@ -22,6 +22,7 @@ static const char *const private_helpers[] = {
 };
 static const char *const public_nodes[] = {
 	"ACCEL_1.0", "ACCEL_1.1", "ACCEL_1.2", "ACCEL_1.3", "ACCEL_1.4",
+	"ACCEL_1.5",
 };
 /* 0.1.0's names of accel_ring_doorbell() and accel_poll_cq_ring(). */
 static const char *const retired[] = { "accel_queue_doorbell", "accel_cq_ring_poll" };
@@ -71,6 +72,8 @@ static void test_public_symbols_at_their_nodes(void **state)
 
 	assert_non_null(dlvsym(lib, "accel_post", "ACCEL_1.0"));
 	assert_non_null(dlvsym(lib, "accel_version", "ACCEL_1.4"));
+	assert_non_null(dlvsym(lib, "accel_select_device", "ACCEL_1.5"));
+	assert_non_null(dlvsym(lib, "accel_rank_devices", "ACCEL_1.5"));
 	assert_null(dlvsym(lib, "accel_post", PRIVATE_NODE));
 	dlclose(lib);
 }

@@ -150,6 +150,12 @@ expect "accel-factorial 0 and 4294967295 are numbers (then: no device nosuch)" 1
 	"^accel-factorial: no accelerator named nosuch \\(ENODEV\\)\$" \
 	"$factorial" nosuch 0 4294967295
 expect "accel-factorial '' (empty device): usage error" 2 "" "empty device name" "$factorial" ""
+expect "accel-factorial --select abc: N, not DEVICE, is a usage error" 2 "" \
+	"^accel-factorial: N: 'abc' is not a decimal number from 0 to 4294967295\$" \
+	"$factorial" --select abc
+expect "accel-factorial --select without devices: ENODEV, says why, exit 1" 1 "" \
+	"^accel-factorial: no device to select for factorial-v2.uaccel or factorial.uaccel: no accelerator is listed \\(ENODEV\\)\$" \
+	env UACCEL_SYSFS_ROOT=/nonexistent "$factorial" -s 5
 for bad in abc -5 2147483648; do
 	expect "accel-factorial -t '$bad': usage error" 2 "" \
 		"^accel-factorial: --timeout: '$bad' is not a number of milliseconds" \

@@ -238,9 +238,11 @@ fi
 
 # The edu PCI driver: with MSI, then again on INTx; its attributes and
 # renames racing with PCI remove.
-if want edu || want edu-intx || want admin-edu || want break-edu; then
+if want edu || want edu-intx || want admin-edu || want break-edu || want select; then
 	if insmod "$K/hw/edu/uaccel_edu.ko"; then
 		run_test edu 900 "$B/tests/vm_edu"
+		# Device selection: edu (hardware) against soft devices.
+		run_test select 300 "$B/tests/vm_select"
 		run_test admin-edu 600 "$B/tests/vm_admin" edu
 		# Unloads and reloads uaccel_edu (with MSI) under open files.
 		UACCEL_EDU_KO=$K/hw/edu/uaccel_edu.ko VM_TESTS="test_edu_*" \

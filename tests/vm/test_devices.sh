@@ -79,6 +79,17 @@ is "accel-factorial soft0 5 13 output" "$out" "facet factorial-v2.uaccel: not se
 soft0: facet factorial.uaccel version 1
 5! mod 2^32 = 120 (blocking), 120 (completion, status 0)
 13! mod 2^32 = 1932053504 (blocking), 1932053504 (completion, status 0)"
+# --select: libaccel chooses; ACCEL_DEVICES pins soft1, or excludes the
+# others but soft2.
+run env ACCEL_DEVICES=soft1 "$B/tools/accel-factorial" --select 5
+is "accel-factorial --select 5, pinned to soft1: exits 0, nothing on stderr" "$rc:$err" "0:"
+is "accel-factorial --select 5, pinned to soft1: output" "$out" "selected soft1, the best device serving the facet
+facet factorial-v2.uaccel: not served, falling back
+soft1: facet factorial.uaccel version 1
+5! mod 2^32 = 120 (blocking), 120 (completion, status 0)"
+run env 'ACCEL_DEVICES=!soft0,!soft1' "$B/tools/accel-factorial" -s 5
+is "accel-factorial -s 5 without soft0 and soft1: soft2" "$rc:$(head -n 1 <<< "$out")" \
+	"0:selected soft2, the best device serving the facet"
 run "$B/tools/accel-demo" soft1
 is "accel-demo soft1 exits 0, nothing on stderr" "$rc:$err" "0:"
 is "accel-demo soft1 verifies both copies" "$(grep -E 'verified|MISMATCH|^demo' <<< "$out")" \
