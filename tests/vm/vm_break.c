@@ -35,6 +35,7 @@
 #include <uaccel/factorial.h>
 #include <uaccel/soft.h>
 
+#include "vmfuse.h"
 #include "vmtest.h"
 
 #define DEV "brk0"
@@ -108,57 +109,6 @@ static int touch(const void *p)
 	return bus_read(p, NULL);
 }
 
-/* ---- A thread that deletes a device when told to ---- */
-
-struct deleter {
-	const char *name;
-	const char *cmd;	/* instead of deleting @name, run this */
-	int go, done, ret;
-	bool started;
-	pthread_t t;
-};
-
-static void *delete_thread(void *arg)
-{
-	struct deleter *d = arg;
-	uint64_t v = 1;
-
-	if (read(d->go, &v, sizeof(v)) != sizeof(v))
-		abort();
-	d->ret = d->cmd ? run(d->cmd) : delete_device(d->name);
-	if (write(d->done, &v, sizeof(v)) != sizeof(v))
-		abort();
-	return NULL;
-}
-
-static void deleter_start(struct deleter *d, const char *name)
-{
-	*d = (struct deleter){ .name = name };
-	d->go = eventfd(0, EFD_CLOEXEC);
-	d->done = eventfd(0, EFD_CLOEXEC);
-	assert_true(d->go >= 0 && d->done >= 0);
-	assert_int_equal(pthread_create(&d->t, NULL, delete_thread, d), 0);
-}
-
-static void deleter_go(struct deleter *d)
-{
-	uint64_t one = 1;
-
-	if (write(d->go, &one, sizeof(one)) != sizeof(one))
-		abort();
-	d->started = true;
-}
-
-static int deleter_finish(struct deleter *d)
-{
-	if (!d->started)
-		deleter_go(d);
-	assert_int_equal(pthread_join(d->t, NULL), 0);
-	close(d->go);
-	close(d->done);
-	return d->ret;
-}
-
 /* Whether @fd became readable within @ms. */
 static bool readable_within(int fd, int ms)
 {
@@ -199,14 +149,9 @@ struct uffd_page {
 
 static void uffd_page_open(struct uffd_page *u)
 {
-	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 
-	u->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->uffd < 0 && errno == ENOSYS)
-		skip();
-	assert_true(u->uffd >= 0);
-	assert_int_equal(ioctl(u->uffd, UFFDIO_API, &api), 0);
+	u->uffd = vm_userfaultfd();
 	u->page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(u->page != MAP_FAILED);
 	reg.range.start = (uintptr_t)u->page;
@@ -221,15 +166,10 @@ static void uffd_page_open(struct uffd_page *u)
  */
 static void uffd_wp_page_open(struct uffd_page *u, const void *data, size_t len)
 {
-	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_WP };
 	struct uffdio_writeprotect wp = { .mode = UFFDIO_WRITEPROTECT_MODE_WP };
 
-	u->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->uffd < 0 && errno == ENOSYS)
-		skip();
-	assert_true(u->uffd >= 0);
-	assert_int_equal(ioctl(u->uffd, UFFDIO_API, &api), 0);
+	u->uffd = vm_userfaultfd();
 	u->page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(u->page != MAP_FAILED);
 	memcpy(u->page, data, len);
@@ -312,7 +252,7 @@ static void test_removal_vs_getdents_on_uffd_page(void **state)
 {
 	struct dents_call g = { 0 };
 	struct uffd_page u;
-	struct deleter d;
+	struct vm_deleter d;
 	bool stuck, stopped = false, returned = false;
 	int fd, serve_ret = -1;
 	double t0 = 0, took = 0;
@@ -326,12 +266,12 @@ static void test_removal_vs_getdents_on_uffd_page(void **state)
 	g.done = eventfd(0, EFD_CLOEXEC);
 	g.buf = u.page;
 	assert_true(g.done >= 0);
-	deleter_start(&d, DEV);
+	vm_deleter_start(&d, DEV);
 	assert_int_equal(pthread_create(&t, NULL, dents_thread, &g), 0);
 	stuck = uffd_faulted(&u, g.done);
 	if (stuck) {
 		t0 = vm_now();
-		deleter_go(&d);
+		vm_deleter_go(&d);
 		stopped = stopped_within(fd, REMOVAL_BOUND_MS);
 		took = vm_now() - t0;
 		returned = readable_within(d.done, 0);
@@ -351,7 +291,7 @@ static void test_removal_vs_getdents_on_uffd_page(void **state)
 		}
 		serve_ret = uffd_serve_zero(&u);
 	}
-	assert_int_equal(deleter_finish(&d), 0);
+	assert_int_equal(vm_deleter_finish(&d), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	close(g.done);
 	close(g.dirfd);
@@ -369,167 +309,6 @@ static void test_removal_vs_getdents_on_uffd_page(void **state)
 		      returned ? "had returned" : "returned once the page was served");
 }
 
-/*
- * A minimal FUSE file system with one file "f" of one page whose reads
- * the test answers when it likes (as in vm_stuck.c), mounted allow_other
- * so that any user can map the file.
- */
-#define FUSE_DIR "/tmp/uaccel-break-fuse"
-#define FUSE_FILE_NODE 2
-
-struct fuse_srv {
-	int fd;
-	int read_pending;	/* eventfd: a FUSE_READ waits for its answer */
-	uint64_t read_unique;
-	uint32_t read_size;
-	pthread_t t;
-};
-
-static uint64_t fuse_req[(FUSE_MIN_READ_BUFFER + 128 * 1024) / sizeof(uint64_t)];
-
-static int fuse_answer(int fd, uint64_t unique, int error, const void *data, size_t len)
-{
-	struct fuse_out_header h = { .len = sizeof(h) + len, .error = error, .unique = unique };
-	struct iovec iov[2] = {
-		{ .iov_base = &h, .iov_len = sizeof(h) },
-		{ .iov_base = (void *)data, .iov_len = len },
-	};
-
-	return writev(fd, iov, len ? 2 : 1) < 0 ? -errno : 0;
-}
-
-static void fuse_attr_of(uint64_t node, struct fuse_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = node;
-	a->blksize = PAGE;
-	if (node == FUSE_ROOT_ID) {
-		a->mode = S_IFDIR | 0755;
-		a->nlink = 2;
-	} else {
-		a->mode = S_IFREG | 0666;
-		a->nlink = 1;
-		a->size = PAGE;
-		a->blocks = PAGE / 512;
-	}
-}
-
-static int fuse_answer_read(struct fuse_srv *s)
-{
-	static char data[PAGE];
-
-	return fuse_answer(s->fd, s->read_unique, 0, data,
-			   s->read_size < PAGE ? s->read_size : PAGE);
-}
-
-static void *fuse_thread(void *arg)
-{
-	struct fuse_in_header *in = (void *)fuse_req;
-	void *body = in + 1;
-	struct fuse_srv *s = arg;
-	uint64_t one = 1;
-	ssize_t n;
-
-	for (;;) {
-		n = read(s->fd, fuse_req, sizeof(fuse_req));
-		if (n < 0 && (errno == EINTR || errno == ENOENT))
-			continue;
-		if (n < (ssize_t)sizeof(*in))
-			break;
-		switch (in->opcode) {
-		case FUSE_INIT: {
-			struct fuse_init_in *ii = body;
-			struct fuse_init_out o = {
-				.major = FUSE_KERNEL_VERSION, .minor = 31,
-				.max_readahead = ii->max_readahead, .max_background = 16,
-				.congestion_threshold = 12, .max_write = PAGE, .time_gran = 1,
-			};
-
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_LOOKUP: {
-			struct fuse_entry_out o = {
-				.nodeid = FUSE_FILE_NODE, .generation = 1,
-				.entry_valid = 3600, .attr_valid = 3600,
-			};
-
-			if (in->nodeid != FUSE_ROOT_ID || strcmp(body, "f")) {
-				fuse_answer(s->fd, in->unique, -ENOENT, NULL, 0);
-				break;
-			}
-			fuse_attr_of(FUSE_FILE_NODE, &o.attr);
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_GETATTR: {
-			struct fuse_attr_out o = { .attr_valid = 3600 };
-
-			fuse_attr_of(in->nodeid, &o.attr);
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_OPEN: {
-			struct fuse_open_out o = { .fh = 1 };
-
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_READ:
-			s->read_unique = in->unique;
-			s->read_size = ((struct fuse_read_in *)body)->size;
-			if (write(s->read_pending, &one, sizeof(one)) != sizeof(one))
-				abort();
-			break;
-		case FUSE_FORGET:
-		case FUSE_BATCH_FORGET:
-		case FUSE_INTERRUPT:
-			break;
-		case FUSE_FLUSH:
-		case FUSE_RELEASE:
-			fuse_answer(s->fd, in->unique, 0, NULL, 0);
-			break;
-		default:
-			fuse_answer(s->fd, in->unique, -ENOSYS, NULL, 0);
-			break;
-		}
-	}
-	return NULL;
-}
-
-/* Mount it; skips the test without FUSE (the debug kernel has none). */
-static void fuse_mount(struct fuse_srv *s)
-{
-	char opts[160];
-
-	s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	if (s->fd < 0) {
-		if (system("modprobe fuse 2>/dev/null")) {
-			/* Not available. */
-		}
-		s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	}
-	if (s->fd < 0)
-		skip();
-	s->read_pending = eventfd(0, EFD_CLOEXEC);
-	assert_true(s->read_pending >= 0);
-	if (mkdir(FUSE_DIR, 0755))
-		assert_int_equal(errno, EEXIST);
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other",
-		 s->fd);
-	assert_int_equal(mount("uaccel-break", FUSE_DIR, "fuse", MS_NOSUID | MS_NODEV, opts), 0);
-	assert_int_equal(pthread_create(&s->t, NULL, fuse_thread, s), 0);
-}
-
-static void fuse_unmount(struct fuse_srv *s)
-{
-	assert_int_equal(umount2(FUSE_DIR, MNT_DETACH), 0);
-	close(s->fd);
-	assert_int_equal(pthread_join(s->t, NULL), 0);
-	close(s->read_pending);
-	rmdir(FUSE_DIR);
-}
-
 #define NOBODY 65534
 
 /*
@@ -540,24 +319,24 @@ static void fuse_unmount(struct fuse_srv *s)
  */
 static void test_removal_vs_getdents_on_fuse_page(void **state)
 {
-	struct fuse_srv s;
-	struct deleter d;
+	struct vm_fuse s;
+	struct vm_deleter d;
 	bool stuck, stopped = false, returned = false;
 	int status, serve_ret = -1, fd, which;
 	double t0 = 0, took = 0;
 	pid_t pid;
 
-	fuse_mount(&s);
+	vm_fuse_mount(&s);
 	fresh_device(DEV);
 	fd = vm_open_device(DEV);
-	deleter_start(&d, DEV);
+	vm_deleter_start(&d, DEV);
 	pid = vm_fork();
 	if (!pid) {
 		int dirfd = open("/dev/uaccel", O_RDONLY | O_DIRECTORY | O_CLOEXEC), file;
 		char *buf;
 
 		vm_become_user(NOBODY);
-		file = open(FUSE_DIR "/f", O_RDONLY | O_CLOEXEC);
+		file = open(VM_FUSE_FILE, O_RDONLY | O_CLOEXEC);
 		vm_child_check(dirfd >= 0 && file >= 0);
 		buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, file, 0);
 		vm_child_check(buf != MAP_FAILED);
@@ -572,16 +351,16 @@ static void test_removal_vs_getdents_on_fuse_page(void **state)
 	stuck = which == 1;
 	if (stuck) {
 		t0 = vm_now();
-		deleter_go(&d);
+		vm_deleter_go(&d);
 		stopped = stopped_within(fd, REMOVAL_BOUND_MS);
 		took = vm_now() - t0;
 		returned = readable_within(d.done, 0);
-		serve_ret = fuse_answer_read(&s);
+		serve_ret = vm_fuse_answer_read(&s);
 	}
-	assert_int_equal(deleter_finish(&d), 0);
+	assert_int_equal(vm_deleter_finish(&d), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(close(fd), 0);
-	fuse_unmount(&s);
+	vm_fuse_unmount(&s);
 	if (!stuck)
 		fail_msg("the FUSE read of the getdents64() buffer never came");
 	assert_int_equal(serve_ret, 0);
@@ -764,28 +543,43 @@ static void op_mr(struct worker *w)
 		judge(w, "DESTROY of the MR", vm_destroy(h->fd, id), 1, 0);
 }
 
-static void op_cq(struct worker *w)
+/*
+ * Map the ring of a new CQ or queue, touch it, unmap it, destroy the
+ * object: a SIGBUS on the ring is right only if the device went.
+ */
+static void ring_cycle(struct worker *w, const char *what, uint32_t id, uint64_t offset,
+		       uint64_t size)
 {
-	struct hammer *h = w->h;
-	struct uaccel_create_cq cq;
-	int ret = vm_create_cq(h->fd, 256, &cq), sig = 0;
+	char msg[96];
+	int ret, sig = 0;
 	void *ring;
 
-	judge(w, "CREATE_CQ", ret, 1, 0);
-	if (ret)
-		return;
-	ring = mmap(NULL, cq.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd,
-		    cq.out_mmap_offset);
+	ring = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, w->h->fd, offset);
 	if (ring == MAP_FAILED) {
-		judge(w, "mmap of the CQ", -errno, 0);
+		snprintf(msg, sizeof(msg), "mmap of the %s", what);
+		judge(w, msg, -errno, 0);
 	} else {
-		sig = touch_pages(w, ring, cq.out_mmap_size);
-		munmap(ring, cq.out_mmap_size);
+		sig = touch_pages(w, ring, size);
+		munmap(ring, size);
 	}
-	ret = vm_destroy(h->fd, cq.out_cq_id);
-	judge(w, "DESTROY of the CQ", ret, 1, 0);
-	if (sig && ret != -ENODEV)
-		bad(w, "SIGBUS on the ring of a CQ that DESTROY then found", "");
+	ret = vm_destroy(w->h->fd, id);
+	snprintf(msg, sizeof(msg), "DESTROY of the %s", what);
+	judge(w, msg, ret, 1, 0);
+	if (sig && ret != -ENODEV) {
+		snprintf(msg, sizeof(msg), "SIGBUS on the ring of a %s that DESTROY then found",
+			 what);
+		bad(w, msg, "");
+	}
+}
+
+static void op_cq(struct worker *w)
+{
+	struct uaccel_create_cq cq;
+	int ret = vm_create_cq(w->h->fd, 256, &cq);
+
+	judge(w, "CREATE_CQ", ret, 1, 0);
+	if (!ret)
+		ring_cycle(w, "CQ", cq.out_cq_id, cq.out_mmap_offset, cq.out_mmap_size);
 }
 
 static void op_queue(struct worker *w)
@@ -793,8 +587,7 @@ static void op_queue(struct worker *w)
 	struct hammer *h = w->h;
 	struct uaccel_create_queue q = { .size = sizeof(q), .pd_id = h->pd, .cq_id = h->qcq,
 					 .entries = 16 };
-	int ret, sig = 0;
-	void *ring;
+	int ret;
 
 	if (w->iters % 4 == 3) {
 		q.flags = UACCEL_QUEUE_POLL;
@@ -802,20 +595,8 @@ static void op_queue(struct worker *w)
 	}
 	ret = vm_ioctl(h->fd, UACCEL_IOCTL_CREATE_QUEUE, &q);
 	judge(w, "CREATE_QUEUE", ret, 1, 0);
-	if (ret)
-		return;
-	ring = mmap(NULL, q.out_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd,
-		    q.out_mmap_offset);
-	if (ring == MAP_FAILED) {
-		judge(w, "mmap of the queue", -errno, 0);
-	} else {
-		sig = touch_pages(w, ring, q.out_mmap_size);
-		munmap(ring, q.out_mmap_size);
-	}
-	ret = vm_destroy(h->fd, q.out_queue_id);
-	judge(w, "DESTROY of the queue", ret, 1, 0);
-	if (sig && ret != -ENODEV)
-		bad(w, "SIGBUS on the ring of a queue that DESTROY then found", "");
+	if (!ret)
+		ring_cycle(w, "queue", q.out_queue_id, q.out_mmap_offset, q.out_mmap_size);
 }
 
 static void op_facet(struct worker *w)
@@ -1752,7 +1533,7 @@ static void test_rmmod_vs_getdents_on_uffd_page(void **state)
 	struct uaccel_query_device q = { .size = sizeof(q) };
 	struct dents_call g = { 0 };
 	struct uffd_page u;
-	struct deleter d;
+	struct vm_deleter d;
 	bool stuck, stopped = false, gone = false;
 	double t0 = 0, took = 0;
 	char node[64];
@@ -1771,18 +1552,18 @@ static void test_rmmod_vs_getdents_on_uffd_page(void **state)
 	g.done = eventfd(0, EFD_CLOEXEC);
 	g.buf = u.page;
 	assert_true(g.done >= 0);
-	deleter_start(&d, NULL);
+	vm_deleter_start(&d, NULL);
 	d.cmd = "rmmod uaccel_soft";
 	assert_int_equal(pthread_create(&t, NULL, dents_thread, &g), 0);
 	stuck = uffd_faulted(&u, g.done);
 	if (stuck) {
 		t0 = vm_now();
-		deleter_go(&d);
+		vm_deleter_go(&d);
 		stopped = stopped_within(fd, REMOVAL_BOUND_MS);
 		took = vm_now() - t0;
 		assert_int_equal(uffd_serve_zero(&u), 0);
 	}
-	assert_int_equal(deleter_finish(&d), 0);
+	assert_int_equal(vm_deleter_finish(&d), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	close(g.done);
 	close(g.dirfd);
@@ -2254,36 +2035,12 @@ static char edu_name[64], edu_pci[64];
 
 static bool find_edu(void)
 {
-	struct accel_device **list;
-	bool found = false;
-	int n;
-
-	list = accel_get_device_list(&n);
-	assert_non_null(list);
-	for (int i = 0; i < n && !found; i++) {
-		const char *parent = accel_device_parent(list[i]);
-		const char *slash = strrchr(parent, '/');
-
-		if (strcmp(accel_device_driver(list[i]), "edu"))
-			continue;
-		snprintf(edu_name, sizeof(edu_name), "%s", accel_device_name(list[i]));
-		snprintf(edu_pci, sizeof(edu_pci), "%s", slash ? slash + 1 : parent);
-		found = true;
-	}
-	accel_free_device_list(list);
-	return found;
+	return vm_find_edu(edu_name, edu_pci);
 }
 
 static bool wait_edu(double timeout_s)
 {
-	double end = vm_now() + timeout_s;
-
-	while (vm_now() < end) {
-		if (find_edu())
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return vm_wait_edu(edu_name, edu_pci, timeout_s);
 }
 
 static int edu_pci_remove(void)

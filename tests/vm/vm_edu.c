@@ -34,39 +34,14 @@
 static char edu_name[64];
 static char edu_pci[64];	/* PCI address, for remove */
 
-/* The first edu device and its PCI address; false if there is none. */
 static bool find_edu(void)
 {
-	struct accel_device **list;
-	bool found = false;
-	int n;
-
-	list = accel_get_device_list(&n);
-	assert_non_null(list);
-	for (int i = 0; i < n && !found; i++) {
-		const char *parent = accel_device_parent(list[i]);
-		const char *slash = strrchr(parent, '/');
-
-		if (strcmp(accel_device_driver(list[i]), "edu"))
-			continue;
-		snprintf(edu_name, sizeof(edu_name), "%s", accel_device_name(list[i]));
-		snprintf(edu_pci, sizeof(edu_pci), "%s", slash ? slash + 1 : parent);
-		found = true;
-	}
-	accel_free_device_list(list);
-	return found;
+	return vm_find_edu(edu_name, edu_pci);
 }
 
 static bool wait_edu(double timeout_s)
 {
-	double end = vm_now() + timeout_s;
-
-	while (vm_now() < end) {
-		if (find_edu())
-			return true;
-		usleep(50000);
-	}
-	return false;
+	return vm_wait_edu(edu_name, edu_pci, timeout_s);
 }
 
 static int setup(void **state)

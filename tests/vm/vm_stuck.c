@@ -33,6 +33,7 @@
 #include <uaccel/soft.h>
 
 #include "../common/crc32c.h"
+#include "vmfuse.h"
 #include "vmtest.h"
 
 #define DEV "stuck0"
@@ -61,14 +62,9 @@ struct uffd_page {
 /* Set one up; skips the test when the kernel has no userfaultfd. */
 static void uffd_page_open_lead(struct uffd_page *u, size_t lead)
 {
-	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 
-	u->uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->uffd < 0 && errno == ENOSYS)
-		skip();
-	assert_true(u->uffd >= 0);
-	assert_int_equal(ioctl(u->uffd, UFFDIO_API, &api), 0);
+	u->uffd = vm_userfaultfd();
 	u->lead = lead;
 	u->map = mmap(NULL, (lead + 1) * PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -123,60 +119,6 @@ static void *call_thread(void *arg)
 	return NULL;
 }
 
-/*
- * The thread that deletes the device, created before a call gets stuck
- * (creating a thread maps its stack, which waits for a pinning thread
- * that holds the mmap lock while it waits for a page); it deletes the
- * device when told to.
- */
-struct deleter {
-	const char *name;
-	int go, done, ret;
-	bool started;
-	pthread_t t;
-};
-
-static void *delete_thread(void *arg)
-{
-	struct deleter *d = arg;
-	uint64_t v = 1;
-
-	if (read(d->go, &v, sizeof(v)) != sizeof(v))
-		abort();
-	d->ret = vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", d->name);
-	if (write(d->done, &v, sizeof(v)) != sizeof(v))
-		abort();
-	return NULL;
-}
-
-static void deleter_start(struct deleter *d, const char *name)
-{
-	*d = (struct deleter){ .name = name };
-	d->go = eventfd(0, EFD_CLOEXEC);
-	d->done = eventfd(0, EFD_CLOEXEC);
-	assert_true(d->go >= 0 && d->done >= 0);
-	assert_int_equal(pthread_create(&d->t, NULL, delete_thread, d), 0);
-}
-
-static void deleter_go(struct deleter *d)
-{
-	uint64_t one = 1;
-
-	assert_int_equal(write(d->go, &one, sizeof(one)), sizeof(one));
-	d->started = true;
-}
-
-/* Wait for the deletion (starting it if need be); its result. */
-static int deleter_finish(struct deleter *d)
-{
-	if (!d->started)
-		deleter_go(d);
-	assert_int_equal(pthread_join(d->t, NULL), 0);
-	close(d->go);
-	close(d->done);
-	return d->ret;
-}
-
 /* Which of two fds (0 or 1) became readable first, or -1 on timeout. */
 static int wait_either(int a, int b, int timeout_ms)
 {
@@ -227,17 +169,17 @@ struct removal {
  * finish), wait for both.  Nothing here may map memory until the page is
  * served: no assertion before that.  check_removal() checks the outcome.
  */
-static void remove_while_stuck(struct deleter *d, struct call *c, pthread_t t,
+static void remove_while_stuck(struct vm_deleter *d, struct call *c, pthread_t t,
 			       int (*serve)(void *), void *arg, struct removal *r)
 {
 	double t0 = vm_now();
 
-	deleter_go(d);
+	vm_deleter_go(d);
 	r->returned = wait_either(d->done, -1, REMOVAL_BOUND_MS) == 0;
 	r->took = vm_now() - t0;
 	r->call_waiting = wait_either(c->done, -1, 0) == -1;
 	r->serve_ret = serve(arg);
-	r->delete_ret = deleter_finish(d);
+	r->delete_ret = vm_deleter_finish(d);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	close(c->done);
 	r->call_ret = c->ret;
@@ -280,14 +222,14 @@ static int remove_while_uffd_stuck(struct uffd_page *u, struct call *c, const ch
 {
 	struct uffd_serve_arg a = { .u = u, .contents = contents };
 	struct removal r;
-	struct deleter d;
+	struct vm_deleter d;
 	pthread_t t;
 
-	deleter_start(&d, dev);
+	vm_deleter_start(&d, dev);
 	call_start(c, &t);
 	if (!wait_uffd_fault(u, c)) {
 		assert_int_equal(pthread_join(t, NULL), 0);
-		deleter_finish(&d);
+		vm_deleter_finish(&d);
 		fail_msg("the call returned %d without waiting for its page", c->ret);
 	}
 	remove_while_stuck(&d, c, t, serve_uffd, &a, &r);
@@ -455,7 +397,7 @@ static void test_reg_mr_range_on_uffd_page(void **state)
 	struct uffd_serve_arg a = { .contents = contents };
 	struct uffd_page u;
 	struct removal rm;
-	struct deleter d;
+	struct vm_deleter d;
 	struct call c;
 	struct rig r;
 	pthread_t t;
@@ -469,7 +411,7 @@ static void test_reg_mr_range_on_uffd_page(void **state)
 	mr.pd_id = r.pd;
 	mr.addr = (uintptr_t)u.page;
 	c = (struct call){ .fd = r.fd, .req = UACCEL_IOCTL_REG_MR, .arg = &mr };
-	deleter_start(&d, DEV);
+	vm_deleter_start(&d, DEV);
 	call_start(&c, &t);
 	if (wait_uffd_fault(&u, &c)) {
 		remove_while_stuck(&d, &c, t, serve_uffd, &a, &rm);
@@ -481,194 +423,11 @@ static void test_reg_mr_range_on_uffd_page(void **state)
 		assert_int_equal(c.ret, -EFAULT);
 		/* The device works; its removal is immediate. */
 		assert_int_equal(vm_reg_mr(r.fd, r.pd, r.buf, PAGE, 0, NULL), 0);
-		assert_int_equal(deleter_finish(&d), 0);
+		assert_int_equal(vm_deleter_finish(&d), 0);
 	}
 	rig_close(&r);
 	uffd_page_close(&u);
 	free(contents);
-}
-
-/*
- * A minimal FUSE file system with one file "f" of one page, whose read
- * the test answers when it likes: a page fault on a mapping of it waits
- * for the answer, also inside get_user_pages(FOLL_LONGTERM).  The kernel
- * holds the page locked while a read of it waits for its answer.
- */
-#define FUSE_DIR "/tmp/uaccel-stuck-fuse"
-#define FUSE_FILE_NODE 2
-
-struct fuse_srv {
-	int fd;
-	int read_pending;	/* eventfd: a FUSE_READ waits for its answer */
-	uint64_t read_unique;
-	uint32_t read_size;
-	bool answer_reads;	/* answer reads at once instead */
-	int write_error;	/* answer writes with this errno, 0: success */
-	pthread_t t;
-};
-
-/* Requests are read here; large enough for any request the kernel sends. */
-static uint64_t fuse_req[(FUSE_MIN_READ_BUFFER + 128 * 1024) / sizeof(uint64_t)];
-
-static int fuse_answer(int fd, uint64_t unique, int error, const void *data, size_t len)
-{
-	struct fuse_out_header h = { .len = sizeof(h) + len, .error = error, .unique = unique };
-	struct iovec iov[2] = {
-		{ .iov_base = &h, .iov_len = sizeof(h) },
-		{ .iov_base = (void *)data, .iov_len = len },
-	};
-
-	return writev(fd, iov, len ? 2 : 1) < 0 ? -errno : 0;
-}
-
-static void fuse_attr_of(uint64_t node, struct fuse_attr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->ino = node;
-	a->blksize = PAGE;
-	if (node == FUSE_ROOT_ID) {
-		a->mode = S_IFDIR | 0755;
-		a->nlink = 2;
-	} else {
-		a->mode = S_IFREG | 0644;
-		a->nlink = 1;
-		a->size = PAGE;
-		a->blocks = PAGE / 512;
-	}
-}
-
-/* Answer the pending read with the file's contents: one page of 'f'. */
-static int fuse_answer_read(void *arg)
-{
-	static char data[PAGE];
-	struct fuse_srv *s = arg;
-
-	memset(data, 'f', sizeof(data));
-	return fuse_answer(s->fd, s->read_unique, 0, data,
-			   s->read_size < PAGE ? s->read_size : PAGE);
-}
-
-static void *fuse_thread(void *arg)
-{
-	struct fuse_in_header *in = (void *)fuse_req;
-	void *body = in + 1;
-	struct fuse_srv *s = arg;
-	uint64_t one = 1;
-	ssize_t n;
-
-	for (;;) {
-		n = read(s->fd, fuse_req, sizeof(fuse_req));
-		if (n < 0 && (errno == EINTR || errno == ENOENT))
-			continue;	/* ENOENT: a request was interrupted */
-		if (n < (ssize_t)sizeof(*in))
-			break;		/* ENODEV: unmounted */
-		switch (in->opcode) {
-		case FUSE_INIT: {
-			struct fuse_init_in *ii = body;
-			struct fuse_init_out o = {
-				.major = FUSE_KERNEL_VERSION, .minor = 31,
-				.max_readahead = ii->max_readahead, .max_background = 16,
-				.congestion_threshold = 12, .max_write = PAGE, .time_gran = 1,
-			};
-
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_LOOKUP: {
-			struct fuse_entry_out o = {
-				.nodeid = FUSE_FILE_NODE, .generation = 1,
-				.entry_valid = 3600, .attr_valid = 3600,
-			};
-
-			if (in->nodeid != FUSE_ROOT_ID || strcmp(body, "f")) {
-				fuse_answer(s->fd, in->unique, -ENOENT, NULL, 0);
-				break;
-			}
-			fuse_attr_of(FUSE_FILE_NODE, &o.attr);
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_GETATTR: {
-			struct fuse_attr_out o = { .attr_valid = 3600 };
-
-			fuse_attr_of(in->nodeid, &o.attr);
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_OPEN: {
-			struct fuse_open_out o = { .fh = 1 };
-
-			fuse_answer(s->fd, in->unique, 0, &o, sizeof(o));
-			break;
-		}
-		case FUSE_READ:
-			s->read_unique = in->unique;
-			s->read_size = ((struct fuse_read_in *)body)->size;
-			if (__atomic_load_n(&s->answer_reads, __ATOMIC_ACQUIRE)) {
-				fuse_answer_read(s);
-				break;
-			}
-			/* The test answers (fuse_answer_read()). */
-			if (write(s->read_pending, &one, sizeof(one)) != sizeof(one))
-				abort();
-			break;
-		case FUSE_WRITE: {
-			struct fuse_write_out o = { .size = ((struct fuse_write_in *)body)->size };
-			int err = __atomic_load_n(&s->write_error, __ATOMIC_ACQUIRE);
-
-			fuse_answer(s->fd, in->unique, -err, &o, err ? 0 : sizeof(o));
-			break;
-		}
-		case FUSE_FORGET:
-		case FUSE_BATCH_FORGET:
-		case FUSE_INTERRUPT:
-			break;		/* no answer */
-		case FUSE_FLUSH:
-		case FUSE_RELEASE:
-			fuse_answer(s->fd, in->unique, 0, NULL, 0);
-			break;
-		default:
-			fuse_answer(s->fd, in->unique, -ENOSYS, NULL, 0);
-			break;
-		}
-	}
-	return NULL;
-}
-
-/* Mount the file system; skips the test without FUSE. */
-static void fuse_mount(struct fuse_srv *s)
-{
-	char opts[128];
-
-	s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	if (s->fd < 0) {
-		if (system("modprobe fuse 2>/dev/null")) {
-			/* Not available (the debug kernel is built without it). */
-		}
-		s->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	}
-	if (s->fd < 0) {
-		assert_true(errno == ENOENT || errno == ENODEV || errno == ENXIO);
-		skip();
-	}
-	s->read_pending = eventfd(0, EFD_CLOEXEC);
-	assert_true(s->read_pending >= 0);
-	s->answer_reads = false;
-	s->write_error = 0;
-	if (mkdir(FUSE_DIR, 0755))
-		assert_int_equal(errno, EEXIST);
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", s->fd);
-	assert_int_equal(mount("uaccel-stuck", FUSE_DIR, "fuse", MS_NOSUID | MS_NODEV, opts), 0);
-	assert_int_equal(pthread_create(&s->t, NULL, fuse_thread, s), 0);
-}
-
-static void fuse_unmount(struct fuse_srv *s)
-{
-	assert_int_equal(umount2(FUSE_DIR, MNT_DETACH), 0);
-	close(s->fd);
-	assert_int_equal(pthread_join(s->t, NULL), 0);
-	close(s->read_pending);
-	rmdir(FUSE_DIR);
 }
 
 /*
@@ -680,17 +439,17 @@ static void fuse_unmount(struct fuse_srv *s)
 static void test_reg_mr_range_on_fuse_page(void **state)
 {
 	struct uaccel_reg_mr mr = { .size = sizeof(mr), .length = PAGE };
-	struct fuse_srv s;
+	struct vm_fuse s;
 	struct removal rm;
-	struct deleter d;
+	struct vm_deleter d;
 	struct call c;
 	struct rig r;
 	pthread_t t;
 	int file, which;
 	char *map, first;
 
-	fuse_mount(&s);
-	file = open(FUSE_DIR "/f", O_RDONLY | O_CLOEXEC);
+	vm_fuse_mount(&s);
+	file = open(VM_FUSE_FILE, O_RDONLY | O_CLOEXEC);
 	assert_true(file >= 0);
 	map = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, file, 0);
 	assert_true(map != MAP_FAILED);
@@ -699,15 +458,15 @@ static void test_reg_mr_range_on_fuse_page(void **state)
 	mr.pd_id = r.pd;
 	mr.addr = (uintptr_t)map;
 	c = (struct call){ .fd = r.fd, .req = UACCEL_IOCTL_REG_MR, .arg = &mr };
-	deleter_start(&d, DEV);
+	vm_deleter_start(&d, DEV);
 	call_start(&c, &t);
 	which = wait_either(s.read_pending, c.done, 30000);
 	if (which == 0) {
-		remove_while_stuck(&d, &c, t, fuse_answer_read, &s, &rm);
+		remove_while_stuck(&d, &c, t, vm_fuse_answer_read, &s, &rm);
 	} else {
 		assert_int_equal(pthread_join(t, NULL), 0);
 		close(c.done);
-		deleter_finish(&d);
+		vm_deleter_finish(&d);
 	}
 	/* The page was read and is mapped. */
 	first = which == 0 ? map[0] : 0;
@@ -717,7 +476,7 @@ static void test_reg_mr_range_on_fuse_page(void **state)
 	munmap(r.buf, 2 * PAGE);
 	munmap(map, PAGE);
 	close(file);
-	fuse_unmount(&s);
+	vm_fuse_unmount(&s);
 	if (which != 0)
 		fail_msg("REG_MR returned %d without waiting for the read", c.ret);
 	assert_int_equal(check_removal(&rm), -ENODEV);
@@ -823,18 +582,18 @@ static void test_mr_unpin_on_locked_fuse_page(void **state)
 	struct vm_stats mid = { 0 };
 	struct fuse_reader *rd;
 	double t0 = 0, took = 0;
-	struct fuse_srv s;
-	struct deleter d;
+	struct vm_fuse s;
+	struct vm_deleter d;
 	uint32_t pd;
 	pthread_t t;
 	char *map;
 	pid_t pid;
 
-	fuse_mount(&s);
+	vm_fuse_mount(&s);
 	rd = calloc(1, sizeof(*rd));
 	assert_non_null(rd);
 	__atomic_store_n(&s.answer_reads, true, __ATOMIC_RELEASE);
-	rd->file = open(FUSE_DIR "/f", O_RDWR | O_CLOEXEC);
+	rd->file = open(VM_FUSE_FILE, O_RDWR | O_CLOEXEC);
 	assert_true(rd->file >= 0);
 	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, rd->file, 0);
 	assert_true(map != MAP_FAILED);
@@ -865,13 +624,13 @@ static void test_mr_unpin_on_locked_fuse_page(void **state)
 	__atomic_store_n(&s.answer_reads, false, __ATOMIC_RELEASE);
 	rd->done = eventfd(0, EFD_CLOEXEC);
 	assert_true(rd->done >= 0);
-	deleter_start(&d, DEV);
+	vm_deleter_start(&d, DEV);
 	assert_int_equal(pthread_create(&t, NULL, fuse_read_thread, rd), 0);
 	which = wait_either(s.read_pending, rd->done, 30000);
 	if (which == 0) {
 		/* Until the read is answered: no assertion. */
 		t0 = vm_now();
-		deleter_go(&d);
+		vm_deleter_go(&d);
 		returned = wait_either(d.done, -1, REMOVAL_BOUND_MS) == 0;
 		took = vm_now() - t0;
 		reader_waiting = wait_either(rd->done, -1, 0) == -1;
@@ -879,9 +638,9 @@ static void test_mr_unpin_on_locked_fuse_page(void **state)
 			vm_read_stats(&mid);
 			locked_mid = nobody_reg_mr_page(DEV2);
 		}
-		serve_ret = fuse_answer_read(&s);
+		serve_ret = vm_fuse_answer_read(&s);
 	}
-	delete_ret = deleter_finish(&d);
+	delete_ret = vm_deleter_finish(&d);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	took = returned ? took : vm_now() - t0;
 	/* Answered: the page is unpinned, nobody's charge returned. */
@@ -898,7 +657,7 @@ static void test_mr_unpin_on_locked_fuse_page(void **state)
 	close(rd->done);
 	munmap(map, PAGE);
 	close(rd->file);
-	fuse_unmount(&s);
+	vm_fuse_unmount(&s);
 	vm_soft_del(DEV2);
 	if (which != 0)
 		fail_msg("the read returned %zd without waiting for the server", rd->ret);

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <linux/userfaultfd.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -632,4 +634,97 @@ void vm_check_bad_cmds(int fd, const struct vm_bad_cmd *cases, size_t n,
 		fail_msg("%s: %d (%s), expected %d (%s)", c->what, ret, strerror(-ret),
 			 c->err, strerror(-c->err));
 	}
+}
+
+static void *vm_delete_thread(void *arg)
+{
+	struct vm_deleter *d = arg;
+	uint64_t v = 1;
+
+	if (read(d->go, &v, sizeof(v)) != sizeof(v))
+		abort();
+	if (d->cmd) {
+		int st = system(d->cmd);
+
+		d->ret = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	} else {
+		d->ret = vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", d->name);
+	}
+	if (write(d->done, &v, sizeof(v)) != sizeof(v))
+		abort();
+	return NULL;
+}
+
+void vm_deleter_start(struct vm_deleter *d, const char *name)
+{
+	*d = (struct vm_deleter){ .name = name };
+	d->go = eventfd(0, EFD_CLOEXEC);
+	d->done = eventfd(0, EFD_CLOEXEC);
+	assert_true(d->go >= 0 && d->done >= 0);
+	assert_int_equal(pthread_create(&d->t, NULL, vm_delete_thread, d), 0);
+}
+
+void vm_deleter_go(struct vm_deleter *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->go, &one, sizeof(one)) != sizeof(one))
+		abort();
+	d->started = true;
+}
+
+int vm_deleter_finish(struct vm_deleter *d)
+{
+	if (!d->started)
+		vm_deleter_go(d);
+	assert_int_equal(pthread_join(d->t, NULL), 0);
+	close(d->go);
+	close(d->done);
+	return d->ret;
+}
+
+bool vm_find_edu(char name[64], char pci[64])
+{
+	struct accel_device **list;
+	bool found = false;
+	int n;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	for (int i = 0; i < n && !found; i++) {
+		const char *parent = accel_device_parent(list[i]);
+		const char *slash = strrchr(parent, '/');
+
+		if (strcmp(accel_device_driver(list[i]), "edu"))
+			continue;
+		snprintf(name, 64, "%s", accel_device_name(list[i]));
+		snprintf(pci, 64, "%s", slash ? slash + 1 : parent);
+		found = true;
+	}
+	accel_free_device_list(list);
+	return found;
+}
+
+bool vm_wait_edu(char name[64], char pci[64], double timeout_s)
+{
+	double end = vm_now() + timeout_s;
+
+	while (vm_now() < end) {
+		if (vm_find_edu(name, pci))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+int vm_userfaultfd(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0 && errno == ENOSYS)
+		skip();
+	assert_true(uffd >= 0);
+	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
+	return uffd;
 }

@@ -3,6 +3,7 @@
 #ifndef UACCEL_VMTEST_H
 #define UACCEL_VMTEST_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -245,5 +246,39 @@ void vm_check_bad_cmds(int fd, const struct vm_bad_cmd *cases, size_t n,
 		       void (*undo)(int fd, const void *reply));
 #define VM_CHECK_BAD_CMDS(fd, cases, undo) \
 	vm_check_bad_cmds(fd, cases, sizeof(cases) / sizeof((cases)[0]), undo)
+
+/*
+ * A thread that deletes soft device @name (or runs the shell command @cmd)
+ * when told to.  It is created before a call gets stuck: creating a thread
+ * maps its stack, which waits for a pinning thread that holds the mmap
+ * lock while it waits for a page.  @done (an eventfd) becomes readable
+ * when it finished.
+ */
+struct vm_deleter {
+	const char *name;
+	const char *cmd;
+	int go, done, ret;
+	bool started;
+	pthread_t t;
+};
+
+void vm_deleter_start(struct vm_deleter *d, const char *name);
+void vm_deleter_go(struct vm_deleter *d);
+/* Wait for the deletion (starting it if need be); its result (0 or -errno, or the exit status of @cmd). */
+int vm_deleter_finish(struct vm_deleter *d);
+
+/*
+ * The first edu device's name and PCI address (for its sysfs remove),
+ * into buffers of 64 bytes; false if there is none.  vm_wait_edu() polls
+ * for one for up to @timeout_s.
+ */
+bool vm_find_edu(char name[64], char pci[64]);
+bool vm_wait_edu(char name[64], char pci[64], double timeout_s);
+
+/*
+ * A userfaultfd (non-blocking, close-on-exec) past its UFFDIO_API
+ * handshake; skips the test when the kernel has none.
+ */
+int vm_userfaultfd(void);
 
 #endif /* UACCEL_VMTEST_H */
