@@ -151,6 +151,17 @@ UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test unplug 900 "$B/tests/vm_unplug
 # uaccel_soft (num_devices=3) under new_device.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test admin 900 "$B/tests/vm_admin"
 run_test stress 900 "$B/tests/vm_stress"
+# The uAPI fuzzer (docs/fuzzing.md): its reproducers and seed corpus
+# replayed on both kernels; a short run with a fixed seed on the debug
+# kernel, where KASAN, lockdep and kmemleak see what it does (FUZZ_SECONDS,
+# FUZZ_SEED: tests/fuzz/run-fuzz.sh for longer runs).
+run_test fuzz-replay 600 "$here/../fuzz/vm-fuzz.sh" replay "$B"
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	run_test fuzz $((${FUZZ_SECONDS:-180} + 300)) "$here/../fuzz/vm-fuzz.sh" run "$B" \
+		"${FUZZ_SECONDS:-180}" "${FUZZ_SEED:-1}"
+elif want fuzz; then
+	echo "skip - fuzz: the short fuzzing run is on the debug kernel" | tee -a "$results"
+fi
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 # Compatibility with a release (docs/abi.md): its programs and libaccel on
