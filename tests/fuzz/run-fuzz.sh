@@ -17,7 +17,9 @@
 #   --kcov               on the KCOV kernel (tests/fuzz/build-kcov-kernel.sh,
 #                        built once), with the modules built instrumented:
 #                        coverage-guided, with figures of the edges reached
-# Logs: BUILD/vm-fuzz/ (fuzz-root.log, fuzz-nobody.log, console.log).
+# Logs: BUILD/vm-fuzz/ (fuzz-root.log, fuzz-nobody.log, console.log); with
+# --kcov also kcov-sites.txt, coverage.txt (cover-report.sh) and
+# coverage-time.dat, coverage.png (plot-cover.sh).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build seed="" secs=180 kernel=debug
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--stock) kernel=stock; shift ;;
 	--kcov) kernel=kcov; shift ;;
-	*) sed -n '9,21p' "$0" >&2; exit 2 ;;
+	*) sed -n '9,22p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ -n "$seed" ] || seed=1
@@ -87,6 +89,8 @@ grep -h '^uaccel-fuzz: done' "$out"/fuzz-*.log 2>/dev/null | sed 's/^/fuzz: /'
 if [ $kernel = kcov ] && ls "$out"/fuzz-cover-*.txt > /dev/null 2>&1; then
 	"$top/tests/fuzz/cover-report.sh" "$kodir" "$out"/fuzz-cover-*.txt | tee "$out/coverage.txt" |
 		sed 's/^/fuzz: coverage: /'
+	# Edges reached over time: coverage-time.dat, coverage.png.
+	"$top/tests/fuzz/plot-cover.sh" "$out" && echo "fuzz: coverage over time in $out/coverage.png"
 fi
 if [ $rc -eq 0 ]; then
 	echo "fuzz: ok (no finding)"
