@@ -185,6 +185,19 @@ for t in $only; do
 			VM_TESTS="${t#break:}" run_test "$t" 1800 "$B/tests/vm_break" ;;
 	esac
 done
+# The uAPI fuzzer (docs/fuzzing.md): its reproducers and seed corpus
+# replayed on both kernels; a short run with a fixed seed on the debug
+# kernel, where KASAN, lockdep and kmemleak see what it does (FUZZ_SECONDS,
+# FUZZ_SEED: tests/fuzz/run-fuzz.sh for longer runs).  Both reload the
+# modules afterwards, so that the devices are in the order of their minors
+# again (names, parameters, nodes as before; checked).
+run_test fuzz-replay 600 "$here/../fuzz/vm-fuzz.sh" replay "$B" "$K"
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	run_test fuzz $((${FUZZ_SECONDS:-180} + 300)) "$here/../fuzz/vm-fuzz.sh" run "$B" "$K" \
+		"${FUZZ_SECONDS:-180}" "${FUZZ_SEED:-1}"
+elif want fuzz; then
+	echo "skip - fuzz: the short fuzzing run is on the debug kernel" | tee -a "$results"
+fi
 # The Debian packages: DKMS-built modules, libaccel and providers of the root.
 run_test packages 600 "$here/test_packages.sh" "$B" "$K"
 # Compatibility with a release (docs/abi.md): its programs and libaccel on
