@@ -158,6 +158,10 @@ run_test stress 900 "$B/tests/vm_stress"
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
 	BRK_OBJECTS=16384 VM_SKIP_TESTS="test_edu_*,test_close_of_max_objects" \
 	run_test break 1800 "$B/tests/vm_break"
+# Removal against what is left of a context (PDs, facet files, forks, the
+# same name again), PD-only contexts, sysfs attributes and renames, very
+# many contexts; unloads and reloads uaccel_soft (num_devices=3).
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko run_test break2 1200 "$B/tests/vm_break2"
 # Only when named: the race tests with the stock kernel's number of rounds
 # (the debug kernel's VM_SCALE makes them one round each), and the teardown
 # of the most objects a context may have alone.
