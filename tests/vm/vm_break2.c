@@ -98,7 +98,7 @@ static int read_events(int fd, uint32_t *last, uint32_t *flags)
 static void test_objects_left_after_removal(void **state)
 {
 	struct uaccel_factorial_compute fc = { .size = sizeof(fc), .value = 5 };
-	struct uaccel_create_cq cq;
+	struct uaccel_create_cq cq, cq2;
 	struct uaccel_create_queue q;
 	struct vm_stats st;
 	uint32_t pd1, pd2, mr, id, last = 0, flags = 0;
@@ -153,7 +153,7 @@ static void test_objects_left_after_removal(void **state)
 	assert_int_equal(vm_destroy(fd, cq.out_cq_id), -ENODEV);
 	assert_int_equal(vm_alloc_pd(fd, &id), -ENODEV);
 	assert_int_equal(vm_reg_mr(fd, pd2, buf, PAGE, 0, &id), -ENODEV);
-	assert_int_equal(vm_create_cq(fd, 8, &cq), -ENODEV);
+	assert_int_equal(vm_create_cq(fd, 8, &cq2), -ENODEV);
 	assert_int_equal(vm_ioctl(fact, UACCEL_FACTORIAL_IOCTL_COMPUTE, &fc), -ENODEV);
 
 	/* QUEUE_FLUSHED of the queue, then DEVICE_REMOVED, unflagged. */
