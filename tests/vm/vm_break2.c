@@ -684,6 +684,10 @@ static double fill_mrs(int fd, uint32_t pd, const void *page, uint32_t n)
  * over one page in one context, and removal destroys them all, like a
  * close.  The test prints the time against the same number of PDs and
  * asserts the removal bound.
+ *
+ * KNOWN FAILURE (not run by "break2", run it as "break2-mrs"): 131071 MRs
+ * take 21.6 s to remove on the stock kernel in the test VM (131071 PDs:
+ * 0.018 s), 65535 take 159 s on the debug kernel.
  */
 static void test_removal_with_many_mrs_of_cap_ipc_lock(void **state)
 {
