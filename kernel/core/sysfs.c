@@ -32,8 +32,8 @@ static DEVICE_ATTR_RO(numa_node);
 
 /*
  * One line per facet: "<name> <min_version> <max_version> <flags>".  The
- * facets are the driver's: -ENODEV once the device stopped taking calls
- * (the directory may outlive the driver's module, see main.c).
+ * facets are the driver's, read inside the device's section: -ENODEV once
+ * the device stopped taking calls (removal deletes the directory last).
  */
 static ssize_t facets_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
