@@ -1156,13 +1156,6 @@ static void *churn_thread(void *p)
 	return NULL;
 }
 
-static int run(const char *cmd)
-{
-	int ret = system(cmd);
-
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 static void test_module_unload_vs_new_device(void **state)
 {
 	const char *ko = getenv("UACCEL_SOFT_KO");
@@ -1180,7 +1173,7 @@ static void test_module_unload_vs_new_device(void **state)
 
 		assert_int_equal(pthread_create(&t, NULL, churn_thread, &c), 0);
 		usleep(100000 + round * 100000);
-		assert_int_equal(run("rmmod uaccel_soft"), 0);
+		assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
 		usleep(50000);
 		atomic_store(&c.stop, 1);
 		assert_int_equal(pthread_join(t, NULL), 0);
@@ -1190,7 +1183,7 @@ static void test_module_unload_vs_new_device(void **state)
 		list_dir(PLATFORM_DIR, "uaccel_soft", left, sizeof(left));
 		assert_string_equal(left, "");
 		assert_false(access(CLASS_DIR, F_OK) == 0 && dev_exists("adm-mu0"));
-		assert_int_equal(run(cmd), 0);
+		assert_int_equal(vm_run(cmd), 0);
 		assert_int_equal(vm_wait_device("soft2", 10), 0);
 	}
 	assert_as_found();

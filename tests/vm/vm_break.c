@@ -48,25 +48,6 @@
 
 static struct vm_stats base;
 
-static int delete_device(const char *name)
-{
-	return vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", name);
-}
-
-/* Add soft device @name, deleting one a failed test left behind. */
-static void fresh_device(const char *name)
-{
-	delete_device(name);
-	vm_soft_add(name);
-}
-
-static int run(const char *cmd)
-{
-	int ret = system(cmd);
-
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 /* ---- Reading ring pages that may go away ---- */
 
 static __thread sigjmp_buf bus_jmp;
@@ -258,7 +239,7 @@ static void test_removal_vs_getdents_on_uffd_page(void **state)
 	double t0 = 0, took = 0;
 	pthread_t t;
 
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	uffd_page_open(&u);
 	g.dirfd = open("/dev/uaccel", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -327,7 +308,7 @@ static void test_removal_vs_getdents_on_fuse_page(void **state)
 	pid_t pid;
 
 	vm_fuse_mount(&s);
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	vm_deleter_start(&d, DEV);
 	pid = vm_fork();
@@ -894,12 +875,12 @@ static void test_removal_races_every_call(void **state)
 
 	catch_sigbus();
 	for (unsigned int r = 0; r < rounds; r++) {
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		hammer_open(&h, DEV);
 		workers_start(&h, w);
 		usleep(hammer_delays_us[r % 5]);
 		t0 = vm_now();
-		assert_int_equal(delete_device(DEV), 0);
+		assert_int_equal(vm_soft_delete(DEV), 0);
 		took = vm_now() - t0;
 		h.removed = 1;
 		worst = took > worst ? took : worst;
@@ -929,7 +910,7 @@ static void test_fatal_error_races_every_call(void **state)
 	int fd;
 
 	catch_sigbus();
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	for (unsigned int r = 0; r < rounds; r++) {
 		assert_int_equal(vm_wait_device(DEV, 30), 0);
 		hammer_open(&h, DEV);
@@ -951,7 +932,7 @@ static void test_fatal_error_races_every_call(void **state)
 		assert_int_equal(close(fd), 0);
 		vm_assert_stats_equal(&base);
 	}
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 }
 
 /* ---- Faults, DESTROY and removal ---- */
@@ -1122,7 +1103,7 @@ static void test_fault_storm_vs_destroy_and_removal(void **state)
 	for (unsigned int r = 0; r < rounds; r++) {
 		memset(s, 0, sizeof(*s));
 		pthread_mutex_init(&s->lock, NULL);
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		s->fd = vm_open_device(DEV);
 		for (int m = 0; m < STORM_MAPS; m++) {
 			assert_int_equal(vm_create_cq(s->fd, 1024 << (m % 3), &s->cq[m]), 0);
@@ -1139,7 +1120,7 @@ static void test_fault_storm_vs_destroy_and_removal(void **state)
 		assert_int_equal(pthread_create(&dt, NULL, destroy_thread, &d), 0);
 		usleep(300000 + 200000 * r);
 		t0 = vm_now();
-		assert_int_equal(delete_device(DEV), 0);
+		assert_int_equal(vm_soft_delete(DEV), 0);
 		took = vm_now() - t0;
 		usleep(200000);
 		s->stop = 1;
@@ -1278,7 +1259,7 @@ static void test_close_races_removal(void **state)
 	double t0, took, worst = 0;
 
 	for (unsigned int r = 0; r < rounds; r++) {
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		for (int i = 0; i < CLOSERS; i++) {
 			closer_open(&c[i], (i + r) % 3);
 			assert_int_equal(pthread_create(&c[i].t, NULL, closer_thread, &c[i]), 0);
@@ -1287,7 +1268,7 @@ static void test_close_races_removal(void **state)
 			assert_int_equal(write(c[i].go, &one, sizeof(one)), sizeof(one));
 		usleep((r % 4) * 700);
 		t0 = vm_now();
-		assert_int_equal(delete_device(DEV), 0);
+		assert_int_equal(vm_soft_delete(DEV), 0);
 		took = vm_now() - t0;
 		worst = took > worst ? took : worst;
 		for (int i = 0; i < CLOSERS; i++) {
@@ -1343,13 +1324,13 @@ static void test_rmmod_soft_then_core_under_open_files(void **state)
 	hammer_open(&h, "soft0");
 	workers_start(&h, w);
 	usleep(200000);
-	assert_int_equal(run("rmmod uaccel_soft"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
 	h.removed = 1;
 	workers_finish(&h, w, 60);
 	check_removal_events(&h, 0);
 
 	/* Open files of uaccel_core: it stays. */
-	assert_int_not_equal(run("rmmod uaccel_core 2>/dev/null"), 0);
+	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
 	assert_true(module_loaded("uaccel_core"));
 	assert_int_equal(vm_ioctl(h.fd, UACCEL_IOCTL_QUERY_DEVICE, &q), -ENODEV);
 	assert_int_equal(vm_ioctl(h.dma, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), -ENODEV);
@@ -1364,18 +1345,18 @@ static void test_rmmod_soft_then_core_under_open_files(void **state)
 	h.debug = -1;
 	munmap(h.cq_ring, h.cq_size);
 	munmap(h.q_ring, h.q_size);
-	assert_int_not_equal(run("rmmod uaccel_core 2>/dev/null"), 0);
+	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
 	assert_int_equal(vm_ioctl(h.dma, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), -ENODEV);
 	/* Only a mapping left (it holds the context file): still in use. */
 	close(h.dma);
-	assert_int_not_equal(run("rmmod uaccel_core 2>/dev/null"), 0);
+	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
 	assert_int_equal(touch(h.pq_ring), SIGBUS);
 	munmap(h.pq_ring, h.pq_size);
 	munmap(h.buf, HBUF);
 
-	assert_int_equal(run("rmmod uaccel_core"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_core"), 0);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' && insmod '%s' num_devices=3", core_ko, soft_ko);
-	assert_int_equal(run(cmd), 0);
+	assert_int_equal(vm_run(cmd), 0);
 	assert_int_equal(vm_wait_device("soft0", 30), 0);
 	vm_assert_stats_equal(&base);
 }
@@ -1469,7 +1450,7 @@ static void test_rmmod_while_calls_stuck_on_uffd_pages(void **state)
 		stuck[i] = uffd_faulted(&u[i], c[i].done);
 	}
 	t0 = vm_now();
-	rmmod_ret = run("rmmod uaccel_soft");
+	rmmod_ret = vm_run("rmmod uaccel_soft");
 	took = vm_now() - t0;
 	returned = took * 1000 < REMOVAL_BOUND_MS;
 	/* Serve: a valid COPY, a page for the completions, a valid GET_DRIVER_OPS_FD. */
@@ -1516,7 +1497,7 @@ static void test_rmmod_while_calls_stuck_on_uffd_pages(void **state)
 	free(pc);
 	free(contents);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-	assert_int_equal(run(cmd), 0);
+	assert_int_equal(vm_run(cmd), 0);
 	assert_int_equal(vm_wait_device("soft0", 30), 0);
 }
 
@@ -1585,7 +1566,7 @@ static void test_rmmod_vs_getdents_on_uffd_page(void **state)
 	}
 	assert_true(gone);
 	assert_int_equal(close(fd), 0);
-	assert_int_equal(run("rmmod uaccel_core"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_core"), 0);
 	print_message("# soft0 stopped %.3f s into rmmod\n", took);
 }
 
@@ -1614,7 +1595,7 @@ static void test_fork_children_across_removal(void **state)
 	char c = 'g';
 
 	catch_sigbus();
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	hammer_open(&h, DEV);
 	dofork = !madvise(h.cq_ring, h.cq_size, MADV_DOFORK) &&
 		 !madvise(h.q_ring, h.q_size, MADV_DOFORK);
@@ -1688,7 +1669,7 @@ static void test_fork_children_across_removal(void **state)
 	/* The children hold the last references. */
 	hammer_close(&h);
 	assert_int_equal(write(before[1], &c, 1), 1);
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 	/* One byte for child 2, one for child 1. */
 	assert_int_equal(write(after[1], "gg", 2), 2);
 	for (int k = 0; k < 4; k++) {
@@ -1723,8 +1704,8 @@ static void test_reg_mr_over_ring_mappings(void **state)
 	uint32_t id;
 
 	catch_sigbus();
-	fresh_device(DEV);
-	fresh_device(DEV2);
+	vm_soft_fresh(DEV);
+	vm_soft_fresh(DEV2);
 	hammer_open(&h, DEV);
 	hammer_open(&h2, DEV2);
 	pinned = vm_pinned_kb();
@@ -1781,13 +1762,13 @@ static void test_reg_mr_over_ring_mappings(void **state)
 
 	/* A removed device's mapping, registered on the other device. */
 	hammer_close(&h);
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 	assert_int_equal(touch(span + 2 * PAGE), SIGBUS);
 	assert_int_equal(vm_reg_mr(h2.fd, h2.pd, span + 2 * PAGE, PAGE, 0, &id), -EFAULT);
 	munmap(span, 3 * PAGE);
 	assert_int_equal(vm_pinned_kb(), pinned - HBUF / 1024);
 	hammer_close(&h2);
-	assert_int_equal(delete_device(DEV2), 0);
+	assert_int_equal(vm_soft_delete(DEV2), 0);
 	vm_assert_stats_equal(&base);
 }
 
@@ -1811,7 +1792,7 @@ static void test_add_remove_loops_with_open_files(void **state)
 	assert_non_null(index);
 	catch_sigbus();
 	for (unsigned int i = 0; i < loops; i++) {
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		hammer_open(&h[i], DEV);
 		assert_int_equal(vm_ioctl(h[i].fd, UACCEL_IOCTL_QUERY_DEVICE, &q), 0);
 		index[i] = q.index;
@@ -1820,7 +1801,7 @@ static void test_add_remove_loops_with_open_files(void **state)
 			assert_int_equal(vm_ioctl(h[j].fd, UACCEL_IOCTL_QUERY_DEVICE, &q), -ENODEV);
 		}
 		assert_int_equal(touch(h[i].cq_ring), 0);
-		assert_int_equal(delete_device(DEV), 0);
+		assert_int_equal(vm_soft_delete(DEV), 0);
 		assert_int_equal(touch(h[i].cq_ring), SIGBUS);
 	}
 	vm_read_stats(&st);
@@ -1879,7 +1860,7 @@ static void test_close_of_max_objects(void **state)
 	double fill, took;
 	int fd;
 
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	fill = fill_pds(fd, n);
 	if (n == UACCEL_MAX_OBJECTS)
@@ -1889,7 +1870,7 @@ static void test_close_of_max_objects(void **state)
 	took = vm_now() - took;
 	print_message("# %u PDs made in %.1f s; the close of their context took %.1f s\n",
 		      n, fill, took);
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 }
 
 /*
@@ -1902,13 +1883,13 @@ static void test_removal_with_max_objects(void **state)
 	double took;
 	int fd, fd2;
 
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	fd2 = vm_open_device(DEV);
 	fill_pds(fd, n);
 	fill_pds(fd2, n);
 	took = vm_now();
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 	took = vm_now() - took;
 	print_message("# removal of the device with two contexts of %u PDs took %.1f s\n", n,
 		      took);
@@ -1978,8 +1959,8 @@ static void test_memlock_after_racing_removal(void **state)
 	pid_t pid;
 	char c;
 
-	fresh_device(DEV);
-	fresh_device(DEV2);
+	vm_soft_fresh(DEV);
+	vm_soft_fresh(DEV2);
 	vm_device_node(DEV, node, sizeof(node));
 	vm_device_node(DEV2, node2, sizeof(node2));
 	assert_int_equal(pipe(p), 0);
@@ -2019,13 +2000,13 @@ static void test_memlock_after_racing_removal(void **state)
 		_exit(0);
 	}
 	assert_int_equal(read(p[0], &c, 1), 1);
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	close(p[0]);
 	close(p[1]);
-	assert_int_equal(delete_device(DEV2), 0);
+	assert_int_equal(vm_soft_delete(DEV2), 0);
 	vm_assert_stats_equal(&base);
 }
 
@@ -2234,7 +2215,7 @@ static void test_edu_rmmod_under_open_files(void **state)
 	l = (struct edu_dma_loop){ .r = &r };
 	assert_int_equal(pthread_create(&l.t, NULL, edu_dma_thread, &l), 0);
 	usleep(250000);
-	assert_int_equal(run("rmmod uaccel_edu"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_edu"), 0);
 	assert_int_equal(pthread_join(l.t, NULL), 0);
 	assert_int_equal(l.ret, -ENODEV);
 	assert_int_equal(vm_ioctl(r.fact, UACCEL_FACTORIAL_IOCTL_COMPUTE, &c), -ENODEV);
@@ -2246,7 +2227,7 @@ static void test_edu_rmmod_under_open_files(void **state)
 	munmap(r.buf, 2 * PAGE);
 	wait_stats_clean(30);
 	snprintf(cmd, sizeof(cmd), "insmod '%s'", ko);
-	assert_int_equal(run(cmd), 0);
+	assert_int_equal(vm_run(cmd), 0);
 	assert_true(wait_edu(30));
 }
 
@@ -2261,11 +2242,11 @@ static int reload_modules(void **state)
 	if (soft_ko && core_ko && !module_loaded("uaccel_soft")) {
 		if (!module_loaded("uaccel_core")) {
 			snprintf(cmd, sizeof(cmd), "insmod '%s'", core_ko);
-			if (run(cmd))
+			if (vm_run(cmd))
 				return -1;
 		}
 		snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-		if (run(cmd) || vm_wait_device("soft0", 30))
+		if (vm_run(cmd) || vm_wait_device("soft0", 30))
 			return -1;
 	}
 	return vm_check_clean(state);

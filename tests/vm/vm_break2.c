@@ -37,29 +37,11 @@
 
 static struct vm_stats base;
 
-static int delete_device(const char *name)
-{
-	return vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", name);
-}
-
-static void fresh_device(const char *name)
-{
-	delete_device(name);
-	vm_soft_add(name);
-}
-
-static int run(const char *cmd)
-{
-	int ret = system(cmd);
-
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 static double timed_delete(const char *name)
 {
 	double t0 = vm_now();
 
-	assert_int_equal(delete_device(name), 0);
+	assert_int_equal(vm_soft_delete(name), 0);
 	return vm_now() - t0;
 }
 
@@ -109,7 +91,7 @@ static void test_objects_left_after_removal(void **state)
 	double took;
 
 	vm_catch_sigbus();
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 		   -1, 0);
@@ -212,7 +194,7 @@ static void test_same_name_again_under_old_pds(void **state)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	assert_true(buf != MAP_FAILED);
 	for (int round = 0; round < 3; round++) {
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		old = vm_open_device(DEV);
 		assert_int_equal(vm_ioctl(old, UACCEL_IOCTL_QUERY_DEVICE, &qd), 0);
 		old_index = qd.index;
@@ -236,17 +218,17 @@ static void test_same_name_again_under_old_pds(void **state)
 		if (round == 0) {
 			/* The old file outlives the new device too. */
 			assert_int_equal(close(fd), 0);
-			assert_int_equal(delete_device(DEV), 0);
+			assert_int_equal(vm_soft_delete(DEV), 0);
 			assert_int_equal(vm_alloc_pd(old, &pd), -ENODEV);
 			assert_int_equal(close(old), 0);
 		} else if (round == 1) {
 			/* The old file closes while the new device is in use. */
 			assert_int_equal(close(old), 0);
 			assert_int_equal(close(fd), 0);
-			assert_int_equal(delete_device(DEV), 0);
+			assert_int_equal(vm_soft_delete(DEV), 0);
 		} else {
 			/* The new device is removed with the old file open. */
-			assert_int_equal(delete_device(DEV), 0);
+			assert_int_equal(vm_soft_delete(DEV), 0);
 			assert_int_equal(close(old), 0);
 			assert_int_equal(close(fd), 0);
 		}
@@ -347,7 +329,7 @@ static void test_pd_contexts_close_and_alloc_race_removal(void **state)
 		rounds = 1;
 	for (unsigned int r = 0; r < rounds; r++) {
 		memset(&c, 0, sizeof(c));
-		fresh_device(DEV);
+		vm_soft_fresh(DEV);
 		for (int i = 0; i < NR_CTX; i++) {
 			c.fd[i] = vm_open_device(DEV);
 			for (unsigned int k = 0; k < per; k++)
@@ -493,8 +475,8 @@ static void test_sysfs_attrs_race_rename_and_removal(void **state)
 		rounds = 1;
 	for (unsigned int r = 0; r < rounds; r++) {
 		memset(&s, 0, sizeof(s));
-		delete_device(DEV_B);
-		fresh_device(DEV);
+		vm_soft_delete(DEV_B);
+		vm_soft_fresh(DEV);
 		ctx = vm_open_device(DEV);
 		for (int k = 0; k < 64; k++)
 			assert_int_equal(vm_alloc_pd(ctx, NULL), 0);
@@ -511,9 +493,9 @@ static void test_sysfs_attrs_race_rename_and_removal(void **state)
 		t0 = vm_now();
 		/* The deletion finds the device under one of its two names. */
 		for (;;) {
-			ret = delete_device(DEV);
+			ret = vm_soft_delete(DEV);
 			if (ret == -ENOENT)
-				ret = delete_device(DEV_B);
+				ret = vm_soft_delete(DEV_B);
 			if (ret != -ENOENT)
 				break;
 			if (vm_now() - t0 > 30)
@@ -540,8 +522,8 @@ static void test_sysfs_attrs_race_rename_and_removal(void **state)
 		assert_int_equal(close(s.name_fd), 0);
 		assert_int_equal(close(s.excl_fd), 0);
 		/* Neither name is left. */
-		assert_int_equal(delete_device(DEV), -ENOENT);
-		assert_int_equal(delete_device(DEV_B), -ENOENT);
+		assert_int_equal(vm_soft_delete(DEV), -ENOENT);
+		assert_int_equal(vm_soft_delete(DEV_B), -ENOENT);
 		assert_int_equal(vm_alloc_pd(ctx, NULL), -ENODEV);
 		assert_int_equal(close(ctx), 0);
 		vm_assert_stats_equal(&base);
@@ -573,7 +555,7 @@ static void test_removal_of_very_many_contexts(void **state)
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	fds = calloc(n, sizeof(*fds));
 	assert_non_null(fds);
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	vm_device_node(DEV, path, sizeof(path));
 	t0 = vm_now();
 	for (i = 0; i < n; i++) {
@@ -622,7 +604,7 @@ static void test_fatal_error_with_pds_and_alloc(void **state)
 	int debug, fd;
 
 	memset(&c, 0, sizeof(c));
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	c.fd[0] = vm_open_device(DEV);
 	for (int k = 0; k < 256; k++)
 		assert_int_equal(vm_alloc_pd(c.fd[0], NULL), 0);
@@ -656,7 +638,7 @@ static void test_fatal_error_with_pds_and_alloc(void **state)
 	assert_int_equal(close(debug), 0);
 	vm_read_stats(&st);
 	assert_int_equal(st.pd, base.pd);
-	assert_int_equal(delete_device(DEV), 0);
+	assert_int_equal(vm_soft_delete(DEV), 0);
 	vm_assert_stats_equal(&base);
 }
 
@@ -706,14 +688,14 @@ static void test_removal_with_many_mrs_of_cap_ipc_lock(void **state)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	assert_true(page != MAP_FAILED);
 
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	for (uint32_t i = 0; i < n; i++)
 		assert_int_equal(vm_alloc_pd(fd, NULL), 0);
 	took_pds = timed_delete(DEV);
 	assert_int_equal(close(fd), 0);
 
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	fd = vm_open_device(DEV);
 	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
 	fill = fill_mrs(fd, pd, page, n);
@@ -762,7 +744,7 @@ static void rmmod_round(const char *soft_ko, int paced)
 
 	memset(&s, 0, sizeof(s));
 	s.paced = paced;
-	fresh_device(DEV);
+	vm_soft_fresh(DEV);
 	ctx = vm_open_device(DEV);
 	ctx2 = vm_open_device(DEV);
 	for (int k = 0; k < 512; k++) {
@@ -779,7 +761,7 @@ static void rmmod_round(const char *soft_ko, int paced)
 	__atomic_store_n(&s.go, 1, __ATOMIC_RELEASE);
 	usleep(3000);
 	t0 = vm_now();
-	assert_int_equal(run("rmmod uaccel_soft"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
 	took = vm_now() - t0;
 	__atomic_store_n(&s.removed, 1, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < NR_ATTRS; i++)
@@ -798,7 +780,7 @@ static void rmmod_round(const char *soft_ko, int paced)
 	assert_int_equal(close(fact), 0);
 	assert_int_equal(close(ctx), 0);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-	assert_int_equal(run(cmd), 0);
+	assert_int_equal(vm_run(cmd), 0);
 	assert_int_equal(vm_wait_device("soft0", 30), 0);
 	assert_bounded(paced ? "rmmod uaccel_soft (paced readers)" :
 		       "rmmod uaccel_soft (spinning readers)", took);
@@ -825,7 +807,7 @@ static int reload_soft(void **state)
 
 	if (soft_ko && !module_loaded("uaccel_soft")) {
 		snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-		if (run(cmd) || vm_wait_device("soft0", 30))
+		if (vm_run(cmd) || vm_wait_device("soft0", 30))
 			return -1;
 	}
 	return vm_check_clean(state);

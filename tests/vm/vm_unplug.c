@@ -404,13 +404,6 @@ static void test_inflight_accounted(void **state)
 	vm_assert_stats_equal(&base);
 }
 
-static int run(const char *cmd)
-{
-	int ret = system(cmd);
-
-	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
-}
-
 /*
  * The driver module is unloaded under open files; reloaded, its devices
  * come back with new indexes and the old files never reach them.
@@ -432,14 +425,14 @@ static void test_module_unload_under_open_files(void **state)
 	assert_int_equal(query_index(r.fd, &old_index), 0);
 	assert_int_equal(vm_touch(r.cq_ring), 0);
 
-	assert_int_equal(run("rmmod uaccel_soft"), 0);
+	assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
 	assert_int_equal(query_index(r.fd, NULL), -ENODEV);
 	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
 	assert_int_equal(read_events(r.fd, ev, 4), 2);
 	assert_int_equal(ev[1].type, UACCEL_EVENT_DEVICE_REMOVED);
 
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
-	assert_int_equal(run(cmd), 0);
+	assert_int_equal(vm_run(cmd), 0);
 	assert_int_equal(vm_wait_device("soft0", 10), 0);
 	fd2 = vm_open_device("soft0");
 	assert_int_equal(query_index(fd2, &new_index), 0);

@@ -45,9 +45,27 @@ void vm_soft_add(const char *name)
 	assert_int_equal(vm_sysfs_write(SOFT_DRIVER_DIR "/new_device", name), 0);
 }
 
+int vm_soft_delete(const char *name)
+{
+	return vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", name);
+}
+
 void vm_soft_del(const char *name)
 {
-	assert_int_equal(vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", name), 0);
+	assert_int_equal(vm_soft_delete(name), 0);
+}
+
+void vm_soft_fresh(const char *name)
+{
+	vm_soft_delete(name);
+	vm_soft_add(name);
+}
+
+int vm_run(const char *cmd)
+{
+	int ret = system(cmd);
+
+	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
 }
 
 void vm_device_node(const char *name, char *buf, size_t len)
@@ -643,13 +661,7 @@ static void *vm_delete_thread(void *arg)
 
 	if (read(d->go, &v, sizeof(v)) != sizeof(v))
 		abort();
-	if (d->cmd) {
-		int st = system(d->cmd);
-
-		d->ret = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	} else {
-		d->ret = vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", d->name);
-	}
+	d->ret = d->cmd ? vm_run(d->cmd) : vm_soft_delete(d->name);
 	if (write(d->done, &v, sizeof(v)) != sizeof(v))
 		abort();
 	return NULL;

@@ -29,6 +29,15 @@ void vm_soft_add(const char *name);
 /* Delete the soft device with this name; asserts success. */
 void vm_soft_del(const char *name);
 
+/* Delete the soft device with this name: 0 or -errno. */
+int vm_soft_delete(const char *name);
+
+/* Add soft device @name, deleting one a failed test left behind. */
+void vm_soft_fresh(const char *name);
+
+/* Run a shell command: its exit status, -1 if it did not exit. */
+int vm_run(const char *cmd);
+
 /* The node path of a device by name into buf; asserts it exists. */
 void vm_device_node(const char *name, char *buf, size_t len);
 
