@@ -1287,21 +1287,6 @@ static void test_close_races_removal(void **state)
 
 /* ---- Module unload under open files ---- */
 
-static bool module_loaded(const char *name)
-{
-	char line[256];
-	size_t len = strlen(name);
-	bool found = false;
-	FILE *f = fopen("/proc/modules", "re");
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, name, len) && line[len] == ' ')
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /*
  * uaccel_soft is unloaded while every kind of call runs on its device;
  * then uaccel_core may not be unloaded while files of it are open (it
@@ -1331,7 +1316,7 @@ static void test_rmmod_soft_then_core_under_open_files(void **state)
 
 	/* Open files of uaccel_core: it stays. */
 	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
-	assert_true(module_loaded("uaccel_core"));
+	assert_true(vm_module_loaded("uaccel_core"));
 	assert_int_equal(vm_ioctl(h.fd, UACCEL_IOCTL_QUERY_DEVICE, &q), -ENODEV);
 	assert_int_equal(vm_ioctl(h.dma, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), -ENODEV);
 	assert_int_equal(touch(h.cq_ring), SIGBUS);
@@ -1556,7 +1541,7 @@ static void test_rmmod_vs_getdents_on_uffd_page(void **state)
 		fail_msg("soft0 did not stop within %d ms of rmmod uaccel_soft while a "
 			 "getdents64() of /dev/uaccel waited for an unserved page",
 			 REMOVAL_BOUND_MS);
-	assert_false(module_loaded("uaccel_soft"));
+	assert_false(vm_module_loaded("uaccel_soft"));
 	/* The nodes and directories went with rmmod. */
 	for (int i = 0; i < 100 && !gone; i++) {
 		gone = stat("/sys/class/uaccel/soft0", &st) && errno == ENOENT &&
@@ -2236,20 +2221,7 @@ static void test_edu_rmmod_under_open_files(void **state)
 /* After the module test: the modules are loaded again, whatever failed. */
 static int reload_modules(void **state)
 {
-	const char *soft_ko = getenv("UACCEL_SOFT_KO"), *core_ko = getenv("UACCEL_CORE_KO");
-	char cmd[1024];
-
-	if (soft_ko && core_ko && !module_loaded("uaccel_soft")) {
-		if (!module_loaded("uaccel_core")) {
-			snprintf(cmd, sizeof(cmd), "insmod '%s'", core_ko);
-			if (vm_run(cmd))
-				return -1;
-		}
-		snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-		if (vm_run(cmd) || vm_wait_device("soft0", 30))
-			return -1;
-	}
-	return vm_check_clean(state);
+	return vm_reload_soft() ? -1 : vm_check_clean(state);
 }
 
 int main(void)

@@ -714,14 +714,6 @@ static void test_removal_with_many_mrs_of_cap_ipc_lock(void **state)
 
 /* ---- Module unload under sysfs readers and PD-holding files ---- */
 
-static bool module_loaded(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return access(path, F_OK) == 0;
-}
-
 /*
  * rmmod uaccel_soft while threads read the sysfs attributes of its
  * devices and contexts hold PDs (and one a facet file): rmmod is bounded,
@@ -802,15 +794,7 @@ static void test_rmmod_under_sysfs_readers_and_pds(void **state)
 /* After the module test: the module is loaded again, whatever failed. */
 static int reload_soft(void **state)
 {
-	const char *soft_ko = getenv("UACCEL_SOFT_KO");
-	char cmd[1024];
-
-	if (soft_ko && !module_loaded("uaccel_soft")) {
-		snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-		if (vm_run(cmd) || vm_wait_device("soft0", 30))
-			return -1;
-	}
-	return vm_check_clean(state);
+	return vm_reload_soft() ? -1 : vm_check_clean(state);
 }
 
 int main(void)

@@ -68,6 +68,30 @@ int vm_run(const char *cmd)
 	return WIFEXITED(ret) ? WEXITSTATUS(ret) : -1;
 }
 
+bool vm_module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return access(path, F_OK) == 0;
+}
+
+int vm_reload_soft(void)
+{
+	const char *soft_ko = getenv("UACCEL_SOFT_KO"), *core_ko = getenv("UACCEL_CORE_KO");
+	char cmd[1024];
+
+	if (!soft_ko || vm_module_loaded("uaccel_soft"))
+		return 0;
+	if (core_ko && !vm_module_loaded("uaccel_core")) {
+		snprintf(cmd, sizeof(cmd), "insmod '%s'", core_ko);
+		if (vm_run(cmd))
+			return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
+	return vm_run(cmd) || vm_wait_device("soft0", 30) ? -1 : 0;
+}
+
 void vm_device_node(const char *name, char *buf, size_t len)
 {
 	struct accel_device **list;

@@ -38,6 +38,16 @@ void vm_soft_fresh(const char *name);
 /* Run a shell command: its exit status, -1 if it did not exit. */
 int vm_run(const char *cmd);
 
+/* Whether kernel module @name is loaded. */
+bool vm_module_loaded(const char *name);
+
+/*
+ * After a test that unloads modules: load uaccel_core (UACCEL_CORE_KO, if
+ * set) and uaccel_soft (UACCEL_SOFT_KO, num_devices=3) again where they
+ * are not loaded and wait for soft0; 0, or -1 if that failed.
+ */
+int vm_reload_soft(void);
+
 /* The node path of a device by name into buf; asserts it exists. */
 void vm_device_node(const char *name, char *buf, size_t len);
 
