@@ -12,6 +12,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/highmem.h>
+#include <linux/kcov.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -370,12 +371,15 @@ EXPORT_SYMBOL_GPL(uaccel_mr_dma_sync);
  * @unpin_work: unpins what the release left pinned, in uaccel_unpin_wq
  * @unpinned: pages [0, @unpinned) are no longer pinned
  * @dirty: the device may have written the pages: mark them dirty
+ * @kcov_handle: KCOV common handle of the task that released the MR, whose
+ *	collector gets @unpin_work's coverage (0 without KCOV)
  */
 struct uaccel_mr_pin {
 	struct uaccel_mr mr;
 	struct work_struct unpin_work;
 	unsigned long unpinned;
 	bool dirty;
+	u64 kcov_handle;
 };
 
 /* Pages unpinned between two reschedule points. */
@@ -443,8 +447,10 @@ static void uaccel_mr_unpin_work(struct work_struct *work)
 	struct uaccel_mr_pin *mp = container_of(work, struct uaccel_mr_pin,
 						unpin_work);
 
+	kcov_remote_start_common(mp->kcov_handle);
 	uaccel_mr_unpin_pages(mp, true);
 	uaccel_mr_free(mp);
+	kcov_remote_stop();
 }
 
 /*
@@ -462,6 +468,7 @@ static void uaccel_mr_put_pages(struct uaccel_mr_pin *mp, bool dirty)
 		uaccel_mr_free(mp);
 		return;
 	}
+	mp->kcov_handle = kcov_common_handle();
 	INIT_WORK(&mp->unpin_work, uaccel_mr_unpin_work);
 	queue_work(uaccel_unpin_wq, &mp->unpin_work);
 }

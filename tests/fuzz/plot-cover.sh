@@ -21,9 +21,9 @@ for who in root nobody; do
 	[ -r "$log" ] || continue
 	awk -v who="$who" -v off="$offset" '
 		BEGIN { printf "%.2f %s 0 0\n", off / 60, who }
-		/^uaccel-fuzz: [0-9]+s: .* PCs, corpus/ {
+		/^uaccel-fuzz: [0-9]+s: .* PCs[ ,]/ {
 			t = $2; sub(/s:$/, "", t)
-			for (i = 1; i <= NF; i++) if ($(i + 1) == "PCs,") pcs = $i
+			for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^PCs,?$/) pcs = $i
 			printf "%.2f %s %s %s\n", (off + t) / 60, who, $3, pcs
 		}
 		/^uaccel-fuzz: done: / {

@@ -7,7 +7,7 @@
 # to tests/fuzz/crashes/, which the in-VM suite's fuzz-replay replays.
 #
 # usage: tests/fuzz/run-fuzz.sh [--build DIR] [--seed N] [--campaign DURATION]
-#                               [--stock] [--kcov]
+#                               [--stock] [--kcov] [--trinity]
 #   --build DIR          build tree (default: build)
 #   --seed N             random seed (default 1 for the short run, the time
 #                        for a campaign)
@@ -17,12 +17,16 @@
 #   --kcov               on the KCOV kernel (tests/fuzz/build-kcov-kernel.sh,
 #                        built once), with the modules built instrumented:
 #                        coverage-guided, with figures of the edges reached
+#   --trinity            trinity's ioctl mode (Debian's trinity, installed
+#                        here: the VM runs this machine's root) against
+#                        /dev/uaccel as nobody for the whole run, alongside
+#                        the fuzzer (BUILD/vm-fuzz/trinity.log)
 # Logs: BUILD/vm-fuzz/ (fuzz-root.log, fuzz-nobody.log, console.log); with
 # --kcov also kcov-sites.txt, coverage.txt (cover-report.sh) and
 # coverage-time.dat, coverage.png (plot-cover.sh).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build=$top/build seed="" secs=180 kernel=debug
+build=$top/build seed="" secs=180 kernel=debug trinity=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -39,10 +43,15 @@ while [ $# -gt 0 ]; do
 		shift 2 ;;
 	--stock) kernel=stock; shift ;;
 	--kcov) kernel=kcov; shift ;;
-	*) sed -n '9,22p' "$0" >&2; exit 2 ;;
+	--trinity) trinity=trinity; shift ;;
+	*) sed -n '9,26p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ -n "$seed" ] || seed=1
+if [ -n "$trinity" ] && ! command -v trinity > /dev/null; then
+	echo "fuzz: --trinity needs Debian's trinity on this machine: apt-get install trinity" >&2
+	exit 2
+fi
 build=$(cd "$build" && pwd)
 out=$build/vm-fuzz
 rm -rf "$out"
@@ -75,10 +84,10 @@ debug|kcov)
 	;;
 esac
 echo "fuzz: seed $seed for ${secs}s on the $kernel kernel; logs in $out"
-"$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/fuzz/vm-fuzz.sh" standalone "$build" "$kodir" "$secs" "$seed" \
+"$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/fuzz/vm-fuzz.sh" standalone "$build" "$kodir" "$secs" "$seed" $trinity \
 	> "$out/vm.log" 2>&1
 rc=$?
-cat "$out/vm.log" | grep -E '^(ok|not ok)|^#' || true
+grep -E '^(ok|not ok)|^#' "$out/vm.log" || true
 if ls "$out"/fuzz-crashes/*.prog > /dev/null 2>&1; then
 	mkdir -p "$top/tests/fuzz/crashes"
 	cp "$out"/fuzz-crashes/*.prog "$top/tests/fuzz/crashes/"

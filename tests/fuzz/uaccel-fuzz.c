@@ -46,6 +46,7 @@
 #define CLASS_DIR	"/sys/class/uaccel"
 #define KCOV_PATH	"/sys/kernel/debug/kcov"
 #define KCOV_WORDS	(256U << 10)
+#define KCOV_REMOTE_WORDS (64U << 10)	/* per section of a kernel thread */
 #define NR_WORKERS	2
 #define NR_SLOTS	(NR_WORKERS + 1)
 #define MAX_PCS		(1U << 16)
@@ -180,17 +181,18 @@ err:
 	close(fd);
 }
 
-static void kcov_collect(void)
+/* Moves the module PCs of a KCOV area to sh->pcs and empties the area. */
+static void kcov_collect_area(uint64_t *area)
 {
 	uint64_t n;
 
-	if (!kcov_area)
+	if (!area)
 		return;
-	n = __atomic_load_n(&kcov_area[0], __ATOMIC_RELAXED);
+	n = __atomic_load_n(&area[0], __ATOMIC_RELAXED);
 	if (n >= KCOV_WORDS)
 		n = KCOV_WORDS - 1;
 	for (uint64_t i = 1; i <= n; i++) {
-		uint64_t pc = kcov_area[i];
+		uint64_t pc = area[i];
 		unsigned int k;
 
 		if (pc < mod_lo || pc >= mod_hi)
@@ -199,7 +201,12 @@ static void kcov_collect(void)
 		if (k < MAX_PCS)
 			sh->pcs[k] = pc;
 	}
-	__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&area[0], 0, __ATOMIC_RELAXED);
+}
+
+static void kcov_collect(void)
+{
+	kcov_collect_area(kcov_area);
 }
 
 static uint64_t val_num(const struct fz_val *v)
@@ -1131,11 +1138,24 @@ static int finding(struct fz_prog *p, enum outcome o)
 /* ---- coverage ---- */
 
 static uint64_t *pc_set;
-static unsigned int pc_set_size = 1U << 20, pcs_seen;
+static unsigned int pc_set_size = 1U << 20, pcs_seen, pcs_remote;
+
+/*
+ * Remote coverage: the area of the parent's KCOV_REMOTE_ENABLE, filled by
+ * the kernel threads that work for the programs (the soft device's workers
+ * and polling thread, edu's request worker, the core's unpin worker), which
+ * pass on the common handle the programs' tasks inherit from the parent.
+ */
+static uint64_t *kcov_remote_area;
 
 static unsigned int merge_pcs(void)
 {
-	unsigned int n = atomic_load(&sh->npcs), added = 0;
+	unsigned int n, added = 0, local;
+
+	/* The program's threads' PCs, then the kernel threads' for it. */
+	local = atomic_load(&sh->npcs);
+	kcov_collect_area(kcov_remote_area);
+	n = atomic_load(&sh->npcs);
 
 	if (n > MAX_PCS)
 		n = MAX_PCS;
@@ -1149,6 +1169,8 @@ static unsigned int merge_pcs(void)
 			pc_set[h] = pc;
 			pcs_seen++;
 			added++;
+			if (i >= local)
+				pcs_remote++;
 		}
 	}
 	return added;
@@ -1193,6 +1215,40 @@ static bool module_ranges(void)
 	return mod_hi > mod_lo && mod_lo;
 }
 
+/*
+ * Collect, in this (the forking) thread, the coverage of kernel threads
+ * that run on behalf of its descendants: KCOV_REMOTE_ENABLE with a common
+ * handle, which tasks forked from here inherit.
+ */
+static void kcov_remote_setup(void)
+{
+	struct kcov_remote_arg arg = {
+		.trace_mode = KCOV_TRACE_PC,
+		.area_size = KCOV_REMOTE_WORDS,
+		.common_handle = kcov_remote_handle(KCOV_SUBSYSTEM_COMMON,
+						    (uint32_t)getpid()),
+	};
+	int fd = open(KCOV_PATH, O_RDWR);
+	void *area = MAP_FAILED;
+
+	if (fd < 0 || ioctl(fd, KCOV_INIT_TRACE, KCOV_WORDS))
+		goto err;
+	area = mmap(NULL, KCOV_WORDS * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (area == MAP_FAILED || ioctl(fd, KCOV_REMOTE_ENABLE, &arg))
+		goto err;
+	kcov_remote_area = area;
+	printf("uaccel-fuzz: kcov: remote coverage of kernel threads on, common handle 0x%llx\n",
+	       (unsigned long long)arg.common_handle);
+	return;
+err:
+	printf("uaccel-fuzz: kcov: remote coverage off: %s\n", strerror(errno));
+	if (area != MAP_FAILED)
+		munmap(area, KCOV_WORDS * sizeof(uint64_t));
+	if (fd >= 0)
+		close(fd);
+}
+
 static void kcov_setup(void)
 {
 	int fd = open(KCOV_PATH, O_RDWR);
@@ -1211,6 +1267,8 @@ static void kcov_setup(void)
 	opt.kcov = pc_set != NULL;
 	printf("uaccel-fuzz: kcov: on, uaccel modules at 0x%" PRIx64 "-0x%" PRIx64 "\n",
 	       mod_lo, mod_hi);
+	if (opt.kcov)
+		kcov_remote_setup();
 }
 
 /*
@@ -1534,7 +1592,8 @@ int main(int argc, char **argv)
 			       el, execs, (double)execs / el, (uint64_t)atomic_load(&sh->calls),
 			       (double)atomic_load(&sh->calls) / el);
 			if (opt.kcov)
-				printf(", %u PCs, corpus %u", pcs_seen, ncorpus);
+				printf(", %u PCs (%u first from kernel threads), corpus %u",
+				       pcs_seen, pcs_remote, ncorpus);
 			printf("\n");
 		}
 	}
@@ -1549,7 +1608,8 @@ int main(int argc, char **argv)
 		       (double)atomic_load(&sh->calls) / (el > 0 ? el : 1),
 		       opt.kcov ? "" : ", no coverage (generation only)");
 		if (opt.kcov)
-			printf(", %u PCs of the uaccel modules, corpus %u", pcs_seen, ncorpus);
+			printf(", %u PCs of the uaccel modules (%u first from kernel threads), corpus %u",
+			       pcs_seen, pcs_remote, ncorpus);
 		printf(", no finding\n");
 		printf("uaccel-fuzz: calls that succeeded/made:");
 		for (unsigned int k = 0; k < fz_nr_cmds + FZ_NR_CALL_TYPES && k < 64; k++) {

@@ -9,9 +9,10 @@
 #        vm-fuzz.sh run BUILD MODULE_DIR SECONDS SEED
 #          fuzz for SECONDS with SEED: two thirds as root (sysfs writes
 #          included), one third as nobody; findings go to /tmp/out/fuzz-crashes
-#        vm-fuzz.sh standalone BUILD MODULE_DIR SECONDS SEED
+#        vm-fuzz.sh standalone BUILD MODULE_DIR SECONDS SEED [trinity]
 #          load the modules (kmemleak around the run), run, unload: the VM
-#          command of tests/fuzz/run-fuzz.sh
+#          command of tests/fuzz/run-fuzz.sh; with "trinity", trinity's
+#          ioctl mode runs against the device nodes as nobody alongside
 # The modules are loaded by suite.sh for replay and run; after them the
 # devices are put back as the suite had them (reload_modules) and checked.
 set -u
@@ -59,6 +60,23 @@ run() { # run SECONDS SEED
 			rc=1
 			break
 		fi
+	done
+}
+
+# trinity (Debian's package) as nobody, ioctl(2) only, on the files under
+# /dev/uaccel (its other fd providers off), in rounds of 10,000 calls until
+# /tmp/trinity/stop exists: each round opens the nodes again, so devices
+# the fuzzer replaced are fuzzed too.  trinity.log has each round's
+# "Ran N syscalls" line.
+trinity_loop() { # trinity_loop SEED
+	local round=0
+	mkdir -p /tmp/trinity && chmod 1777 /tmp/trinity && cd /tmp/trinity || return 1
+	while [ ! -e /tmp/trinity/stop ]; do
+		round=$((round + 1))
+		setpriv --reuid $nobody --regid $nobody --clear-groups \
+			trinity -q -l off -s $(($1 + round)) -N 10000 -C 2 -c ioctl -V /dev/uaccel \
+			--disable-fds=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm,inotify,userfaultfd,fanotify,bpf \
+			< /dev/null >> /tmp/out/trinity.log 2>&1
 	done
 }
 
@@ -173,7 +191,23 @@ standalone)
 	insmod "$K/core/uaccel_core.ko" && insmod "$K/hw/soft/uaccel_soft.ko" num_devices=3 ||
 		{ echo "not ok 1 - load the modules"; exit 1; }
 	"$here/../vm/kmemleak.sh" start
+	if [ "${3:-}" = trinity ]; then
+		if command -v trinity > /dev/null; then
+			trinity_loop "$2" &
+			tpid=$!
+		else
+			echo "not ok 1 - trinity alongside: no trinity (apt-get install trinity)"
+			rc=1
+		fi
+	fi
 	run "$1" "$2"
+	if [ -n "${tpid:-}" ]; then
+		touch /tmp/trinity/stop
+		wait "$tpid"
+		awk '/Ran [0-9]+ syscalls/ { for (i = 1; i < NF; i++) { if ($i == "Ran") n += $(i + 1); if ($i == "Successes:") s += $(i + 1) } r++ }
+		     END { printf "ok 1 - trinity ioctl mode as nobody alongside: %d rounds, %d calls, %d succeeded\n", r, n, s }' \
+			/tmp/out/trinity.log
+	fi
 	# A leak of the run fails it like any other finding.
 	"$here/../vm/kmemleak.sh" check fuzz | tee /tmp/out/fuzz-kmemleak.tap
 	grep -q '^not ok' /tmp/out/fuzz-kmemleak.tap && rc=1

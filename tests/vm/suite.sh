@@ -264,9 +264,21 @@ fi
 
 # The edu PCI driver: with MSI, then again on INTx; its attributes and
 # renames racing with PCI remove.
-if want edu || want edu-intx || want admin-edu || want break-edu || want select; then
+soaks=""
+for t in $only; do
+	case $t in soak | soak:*) soaks="$soaks $t" ;; esac
+done
+if want edu || want edu-intx || want admin-edu || want break-edu || want select || [ -n "$soaks" ]; then
 	if insmod "$K/hw/edu/uaccel_edu.ko"; then
 		run_test edu 900 "$B/tests/vm_edu"
+		# Only when named (tests/run-soak.sh): the removal stress at
+		# campaign scale, 1,000 cycles under 8 threads, a tenth of them
+		# through PCI removal of edu; "soak:N" for N cycles.
+		for t in $soaks; do
+			n=${t#soak}
+			STRESS_CYCLES=${n#:} STRESS_THREADS=8 STRESS_EDU_EVERY=10 \
+				run_test "$t" 14400 "$B/tests/vm_stress"
+		done
 		# Device selection: edu (hardware) against soft devices.
 		run_test select 300 "$B/tests/vm_select"
 		run_test admin-edu 600 "$B/tests/vm_admin" edu

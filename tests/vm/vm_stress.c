@@ -7,6 +7,15 @@
  * with an errno that the removal explains; nothing may hang (the suite's
  * timeout bounds the run), and the object and pinned-page counters return
  * to their starting values.
+ *
+ * The soak (tests/run-soak.sh) is the same test at campaign scale, set by
+ * the environment:
+ *   STRESS_CYCLES    removals (default 100)
+ *   STRESS_THREADS   worker threads (default 4)
+ *   STRESS_EDU_EVERY with edu present: cycles N*k+5 (k = 0, 1, ...) remove
+ *                    edu through PCI removal and a rescan instead, and a
+ *                    quarter of the threads (at least one) load edu:
+ *                    factorials, PDs (default 0: soft only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,18 +30,22 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <uaccel/factorial.h>
 #include <uaccel/soft.h>
 
 #include "vmtest.h"
 
 #define DEV		"stress0"
-#define NTHREADS	4
+#define MAX_THREADS	64
 #define NCTX		3	/* contexts each worker keeps open */
-#define CYCLES		100
 #define BUF_LEN		(64 << 10)
 
 static atomic_int stop, failures;
-static atomic_long calls, enodev, removals_seen, sigbus_seen;
+static atomic_long calls, enodev, removals_seen, sigbus_seen, factorials;
+
+/* edu's name, for its workers; changes only while edu is away. */
+static pthread_mutex_t edu_lock = PTHREAD_MUTEX_INITIALIZER;
+static char edu_name[64], edu_pci[64];
 
 /* Workers must not use cmocka's asserts (they jump); they count failures. */
 #define EXPECT(cond) do {						\
@@ -257,6 +270,91 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static uint32_t ref_factorial(uint32_t n)
+{
+	uint32_t r = 1;
+
+	while (n > 1)
+		r *= n--;
+	return r;
+}
+
+/* An edu context: factorials through the facet, PDs made and destroyed. */
+static void *edu_worker(void *arg)
+{
+	unsigned int seed = (uintptr_t)arg * 1000;
+
+	while (!stop) {
+		struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+		struct uaccel_destroy d = { .size = sizeof(d) };
+		struct accel_context *actx;
+		char name[64];
+		int fd, ffd;
+
+		pthread_mutex_lock(&edu_lock);
+		snprintf(name, sizeof(name), "%s", edu_name);
+		pthread_mutex_unlock(&edu_lock);
+		actx = accel_open_device_by_name(name);
+		if (!actx) {
+			EXPECT(errno == ENODEV || errno == ENOENT);
+			usleep(10000);
+			continue;
+		}
+		fd = dup(accel_context_fd(actx));
+		accel_close_device(actx);
+		EXPECT(fd >= 0);
+		if (fd < 0)
+			continue;
+		ffd = vm_get_facet(fd, UACCEL_FACTORIAL_FACET, 1, 1, 0, NULL);
+		if (ffd < 0)
+			check(ffd, 0, 0);
+		while (!stop && ffd >= 0) {
+			struct uaccel_factorial_compute c = {
+				.size = sizeof(c), .value = seed++ % 13,
+			};
+
+			if (check(vm_ioctl(ffd, UACCEL_FACTORIAL_IOCTL_COMPUTE, &c), 0, 0))
+				break;
+			EXPECT(c.out_result == ref_factorial(c.value));
+			factorials++;
+			if (check(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0, 0))
+				break;
+			d.id = pd.out_pd_id;
+			if (check(vm_ioctl(fd, UACCEL_IOCTL_DESTROY, &d), 0, 0))
+				break;
+			if (seed % 29 == 0)
+				break;	/* some contexts end while edu lives */
+		}
+		if (ffd >= 0)
+			EXPECT(close(ffd) == 0);
+		EXPECT(close(fd) == 0);
+	}
+	return NULL;
+}
+
+/* Remove edu through PCI removal, rescan, and wait for it to be back. */
+static void edu_cycle(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", edu_pci);
+	assert_int_equal(vm_sysfs_write(path, "1"), 0);
+	usleep(random() % 10000);
+	assert_int_equal(vm_sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+	pthread_mutex_lock(&edu_lock);
+	assert_true(vm_wait_edu(edu_name, edu_pci, 30));
+	pthread_mutex_unlock(&edu_lock);
+}
+
+static long env_long(const char *name, long def, long max)
+{
+	const char *v = getenv(name);
+	long n = v ? strtol(v, NULL, 10) : def;
+
+	assert_true(n >= 0 && n <= max);
+	return n;
+}
+
 /* Fail the device through the debug facet and wait for its recovery. */
 static void fatal_cycle(void)
 {
@@ -280,37 +378,62 @@ static void fatal_cycle(void)
 
 static void test_remove_readd_under_load(void **state)
 {
-	pthread_t t[NTHREADS];
+	long cycles = env_long("STRESS_CYCLES", 100, 1000000);
+	long nthreads = env_long("STRESS_THREADS", 4, MAX_THREADS);
+	long edu_every = env_long("STRESS_EDU_EVERY", 0, 1000000);
+	long nedu = 0, fatal = 0, pci = 0, deleted = 0;
+	pthread_t t[MAX_THREADS];
 	struct vm_stats base;
+	double t0 = vm_now();
 
+	assert_true(nthreads >= 1);
+	if (edu_every && !vm_find_edu(edu_name, edu_pci)) {
+		print_message("# no edu device: soft removals only\n");
+		edu_every = 0;
+	}
+	if (edu_every)
+		nedu = nthreads / 4 ? nthreads / 4 : 1;
 	vm_catch_sigbus();
 	vm_read_stats(&base);
 	vm_soft_add(DEV);
 	srandom(4242);
-	for (long i = 0; i < NTHREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
+	for (long i = 0; i < nthreads; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, i < nthreads - nedu ? worker : edu_worker,
+						(void *)i), 0);
 
-	for (int cycle = 1; cycle <= CYCLES; cycle++) {
+	for (long cycle = 1; cycle <= cycles; cycle++) {
 		usleep(20000 + random() % 30000);
 		if (cycle % 10 == 0) {
 			fatal_cycle();
-			continue;
+			fatal++;
+		} else if (edu_every && cycle % edu_every == 5 % edu_every) {
+			edu_cycle();
+			pci++;
+		} else {
+			vm_soft_del(DEV);
+			usleep(random() % 10000);
+			vm_soft_add(DEV);
+			deleted++;
 		}
-		vm_soft_del(DEV);
-		usleep(random() % 10000);
-		vm_soft_add(DEV);
+		if (cycle % 100 == 0)
+			print_message("# cycle %ld of %ld at %.0f s: %ld calls, %ld removals seen\n",
+				      cycle, cycles, vm_now() - t0, (long)calls,
+				      (long)removals_seen);
 	}
 	usleep(50000);
 	stop = 1;
-	for (int i = 0; i < NTHREADS; i++)
+	for (long i = 0; i < nthreads; i++)
 		assert_int_equal(pthread_join(t[i], NULL), 0);
 	vm_soft_del(DEV);
 
-	print_message("# %d removals; %ld calls, %ld ENODEV, %ld removals seen by contexts, %ld SIGBUS on zapped rings\n",
-		      CYCLES, (long)calls, (long)enodev, (long)removals_seen,
-		      (long)sigbus_seen);
+	print_message("# %ld removals (%ld sysfs delete, %ld fatal error, %ld edu PCI removal) in %.0f s under %ld threads (%ld on edu); %ld calls, %ld ENODEV, %ld removals seen by contexts, %ld SIGBUS on zapped rings, %ld factorials\n",
+		      cycles, deleted, fatal, pci, vm_now() - t0, nthreads, nedu,
+		      (long)calls, (long)enodev, (long)removals_seen, (long)sigbus_seen,
+		      (long)factorials);
 	assert_int_equal(failures, 0);
 	assert_true(removals_seen > 0);
+	if (nedu)
+		assert_true(factorials > 0);
 	vm_assert_stats_equal(&base);
 }
 

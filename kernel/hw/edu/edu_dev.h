@@ -87,6 +87,8 @@ struct edu_recovery;
  * @async_list: pending FACTORIAL_SUBMIT requests (struct
  *	uaccel_factorial_req), oldest first
  * @async_work: executes them
+ * @async_kcov_handle: KCOV common handle of the latest submitter, whose
+ *	collector gets @async_work's coverage (0 without KCOV)
  * @irqs: interrupts handled
  */
 struct edu_device {
@@ -103,6 +105,7 @@ struct edu_device {
 	spinlock_t async_lock;	/* async_list */
 	struct list_head async_list;
 	struct work_struct async_work;
+	u64 async_kcov_handle;
 	atomic64_t irqs;
 };
 

@@ -4,6 +4,8 @@
  * with the soft device, on the device's factorial unit) and
  * "dma.edu.uaccel"; and edu_facets, the list an edu device serves.
  */
+#include <linux/kcov.h>
+
 #include "edu_dev.h"
 
 static struct edu_device *edu_of(struct uaccel_ucmd *ucmd)
@@ -28,9 +30,10 @@ void edu_async_work(struct work_struct *work)
 	u32 result = 0;
 	int ret, idx;
 
+	kcov_remote_start_common(READ_ONCE(edu->async_kcov_handle));
 	for (;;) {
 		if (!uaccel_device_enter(edu->udev, &idx))
-			return;
+			break;
 		spin_lock(&edu->async_lock);
 		req = list_first_entry_or_null(&edu->async_list,
 					       struct uaccel_factorial_req, list);
@@ -43,9 +46,10 @@ void edu_async_work(struct work_struct *work)
 		}
 		uaccel_device_exit(edu->udev, idx);
 		if (!req)
-			return;
+			break;
 		cond_resched();
 	}
+	kcov_remote_stop();
 }
 
 /*
@@ -77,6 +81,7 @@ static int edu_factorial_submit(struct uaccel_device *udev,
 		return -ENODEV;
 	}
 	list_add_tail(&req->list, &edu->async_list);
+	WRITE_ONCE(edu->async_kcov_handle, kcov_common_handle());
 	spin_unlock(&edu->async_lock);
 	queue_work(system_unbound_wq, &edu->async_work);
 	return 0;

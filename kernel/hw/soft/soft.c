@@ -21,6 +21,7 @@
  * lock.  soft_instances_lock, which serialises new_device, delete_device
  * and module unload, is taken before a device lock, never after.
  */
+#include <linux/kcov.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
@@ -216,11 +217,13 @@ static int soft_probe(struct platform_device *pdev)
  * @work: runs in soft_wq, outside any call on the device's files
  * @pdev: the platform device, referenced
  * @generation: the generation of the failed accelerator
+ * @kcov_handle: KCOV common handle of the task that reported the error
  */
 struct soft_recovery {
 	struct work_struct work;
 	struct platform_device *pdev;
 	u64 generation;
+	u64 kcov_handle;
 };
 
 /*
@@ -240,6 +243,7 @@ static void soft_recover(struct work_struct *work)
 	struct soft_device *sdev;
 	int ret = 0;
 
+	kcov_remote_start_common(rec->kcov_handle);
 	device_lock(&pdev->dev);
 	udev = platform_get_drvdata(pdev);
 	sdev = udev ? uaccel_priv(udev) : NULL;
@@ -253,6 +257,7 @@ static void soft_recover(struct work_struct *work)
 		dev_err(&pdev->dev, "recovery failed: %d\n", ret);
 	put_device(&pdev->dev);
 	kfree(rec);
+	kcov_remote_stop();
 }
 
 /* The debug facet's fatal error: fail the device now, recover later. */
@@ -272,6 +277,7 @@ int soft_fatal_error(struct uaccel_device *udev)
 	INIT_WORK(&rec->work, soft_recover);
 	rec->pdev = sdev->pdev;
 	rec->generation = sdev->generation;
+	rec->kcov_handle = kcov_common_handle();
 	get_device(&rec->pdev->dev);
 	queue_work(soft_wq, &rec->work);
 	return 0;

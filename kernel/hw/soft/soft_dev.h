@@ -74,6 +74,7 @@ struct soft_queue {
 	atomic64_t stalls;
 	atomic64_t doorbells;
 	atomic64_t poll_sleeps;
+	u64 kcov_handle;
 };
 
 /* Default and bounds of the polling idle time (module parameter). */

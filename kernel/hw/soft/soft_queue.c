@@ -12,6 +12,7 @@
  */
 #include <linux/crc32.h>
 #include <linux/highmem.h>
+#include <linux/kcov.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -358,7 +359,9 @@ static void soft_queue_work(struct work_struct *work)
 
 	/* Rung after a stall: try again (the flag is set again if need be). */
 	soft_ring_clear_flag(sq->q->ring, UACCEL_RING_STALLED);
+	kcov_remote_start_common(sq->kcov_handle);
 	soft_queue_consume(sq, SOFT_BUDGET, &more);
+	kcov_remote_stop();
 	if (more)
 		queue_work(soft_wq, work);
 }
@@ -417,8 +420,10 @@ static bool soft_poll_pass(struct soft_device *sdev)
 		soft_ring_clear_flag(sq->q->ring, UACCEL_RING_NEED_WAKEUP);
 		WRITE_ONCE(sdev->poll_current, sq);
 		mutex_unlock(&sdev->poll_lock);
+		kcov_remote_start_common(sq->kcov_handle);
 		if (soft_queue_consume(sq, SOFT_POLL_BUDGET, &more))
 			busy = true;
+		kcov_remote_stop();
 		mutex_lock(&sdev->poll_lock);
 		WRITE_ONCE(sdev->poll_current, NULL);
 		/* The store before wake_up_var()'s look at its waiters. */
@@ -591,6 +596,12 @@ int soft_create_queue(struct uaccel_queue *q)
 	sq->sdev = uaccel_priv(uaccel_queue_device(q));
 	INIT_WORK(&sq->work, soft_queue_work);
 	INIT_LIST_HEAD(&sq->poll_entry);
+	/*
+	 * The requests run on a worker or the polling thread: with KCOV, their
+	 * coverage goes to whoever collects the creating task's common handle
+	 * (KCOV_REMOTE_ENABLE); 0 and nothing without KCOV.
+	 */
+	sq->kcov_handle = kcov_common_handle();
 	if (q->flags & UACCEL_QUEUE_POLL)
 		return soft_poll_add(sq);
 	return 0;
