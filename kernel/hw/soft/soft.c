@@ -5,8 +5,9 @@
  * Every instance is a platform device "uaccel_soft.N" bound to this driver,
  * so instances are created and removed like hardware:
  *  - num_devices instances at module load;
- *  - "echo [name] > /sys/bus/platform/drivers/uaccel_soft/new_device" adds
- *    one (named "soft%d" when no name is given);
+ *  - "echo [name] [node=N] > /sys/bus/platform/drivers/uaccel_soft/new_device"
+ *    adds one (named "soft%d" when no name is given; on NUMA node N, an
+ *    online node, when one is given, else on none);
  *  - "echo <name> > /sys/bus/platform/drivers/uaccel_soft/delete_device"
  *    removes one;
  *  - unbinding an instance through the driver's "unbind" file removes its
@@ -24,6 +25,8 @@
 #include <linux/kcov.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -291,8 +294,11 @@ static int soft_remove(struct platform_device *pdev)
 	return 0;
 }
 
-/* Create and bind one instance; called with soft_instances_lock held. */
-static int soft_add_instance(const char *name)
+/*
+ * Create and bind one instance on NUMA node @node (NUMA_NO_NODE for none);
+ * called with soft_instances_lock held.
+ */
+static int soft_add_instance(const char *name, int node)
 {
 	struct soft_instance *inst;
 	int ret;
@@ -312,6 +318,8 @@ static int soft_add_instance(const char *name)
 		ret = -ENOMEM;
 		goto err_free_inst;
 	}
+	/* Before probe: the accelerator takes its parent's node. */
+	set_dev_node(&inst->pdev->dev, node);
 	ret = platform_device_add_data(inst->pdev, &inst, sizeof(inst));
 	if (ret)
 		goto err_put_pdev;
@@ -350,16 +358,49 @@ static void soft_del_instance(struct soft_instance *inst)
 	kfree(inst);
 }
 
+/*
+ * Parse new_device's input, "[name] [node=N]" in either order, separated
+ * by blanks: *name points into @buf (NULL when no name is given), *node is
+ * an online node or NUMA_NO_NODE when none is given.  -EINVAL for a second
+ * name or node, or a node that is not a number of an online node.
+ */
+static int soft_parse_new_device(char *buf, char **name, int *node)
+{
+	bool has_node = false;
+	char *tok;
+
+	*name = NULL;
+	*node = NUMA_NO_NODE;
+	while ((tok = strsep(&buf, " \t\n"))) {
+		if (!*tok)
+			continue;
+		if (!str_has_prefix(tok, "node=")) {
+			if (*name)
+				return -EINVAL;
+			*name = tok;
+			continue;
+		}
+		if (has_node || kstrtoint(tok + strlen("node="), 10, node))
+			return -EINVAL;
+		if (*node < 0 || *node >= MAX_NUMNODES || !node_online(*node))
+			return -EINVAL;
+		has_node = true;
+	}
+	return 0;
+}
+
 static ssize_t new_device_store(struct device_driver *drv, const char *buf,
 				size_t count)
 {
-	char *name;
-	int ret;
+	char *input, *name;
+	int node, ret;
 
-	name = kstrndup(buf, count, GFP_KERNEL);
-	if (!name)
+	input = kstrndup(buf, count, GFP_KERNEL);
+	if (!input)
 		return -ENOMEM;
-	strim(name);
+	ret = soft_parse_new_device(input, &name, &node);
+	if (ret)
+		goto out_free;
 
 	mutex_lock(&soft_instances_lock);
 	if (soft_closing)
@@ -367,9 +408,10 @@ static ssize_t new_device_store(struct device_driver *drv, const char *buf,
 	else if (soft_nr_instances >= SOFT_MAX_DEVICES)
 		ret = -ENOSPC;
 	else
-		ret = soft_add_instance(*name ? name : NULL);
+		ret = soft_add_instance(name, node);
 	mutex_unlock(&soft_instances_lock);
-	kfree(name);
+out_free:
+	kfree(input);
 	return ret ? ret : count;
 }
 static DRIVER_ATTR_WO(new_device);
@@ -477,7 +519,7 @@ static int __init soft_init(void)
 
 	mutex_lock(&soft_instances_lock);
 	for (i = 0; i < num_devices; i++) {
-		ret = soft_add_instance(NULL);
+		ret = soft_add_instance(NULL, NUMA_NO_NODE);
 		if (ret)
 			break;
 	}
