@@ -10,8 +10,14 @@
 # guest.  /tmp/out in the guest is the writable output directory (-o).
 # The machine has an emulated Intel IOMMU (enabled on the kernel command
 # line; no_timer_check, since a slow, loaded host can fail the boot-time
-# check of the timer through the remapped IO-APIC) and QEMU's edu device behind a hot-pluggable PCIe root port (rp0;
-# q35 hot-plugs through ACPI).
+# check of the timer through the remapped IO-APIC) and two NUMA nodes: CPU 0
+# and the first half of the memory on node 0, CPU 1 and the second half on
+# node 1, distance 21 between them (one socket each, so that no cache is
+# shared across the nodes).  QEMU's edu device (edu0) sits behind a
+# hot-pluggable PCIe root port (rp0) on a PCIe expander bus (pxb1, bus 0x80)
+# of node 1, so the guest sees edu on node 1; the root port is hot-plugged
+# natively (pciehp), as the expander's host bridge grants the OS the native
+# hot-plug control.  A kernel without CONFIG_NUMA sees one node.
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
@@ -24,7 +30,7 @@
 #   -q SOCK   QMP unix socket for the test to drive the VM from the host
 #   -Q        run the QMP mailbox agent (qmp-agent.py): guest tests write QMP
 #             commands to /tmp/out/qmp/req.json and the host sends them
-#   -M MB     guest memory                           (default: 2048)
+#   -M MB     guest memory, half on each node       (default: 2048)
 #   -v        also show the guest console on stdout while it runs
 #
 # Exit status: the command's status; 124 on timeout; 125 when the VM died
@@ -46,7 +52,7 @@ while getopts "k:m:o:t:a:q:QM:v" opt; do
 	Q) agent=1 ;;
 	M) mem=$OPTARG ;;
 	v) verbose=1 ;;
-	*) sed -n '4,33p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,38p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -132,17 +138,28 @@ if [ $agent -eq 1 ]; then
 	agent_pid=$!
 fi
 
+half=$((mem / 2))
+numa=(-object "memory-backend-ram,id=mem0,size=${half}M"
+      -object "memory-backend-ram,id=mem1,size=$((mem - half))M"
+      -numa node,nodeid=0,cpus=0,memdev=mem0
+      -numa node,nodeid=1,cpus=1,memdev=mem1
+      -numa dist,src=0,dst=1,val=21)
+# Devices without a bus would land on the expander: each names pcie.0.
+
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
-	-machine q35 -accel tcg -cpu max -smp 2 -m "$mem" \
+	-machine q35 -accel tcg -cpu max -smp 2,sockets=2,cores=1,threads=1 -m "$mem" "${numa[@]}" \
 	-display none -no-reboot "${console[@]}" -monitor none \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 intel_iommu=on no_timer_check $extra" \
 	-device intel-iommu \
-	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
+	-device pxb-pcie,id=pxb1,bus=pcie.0,bus_nr=128,numa_node=1 \
+	-device pcie-root-port,id=rp0,bus=pxb1,chassis=1,slot=1 \
 	-device edu,id=edu0,bus=rp0 \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0 \
+	-fsdev "local,id=fs1,path=$out,security_model=none" \
+	-device virtio-9p-pci,fsdev=fs1,mount_tag=out,bus=pcie.0 \
 	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
 	if [ $verbose -eq 1 ]; then
 		sed -u -n '/^uaccel-vm: running/,/^UACCEL-VM-EXIT/p' | tr -d '\r'

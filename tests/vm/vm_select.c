@@ -8,9 +8,16 @@
  * held exclusively or not accessible, the NUMA hint, and falling back to
  * the next device when the best one refuses the facet.  Run with
  * uaccel_edu loaded.
+ *
+ * With two NUMA nodes (run-vm.sh: CPU 0 on node 0, CPU 1 and the edu
+ * device on node 1, distance 21), soft devices placed on a node through
+ * new_device's "node=N", and threads pinned to each CPU: the distance rule
+ * on the real kernel.  A kernel without CONFIG_NUMA sees one node; those
+ * tests skip there.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +30,13 @@
 
 #define SEL0 "sel0"
 #define SEL1 "sel1"
+/* Soft devices of the NUMA tests, made with a node and deleted after. */
+#define NEAR0 "near0"
+#define NEAR1 "near1"
+#define NODE1_DIR "/sys/devices/system/node/node1"
+/* The distances run-vm.sh gives the two nodes. */
+#define LOCAL_DISTANCE 10
+#define REMOTE_DISTANCE 21
 
 static struct vm_stats base;
 static char edu[ACCEL_NAME_MAX];
@@ -312,9 +326,36 @@ static void test_inaccessible_device_is_skipped(void **state)
 }
 
 /*
- * The NUMA hint: distances from the kernel's table (this VM has one node:
- * 10 to itself) for devices with a node, unknown (-1) for devices without
- * one and for a node the table does not have; selection still works.
+ * Distance from node @from to node @to in the kernel's table (entries in
+ * the order of node/online, which here is 0, 1, ...), -1 when either is
+ * not there.
+ */
+static int table_distance(int from, int to)
+{
+	char path[128];
+	int d = -1;
+	FILE *f;
+
+	if (from < 0 || to < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance", from);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	for (int i = 0; i <= to; i++)
+		if (fscanf(f, "%d", &d) != 1) {
+			d = -1;
+			break;
+		}
+	fclose(f);
+	return d;
+}
+
+/*
+ * The NUMA hint: distances from the kernel's table for devices with a
+ * node (10 to its own node; edu is on node 1 of a two-node VM), unknown
+ * (-1) for devices without one and for a node the table does not have;
+ * selection still works.
  */
 static void test_numa_hint(void **state)
 {
@@ -334,7 +375,9 @@ static void test_numa_hint(void **state)
 		for (int i = 0; i < ok; i++) {
 			int dn = accel_device_numa_node(c[i].device);
 
-			assert_int_equal(c[i].distance, node == 0 && dn == 0 ? 10 : -1);
+			assert_int_equal(c[i].distance, table_distance(node, dn));
+			if (dn == node)
+				assert_int_equal(c[i].distance, LOCAL_DISTANCE);
 			assert_int_equal(c[i].contexts, 0);
 		}
 		assert_string_equal(accel_device_name(c[0].device), edu);
@@ -430,7 +473,212 @@ static void test_accelinfo_select(void **state)
 	assert_true(status_ok);
 }
 
+/* new_device's "node=N": bad nodes fail with EINVAL and leave nothing. */
+static void test_new_device_node_errors(void **state)
+{
+	static const char *const bad[] = {
+		"bad0 node=64", "bad0 node=-1", "bad0 node=", "bad0 node=x",
+		"bad0 node=0x0", "bad0 node=0 node=0", "bad0 bad1 node=0",
+		"bad0 node=4294967296", "node=100000",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vm_sysfs_write(SOFT_DRIVER_DIR "/new_device", bad[i]), -EINVAL);
+		assert_int_equal(access("/sys/class/uaccel/bad0", F_OK), -1);
+	}
+	/* The node may come first; a device made on node 0 works. */
+	vm_soft_add("node=0 bad0");
+	assert_int_equal(access("/sys/class/uaccel/bad0", F_OK), 0);
+	vm_soft_del("bad0");
+}
+
+/* Whether the guest has a node 1; says why the test skips when not. */
+static bool have_node1(void)
+{
+	if (!access(NODE1_DIR, F_OK))
+		return true;
+	print_message("# no %s: one NUMA node (a kernel without CONFIG_NUMA), "
+		      "the distance rule is not tested here\n", NODE1_DIR);
+	return false;
+}
+
+/* near1 first, so that the device index favours it over near0. */
+static int add_near(void **state)
+{
+	if (access(NODE1_DIR, F_OK))
+		return 0;
+	vm_soft_add(NEAR1 " node=1");
+	vm_soft_add(NEAR0 " node=0");
+	setenv("ACCEL_DEVICES", NEAR0 "," NEAR1, 1);
+	return 0;
+}
+
+static int del_near(void **state)
+{
+	cpu_set_t set;
+
+	/* A failed test may have left this thread pinned. */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", NEAR0);
+	vm_sysfs_write(SOFT_DRIVER_DIR "/delete_device", NEAR1);
+	return vm_check_clean(state);
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(sched_getcpu(), cpu);
+}
+
+static void unpin(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	CPU_SET(1, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+/*
+ * The devices' nodes in sysfs: edu behind the root port of node 1 (the
+ * PCI device's node, which the accelerator takes), near0 and near1 where
+ * new_device put them, and the kernel's table as run-vm.sh set it.
+ */
+static void test_numa_nodes_in_sysfs(void **state)
+{
+	char path[256], buf[64] = "";
+	ssize_t n;
+	int fd;
+
+	if (!have_node1())
+		skip();
+	assert_int_equal(read_number(edu, "numa_node"), 1);
+	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device/numa_node", edu);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	assert_string_equal(buf, "1\n");
+	assert_int_equal(read_number(NEAR0, "numa_node"), 0);
+	assert_int_equal(read_number(NEAR1, "numa_node"), 1);
+	assert_int_equal(read_number(SEL0, "numa_node"), -1);
+	assert_int_equal(table_distance(0, 0), LOCAL_DISTANCE);
+	assert_int_equal(table_distance(0, 1), REMOTE_DISTANCE);
+	assert_int_equal(table_distance(1, 0), REMOTE_DISTANCE);
+	assert_int_equal(table_distance(1, 1), LOCAL_DISTANCE);
+}
+
+/*
+ * A thread pinned to CPU 0 selects near0, though near1 has the lower
+ * index; one pinned to CPU 1 selects near1, though near1 has a context
+ * open and near0 none: distance before load and index.
+ */
+static void test_pinned_thread_selects_near_device(void **state)
+{
+	struct accel_context *ctx, *busy;
+	struct accel_selection sel;
+	struct accel_candidate c[64];
+	struct accel_device **list;
+	int n;
+
+	if (!have_node1())
+		skip();
+	assert_true(minor_of(NEAR1) < minor_of(NEAR0));
+
+	pin_to_cpu(0);
+	ctx = select_ok(fact_reqs, 2, 0, NEAR0, 1, &sel);
+	close_selection(ctx, &sel);
+
+	busy = accel_open_device_by_name(NEAR1);
+	assert_non_null(busy);
+	pin_to_cpu(1);
+	ctx = select_ok(fact_reqs, 2, 0, NEAR1, 1, &sel);
+	close_selection(ctx, &sel);
+
+	/* The ranking from CPU 1: near1 at 10 with its context, near0 at 21. */
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	assert_int_equal(accel_rank_devices(list, fact_reqs, 2, NULL, 0, c, 64), 2);
+	assert_string_equal(accel_device_name(c[0].device), NEAR1);
+	assert_int_equal(c[0].distance, LOCAL_DISTANCE);
+	assert_int_equal(c[0].contexts, 1);
+	assert_string_equal(accel_device_name(c[1].device), NEAR0);
+	assert_int_equal(c[1].distance, REMOTE_DISTANCE);
+	assert_int_equal(c[1].contexts, 0);
+	accel_free_device_list(list);
+	assert_int_equal(accel_close_device(busy), 0);
+	unpin();
+}
+
+/*
+ * Run accelinfo --select on @cpu; asserts that its output, without the
+ * lines of the devices ACCEL_DEVICES leaves out, is @want exactly.
+ */
+static void accelinfo_select_on(int cpu, const char *want)
+{
+	char self[512], cmd[1200], out[4096];
+	size_t len = 0;
+	ssize_t n;
+	FILE *p;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(cmd, sizeof(cmd), "'%s/../tools/accelinfo' --select "
+		 "'factorial-v2.uaccel,factorial.uaccel:1' 2>&1; echo status $?", self);
+	pin_to_cpu(cpu);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (len < sizeof(out) - 1 && fgets(out + len, sizeof(out) - len, p)) {
+		printf("# cpu %d: %s", cpu, out + len);
+		if (strncmp(out + len, "-  ", 3))
+			len += strlen(out + len);
+	}
+	out[len] = '\0';
+	assert_int_equal(pclose(p), 0);
+	unpin();
+	assert_string_equal(out, want);
+}
+
+/* accelinfo --select from each CPU: edu first, then the nearer soft device. */
+static void test_accelinfo_select_per_cpu(void **state)
+{
+	char want[2048], pinned[3 * ACCEL_NAME_MAX];
+	static const char head[] =
+		"request: factorial-v2.uaccel v1..v4294967295, factorial.uaccel v1..v1\n"
+		"ranked by: hardware first, NUMA distance from the node of this CPU, "
+		"open contexts, device index\n";
+
+	if (!have_node1())
+		skip();
+	snprintf(pinned, sizeof(pinned), "%s,%s,%s", NEAR0, NEAR1, edu);
+	setenv("ACCEL_DEVICES", pinned, 1);
+	snprintf(want, sizeof(want), "%s"
+		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 21, 0 contexts  <- selected\n"
+		 "2. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 10, 0 contexts\n"
+		 "3. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 21, 0 contexts\n"
+		 "status 0\n", head, edu);
+	accelinfo_select_on(0, want);
+	snprintf(want, sizeof(want), "%s"
+		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 10, 0 contexts  <- selected\n"
+		 "2. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 10, 0 contexts\n"
+		 "3. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 21, 0 contexts\n"
+		 "status 0\n", head, edu);
+	accelinfo_select_on(1, want);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, pin_devices, vm_check_clean)
+#define N(f) cmocka_unit_test_setup_teardown(f, add_near, del_near)
 
 int main(void)
 {
@@ -444,6 +692,10 @@ int main(void)
 		T(test_numa_hint),
 		T(test_falls_back_when_the_facet_is_refused),
 		T(test_accelinfo_select),
+		T(test_new_device_node_errors),
+		N(test_numa_nodes_in_sysfs),
+		N(test_pinned_thread_selects_near_device),
+		N(test_accelinfo_select_per_cpu),
 	};
 
 	return vm_run_tests_with("vm_select", tests, find_edu, NULL, &base, SEL0, SEL1);
