@@ -13,11 +13,12 @@
 # check of the timer through the remapped IO-APIC) and two NUMA nodes: CPU 0
 # and the first half of the memory on node 0, CPU 1 and the second half on
 # node 1, distance 21 between them (one socket each, so that no cache is
-# shared across the nodes).  QEMU's edu device (edu0) sits behind a
-# hot-pluggable PCIe root port (rp0) on a PCIe expander bus (pxb1, bus 0x80)
-# of node 1, so the guest sees edu on node 1; the root port is hot-plugged
-# natively (pciehp), as the expander's host bridge grants the OS the native
-# hot-plug control.  A kernel without CONFIG_NUMA sees one node.
+# shared across the nodes); a kernel without CONFIG_NUMA sees one node.
+# QEMU's edu device (edu0) sits behind a hot-pluggable PCIe root port (rp0;
+# q35 hot-plugs through ACPI) on pcie.0, which has no node: edu's numa_node
+# is -1.  (On a PCIe expander bus of node 1, pxb-pcie, the root port
+# hot-plugs natively, and Linux 6.1's pciehp then trips lockdep on the
+# debug kernel.)
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
@@ -144,7 +145,6 @@ numa=(-object "memory-backend-ram,id=mem0,size=${half}M"
       -numa node,nodeid=0,cpus=0,memdev=mem0
       -numa node,nodeid=1,cpus=1,memdev=mem1
       -numa dist,src=0,dst=1,val=21)
-# Devices without a bus would land on the expander: each names pcie.0.
 
 set +e
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
@@ -153,13 +153,10 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic log_buf_len=8M loglevel=4 intel_iommu=on no_timer_check $extra" \
 	-device intel-iommu \
-	-device pxb-pcie,id=pxb1,bus=pcie.0,bus_nr=128,numa_node=1 \
-	-device pcie-root-port,id=rp0,bus=pxb1,chassis=1,slot=1 \
+	-device pcie-root-port,id=rp0,bus=pcie.0,chassis=1,slot=1 \
 	-device edu,id=edu0,bus=rp0 \
-	-fsdev local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=fs0,mount_tag=hostroot,bus=pcie.0 \
-	-fsdev "local,id=fs1,path=$out,security_model=none" \
-	-device virtio-9p-pci,fsdev=fs1,mount_tag=out,bus=pcie.0 \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
 	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
 	if [ $verbose -eq 1 ]; then
 		sed -u -n '/^uaccel-vm: running/,/^UACCEL-VM-EXIT/p' | tr -d '\r'

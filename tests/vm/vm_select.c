@@ -9,8 +9,8 @@
  * the next device when the best one refuses the facet.  Run with
  * uaccel_edu loaded.
  *
- * With two NUMA nodes (run-vm.sh: CPU 0 on node 0, CPU 1 and the edu
- * device on node 1, distance 21), soft devices placed on a node through
+ * With two NUMA nodes (run-vm.sh: CPU 0 on node 0, CPU 1 on node 1,
+ * distance 21; edu on pcie.0, without a node), soft devices placed on a node through
  * new_device's "node=N", and threads pinned to each CPU: the distance rule
  * on the real kernel.  A kernel without CONFIG_NUMA sees one node; those
  * tests skip there.
@@ -353,7 +353,7 @@ static int table_distance(int from, int to)
 
 /*
  * The NUMA hint: distances from the kernel's table for devices with a
- * node (10 to its own node; edu is on node 1 of a two-node VM), unknown
+ * node (10 to its own node), unknown
  * (-1) for devices without one and for a node the table does not have;
  * selection still works.
  */
@@ -548,9 +548,9 @@ static void unpin(void)
 }
 
 /*
- * The devices' nodes in sysfs: edu behind the root port of node 1 (the
- * PCI device's node, which the accelerator takes), near0 and near1 where
- * new_device put them, and the kernel's table as run-vm.sh set it.
+ * The devices' nodes in sysfs: edu without one (pcie.0 has no node; the
+ * accelerator takes its PCI device's), near0 and near1 where new_device
+ * put them, and the kernel's table as run-vm.sh set it.
  */
 static void test_numa_nodes_in_sysfs(void **state)
 {
@@ -560,14 +560,14 @@ static void test_numa_nodes_in_sysfs(void **state)
 
 	if (!have_node1())
 		skip();
-	assert_int_equal(read_number(edu, "numa_node"), 1);
+	assert_int_equal(read_number(edu, "numa_node"), -1);
 	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device/numa_node", edu);
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	assert_true(n > 0);
-	assert_string_equal(buf, "1\n");
+	assert_string_equal(buf, "-1\n");
 	assert_int_equal(read_number(NEAR0, "numa_node"), 0);
 	assert_int_equal(read_number(NEAR1, "numa_node"), 1);
 	assert_int_equal(read_number(SEL0, "numa_node"), -1);
@@ -650,7 +650,10 @@ static void accelinfo_select_on(int cpu, const char *want)
 	assert_string_equal(out, want);
 }
 
-/* accelinfo --select from each CPU: edu first, then the nearer soft device. */
+/*
+ * accelinfo --select from each CPU: edu first (hardware, distance
+ * unknown), then the nearer soft device.
+ */
 static void test_accelinfo_select_per_cpu(void **state)
 {
 	char want[2048], pinned[3 * ACCEL_NAME_MAX];
@@ -664,13 +667,13 @@ static void test_accelinfo_select_per_cpu(void **state)
 	snprintf(pinned, sizeof(pinned), "%s,%s,%s", NEAR0, NEAR1, edu);
 	setenv("ACCEL_DEVICES", pinned, 1);
 	snprintf(want, sizeof(want), "%s"
-		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 21, 0 contexts  <- selected\n"
+		 "1. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts  <- selected\n"
 		 "2. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 10, 0 contexts\n"
 		 "3. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 21, 0 contexts\n"
 		 "status 0\n", head, edu);
 	accelinfo_select_on(0, want);
 	snprintf(want, sizeof(want), "%s"
-		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 10, 0 contexts  <- selected\n"
+		 "1. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts  <- selected\n"
 		 "2. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 10, 0 contexts\n"
 		 "3. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 21, 0 contexts\n"
 		 "status 0\n", head, edu);
