@@ -597,62 +597,19 @@ static void test_pci_remove_while_busy(void **state)
 	remove_while_busy(pci_remove, pci_rescan);
 }
 
-/* Host side: the VM runner executes QMP commands written to /tmp/out. */
 static int qmp_unplug(void)
 {
-	char path[256];
-	int ret = vm_qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"edu0\"}}");
-
-	if (ret)
-		return ret;
-	/* pciehp removes the device after its 5 s attention button delay. */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", edu_pci);
-	for (int i = 0; i < 300 && !access(path, F_OK); i++)
-		usleep(100000);
-	if (!access(path, F_OK))
-		return -ETIMEDOUT;
-	/*
-	 * QEMU frees the device, and its id, only when it sees the slot
-	 * powered off, after the guest let go of it: until then a device_add
-	 * of the same id is refused ("Duplicate device ID").
-	 */
-	for (int i = 0; i < 300; i++) {
-		if (vm_qmp_quiet("{\"execute\":\"qom-list\",\"arguments\":"
-				 "{\"path\":\"/machine/peripheral/edu0\"}}") == -EIO)
-			return 0;
-		usleep(100000);
-	}
-	return -ETIMEDOUT;
-}
-
-static int qmp_replug(void)
-{
-	return vm_qmp("{\"execute\":\"device_add\",\"arguments\":"
-		      "{\"driver\":\"edu\",\"id\":\"edu0\",\"bus\":\"rp0\"}}");
-}
-
-/*
- * Whether the kernel drives a hotplug slot for the device's bus: a slot
- * in /sys/bus/pci/slots whose address is the device's "domain:bus".
- */
-static bool has_hotplug_slot(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd),
-		 "grep -qx '%.7s\\(:00\\)\\?' /sys/bus/pci/slots/*/address 2>/dev/null",
-		 edu_pci);
-	return system(cmd) == 0;
+	return vm_edu_qmp_unplug(edu_pci);
 }
 
 static void test_hot_unplug_while_dma(void **state)
 {
 	SKIP_WITHOUT_EDU();
-	if (!vm_qmp_available() || !has_hotplug_slot()) {
+	if (!vm_qmp_available() || !vm_edu_has_hotplug_slot(edu_pci)) {
 		print_message("# no QMP mailbox or no hotplug slot for %s\n", edu_pci);
 		skip();
 	}
-	remove_while_busy(qmp_unplug, qmp_replug);
+	remove_while_busy(qmp_unplug, vm_edu_qmp_replug);
 }
 
 /*

@@ -6,8 +6,8 @@
  * ACCEL_DEVICES so that the suite's other devices stay out of it: facet
  * matching and fallback, hardware first or software first, load, devices
  * held exclusively or not accessible, the NUMA hint, and falling back to
- * the next device when the best one refuses the facet.  Run with
- * uaccel_edu loaded.
+ * the next device when the best one refuses the facet, and falling back to
+ * software when edu is hot-unplugged (QMP).  Run with uaccel_edu loaded.
  *
  * With two NUMA nodes (run-vm.sh: CPU 0 on node 0, CPU 1 on node 1,
  * distance 21; edu on pcie.0, without a node), soft devices placed on a node through
@@ -185,6 +185,44 @@ static void test_hardware_first(void **state)
 	assert_non_null(ctx);
 	assert_string_equal(sel.device, edu);
 	assert_false(fcntl(sel.facet_fd, F_GETFD) & FD_CLOEXEC);
+	close_selection(ctx, &sel);
+}
+
+/*
+ * Hardware gone, software serves: after a hot unplug of edu (QEMU's
+ * device_del, pciehp), the next selection falls back to a soft device,
+ * and once edu is plugged in again it is chosen again.
+ */
+static void test_falls_back_to_software_after_hot_unplug(void **state)
+{
+	struct uaccel_factorial_compute cmd = { .size = sizeof(cmd), .value = 6 };
+	char name[64], pci[64];
+	struct accel_selection sel;
+	struct accel_context *ctx;
+
+	assert_true(vm_find_edu(name, pci));
+	if (!vm_qmp_available() || !vm_edu_has_hotplug_slot(pci)) {
+		print_message("# no QMP mailbox or no hotplug slot for %s\n", pci);
+		skip();
+	}
+	ctx = select_ok(fact_reqs, 2, 0, edu, 1, &sel);
+	close_selection(ctx, &sel);
+
+	assert_int_equal(vm_edu_qmp_unplug(pci), 0);
+	ctx = accel_select_device(fact_reqs, 2, NULL, 0, &sel, sizeof(sel));
+	if (!ctx)
+		fail_msg("selection failed: %s (errno %d)", accel_error_message(), errno);
+	if (strcmp(sel.device, SEL0) && strcmp(sel.device, SEL1))
+		fail_msg("selected %s after edu's unplug, not a soft device", sel.device);
+	assert_int_equal(sel.matched, 1);
+	assert_int_equal(vm_ioctl(sel.facet_fd, UACCEL_FACTORIAL_IOCTL_COMPUTE, &cmd), 0);
+	assert_int_equal(cmd.out_result, 720);
+	close_selection(ctx, &sel);
+
+	assert_int_equal(vm_edu_qmp_replug(), 0);
+	assert_true(vm_wait_edu(name, pci, 30));
+	assert_string_equal(name, edu);
+	ctx = select_ok(fact_reqs, 2, 0, edu, 1, &sel);
 	close_selection(ctx, &sel);
 }
 
@@ -696,6 +734,7 @@ int main(void)
 		T(test_falls_back_when_the_facet_is_refused),
 		T(test_accelinfo_select),
 		T(test_new_device_node_errors),
+		T(test_falls_back_to_software_after_hot_unplug),
 		N(test_numa_nodes_in_sysfs),
 		N(test_pinned_thread_selects_near_device),
 		N(test_accelinfo_select_per_cpu),

@@ -753,6 +753,49 @@ bool vm_wait_edu(char name[64], char pci[64], double timeout_s)
 	return false;
 }
 
+int vm_edu_qmp_unplug(const char *pci)
+{
+	char path[256];
+	int ret = vm_qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"edu0\"}}");
+
+	if (ret)
+		return ret;
+	/* pciehp removes the device after its 5 s attention button delay. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pci);
+	for (int i = 0; i < 300 && !access(path, F_OK); i++)
+		usleep(100000);
+	if (!access(path, F_OK))
+		return -ETIMEDOUT;
+	/*
+	 * QEMU frees the device, and its id, only when it sees the slot
+	 * powered off, after the guest let go of it: until then a device_add
+	 * of the same id is refused ("Duplicate device ID").
+	 */
+	for (int i = 0; i < 300; i++) {
+		if (vm_qmp_quiet("{\"execute\":\"qom-list\",\"arguments\":"
+				 "{\"path\":\"/machine/peripheral/edu0\"}}") == -EIO)
+			return 0;
+		usleep(100000);
+	}
+	return -ETIMEDOUT;
+}
+
+int vm_edu_qmp_replug(void)
+{
+	return vm_qmp("{\"execute\":\"device_add\",\"arguments\":"
+		      "{\"driver\":\"edu\",\"id\":\"edu0\",\"bus\":\"rp0\"}}");
+}
+
+bool vm_edu_has_hotplug_slot(const char *pci)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd),
+		 "grep -qx '%.7s\\(:00\\)\\?' /sys/bus/pci/slots/*/address 2>/dev/null",
+		 pci);
+	return system(cmd) == 0;
+}
+
 int vm_userfaultfd(void)
 {
 	struct uffdio_api api = { .api = UFFD_API };

@@ -295,6 +295,18 @@ bool vm_find_edu(char name[64], char pci[64]);
 bool vm_wait_edu(char name[64], char pci[64], double timeout_s);
 
 /*
+ * Hot unplug of the edu device through QEMU (run-vm.sh -Q: the QMP mailbox):
+ * device_del of "edu0", then waits until the guest removed PCI device @pci
+ * (pciehp's 5 s attention button delay) and QEMU freed the id; 0 or -errno
+ * (-ETIMEDOUT after 30 s each).  vm_edu_qmp_replug() adds it back behind
+ * its root port rp0.  vm_edu_has_hotplug_slot(): whether the kernel drives
+ * a hotplug slot for @pci's bus (/sys/bus/pci/slots/<n>/address).
+ */
+int vm_edu_qmp_unplug(const char *pci);
+int vm_edu_qmp_replug(void);
+bool vm_edu_has_hotplug_slot(const char *pci);
+
+/*
  * A userfaultfd (non-blocking, close-on-exec) past its UFFDIO_API
  * handshake; skips the test when the kernel has none.
  */
