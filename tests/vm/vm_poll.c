@@ -136,15 +136,10 @@ static void post_all(struct vm_env *e, const struct accel_wr *wr, int n)
 
 static pid_t poll_thread_pid(const char *dev)
 {
-	char path[256], buf[32] = "";
-	int fd, n;
+	char path[256], buf[32];
 
 	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/soft/poll_thread", dev);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
+	vm_sysfs_read(path, buf, sizeof(buf));
 	return atoi(buf);
 }
 

@@ -75,33 +75,21 @@ static int pin_devices(void **state)
 
 static long read_number(const char *dev, const char *attr)
 {
-	char path[256], buf[64] = "";
-	ssize_t n;
-	int fd;
+	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/%s", dev, attr);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
+	vm_sysfs_read(path, buf, sizeof(buf));
 	return strtol(buf, NULL, 10);
 }
 
 /* The minor of a device, its index: sysfs "dev" is "major:minor". */
 static unsigned int minor_of(const char *dev)
 {
-	char path[256], buf[64] = "";
+	char path[256], buf[64];
 	unsigned int major, minor;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/dev", dev);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
+	vm_sysfs_read(path, buf, sizeof(buf));
 	assert_int_equal(sscanf(buf, "%u:%u", &major, &minor), 2);
 	return minor;
 }
@@ -592,19 +580,13 @@ static void unpin(void)
  */
 static void test_numa_nodes_in_sysfs(void **state)
 {
-	char path[256], buf[64] = "";
-	ssize_t n;
-	int fd;
+	char path[256], buf[64];
 
 	if (!have_node1())
 		skip();
 	assert_int_equal(read_number(edu, "numa_node"), -1);
 	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device/numa_node", edu);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n > 0);
+	vm_sysfs_read(path, buf, sizeof(buf));
 	assert_string_equal(buf, "-1\n");
 	assert_int_equal(read_number(NEAR0, "numa_node"), 0);
 	assert_int_equal(read_number(NEAR1, "numa_node"), 1);

@@ -26,6 +26,20 @@ int vm_ioctl(int fd, unsigned long req, void *arg)
 	return ioctl(fd, req, arg) ? -errno : 0;
 }
 
+void vm_sysfs_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		fail_msg("%s: read returned %zd", path, n);
+	buf[n] = 0;
+}
+
 int vm_sysfs_write(const char *path, const char *text)
 {
 	ssize_t n;

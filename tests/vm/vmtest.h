@@ -23,6 +23,9 @@ int vm_ioctl(int fd, unsigned long req, void *arg);
 /* Write text to a sysfs file; 0 or -errno. */
 int vm_sysfs_write(const char *path, const char *text);
 
+/* Read sysfs file @path into @buf (NUL-terminated); asserts it is not empty. */
+void vm_sysfs_read(const char *path, char *buf, size_t len);
+
 /* Create a soft device with this name; asserts success. */
 void vm_soft_add(const char *name);
 
