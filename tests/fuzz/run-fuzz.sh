@@ -87,7 +87,7 @@ echo "fuzz: seed $seed for ${secs}s on the $kernel kernel; logs in $out"
 "$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/fuzz/vm-fuzz.sh" standalone "$build" "$kodir" "$secs" "$seed" $trinity \
 	> "$out/vm.log" 2>&1
 rc=$?
-grep -E '^(ok|not ok)|^#' "$out/vm.log" || true
+grep -E '^(ok|not ok)|^#' "$out/console.log" || true
 if ls "$out"/fuzz-crashes/*.prog > /dev/null 2>&1; then
 	mkdir -p "$top/tests/fuzz/crashes"
 	cp "$out"/fuzz-crashes/*.prog "$top/tests/fuzz/crashes/"

@@ -64,20 +64,30 @@ run() { # run SECONDS SEED
 }
 
 # trinity (Debian's package) as nobody, ioctl(2) only, on the files under
-# /dev/uaccel (its other fd providers off), in rounds of 10,000 calls until
-# /tmp/trinity/stop exists: each round opens the nodes again, so devices
-# the fuzzer replaced are fuzzed too.  trinity.log has each round's
-# "Ran N syscalls" line.
+# /dev/uaccel (its other fd providers off), in rounds of 10,000 calls (or
+# 5 minutes) until /tmp/trinity/stop exists: each round opens the nodes
+# again, so devices the fuzzer replaced are fuzzed too.  trinity opens only
+# the nodes whose mode lets nobody in: the core is loaded with dev_mode=0666
+# for it.  trinity.log has each round's "Ran N syscalls" line.
 trinity_loop() { # trinity_loop SEED
 	local round=0
 	mkdir -p /tmp/trinity && chmod 1777 /tmp/trinity && cd /tmp/trinity || return 1
 	while [ ! -e /tmp/trinity/stop ]; do
 		round=$((round + 1))
-		setpriv --reuid $nobody --regid $nobody --clear-groups \
+		echo "# round $round: $(ls /dev/uaccel | wc -l) nodes" >> /tmp/out/trinity.log
+		timeout -s INT -k 30 300 setpriv --reuid $nobody --regid $nobody --clear-groups \
 			trinity -q -l off -s $(($1 + round)) -N 10000 -C 2 -c ioctl -V /dev/uaccel \
 			--disable-fds=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm,inotify,userfaultfd,fanotify,bpf \
 			< /dev/null >> /tmp/out/trinity.log 2>&1
 	done
+}
+
+# trinity_stop PID: end the round in progress (SIGINT: trinity prints its
+# count) and the loop.
+trinity_stop() {
+	touch /tmp/trinity/stop
+	pkill -INT -x trinity
+	wait "$1"
 }
 
 # What later tests see of the modules and devices: each uaccel module
@@ -188,7 +198,9 @@ run)
 	restore "$before" "$devs"
 	;;
 standalone)
-	insmod "$K/core/uaccel_core.ko" && insmod "$K/hw/soft/uaccel_soft.ko" num_devices=3 ||
+	mode=()
+	[ "${3:-}" = trinity ] && mode=(dev_mode=0666)
+	insmod "$K/core/uaccel_core.ko" "${mode[@]}" && insmod "$K/hw/soft/uaccel_soft.ko" num_devices=3 ||
 		{ echo "not ok 1 - load the modules"; exit 1; }
 	"$here/../vm/kmemleak.sh" start
 	if [ "${3:-}" = trinity ]; then
@@ -202,8 +214,7 @@ standalone)
 	fi
 	run "$1" "$2"
 	if [ -n "${tpid:-}" ]; then
-		touch /tmp/trinity/stop
-		wait "$tpid"
+		trinity_stop "$tpid"
 		awk '/Ran [0-9]+ syscalls/ { for (i = 1; i < NF; i++) { if ($i == "Ran") n += $(i + 1); if ($i == "Successes:") s += $(i + 1) } r++ }
 		     END { printf "ok 1 - trinity ioctl mode as nobody alongside: %d rounds, %d calls, %d succeeded\n", r, n, s }' \
 			/tmp/out/trinity.log
