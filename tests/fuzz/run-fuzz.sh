@@ -87,11 +87,19 @@ echo "fuzz: seed $seed for ${secs}s on the $kernel kernel; logs in $out"
 "$top/tests/vm/run-vm.sh" "${args[@]}" -- "$top/tests/fuzz/vm-fuzz.sh" standalone "$build" "$kodir" "$secs" "$seed" $trinity \
 	> "$out/vm.log" 2>&1
 rc=$?
-grep -E '^(ok|not ok)|^#' "$out/vm.log" || true
+grep -E '^(ok|not ok)|^#' "$out/console.log" || true
 if ls "$out"/fuzz-crashes/*.prog > /dev/null 2>&1; then
-	mkdir -p "$top/tests/fuzz/crashes"
-	cp "$out"/fuzz-crashes/*.prog "$top/tests/fuzz/crashes/"
-	echo "fuzz: reproducers copied to tests/fuzz/crashes/: $(cd "$out/fuzz-crashes" && ls)"
+	# With trinity alongside, a report the program did not reproduce may
+	# be trinity's: such a program stays in the run's directory only.
+	for p in "$out"/fuzz-crashes/*.prog; do
+		if [ -n "$trinity" ] && grep -q '^# uaccel-fuzz .*did not reproduce' "$p"; then
+			echo "fuzz: $p did not reproduce with trinity running alongside: not copied"
+			continue
+		fi
+		mkdir -p "$top/tests/fuzz/crashes"
+		cp "$p" "$top/tests/fuzz/crashes/"
+		echo "fuzz: reproducer copied to tests/fuzz/crashes/: ${p##*/}"
+	done
 	rc=1
 fi
 grep -h '^uaccel-fuzz: done' "$out"/fuzz-*.log 2>/dev/null | sed 's/^/fuzz: /'

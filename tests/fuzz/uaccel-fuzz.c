@@ -181,18 +181,18 @@ err:
 	close(fd);
 }
 
-/* Moves the module PCs of a KCOV area to sh->pcs and empties the area. */
-static void kcov_collect_area(uint64_t *area)
+/* Moves the module PCs of this thread's KCOV area to sh->pcs. */
+static void kcov_collect(void)
 {
 	uint64_t n;
 
-	if (!area)
+	if (!kcov_area)
 		return;
-	n = __atomic_load_n(&area[0], __ATOMIC_RELAXED);
+	n = __atomic_load_n(&kcov_area[0], __ATOMIC_ACQUIRE);
 	if (n >= KCOV_WORDS)
 		n = KCOV_WORDS - 1;
 	for (uint64_t i = 1; i <= n; i++) {
-		uint64_t pc = area[i];
+		uint64_t pc = kcov_area[i];
 		unsigned int k;
 
 		if (pc < mod_lo || pc >= mod_hi)
@@ -201,12 +201,7 @@ static void kcov_collect_area(uint64_t *area)
 		if (k < MAX_PCS)
 			sh->pcs[k] = pc;
 	}
-	__atomic_store_n(&area[0], 0, __ATOMIC_RELAXED);
-}
-
-static void kcov_collect(void)
-{
-	kcov_collect_area(kcov_area);
+	__atomic_store_n(&kcov_area[0], 0, __ATOMIC_RELAXED);
 }
 
 static uint64_t val_num(const struct fz_val *v)
@@ -1148,31 +1143,48 @@ static unsigned int pc_set_size = 1U << 20, pcs_seen, pcs_remote;
  */
 static uint64_t *kcov_remote_area;
 
+static bool pc_add(uint64_t pc)
+{
+	unsigned int h = (unsigned int)((pc * 0x9e3779b97f4a7c15ULL) >> 44) & (pc_set_size - 1);
+
+	while (pc_set[h] && pc_set[h] != pc)
+		h = (h + 1) & (pc_set_size - 1);
+	if (pc_set[h] || pcs_seen >= pc_set_size / 2)
+		return false;
+	pc_set[h] = pc;
+	pcs_seen++;
+	return true;
+}
+
+/*
+ * The PCs the program's threads reported, then those of the kernel
+ * threads that worked for it, read here straight from the parent's
+ * remote area (so that a program whose own threads fill sh->pcs loses
+ * none of them); the number of PCs new to the set.
+ */
 static unsigned int merge_pcs(void)
 {
-	unsigned int n, added = 0, local;
-
-	/* The program's threads' PCs, then the kernel threads' for it. */
-	local = atomic_load(&sh->npcs);
-	kcov_collect_area(kcov_remote_area);
-	n = atomic_load(&sh->npcs);
+	unsigned int n = atomic_load(&sh->npcs), added = 0;
+	uint64_t r;
 
 	if (n > MAX_PCS)
 		n = MAX_PCS;
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t pc = sh->pcs[i];
-		unsigned int h = (unsigned int)((pc * 0x9e3779b97f4a7c15ULL) >> 44) & (pc_set_size - 1);
+	for (unsigned int i = 0; i < n; i++)
+		added += pc_add(sh->pcs[i]);
+	if (!kcov_remote_area)
+		return added;
+	r = __atomic_load_n(&kcov_remote_area[0], __ATOMIC_ACQUIRE);
+	if (r >= KCOV_WORDS)
+		r = KCOV_WORDS - 1;
+	for (uint64_t i = 1; i <= r; i++) {
+		uint64_t pc = kcov_remote_area[i];
 
-		while (pc_set[h] && pc_set[h] != pc)
-			h = (h + 1) & (pc_set_size - 1);
-		if (!pc_set[h] && pcs_seen < pc_set_size / 2) {
-			pc_set[h] = pc;
-			pcs_seen++;
+		if (pc >= mod_lo && pc < mod_hi && pc_add(pc)) {
 			added++;
-			if (i >= local)
-				pcs_remote++;
+			pcs_remote++;
 		}
 	}
+	__atomic_store_n(&kcov_remote_area[0], 0, __ATOMIC_RELAXED);
 	return added;
 }
 

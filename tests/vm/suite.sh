@@ -276,8 +276,11 @@ if want edu || want edu-intx || want admin-edu || want break-edu || want select 
 		# through PCI removal of edu; "soak:N" for N cycles.
 		for t in $soaks; do
 			n=${t#soak}
-			STRESS_CYCLES=${n#:} STRESS_THREADS=8 STRESS_EDU_EVERY=10 \
-				run_test "$t" 14400 "$B/tests/vm_stress"
+			n=${n#:}
+			n=${n:-1000}
+			# 1.5 to 3 s a cycle on the debug kernel: a bound of 6 s.
+			STRESS_CYCLES=$n STRESS_THREADS=8 STRESS_EDU_EVERY=10 \
+				run_test "$t" $((600 + n * 6)) "$B/tests/vm_stress"
 		done
 		# Device selection: edu (hardware) against soft devices.
 		run_test select 300 "$B/tests/vm_select"

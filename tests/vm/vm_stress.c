@@ -12,10 +12,11 @@
  * the environment:
  *   STRESS_CYCLES    removals (default 100)
  *   STRESS_THREADS   worker threads (default 4)
- *   STRESS_EDU_EVERY with edu present: cycles N*k+5 (k = 0, 1, ...) remove
- *                    edu through PCI removal and a rescan instead, and a
- *                    quarter of the threads (at least one) load edu:
- *                    factorials, PDs (default 0: soft only)
+ *   STRESS_EDU_EVERY N > 5: cycles 5, N+5, 2N+5, ... that are not a
+ *                    tenth remove edu through PCI removal and a rescan
+ *                    instead, and a quarter of the threads (at least one,
+ *                    at most all but one) load edu: factorials, PDs; edu
+ *                    must be there (default 0: soft only)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -335,23 +336,32 @@ static void *edu_worker(void *arg)
 /* Remove edu through PCI removal, rescan, and wait for it to be back. */
 static void edu_cycle(void)
 {
-	char path[256];
+	char path[256], name[64], pci[64];
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", edu_pci);
 	assert_int_equal(vm_sysfs_write(path, "1"), 0);
 	usleep(random() % 10000);
 	assert_int_equal(vm_sysfs_write("/sys/bus/pci/rescan", "1"), 0);
+	assert_true(vm_wait_edu(name, pci, 30));
 	pthread_mutex_lock(&edu_lock);
-	assert_true(vm_wait_edu(edu_name, edu_pci, 30));
+	memcpy(edu_name, name, sizeof(edu_name));
+	memcpy(edu_pci, pci, sizeof(edu_pci));
 	pthread_mutex_unlock(&edu_lock);
 }
 
-static long env_long(const char *name, long def, long max)
+/* A whole decimal number in [@min, @max] from the environment, or @def. */
+static long env_long(const char *name, long def, long min, long max)
 {
 	const char *v = getenv(name);
-	long n = v ? strtol(v, NULL, 10) : def;
+	char *end;
+	long n;
 
-	assert_true(n >= 0 && n <= max);
+	if (!v)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max)
+		fail_msg("%s=\"%s\": not a number from %ld to %ld", name, v, min, max);
 	return n;
 }
 
@@ -378,21 +388,21 @@ static void fatal_cycle(void)
 
 static void test_remove_readd_under_load(void **state)
 {
-	long cycles = env_long("STRESS_CYCLES", 100, 1000000);
-	long nthreads = env_long("STRESS_THREADS", 4, MAX_THREADS);
-	long edu_every = env_long("STRESS_EDU_EVERY", 0, 1000000);
+	long cycles = env_long("STRESS_CYCLES", 100, 1, 1000000);
+	long nthreads = env_long("STRESS_THREADS", 4, 1, MAX_THREADS);
+	long edu_every = env_long("STRESS_EDU_EVERY", 0, 0, 1000000);
 	long nedu = 0, fatal = 0, pci = 0, deleted = 0;
 	pthread_t t[MAX_THREADS];
 	struct vm_stats base;
 	double t0 = vm_now();
 
-	assert_true(nthreads >= 1);
-	if (edu_every && !vm_find_edu(edu_name, edu_pci)) {
-		print_message("# no edu device: soft removals only\n");
-		edu_every = 0;
-	}
-	if (edu_every)
+	if (edu_every) {
+		if (edu_every <= 5 || nthreads < 2)
+			fail_msg("STRESS_EDU_EVERY takes more than 5, with 2 threads or more");
+		if (!vm_find_edu(edu_name, edu_pci))
+			fail_msg("STRESS_EDU_EVERY=%ld: no edu device", edu_every);
 		nedu = nthreads / 4 ? nthreads / 4 : 1;
+	}
 	vm_catch_sigbus();
 	vm_read_stats(&base);
 	vm_soft_add(DEV);
@@ -406,7 +416,7 @@ static void test_remove_readd_under_load(void **state)
 		if (cycle % 10 == 0) {
 			fatal_cycle();
 			fatal++;
-		} else if (edu_every && cycle % edu_every == 5 % edu_every) {
+		} else if (edu_every && cycle % edu_every == 5) {
 			edu_cycle();
 			pci++;
 		} else {
@@ -432,8 +442,11 @@ static void test_remove_readd_under_load(void **state)
 		      (long)factorials);
 	assert_int_equal(failures, 0);
 	assert_true(removals_seen > 0);
-	if (nedu)
+	if (nedu) {
 		assert_true(factorials > 0);
+		if (cycles >= 5)
+			assert_true(pci > 0);
+	}
 	vm_assert_stats_equal(&base);
 }
 

@@ -60,6 +60,9 @@ struct soft_device {
  * @stalls: times the ring stalled on a full CQ
  * @doorbells: doorbells rung (DOORBELL, POST, room again in a full CQ)
  * @poll_sleeps: times the polling thread went to sleep with the queue
+ * @kcov_handle: KCOV common handle of the task that created the queue:
+ *	the coverage of its requests' execution goes to that handle's
+ *	collector (0, and nothing, without KCOV)
  */
 struct soft_queue {
 	struct uaccel_queue *q;
