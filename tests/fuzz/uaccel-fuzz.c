@@ -363,15 +363,26 @@ static long do_ioctl(unsigned int i, const struct fz_call *c)
 	return ret;
 }
 
-/* The index-th device node, in name order; its path in @path. */
-static int device_path(unsigned int index, char *path, size_t len)
+/*
+ * The @index-th entry of @dir, in name order, among those whose name
+ * starts with @prefix (with "", those not starting with a dot): @dir/name
+ * in @out with @with_dir, else the name alone; 0, or -1 if there is none.
+ */
+static int nth_entry(const char *dir, const char *prefix, unsigned int index,
+		     bool with_dir, char *out, size_t len)
 {
 	struct dirent **names;
-	int n = scandir("/dev/uaccel", &names, NULL, alphasort), found = -1, k = 0;
+	int n = scandir(dir, &names, NULL, alphasort), found = -1, k = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!strncmp(names[i]->d_name, "uaccel", 6) && found < 0 && k++ == (int)index) {
-			snprintf(path, len, "/dev/uaccel/%.63s", names[i]->d_name);
+		const char *e = names[i]->d_name;
+		bool match = *prefix ? !strncmp(e, prefix, strlen(prefix)) : e[0] != '.';
+
+		if (match && found < 0 && k++ == (int)index) {
+			if (with_dir)
+				snprintf(out, len, "%s/%.63s", dir, e);
+			else
+				snprintf(out, len, "%.63s", e);
 			found = 0;
 		}
 		free(names[i]);
@@ -381,22 +392,16 @@ static int device_path(unsigned int index, char *path, size_t len)
 	return found;
 }
 
+/* The index-th device node, in name order; its path in @path. */
+static int device_path(unsigned int index, char *path, size_t len)
+{
+	return nth_entry("/dev/uaccel", "uaccel", index, true, path, len);
+}
+
 /* The index-th device of /sys/class/uaccel (name order) in @name. */
 static int class_device(unsigned int index, char *name, size_t len)
 {
-	struct dirent **names;
-	int n = scandir(CLASS_DIR, &names, NULL, alphasort), found = -1, k = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.' && found < 0 && k++ == (int)index) {
-			snprintf(name, len, "%.63s", names[i]->d_name);
-			found = 0;
-		}
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	return found;
+	return nth_entry(CLASS_DIR, "", index, false, name, len);
 }
 
 static int sysfs_write(const char *path, const char *text)
