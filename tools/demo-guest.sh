@@ -26,7 +26,7 @@ echo "### accel-factorial soft0 (the same program and facet on the CPU)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" soft0
 echo "### accelinfo --select factorial.uaccel:1 (how libaccel ranks the devices for a facet)"
 "$B/tools/accelinfo" --select factorial.uaccel:1
-echo "### accel-factorial --select (the device libaccel selects: edu0, hardware first)"
+echo "### accel-factorial --select (the device libaccel selects: edu1, hardware on a NUMA node)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" --select 5 13
 echo "### rmmod uaccel_edu uaccel_soft uaccel_core"
 rmmod uaccel_edu uaccel_soft uaccel_core

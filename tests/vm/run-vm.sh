@@ -14,11 +14,14 @@
 # and the first half of the memory on node 0, CPU 1 and the second half on
 # node 1, distance 21 between them (one socket each, so that no cache is
 # shared across the nodes); a kernel without CONFIG_NUMA sees one node.
-# QEMU's edu device (edu0) sits behind a hot-pluggable PCIe root port (rp0;
-# q35 hot-plugs through ACPI) on pcie.0, which has no node: edu's numa_node
-# is -1.  (On a PCIe expander bus of node 1, pxb-pcie, the root port
-# hot-plugs natively, and Linux 6.1's pciehp then trips lockdep on the
-# debug kernel.)
+# QEMU's edu device is there twice.  edu0 sits behind a hot-pluggable PCIe
+# root port (rp0; q35 hot-plugs through ACPI) on pcie.0, which has no node:
+# its numa_node is -1; the tests remove, rescan and unplug this one.  edu1
+# sits behind a root port without hot plug (rp1, hotplug=off) on a PCIe
+# expander bus of node 1 (pxb-pcie, buses 0x80-0x81): its numa_node is 1.
+# (A hot-pluggable port there would hot-plug natively, and Linux 6.1's
+# pciehp then trips lockdep on the debug kernel.)  The expander comes after
+# the virtio devices, which QEMU would otherwise place on its bus.
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
@@ -157,6 +160,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-device edu,id=edu0,bus=rp0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0 \
+	-device pcie-root-port,id=rp1,bus=pxb1,chassis=2,slot=1,hotplug=off \
+	-device edu,id=edu1,bus=rp1 \
 	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
 	if [ $verbose -eq 1 ]; then
 		sed -u -n '/^uaccel-vm: running/,/^UACCEL-VM-EXIT/p' | tr -d '\r'

@@ -55,16 +55,16 @@ for m in uaccel_core uaccel_soft uaccel_edu; do
 	check "$m has a build ID" test -n "$id"
 	is "$m loaded is the root's build" "$(loaded_id $m)" "$id"
 done
-is "soft0, soft1 and edu0 are there" "$(cd /sys/class/uaccel && echo *)" "edu0 soft0 soft1"
+is "soft0, soft1, edu0 and edu1 are there" "$(cd /sys/class/uaccel && echo *)" "edu0 edu1 soft0 soft1"
 
 is "example on soft0: DMA facet v2 through the soft provider" "$(example_line soft0)" \
-	"soft0: driver soft, facet dma.soft.uaccel v2, provider soft, 3 devices [exit 0]"
+	"soft0: driver soft, facet dma.soft.uaccel v2, provider soft, 4 devices [exit 0]"
 is "example on edu0: falls back to the factorial facet, edu provider" "$(example_line edu0)" \
-	"edu0: driver edu, facet factorial.uaccel v1, provider edu, 3 devices [exit 0]"
+	"edu0: driver edu, facet factorial.uaccel v1, provider edu, 4 devices [exit 0]"
 is "example with ACCEL_PROVIDERS=none: the generic path" \
 	"$(ACCEL_PROVIDERS=none example_line soft1)" \
-	"soft1: driver soft, facet dma.soft.uaccel v2, provider none, 3 devices [exit 0]"
-is "example on a missing device" "$(example_line nosuch)" "example: no such device among the 3 listed [exit 1]"
+	"soft1: driver soft, facet dma.soft.uaccel v2, provider none, 4 devices [exit 0]"
+is "example on a missing device" "$(example_line nosuch)" "example: no such device among the 4 listed [exit 1]"
 run env ACCEL_DEBUG=1 LD_LIBRARY_PATH="$lib" ACCEL_PROVIDER_PATH="$lib/libaccel" "$example" soft0
 is "the example with ACCEL_DEBUG=1 exits 0" "$rc" 0
 check "the provider is loaded from the root" grep -qF "$lib/libaccel/libsoft-accelv1.so" <<< "$err"
@@ -79,9 +79,9 @@ for tool in accelinfo accel-demo accel-factorial; do
 done
 run run_root "$root/usr/bin/accelinfo" --json
 is "packaged accelinfo --json exits 0, nothing on stderr" "$rc:$err" "0:"
-is "packaged accelinfo lists the three devices" \
+is "packaged accelinfo lists the four devices" \
 	"$(grep -o '"name":"[a-z0-9]*","driver"' <<< "$out" | cut -d'"' -f4 | sort | tr '\n' ' ')" \
-	"edu0 soft0 soft1 "
+	"edu0 edu1 soft0 soft1 "
 run run_root "$root/usr/bin/accel-demo" soft0
 is "packaged accel-demo soft0 exits 0, nothing on stderr" "$rc:$err" "0:"
 is "packaged accel-demo soft0: the soft provider, both copies verified" \

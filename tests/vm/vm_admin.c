@@ -1194,15 +1194,28 @@ static void test_module_unload_vs_new_device(void **state)
 static char edu_pci[64];	/* its PCI address */
 static char edu_orig[64];	/* its name when the test started */
 
-/* The name of the edu device now: true if there is one. */
+/* The name the edu device at VM_EDU_PCI has now: true if it is there. */
 static bool edu_find(char *name, size_t len)
 {
+	char path[512], link[512];
 	glob_t g;
 	bool ok = false;
+	ssize_t n;
 
-	if (!glob(CLASS_DIR "/*/edu", 0, NULL, &g) && g.gl_pathc) {
-		const char *p = g.gl_pathv[0] + strlen(CLASS_DIR "/");
+	if (glob(CLASS_DIR "/*/edu", 0, NULL, &g))
+		return false;
+	for (size_t i = 0; i < g.gl_pathc && !ok; i++) {
+		const char *p = g.gl_pathv[i] + strlen(CLASS_DIR "/");
+		const char *slash;
 
+		snprintf(path, sizeof(path), CLASS_DIR "/%.*s/device", (int)strcspn(p, "/"), p);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		slash = strrchr(link, '/');
+		if (strcmp(slash ? slash + 1 : link, VM_EDU_PCI))
+			continue;
 		snprintf(name, len, "%.*s", (int)strcspn(p, "/"), p);
 		ok = true;
 	}

@@ -10,10 +10,11 @@
  * software when edu is hot-unplugged (QMP).  Run with uaccel_edu loaded.
  *
  * With two NUMA nodes (run-vm.sh: CPU 0 on node 0, CPU 1 on node 1,
- * distance 21; edu on pcie.0, without a node), soft devices placed on a node through
+ * distance 21; edu0 on pcie.0, without a node; edu1 behind node 1's PCIe
+ * expander, on node 1), soft devices placed on a node through
  * new_device's "node=N", and threads pinned to each CPU: the distance rule
- * on the real kernel.  A kernel without CONFIG_NUMA sees one node; those
- * tests skip there.
+ * on the real kernel, for software and for hardware.  A kernel without
+ * CONFIG_NUMA sees one node; those tests skip there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,8 @@
 #define REMOTE_DISTANCE 21
 
 static struct vm_stats base;
-static char edu[ACCEL_NAME_MAX];
+static char edu[ACCEL_NAME_MAX];	/* the hot-pluggable edu, at VM_EDU_PCI */
+static char edu_node1[ACCEL_NAME_MAX];	/* the other edu, on node 1's expander */
 static char pin[3 * ACCEL_NAME_MAX];
 
 static const struct accel_facet_req fact_reqs[] = {
@@ -50,18 +52,20 @@ static const struct accel_facet_req fact_reqs[] = {
 static int find_edu(void **state)
 {
 	struct accel_device **list;
+	char pci[64];
 	int n;
 
-	list = accel_get_device_list(&n);
-	assert_non_null(list);
-	for (int i = 0; i < n && !edu[0]; i++)
-		if (!strcmp(accel_device_driver(list[i]), "edu"))
-			snprintf(edu, sizeof(edu), "%s", accel_device_name(list[i]));
-	accel_free_device_list(list);
-	if (!edu[0]) {
-		fprintf(stderr, "# no edu device: load uaccel_edu\n");
+	if (!vm_find_edu(edu, pci)) {
+		fprintf(stderr, "# no edu device at %s: load uaccel_edu\n", VM_EDU_PCI);
 		return -1;
 	}
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	for (int i = 0; i < n && !edu_node1[0]; i++)
+		if (!strcmp(accel_device_driver(list[i]), "edu") &&
+		    strcmp(accel_device_name(list[i]), edu))
+			snprintf(edu_node1, sizeof(edu_node1), "%s", accel_device_name(list[i]));
+	accel_free_device_list(list);
 	snprintf(pin, sizeof(pin), "%s,%s,%s", SEL0, SEL1, edu);
 	return 0;
 }
@@ -591,6 +595,12 @@ static void test_numa_nodes_in_sysfs(void **state)
 	assert_int_equal(read_number(NEAR0, "numa_node"), 0);
 	assert_int_equal(read_number(NEAR1, "numa_node"), 1);
 	assert_int_equal(read_number(SEL0, "numa_node"), -1);
+	/* edu1: the node of the expander's host bridge (ACPI _PXM). */
+	assert_true(edu_node1[0]);
+	assert_int_equal(read_number(edu_node1, "numa_node"), 1);
+	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device/numa_node", edu_node1);
+	vm_sysfs_read(path, buf, sizeof(buf));
+	assert_string_equal(buf, "1\n");
 	assert_int_equal(table_distance(0, 0), LOCAL_DISTANCE);
 	assert_int_equal(table_distance(0, 1), REMOTE_DISTANCE);
 	assert_int_equal(table_distance(1, 0), REMOTE_DISTANCE);
@@ -640,6 +650,51 @@ static void test_pinned_thread_selects_near_device(void **state)
 }
 
 /*
+ * Hardware by distance: pinned to edu0 (no node) and edu1 (node 1), a
+ * thread on CPU 1 selects edu1 at distance 10, and so does a thread on
+ * CPU 0, at 21: a known distance ranks before an unknown one.  With edu1
+ * held exclusively, edu0.
+ */
+static void test_pinned_thread_selects_near_hardware(void **state)
+{
+	char pinned[2 * ACCEL_NAME_MAX + 2];
+	struct accel_candidate c[8];
+	struct accel_selection sel;
+	struct accel_context *ctx, *held;
+	struct accel_device **list;
+	int n;
+
+	if (!have_node1())
+		skip();
+	assert_true(edu_node1[0]);
+	snprintf(pinned, sizeof(pinned), "%s,%s", edu, edu_node1);
+	setenv("ACCEL_DEVICES", pinned, 1);
+	for (int cpu = 1; cpu >= 0; cpu--) {
+		pin_to_cpu(cpu);
+		ctx = select_ok(fact_reqs, 2, 0, edu_node1, 1, &sel);
+		close_selection(ctx, &sel);
+		list = accel_get_device_list(&n);
+		assert_non_null(list);
+		assert_int_equal(accel_rank_devices(list, fact_reqs, 2, NULL, 0, c, 8), 2);
+		assert_string_equal(accel_device_name(c[0].device), edu_node1);
+		assert_int_equal(c[0].distance, cpu ? LOCAL_DISTANCE : REMOTE_DISTANCE);
+		assert_int_equal(c[0].flags & ACCEL_CANDIDATE_SOFTWARE, 0);
+		assert_string_equal(accel_device_name(c[1].device), edu);
+		assert_int_equal(c[1].distance, -1);
+		accel_free_device_list(list);
+		unpin();
+	}
+	/* edu1 held exclusively by another context: edu0. */
+	set_exclusive(edu_node1, "1");
+	held = accel_open_device_by_name(edu_node1);
+	assert_non_null(held);
+	ctx = select_ok(fact_reqs, 2, 0, edu, 1, &sel);
+	close_selection(ctx, &sel);
+	assert_int_equal(accel_close_device(held), 0);
+	set_exclusive(edu_node1, "0");
+}
+
+/*
  * Run accelinfo --select on @cpu; asserts that its output, without the
  * lines of the devices ACCEL_DEVICES leaves out, is @want exactly.
  */
@@ -671,12 +726,12 @@ static void accelinfo_select_on(int cpu, const char *want)
 }
 
 /*
- * accelinfo --select from each CPU: edu first (hardware, distance
- * unknown), then the nearer soft device.
+ * accelinfo --select from each CPU: edu1 first (hardware, on node 1),
+ * then edu0 (hardware, distance unknown), then the nearer soft device.
  */
 static void test_accelinfo_select_per_cpu(void **state)
 {
-	char want[2048], pinned[3 * ACCEL_NAME_MAX];
+	char want[2048], pinned[4 * ACCEL_NAME_MAX];
 	static const char head[] =
 		"request: factorial-v2.uaccel v1..v4294967295, factorial.uaccel v1..v1\n"
 		"ranked by: hardware first, NUMA distance from the node of this CPU, "
@@ -684,19 +739,22 @@ static void test_accelinfo_select_per_cpu(void **state)
 
 	if (!have_node1())
 		skip();
-	snprintf(pinned, sizeof(pinned), "%s,%s,%s", NEAR0, NEAR1, edu);
+	assert_true(edu_node1[0]);
+	snprintf(pinned, sizeof(pinned), "%s,%s,%s,%s", NEAR0, NEAR1, edu, edu_node1);
 	setenv("ACCEL_DEVICES", pinned, 1);
 	snprintf(want, sizeof(want), "%s"
-		 "1. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts  <- selected\n"
-		 "2. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 10, 0 contexts\n"
-		 "3. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 21, 0 contexts\n"
-		 "status 0\n", head, edu);
+		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 21, 0 contexts  <- selected\n"
+		 "2. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts\n"
+		 "3. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 10, 0 contexts\n"
+		 "4. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 21, 0 contexts\n"
+		 "status 0\n", head, edu_node1, edu);
 	accelinfo_select_on(0, want);
 	snprintf(want, sizeof(want), "%s"
-		 "1. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts  <- selected\n"
-		 "2. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 10, 0 contexts\n"
-		 "3. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 21, 0 contexts\n"
-		 "status 0\n", head, edu);
+		 "1. %s: facet factorial.uaccel v1; hardware, node 1, distance 10, 0 contexts  <- selected\n"
+		 "2. %s: facet factorial.uaccel v1; hardware, node -1, distance unknown, 0 contexts\n"
+		 "3. " NEAR1 ": facet factorial.uaccel v1; software, node 1, distance 10, 0 contexts\n"
+		 "4. " NEAR0 ": facet factorial.uaccel v1; software, node 0, distance 21, 0 contexts\n"
+		 "status 0\n", head, edu_node1, edu);
 	accelinfo_select_on(1, want);
 }
 
@@ -719,6 +777,7 @@ int main(void)
 		T(test_falls_back_to_software_after_hot_unplug),
 		N(test_numa_nodes_in_sysfs),
 		N(test_pinned_thread_selects_near_device),
+		T(test_pinned_thread_selects_near_hardware),
 		N(test_accelinfo_select_per_cpu),
 	};
 

@@ -745,7 +745,8 @@ bool vm_find_edu(char name[64], char pci[64])
 		const char *parent = accel_device_parent(list[i]);
 		const char *slash = strrchr(parent, '/');
 
-		if (strcmp(accel_device_driver(list[i]), "edu"))
+		if (strcmp(accel_device_driver(list[i]), "edu") ||
+		    strcmp(slash ? slash + 1 : parent, VM_EDU_PCI))
 			continue;
 		snprintf(name, 64, "%s", accel_device_name(list[i]));
 		snprintf(pci, 64, "%s", slash ? slash + 1 : parent);

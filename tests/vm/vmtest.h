@@ -290,9 +290,17 @@ void vm_deleter_go(struct vm_deleter *d);
 int vm_deleter_finish(struct vm_deleter *d);
 
 /*
- * The first edu device's name and PCI address (for its sysfs remove),
- * into buffers of 64 bytes; false if there is none.  vm_wait_edu() polls
- * for one for up to @timeout_s.
+ * The PCI address of the edu device the tests remove, rename and unplug:
+ * run-vm.sh puts QEMU's edu0 behind the hot-pluggable root port rp0
+ * (00:01.0) on pcie.0.  The second edu (edu1, behind a root port without
+ * hot plug on node 1's PCIe expander, bus 0x81) stays in place.
+ */
+#define VM_EDU_PCI "0000:01:00.0"
+
+/*
+ * The name and PCI address (for its sysfs remove) of the edu device at
+ * VM_EDU_PCI, into buffers of 64 bytes; false if there is none.
+ * vm_wait_edu() polls for it for up to @timeout_s.
  */
 bool vm_find_edu(char name[64], char pci[64]);
 bool vm_wait_edu(char name[64], char pci[64], double timeout_s);
