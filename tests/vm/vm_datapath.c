@@ -4,7 +4,10 @@
  * without (POST/POLL_CQ): copy, fill, compare and crc32c against userspace
  * for sizes from 1 B to 64 MiB at unaligned offsets, bad work requests,
  * CQ overflow (the queue stalls, nothing is lost), eventfd and WAIT_CQ,
- * and a million small operations with every completion accounted for.
+ * a million small operations with every completion accounted for, and
+ * inline execution: a doorbell on an idle queue executes a small batch
+ * before it returns, hands what is over its bounds to the worker, and
+ * completions stay in ring order.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,6 +24,8 @@
 
 #define DEV "datatest0"
 #define BIG (64UL << 20)
+#define INLINE_REQUESTS "/sys/module/uaccel_soft/parameters/inline_requests"
+#define INLINE_BYTES "/sys/module/uaccel_soft/parameters/inline_bytes"
 
 /* The data path on DEV with a plain queue of @q_entries. */
 static void env_open(struct vm_env *e, int provider, unsigned int cq_entries,
@@ -360,6 +365,143 @@ static void test_million_ops(void **state)
 	vm_env_close(&e);
 }
 
+static unsigned long read_param(const char *path)
+{
+	char buf[32];
+
+	vm_sysfs_read(path, buf, sizeof(buf));
+	return strtoul(buf, NULL, 10);
+}
+
+/* The bounds take 0 to their maximum; anything else is EINVAL, unchanged. */
+static void test_inline_parameters(void **state)
+{
+	assert_int_equal(read_param(INLINE_REQUESTS), 64);
+	assert_int_equal(read_param(INLINE_BYTES), 65536);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "1025"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "-1"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "x"), -EINVAL);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "1048577"), -EINVAL);
+	assert_int_equal(read_param(INLINE_REQUESTS), 64);
+	assert_int_equal(read_param(INLINE_BYTES), 65536);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "1024"), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "1048576"), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "0"), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "0"), 0);
+	assert_int_equal(read_param(INLINE_REQUESTS), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "64"), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "65536"), 0);
+}
+
+/*
+ * Post @n requests of @wr in one call, then take what completed without
+ * waiting: the count; then the rest, in order of user_data from @first.
+ */
+static int post_and_reap(struct vm_env *e, struct accel_wr *wr, int n, uint64_t first)
+{
+	struct accel_wc wc[64];
+	int now, got, k;
+
+	assert_int_equal(accel_post(e->q, wr, n), n);
+	now = accel_poll_cq(e->cq, wc, n);
+	assert_true(now >= 0);
+	for (got = now;; got += k) {
+		if (got == n)
+			break;
+		k = accel_poll_cq(e->cq, wc + got, n - got);
+		assert_true(k >= 0);
+		if (!k)
+			assert_int_equal(accel_wait_cq(e->cq, 10000), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(wc[i].status, 0);
+		assert_int_equal(wc[i].user_data, first + i);
+	}
+	assert_int_equal(accel_poll_cq(e->cq, wc, 1), 0);
+	return now;
+}
+
+/*
+ * A batch of 32 small copies on an idle queue is complete when the post
+ * returns (inline, with the provider's DOORBELL and with POST), and the
+ * data is there; without inline execution (inline_requests 0) the worker
+ * does the same work.
+ */
+static void check_inline_batch(int provider)
+{
+	struct accel_wr wr[32];
+	struct vm_env e;
+
+	env_open(&e, provider, 64, 64, 8192);
+	for (int round = 0; round < 2; round++) {
+		if (round)
+			assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "0"), 0);
+		fill_random(e.a, 4096, 7 + round);
+		memset(e.b, 0, 4096);
+		for (int i = 0; i < 32; i++) {
+			wr[i] = mkwr(ACCEL_WR_COPY, e.amr, i * 64, e.bmr, i * 64, 64);
+			wr[i].user_data = 1000 * round + i;
+		}
+		if (!round)
+			assert_int_equal(post_and_reap(&e, wr, 32, 0), 32);
+		else
+			post_and_reap(&e, wr, 32, 1000);
+		assert_memory_equal(e.b, e.a, 2048);
+	}
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "64"), 0);
+	vm_env_close(&e);
+}
+
+static void test_inline_batch_provider(void **state)
+{
+	check_inline_batch(1);
+}
+
+static void test_inline_batch_generic(void **state)
+{
+	check_inline_batch(0);
+}
+
+/*
+ * Over the bounds: with inline_requests 4, a batch of 10 has at least its
+ * first 4 done at the return; with inline_bytes 4096, a 256 KiB copy in
+ * the middle of small ones goes to the worker, after the 3 before it.
+ * Either way all complete, in ring order, with the right data.
+ */
+static void test_inline_bounds_keep_order(void **state)
+{
+	const size_t big = 256 << 10;
+	struct accel_wr wr[10];
+	struct vm_env e;
+
+	env_open(&e, 1, 64, 64, 2 * big);
+	fill_random(e.a, 2 * big, 11);
+	memset(e.b, 0, 2 * big);
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "4"), 0);
+	for (int i = 0; i < 10; i++) {
+		wr[i] = mkwr(ACCEL_WR_COPY, e.amr, i * 64, e.bmr, i * 64, 64);
+		wr[i].user_data = 100 + i;
+	}
+	assert_true(post_and_reap(&e, wr, 10, 100) >= 4);
+	assert_memory_equal(e.b, e.a, 640);
+
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "64"), 0);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "4096"), 0);
+	memset(e.b, 0, 2 * big);
+	for (int i = 0; i < 7; i++) {
+		wr[i] = mkwr(ACCEL_WR_COPY, e.amr, i * 64, e.bmr, i * 64, 64);
+		wr[i].user_data = 200 + i;
+	}
+	wr[3] = mkwr(ACCEL_WR_COPY, e.amr, big, e.bmr, big, big);
+	wr[3].user_data = 203;
+	assert_true(post_and_reap(&e, wr, 7, 200) >= 3);
+	assert_memory_equal(e.b, e.a, 3 * 64);
+	assert_memory_equal(e.b + 4 * 64, e.a + 4 * 64, 3 * 64);
+	assert_memory_equal(e.b + big, e.a + big, big);
+	assert_int_equal(vm_sysfs_write(INLINE_BYTES, "65536"), 0);
+	vm_env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +513,10 @@ int main(void)
 		cmocka_unit_test(test_cq_overflow_generic),
 		cmocka_unit_test(test_eventfd_and_wait),
 		cmocka_unit_test(test_million_ops),
+		cmocka_unit_test(test_inline_parameters),
+		cmocka_unit_test(test_inline_batch_provider),
+		cmocka_unit_test(test_inline_batch_generic),
+		cmocka_unit_test(test_inline_bounds_keep_order),
 	};
 
 	return vm_run_tests("vm_datapath", tests, NULL, DEV);

@@ -66,6 +66,47 @@ static const struct kernel_param_ops poll_idle_ms_ops = {
 module_param_cb(poll_idle_ms, &poll_idle_ms_ops, &soft_poll_idle_ms, 0644);
 MODULE_PARM_DESC(poll_idle_ms, "Default time the polling thread of polled queues keeps polling after the last work request, in ms (default 1000, 1 to 10000)");
 
+/* Store @val into the uint parameter of @kp if it is at most @max. */
+static int soft_param_set_max(const char *val, const struct kernel_param *kp,
+			      unsigned int max)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v > max)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static int inline_requests_set(const char *val, const struct kernel_param *kp)
+{
+	return soft_param_set_max(val, kp, SOFT_INLINE_REQUESTS_MAX);
+}
+
+static int inline_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	return soft_param_set_max(val, kp, SOFT_INLINE_BYTES_MAX);
+}
+
+static const struct kernel_param_ops inline_requests_ops = {
+	.set = inline_requests_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops inline_bytes_ops = {
+	.set = inline_bytes_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(inline_requests, &inline_requests_ops, &soft_inline_requests, 0644);
+MODULE_PARM_DESC(inline_requests, "Work requests a doorbell on an idle queue executes in the caller's context before handing the rest to a worker (default 64, 0 to 1024; 0: never inline)");
+module_param_cb(inline_bytes, &inline_bytes_ops, &soft_inline_bytes, 0644);
+MODULE_PARM_DESC(inline_bytes, "Bytes of data a doorbell executes inline at most, summed over its requests; a larger request goes to a worker (default 65536, 0 to 1048576)");
+
 /**
  * struct soft_instance - one platform device created by this module; its
  *	platform data is a pointer to this structure

@@ -5,6 +5,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uaccel/driver.h>
@@ -68,6 +69,7 @@ struct soft_queue {
 	struct uaccel_queue *q;
 	struct soft_device *sdev;
 	struct work_struct work;
+	struct mutex consume_lock;	/* one consumer: work item or doorbell */
 	struct list_head poll_entry;
 	unsigned long poll_idle;
 	u32 head;
@@ -83,6 +85,18 @@ struct soft_queue {
 /* Default and bounds of the polling idle time (module parameter). */
 #define SOFT_POLL_IDLE_DEFAULT_MS	1000
 extern unsigned int soft_poll_idle_ms;
+
+/*
+ * Inline execution (module parameters): a doorbell that finds its queue
+ * idle executes up to this many requests, and this many bytes of data,
+ * in the caller's context; 0 requests: never.
+ */
+#define SOFT_INLINE_REQUESTS_DEFAULT	64
+#define SOFT_INLINE_REQUESTS_MAX	1024
+#define SOFT_INLINE_BYTES_DEFAULT	SZ_64K
+#define SOFT_INLINE_BYTES_MAX		SZ_1M
+extern unsigned int soft_inline_requests;
+extern unsigned int soft_inline_bytes;
 
 extern struct workqueue_struct *soft_wq;
 

@@ -9,6 +9,15 @@
  * (see below).  A completion slot is reserved in the CQ before a request is
  * taken from the ring; when the CQ is full the queue stalls
  * (UACCEL_RING_STALLED) until the next doorbell.
+ *
+ * A doorbell that finds its queue idle (work item neither queued nor
+ * running) executes a bounded amount of work inline, in the context of
+ * the system call that rang it, as rxe runs its requester inside
+ * ibv_post_send() when the QP is idle: small batches complete without a
+ * hand-off to a worker on another CPU and back.  What is left over the
+ * bounds (soft_inline_requests, soft_inline_bytes) goes to the work item.
+ * The queue's consume_lock keeps one consumer at a time, so requests
+ * still execute and complete in ring order.
  */
 #include <linux/crc32.h>
 #include <linux/highmem.h>
@@ -32,6 +41,8 @@
 #define SOFT_RESCHED_BYTES	SZ_1M
 
 struct workqueue_struct *soft_wq;
+unsigned int soft_inline_requests = SOFT_INLINE_REQUESTS_DEFAULT;
+unsigned int soft_inline_bytes = SOFT_INLINE_BYTES_DEFAULT;
 
 /*
  * Whether a long operation is to stop: its queue is being destroyed, the
@@ -299,20 +310,30 @@ static bool soft_reserve_or_stall(struct soft_queue *sq)
 	return true;
 }
 
+/* The bytes of data a work request touches, for the inline budget. */
+static u64 soft_wr_bytes(const struct uaccel_wr *wr)
+{
+	return wr->opcode == UACCEL_WR_NOP ? 0 : wr->length;
+}
+
 /*
- * Consume at most @budget work requests of the ring.  Return: the number
- * executed; *@more tells that the budget ran out with requests left.
+ * Consume at most @budget work requests of the ring, touching at most
+ * @max_bytes of data.  Called with the queue's consume_lock.  Return: the
+ * number executed; *@more tells that a budget ran out with requests left.
  */
 static unsigned int soft_queue_consume(struct soft_queue *sq,
-				       unsigned int budget, bool *more)
+				       unsigned int budget, u64 max_bytes,
+				       bool *more)
 {
 	struct uaccel_queue *q = sq->q;
 	struct uaccel_ring_header *ring = q->ring;
 	unsigned int done = 0, batch = 0;
 	struct uaccel_cqe cqe;
 	struct uaccel_wr wr;
+	u64 bytes = 0;
 	u32 tail;
 
+	lockdep_assert_held(&sq->consume_lock);
 	*more = false;
 	while (!READ_ONCE(sq->stopping)) {
 		/* Pairs with the producer's release: entries up to tail are written. */
@@ -324,10 +345,15 @@ static unsigned int soft_queue_consume(struct soft_queue *sq,
 			*more = true;
 			break;
 		}
+		/* The copy is what executes, whatever userspace writes after. */
+		memcpy(&wr, uaccel_queue_entry(q, sq->head), sizeof(wr));
+		if (soft_wr_bytes(&wr) > max_bytes - bytes) {
+			*more = true;
+			break;
+		}
 		if (!soft_reserve_or_stall(sq))
 			break;
-
-		memcpy(&wr, uaccel_queue_entry(q, sq->head), sizeof(wr));
+		bytes += soft_wr_bytes(&wr);
 		sq->head++;
 		/* Pairs with the producer's acquire of head: the slot is free. */
 		smp_store_release(&ring->head, sq->head);
@@ -357,11 +383,13 @@ static void soft_queue_work(struct work_struct *work)
 	struct soft_queue *sq = container_of(work, struct soft_queue, work);
 	bool more;
 
+	mutex_lock(&sq->consume_lock);
 	/* Rung after a stall: try again (the flag is set again if need be). */
 	soft_ring_clear_flag(sq->q->ring, UACCEL_RING_STALLED);
 	kcov_remote_start_common(sq->kcov_handle);
-	soft_queue_consume(sq, SOFT_BUDGET, &more);
+	soft_queue_consume(sq, SOFT_BUDGET, U64_MAX, &more);
 	kcov_remote_stop();
+	mutex_unlock(&sq->consume_lock);
 	if (more)
 		queue_work(soft_wq, work);
 }
@@ -421,8 +449,11 @@ static bool soft_poll_pass(struct soft_device *sdev)
 		WRITE_ONCE(sdev->poll_current, sq);
 		mutex_unlock(&sdev->poll_lock);
 		kcov_remote_start_common(sq->kcov_handle);
-		if (soft_queue_consume(sq, SOFT_POLL_BUDGET, &more))
+		/* The thread is a polled queue's only consumer: never contended. */
+		mutex_lock(&sq->consume_lock);
+		if (soft_queue_consume(sq, SOFT_POLL_BUDGET, U64_MAX, &more))
 			busy = true;
+		mutex_unlock(&sq->consume_lock);
 		kcov_remote_stop();
 		mutex_lock(&sdev->poll_lock);
 		WRITE_ONCE(sdev->poll_current, NULL);
@@ -595,6 +626,7 @@ int soft_create_queue(struct uaccel_queue *q)
 	sq->q = q;
 	sq->sdev = uaccel_priv(uaccel_queue_device(q));
 	INIT_WORK(&sq->work, soft_queue_work);
+	mutex_init(&sq->consume_lock);
 	INIT_LIST_HEAD(&sq->poll_entry);
 	/*
 	 * The requests run on a worker or the polling thread: with KCOV, their
@@ -611,21 +643,44 @@ void soft_destroy_queue(struct uaccel_queue *q)
 {
 	struct soft_queue *sq = uaccel_queue_priv(q);
 
+	/*
+	 * The core never rings a doorbell during or after this (DESTROY is
+	 * refused while a doorbell holds the queue; removal waits for the
+	 * device's sections), so no inline consumer runs now.
+	 */
 	WRITE_ONCE(sq->stopping, true);
 	if (q->flags & UACCEL_QUEUE_POLL)
 		soft_poll_del(sq);
 	else
 		cancel_work_sync(&sq->work);
+	mutex_destroy(&sq->consume_lock);
 }
 
 void soft_doorbell(struct uaccel_queue *q)
 {
 	struct soft_queue *sq = uaccel_queue_priv(q);
+	unsigned int requests = READ_ONCE(soft_inline_requests);
+	bool more = true;
 
 	atomic64_inc(&sq->doorbells);
-	if (q->flags & UACCEL_QUEUE_POLL)
+	if (q->flags & UACCEL_QUEUE_POLL) {
 		soft_poll_kick(sq->sdev);
-	else
+		return;
+	}
+	/*
+	 * An idle queue: execute here.  A failed trylock means the work item
+	 * (or another doorbell) is consuming; it may have looked at the tail
+	 * before this doorbell's entries were there, so the work item is
+	 * queued, as it is for whatever the budgets leave.
+	 */
+	if (requests && !work_pending(&sq->work) &&
+	    mutex_trylock(&sq->consume_lock)) {
+		soft_ring_clear_flag(q->ring, UACCEL_RING_STALLED);
+		soft_queue_consume(sq, requests, READ_ONCE(soft_inline_bytes),
+				   &more);
+		mutex_unlock(&sq->consume_lock);
+	}
+	if (more)
 		queue_work(soft_wq, &sq->work);
 }
 
