@@ -8,12 +8,17 @@
  *
  * accel_open_device_by_name() reads the one device it names the same way.
  *
+ * The last listing is kept, as libibverbs keeps its device list, and
+ * reused while the kernel's uevent sequence number is unchanged (see
+ * struct list_cache).
+ *
  * UACCEL_SYSFS_ROOT and UACCEL_DEV_ROOT (honoured only for programs that
  * are not setuid/setgid) replace "/sys" and "/dev", for tests.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +377,180 @@ static int read_device(const char *classdir, const char *name,
 	return 0;
 }
 
+/*
+ * struct list_cache - the last listing that skipped no device
+ *
+ * Every device added, removed or renamed sends a uevent, which advances
+ * the kernel's sequence number, /sys/kernel/uevent_seqnum; the number is
+ * read before the class directory, so a listing made while a device came
+ * or went is followed by a new number.  A listing that skipped a device
+ * (half added or removed, or without a node yet: udev makes nodes after
+ * the uevent) is not kept, so the device is looked for again next time.
+ * Reuse checks each device's node again (the file at its path is a
+ * character device of its number, and the caller may use it), so a /dev
+ * changed behind the kernel's back makes a new listing; opening a device
+ * checks its node in any case.  The roots of UACCEL_SYSFS_ROOT and
+ * UACCEL_DEV_ROOT are part of the key.  The lock is only tried: a thread
+ * that finds it taken (or a child forked while another thread held it)
+ * lists from sysfs.
+ */
+static struct list_cache {
+	pthread_mutex_t lock;
+	bool valid;
+	unsigned long long seqnum;
+	char sysfs_root[PATH_MAX];
+	char dev_root[PATH_MAX];
+	int n;
+	struct accel_device **devs;
+} list_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void free_devices(struct accel_device **devs, int n)
+{
+	for (int i = 0; i < n; i++)
+		free_device(devs[i]);
+}
+
+/* Free the kept listing when the library is unloaded. */
+static void __attribute__((destructor)) list_cache_free(void)
+{
+	if (list_cache.devs)
+		free_devices(list_cache.devs, list_cache.n);
+	free(list_cache.devs);
+	list_cache.devs = NULL;
+	list_cache.valid = false;
+}
+
+/* The kernel's uevent sequence number into *@seqnum: 0, or -errno. */
+static int read_seqnum(unsigned long long *seqnum)
+{
+	char dir[PATH_MAX], buf[32], *end;
+
+	if (path_join(dir, sizeof(dir), accel_sysfs_root(), "kernel") ||
+	    accel_read_attr(dir, "uevent_seqnum", buf, sizeof(buf)))
+		return -ENOENT;
+	errno = 0;
+	*seqnum = strtoull(buf, &end, 10);
+	if (errno || end == buf || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static struct accel_device *dup_device(const struct accel_device *dev)
+{
+	struct accel_device *copy = malloc(sizeof(*copy));
+
+	if (!copy)
+		return NULL;
+	*copy = *dev;
+	copy->parent_read = false;
+	copy->facets = NULL;
+	if (dev->num_facets) {
+		copy->facets = malloc(dev->num_facets * sizeof(*copy->facets));
+		if (!copy->facets) {
+			free(copy);
+			return NULL;
+		}
+		memcpy(copy->facets, dev->facets, dev->num_facets * sizeof(*copy->facets));
+	}
+	return copy;
+}
+
+/* With the cache locked: whether it holds the listing of @seqnum. */
+static bool cache_matches(unsigned long long seqnum)
+{
+	return list_cache.valid && list_cache.seqnum == seqnum &&
+	       !strcmp(list_cache.sysfs_root, accel_sysfs_root()) &&
+	       !strcmp(list_cache.dev_root, accel_dev_root());
+}
+
+/* The cached device's node still is its node, and usable. */
+static bool node_still_good(const struct accel_device *dev)
+{
+	char why[PATH_MAX + 128];
+	struct stat st;
+
+	if (stat(dev->node, &st))
+		return errno == EACCES;
+	return !accel_wrong_node(dev, dev->node, &st, why, sizeof(why)) &&
+	       !usable_node(dev);
+}
+
+/*
+ * A copy of the cached listing of @seqnum into @list (room for all and
+ * the NULL), or false: no such listing, the lock taken, a node that
+ * changed, or no memory.
+ */
+static bool list_from_cache(unsigned long long seqnum, struct accel_device ***list,
+			    int *n)
+{
+	struct accel_device **out = NULL;
+	int i = 0;
+
+	if (pthread_mutex_trylock(&list_cache.lock))
+		return false;
+	if (!cache_matches(seqnum))
+		goto unlock;
+	out = calloc(list_cache.n + 1, sizeof(*out));
+	if (!out)
+		goto unlock;
+	for (i = 0; i < list_cache.n; i++) {
+		if (!node_still_good(list_cache.devs[i]))
+			break;
+		out[i] = dup_device(list_cache.devs[i]);
+		if (!out[i])
+			break;
+	}
+	if (i < list_cache.n) {
+		list_cache.valid = false;
+		free_devices(out, i);
+		free(out);
+		out = NULL;
+	}
+unlock:
+	pthread_mutex_unlock(&list_cache.lock);
+	if (!out)
+		return false;
+	*list = out;
+	*n = i;
+	return true;
+}
+
+/* Keep a copy of the complete listing @list of @seqnum (best effort). */
+static void cache_store(unsigned long long seqnum, struct accel_device **list, int n)
+{
+	struct accel_device **copy = calloc(n + 1, sizeof(*copy));
+	int i;
+
+	if (!copy)
+		return;
+	for (i = 0; i < n; i++) {
+		copy[i] = dup_device(list[i]);
+		if (!copy[i]) {
+			free_devices(copy, i);
+			free(copy);
+			return;
+		}
+	}
+	if (pthread_mutex_trylock(&list_cache.lock)) {
+		free_devices(copy, n);
+		free(copy);
+		return;
+	}
+	if (list_cache.devs) {
+		free_devices(list_cache.devs, list_cache.n);
+		free(list_cache.devs);
+	}
+	list_cache.devs = copy;
+	list_cache.n = n;
+	list_cache.seqnum = seqnum;
+	snprintf(list_cache.sysfs_root, sizeof(list_cache.sysfs_root), "%s",
+		 accel_sysfs_root());
+	snprintf(list_cache.dev_root, sizeof(list_cache.dev_root), "%s",
+		 accel_dev_root());
+	list_cache.valid = true;
+	pthread_mutex_unlock(&list_cache.lock);
+}
+
 static int cmp_minor(const void *a, const void *b)
 {
 	const struct accel_device *da = *(struct accel_device *const *)a;
@@ -384,12 +563,17 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 {
 	struct node_scan scan = { 0 };
 	struct accel_device **list, **tmp;
+	unsigned long long seqnum = 0;
 	char classdir[PATH_MAX];
+	bool cacheable;
 	struct dirent *de;
 	int n = 0, cap = 8;
 	int ret = 0;
 	DIR *d;
 
+	cacheable = !read_seqnum(&seqnum);
+	if (cacheable && list_from_cache(seqnum, &list, &n))
+		goto out;
 	list = calloc(cap + 1, sizeof(*list));
 	if (!list)
 		return NULL;
@@ -420,6 +604,7 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 		 * usable node of it, which only ACCEL_DEBUG reports.
 		 */
 		if (ret && ret != -ENOMEM) {
+			cacheable = false;
 			if (why[0])
 				accel_dbg("skipping device %s\n", why);
 			else if (ret != -ENOENT)
@@ -448,6 +633,8 @@ ACCEL_EXPORT struct accel_device **accel_get_device_list(int *num_devices)
 	if (ret)
 		goto err_free;
 	qsort(list, n, sizeof(*list), cmp_minor);
+	if (cacheable)
+		cache_store(seqnum, list, n);
 out:
 	if (num_devices)
 		*num_devices = n;

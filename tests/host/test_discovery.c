@@ -928,6 +928,61 @@ static void test_accelinfo_select(void **state)
 	run("'%s' -s x --any-kind --prefer-software 2>/dev/null; test $? -eq 2", ACCELINFO);
 }
 
+/* The names and drivers of the listing, "name:driver name:driver". */
+static void expect_list(const char *want)
+{
+	struct accel_device **list;
+	char got[512] = "";
+	int n;
+
+	list = accel_get_device_list(&n);
+	assert_non_null(list);
+	for (int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s:%s",
+			 i ? " " : "", accel_device_name(list[i]), accel_device_driver(list[i]));
+	accel_free_device_list(list);
+	assert_string_equal(got, want);
+}
+
+/*
+ * A complete listing is kept while sysfs's kernel/uevent_seqnum stays;
+ * a new number, a node changed behind the kernel's back, or a device
+ * skipped for want of a node makes the next listing read sysfs again.
+ */
+static void test_listing_kept_until_a_uevent(void **state)
+{
+	run("mkdir -p %s/sys/kernel", root);
+	put_file("sys/kernel/uevent_seqnum", "7\n");
+	add_device("soft0", 0, "");
+	expect_list("soft0:soft");
+	/* Nothing the kernel announced: the kept listing. */
+	put_file("sys/class/uaccel/soft0/driver", "edu\n");
+	add_device("soft1", 1, "");
+	expect_list("soft0:soft");
+	put_file("sys/kernel/uevent_seqnum", "8\n");
+	expect_list("soft0:edu soft1:soft");
+
+	/* soft1's path now holds another device's node: read again. */
+	put_node("uaccel/uaccel1", 246, 5);
+	expect_list("soft0:edu");
+	/* That listing skipped soft1, so it was not kept. */
+	put_node("uaccel/uaccel1", 246, 1);
+	expect_list("soft0:edu soft1:soft");
+
+	/* A node udev has not made yet is looked for at every listing. */
+	run("rm %s/dev/uaccel/uaccel1", root);
+	put_file("sys/kernel/uevent_seqnum", "9\n");
+	expect_list("soft0:edu");
+	put_node("uaccel/uaccel1", 246, 1);
+	expect_list("soft0:edu soft1:soft");
+
+	/* A number that does not parse: nothing is kept. */
+	put_file("sys/kernel/uevent_seqnum", "x\n");
+	expect_list("soft0:edu soft1:soft");
+	put_file("sys/class/uaccel/soft1/driver", "edu\n");
+	expect_list("soft0:edu soft1:edu");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -956,6 +1011,7 @@ int main(void)
 		T(test_select_checks_arguments),
 		T(test_select_device_errors),
 		T(test_accelinfo_select),
+		T(test_listing_kept_until_a_uevent),
 	};
 
 	return cmocka_run_group_tests_name("libaccel_discovery", tests, NULL, NULL);
