@@ -3,13 +3,21 @@
 """Turn uaccel-bench's raw samples into ratios, a table, JSON and a plot.
 
 usage: analyze.py RAW.jsonl --json OUT.json --table OUT.txt [--plot OUT.png]
-                  [--check]
+                  [--host HOST.json] [--check]
 
 Each pair's ratio is computed per repeat (uaccel / baseline, both sides
 measured moments apart in the same VM run) and reported as the median of
 those ratios with their min, max and interquartile range.  Times: lower is
 better; rates and bandwidths: higher is better.  --check prints TAP lines
 ("ok - bench: smoke ...") about the shape of the results, not the figures.
+
+--host names what bench/run-bench.sh recorded of the host: its CPU model,
+load averages before and after the VM run, and the CPU time that processes
+other than the VM used during it.  A run during which they used more than
+LOAD_LIMIT CPU-seconds per second is marked as taken under load: its
+table withholds the verdicts, since its figures are not a result.  A pair
+whose baseline spread (IQR over median) stayed over WIDE_SPREAD after
+uaccel-bench's repeated attempts is marked "wide".
 """
 import argparse
 import json
@@ -36,12 +44,19 @@ TARGETS = {
 
 PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "ioctl_nop",
             "facet_open", "copy_facet", "copy_queue", "copy_movsb"]
-PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-generic", "soft-polling"]
+PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-worker", "soft-generic",
+         "soft-polling"]
+# CPU-seconds per second used by other processes that make a run "under load".
+LOAD_LIMIT = 0.10
+# Baseline IQR over median that makes a pair "wide".
+WIDE_SPREAD = 0.10
 # Rate comparisons: (uaccel path, baseline path, batches, target or None)
 RATE_ROWS = [
     ("soft", "io_uring", (1, 32), (">=", 1.0, "soft rate >= 1.0x io_uring NOP")),
     ("soft-polling", "io_uring", (1, 32),
      (">=", 2.0, "soft polling rate >= 2x io_uring NOP")),
+    ("soft-worker", "io_uring", (1, 32), None),
+    ("soft", "soft-worker", (1, 32), None),
     ("soft-generic", "io_uring", (1, 32), None),
     ("soft-polling", "io_uring-sqpoll", (1, 32), None),
 ]
@@ -66,6 +81,12 @@ def spread(xs):
         "q3": quantile(xs, 0.75),
         "n": len(xs),
     }
+
+
+def rel_iqr(xs):
+    """Interquartile range over median (0 for a median of 0)."""
+    sp = spread(xs)
+    return (sp["q3"] - sp["q1"]) / sp["median"] if sp["median"] else 0
 
 
 def verdict(target, ratio):
@@ -101,6 +122,8 @@ def analyze(recs):
         rows.append({
             "id": r["id"], "group": r["group"], "label": r["label"],
             "unit": r["unit"], "a": r["a"], "b": r["b"],
+            "attempts": int(r.get("attempts", 1)),
+            "wide": rel_iqr(r["b_samples"]) > WIDE_SPREAD,
             "a_value": spread(r["a_samples"]), "b_value": spread(r["b_samples"]),
             "ratio": ratio,
             "better": "higher" if r["unit"] != "ns" else "lower",
@@ -167,6 +190,17 @@ def fmt(v, unit):
 
 def table(res):
     out = []
+    host = res.get("host")
+    if host:
+        la, lb = host.get("loadavg_before", []), host.get("loadavg_after", [])
+        out.append(f"host: {host.get('cpu_model', '?')}, {host.get('cpus', '?')} CPUs; "
+                   f"load average {'/'.join(map(str, la))} before, {'/'.join(map(str, lb))} after; "
+                   f"other processes {host.get('other_cpu', 0):.2f} CPU-s/s during the run")
+    if res.get("under_load"):
+        out.append(f"UNDER LOAD: other processes used more than {LOAD_LIMIT:g} CPU-s/s during "
+                   "this run; its figures are not a result and no verdict is given.")
+    if out:
+        out.append("")
     hdr = f"{'row':<44} {'uaccel':>10} {'baseline':>10}  {'ratio':>6} {'[min-max]':>15} {'IQR':>13}  {'target':>7}  result"
     out.append(hdr)
     out.append("-" * len(hdr))
@@ -177,6 +211,10 @@ def table(res):
             continue
         q = r["ratio"]
         met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
+        if res.get("under_load") and r["met"] is not None:
+            met = "(load)"
+        if r.get("wide"):
+            met = (met + " wide").strip()
         out.append(f"{r['label'][:44]:<44} {fmt(r['a_value']['median'], r['unit']):>10} "
                    f"{fmt(r['b_value']['median'], r['unit']):>10}  {q['median']:6.3f} "
                    f"{'[' + format(q['min'], '.3f') + '-' + format(q['max'], '.3f') + ']':>15} "
@@ -303,10 +341,15 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--table", required=True)
     ap.add_argument("--plot")
+    ap.add_argument("--host")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
 
     res = analyze(load(args.raw))
+    if args.host:
+        with open(args.host) as f:
+            res["host"] = json.load(f)
+        res["under_load"] = res["host"].get("other_cpu", 0) > LOAD_LIMIT
     if args.plot:
         err = plot(res, args.plot)
         res["plot"] = None if err else os.path.basename(args.plot)

@@ -7,7 +7,11 @@
  *    by spinning on the CQ ring (no system call while the thread is awake);
  *  - soft: B 64-byte COPY work requests through libaccel with the soft
  *    provider (mapped ring, one DOORBELL per batch, completions read from
- *    the mapped CQ ring: --spin polls, then a sleep in WAIT_CQ);
+ *    the mapped CQ ring: --spin polls, then a sleep in WAIT_CQ); the
+ *    device executes a batch this small inside the DOORBELL call;
+ *  - soft-worker: the same with the soft device's inline execution off
+ *    (its parameter inline_requests at 0 while this path runs): every
+ *    batch goes to a kernel worker and back;
  *  - soft generic: the same through the generic path (POST, WAIT_CQ and
  *    POLL_CQ system calls);
  *  - soft polling: a polled queue (ACCEL_QUEUE_POLL: the device's kernel
@@ -36,6 +40,7 @@ enum path {
 	P_URING,
 	P_URING_SQPOLL,
 	P_SOFT,
+	P_SOFT_WORKER,
 	P_SOFT_GENERIC,
 	P_SOFT_POLLING,
 	NR_PATHS,
@@ -45,6 +50,7 @@ static const char *const path_names[NR_PATHS] = {
 	[P_URING] = "io_uring",
 	[P_URING_SQPOLL] = "io_uring-sqpoll",
 	[P_SOFT] = "soft",
+	[P_SOFT_WORKER] = "soft-worker",
 	[P_SOFT_GENERIC] = "soft-generic",
 	[P_SOFT_POLLING] = "soft-polling",
 };
@@ -59,8 +65,11 @@ struct soft_q {
 	int spin;	/* CQ polls before sleeping in WAIT_CQ; -1: never sleep */
 };
 
+#define INLINE_REQUESTS "/sys/module/uaccel_soft/parameters/inline_requests"
+
 struct path_state {
 	bool ok;
+	char inline_requests[16];	/* the parameter's value to restore */
 	char why[160];
 	int batch;
 #ifdef HAVE_LIBURING
@@ -164,6 +173,33 @@ static int soft_batch(void *arg, long n)
 		}
 	}
 	return 0;
+}
+
+static int write_param(const char *value)
+{
+	FILE *f = fopen(INLINE_REQUESTS, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(value, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* soft_batch() with the device's inline execution off for its duration. */
+static int soft_worker_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	int ret, ret2;
+
+	ret = write_param("0");
+	if (ret)
+		return ret;
+	ret = soft_batch(arg, n);
+	ret2 = write_param(p->inline_requests);
+	return ret ? ret : ret2;
 }
 
 static void soft_close(struct soft_q *s)
@@ -295,6 +331,21 @@ static int path_open(enum path path, struct path_state *p)
 	case P_SOFT:
 		ret = soft_open(&p->sq, false, false, p->why, sizeof(p->why));
 		break;
+	case P_SOFT_WORKER: {
+		FILE *f = fopen(INLINE_REQUESTS, "r");
+
+		if (!f || !fgets(p->inline_requests, sizeof(p->inline_requests), f)) {
+			snprintf(p->why, sizeof(p->why),
+				 "not available: no %s", INLINE_REQUESTS);
+			ret = -ENOENT;
+		} else {
+			p->inline_requests[strcspn(p->inline_requests, "\n")] = '\0';
+			ret = soft_open(&p->sq, false, false, p->why, sizeof(p->why));
+		}
+		if (f)
+			fclose(f);
+		break;
+	}
 	case P_SOFT_GENERIC:
 		ret = soft_open(&p->sq, true, false, p->why, sizeof(p->why));
 		break;
@@ -334,6 +385,8 @@ static bench_fn path_fn(enum path path)
 	case P_SOFT_GENERIC:
 	case P_SOFT_POLLING:
 		return soft_batch;
+	case P_SOFT_WORKER:
+		return soft_worker_batch;
 	default:
 		return NULL;
 	}

@@ -7,6 +7,11 @@
 # (median over repeats with min-max and IQR) marked against the targets.
 # Writes results.json, results.txt and rates.png (operation rate against
 # batch size) to the output directory.  See docs/performance.md.
+# It also records the host: CPU model, load averages before and after the
+# VM run, and the CPU time other processes used meanwhile (all busy time
+# of the machine, /proc/stat, less what the VM's processes used); a run
+# during which others used more than 0.1 CPU-seconds per second is marked
+# as taken under load, and its table gives no verdicts.
 #
 # usage: bench/run-bench.sh [--smoke] [--build DIR] [--out DIR] [-- BENCH-OPTIONS]
 #   --smoke      tiny counts, every path exercised, TAP lines
@@ -78,12 +83,39 @@ args=()
 [ $smoke -eq 1 ] && args+=(--smoke)
 timeout=3600
 [ $smoke -eq 1 ] && timeout=150
-echo "run-bench: booting the test VM ($(uptime | sed 's/.*load/load/'))"
-start=$(date +%s)
+# Busy jiffies of the whole machine (user nice system irq softirq steal).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
+# CPU seconds of this shell's finished children (the VM run), from times.
+children_cpu() { times | awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } print s }'; }
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "run-bench: booting the test VM (load average $load_before)"
+start=$(date +%s.%N)
+busy0=$(busy_ticks)
+child0=$(children_cpu)
 "$top/tests/vm/run-vm.sh" -o "$out/vm" -t "$timeout" -- \
 	"$top/bench/vm-bench.sh" "$build" "${args[@]}" "${extra[@]}"
 vmrc=$?
-echo "run-bench: VM run took $(( $(date +%s) - start ))s (status $vmrc; logs in $out/vm)"
+busy1=$(busy_ticks)
+child1=$(children_cpu)
+end=$(date +%s.%N)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$out/host.json" "$load_before" "$load_after" "$start" "$end" \
+	"$busy0" "$busy1" "$child0" "$child1" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+path, lb, la, t0, t1, b0, b1, c0, c1, hz = sys.argv[1:]
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+              if l.startswith("model name")), "unknown")
+cpus = sum(1 for l in open("/proc/cpuinfo") if l.startswith("processor"))
+wall = float(t1) - float(t0)
+others = (int(b1) - int(b0)) / int(hz) - (float(c1) - float(c0))
+json.dump({"cpu_model": model, "cpus": cpus,
+           "loadavg_before": [float(x) for x in lb.split()],
+           "loadavg_after": [float(x) for x in la.split()],
+           "wall_s": round(wall, 1),
+           "other_cpu": round(max(others, 0) / wall, 3) if wall > 0 else 0},
+          open(path, "w"), indent=1)
+PY
+echo "run-bench: VM run took $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.0f", b - a }')s (status $vmrc; logs in $out/vm)"
 [ $vmrc -eq 0 ] || { grep -E 'uaccel-bench|vm-bench' "$out/vm/console.log" | tail -n 20 >&2
 		     fail "VM run (status $vmrc)"; }
 tap ok "VM run"
@@ -93,7 +125,7 @@ cp "$out/vm/raw.jsonl" "$out/raw.jsonl"
 check=()
 [ $smoke -eq 1 ] && check=(--check)
 python3 "$top/bench/analyze.py" "$out/raw.jsonl" --json "$out/results.json" \
-	--table "$out/results.txt" --plot "$out/rates.png" "${check[@]}"
+	--table "$out/results.txt" --plot "$out/rates.png" --host "$out/host.json" "${check[@]}"
 rc=$?
 echo "run-bench: results in $out (results.json, results.txt, rates.png)"
 exit $rc
