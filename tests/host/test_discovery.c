@@ -923,6 +923,10 @@ static void test_accelinfo_select(void **state)
 	run("'%s' -s 'fact.uaccel:0' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s 'fact.uaccel:2-1' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s ',' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s '' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s 'fact.uaccel,' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s ',fact.uaccel' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s 'fact.uaccel,,legacy' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s fact.uaccel -v 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' --node 1 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s x --any-kind --prefer-software 2>/dev/null; test $? -eq 2", ACCELINFO);
