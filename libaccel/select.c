@@ -158,6 +158,11 @@ static void read_distances(int from, int *dist)
 				return;
 			p = end;
 		}
+		/* Ascending: the nodes from here on are all beyond the table. */
+		if (lo >= MAX_NODES)
+			break;
+		if (hi >= MAX_NODES)
+			hi = MAX_NODES - 1;
 		for (; lo <= hi && nids < MAX_NODES; lo++)
 			ids[nids++] = (int)lo;
 		if (*p == ',')

@@ -686,6 +686,18 @@ static void test_select_numa_distance(void **state)
 	rank_fixture(fact_req, 1, &attr, c, "none:0 far:0 near:0");
 	assert_int_equal(c[0].distance, -1);
 	assert_int_equal(c[1].distance, -1);
+	/*
+	 * Node numbers past the table's end in node/online (beyond any int
+	 * too) map no column onto a node of the table.
+	 */
+	put_file("sys/devices/system/node/online", "0,2,4096,4294967296\n");
+	put_file("sys/devices/system/node/node0/distance", "10 21 30 40\n");
+	attr.numa_node = 0;
+	rank_fixture(fact_req, 1, &attr, c, "near:0 far:0 none:0");
+	assert_int_equal(c[0].distance, 10);
+	assert_int_equal(c[1].distance, 21);
+	put_file("sys/devices/system/node/online", "0,2\n");
+	put_file("sys/devices/system/node/node0/distance", "10 21\n");
 	/* Hardware or software still comes first. */
 	attr.numa_node = 0;
 	set_attr("near", "driver", "soft\n");
