@@ -469,12 +469,13 @@ accel_select_device(const struct accel_facet_req *reqs, int nreqs,
 			ctx = NULL;
 			errno = -fd;
 		}
-		accel_dbg("%s not selected: %s\n", c[i].device->name,
-			  accel_error_message());
+		/* Before logging, which may change errno. */
 		if (!first_err) {
 			first_err = errno;
 			snprintf(first_msg, sizeof(first_msg), "%s", accel_error_message());
 		}
+		accel_dbg("%s not selected: %s\n", c[i].device->name,
+			  accel_error_message());
 	}
 	/* The best device's failure says most. */
 	accel_set_error("%s", first_msg);

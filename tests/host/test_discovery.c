@@ -909,6 +909,38 @@ static void test_select_device_errors(void **state)
 	assert_non_null(strstr(accel_error_message(), "soft3: facet fact.uaccel: "));
 }
 
+/*
+ * With ACCEL_DEBUG and a standard error that cannot be written, the error
+ * is still the best device's, not the failed write's.
+ */
+static void test_select_error_survives_debug_output(void **state)
+{
+	struct accel_context *ctx;
+	struct accel_selection sel;
+	int full, saved, err;
+
+	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
+	add_sel_device("soft1", 1, "soft", -1, 1, FACT);
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (full < 0)
+		skip();
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(full, STDERR_FILENO), STDERR_FILENO);
+	setenv("ACCEL_DEBUG", "1", 1);
+	errno = 0;
+	ctx = accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel));
+	err = errno;
+	unsetenv("ACCEL_DEBUG");
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(full);
+	/* Major 246 opens nowhere: soft0, the best, is gone. */
+	assert_null(ctx);
+	assert_int_equal(err, ENODEV);
+	assert_string_equal(accel_error_message(), "soft0: the device is gone");
+}
+
 /* accelinfo --select prints the ranking and the reasons. */
 static void test_accelinfo_select(void **state)
 {
@@ -971,6 +1003,7 @@ int main(void)
 		T(test_select_environment),
 		T(test_select_checks_arguments),
 		T(test_select_device_errors),
+		T(test_select_error_survives_debug_output),
 		T(test_accelinfo_select),
 	};
 
