@@ -84,33 +84,26 @@ static int check_reqs(const struct accel_facet_req *reqs, int nreqs)
 
 /*
  * Whether ACCEL_DEVICES leaves device @name out: a "!pattern" matching it,
- * or patterns without "!" none of which matches it.
+ * or patterns without "!" none of which matches it.  @pats is the value
+ * with each comma made a NUL, @len its length: a pattern of any length
+ * counts, none is cut or skipped.
  */
-static bool env_excludes(const char *spec, const char *name)
+static bool env_excludes(const char *pats, size_t len, const char *name)
 {
 	bool pinned = false, pin_matched = false;
-	const char *p = spec;
+	const char *p;
 
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		char pat[256];
-		bool neg = *p == '!';
-
-		if (len && len < sizeof(pat)) {
-			memcpy(pat, p, len);
-			pat[len] = '\0';
-			if (neg) {
-				if (!fnmatch(pat + 1, name, 0))
-					return true;
-			} else {
-				pinned = true;
-				if (!fnmatch(pat, name, 0))
-					pin_matched = true;
-			}
+	for (p = pats; p < pats + len; p += strlen(p) + 1) {
+		if (!*p)
+			continue;
+		if (*p == '!') {
+			if (!fnmatch(p + 1, name, 0))
+				return true;
+		} else {
+			pinned = true;
+			if (!fnmatch(p, name, 0))
+				pin_matched = true;
 		}
-		p += len;
-		if (*p == ',')
-			p++;
 	}
 	return pinned && !pin_matched;
 }
@@ -233,8 +226,8 @@ static void match_facet(const struct accel_device *dev,
 }
 
 static void assess(const struct accel_device *dev, const struct accel_facet_req *reqs,
-		   int nreqs, const char *spec, const int *dist, int from,
-		   struct accel_candidate *c)
+		   int nreqs, const char *pats, size_t pats_len, const int *dist,
+		   int from, struct accel_candidate *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->device = dev;
@@ -246,7 +239,7 @@ static void assess(const struct accel_device *dev, const struct accel_facet_req 
 	if (from >= 0 && dev->numa_node >= 0 && dev->numa_node < MAX_NODES)
 		c->distance = dist[dev->numa_node];
 
-	if (spec && env_excludes(spec, dev->name)) {
+	if (pats && env_excludes(pats, pats_len, dev->name)) {
 		c->status = ACCEL_CANDIDATE_EXCLUDED;
 		return;
 	}
@@ -290,6 +283,8 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 {
 	const char *spec = secure_getenv("ACCEL_DEVICES");
 	int n, i, ok = 0, from;
+	char *pats = NULL, *p;
+	size_t pats_len = 0;
 	struct ranked *r;
 	int *dist;
 
@@ -297,11 +292,20 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 		;
 	if (max < n)
 		return -ENOSPC;
+	if (spec) {
+		pats = strdup(spec);
+		if (!pats)
+			return -ENOMEM;
+		pats_len = strlen(pats);
+		for (p = strchr(pats, ','); p; p = strchr(p + 1, ','))
+			*p = '\0';
+	}
 	r = calloc(n ? n : 1, sizeof(*r));
 	dist = malloc(MAX_NODES * sizeof(*dist));
 	if (!r || !dist) {
 		free(r);
 		free(dist);
+		free(pats);
 		return -ENOMEM;
 	}
 	from = a->flags & ACCEL_SELECT_NUMA_NODE ? a->numa_node : current_node();
@@ -312,7 +316,7 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 	for (i = 0; i < n; i++) {
 		struct ranked *x = &r[i];
 
-		assess(list[i], reqs, nreqs, spec, dist, from, &x->c);
+		assess(list[i], reqs, nreqs, pats, pats_len, dist, from, &x->c);
 		x->minor = list[i]->minor;
 		if (!(a->flags & ACCEL_SELECT_ANY_KIND))
 			x->kind = !(x->c.flags & ACCEL_CANDIDATE_SOFTWARE) ==
@@ -335,6 +339,7 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 		out[i] = r[i].c;
 	free(r);
 	free(dist);
+	free(pats);
 	return ok;
 }
 

@@ -778,6 +778,7 @@ static void test_select_environment(void **state)
 {
 	struct accel_selection sel;
 	struct accel_candidate c[16];
+	char longpat[1200] = "";
 
 	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
 	add_sel_device("edu0", 1, "edu", -1, 0, FACT);
@@ -790,6 +791,16 @@ static void test_select_environment(void **state)
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft1:0 soft0:1");
 	setenv("ACCEL_DEVICES", "", 1);
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:0 soft1:0");
+	/* A pattern counts whatever its length: pinned, then excluded. */
+	memset(longpat, '*', sizeof(longpat) - 1);
+	memcpy(longpat, "!edu", 4);
+	setenv("ACCEL_DEVICES", longpat + 1, 1);
+	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:1 soft1:1");
+	setenv("ACCEL_DEVICES", longpat, 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft0:0 soft1:0 edu0:1");
+	/* A blank is part of a pattern. */
+	setenv("ACCEL_DEVICES", "soft0, edu0", 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft0:0 edu0:1 soft1:1");
 	/* Nothing left: the message counts the devices left out. */
 	setenv("ACCEL_DEVICES", "!*", 1);
 	errno = 0;
