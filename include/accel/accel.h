@@ -677,7 +677,8 @@ struct accel_candidate {
  * in the order of @list, with the reason in their status.
  *
  * Return: the number of devices that can be selected, or -EINVAL (a
- * malformed request or hint), -E2BIG (a larger @attr_size whose extra
+ * malformed request or hint, no @list, a negative @max, or no @out with
+ * room), -E2BIG (a larger @attr_size whose extra
  * bytes are not zero), -ENOSPC (@max below the number of devices),
  * -ENOMEM.
  */
