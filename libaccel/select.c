@@ -382,33 +382,49 @@ static const char *status_words(uint32_t status)
 
 /*
  * Why nothing could be selected, for accel_error_message(): each device
- * and why, those ACCEL_DEVICES leaves out only counted.
+ * and why, those ACCEL_DEVICES leaves out only counted.  When the devices
+ * do not all fit, the list ends with "..." and the count still follows.
  */
 static void explain_none(const struct accel_facet_req *reqs, int nreqs,
 			 const struct accel_candidate *c, int n)
 {
 	int i, shown = 0, excluded = 0;
-	char msg[1024];
-	size_t len;
+	char msg[ACCEL_ERROR_MAX], tail[64] = "", item[ACCEL_NAME_MAX + 64];
+	size_t len, room, k;
 
+	for (i = 0; i < n; i++)
+		excluded += c[i].status == ACCEL_CANDIDATE_EXCLUDED;
 	len = snprintf(msg, sizeof(msg), "no device to select for %s", reqs[0].name);
 	for (i = 1; i < nreqs && len < sizeof(msg); i++)
 		len += snprintf(msg + len, sizeof(msg) - len, " or %s", reqs[i].name);
-	if (!n && len < sizeof(msg))
-		snprintf(msg + len, sizeof(msg) - len, ": no accelerator is listed");
-	for (i = 0; i < n && len < sizeof(msg); i++) {
-		if (c[i].status == ACCEL_CANDIDATE_EXCLUDED) {
-			excluded++;
-			continue;
-		}
-		len += snprintf(msg + len, sizeof(msg) - len, "%s %s %s",
-				shown++ ? "," : ":", c[i].device->name,
-				status_words(c[i].status));
+	if (len >= sizeof(msg)) {
+		accel_set_error("%s", msg);
+		return;
 	}
-	if (excluded && len < sizeof(msg))
-		snprintf(msg + len, sizeof(msg) - len, "%s%d left out by ACCEL_DEVICES",
-			 shown ? "; " : ": ", excluded);
-	accel_set_error("%s", msg);
+	if (!n) {
+		accel_set_error("%s: no accelerator is listed", msg);
+		return;
+	}
+	if (excluded)
+		snprintf(tail, sizeof(tail), "%s%d left out by ACCEL_DEVICES",
+			 excluded < n ? "; " : ": ", excluded);
+	/* Room for the list, its "..." and the count. */
+	room = sizeof(msg) - strlen(tail) - sizeof(", ...");
+	for (i = 0; i < n; i++) {
+		if (c[i].status == ACCEL_CANDIDATE_EXCLUDED)
+			continue;
+		k = snprintf(item, sizeof(item), "%s %s %s", shown ? "," : ":",
+			     c[i].device->name, status_words(c[i].status));
+		if (len + k >= room) {
+			len += snprintf(msg + len, sizeof(msg) - len, "%s ...",
+					shown ? "," : ":");
+			break;
+		}
+		memcpy(msg + len, item, k + 1);
+		len += k;
+		shown++;
+	}
+	accel_set_error("%s%s", msg, tail);
 }
 
 ACCEL_EXPORT struct accel_context *
@@ -416,7 +432,7 @@ accel_select_device(const struct accel_facet_req *reqs, int nreqs,
 		    const struct accel_select_attr *attr, size_t attr_size,
 		    struct accel_selection *sel, size_t sel_size)
 {
-	char first_msg[256] = "";
+	char first_msg[ACCEL_ERROR_MAX] = "";
 	struct accel_candidate *c = NULL;
 	struct accel_context *ctx = NULL;
 	struct accel_device **list = NULL;

@@ -921,6 +921,48 @@ static void test_select_device_errors(void **state)
 }
 
 /*
+ * The ENODEV message names every device past 255 characters; when they
+ * do not all fit it ends with "..." and still counts those ACCEL_DEVICES
+ * leaves out.
+ */
+static void test_select_none_message_is_whole(void **state)
+{
+	char name[ACCEL_NAME_MAX], want[1024] = "no device to select for fact.uaccel";
+	struct accel_selection sel;
+	const char *msg;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "accel%d", i);
+		add_sel_device(name, i, "soft", -1, 0, "other 1 1 0\n");
+		len = strlen(want);
+		snprintf(want + len, sizeof(want) - len, "%s %s serves none of them",
+			 i ? "," : ":", name);
+	}
+	add_sel_device("excl", 10, "soft", -1, 0, FACT);
+	strcat(want, "; 1 left out by ACCEL_DEVICES");
+	setenv("ACCEL_DEVICES", "!excl", 1);
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(), want);
+
+	/* 30 more of 60 characters: about 2500 characters in all. */
+	for (i = 11; i < 41; i++) {
+		snprintf(name, sizeof(name), "%059d", i);
+		add_sel_device(name, i, "soft", -1, 0, "other 1 1 0\n");
+	}
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	msg = accel_error_message();
+	len = strlen(msg);
+	assert_true(len < 1024 && len > 900);
+	assert_true(!strncmp(msg, want, strlen(want) - strlen("; 1 left out by ACCEL_DEVICES")));
+	assert_string_equal(msg + len - strlen(", ...; 1 left out by ACCEL_DEVICES"),
+			    ", ...; 1 left out by ACCEL_DEVICES");
+}
+
+/*
  * With ACCEL_DEBUG and a standard error that cannot be written, the error
  * is still the best device's, not the failed write's.
  */
@@ -1014,6 +1056,7 @@ int main(void)
 		T(test_select_environment),
 		T(test_select_checks_arguments),
 		T(test_select_device_errors),
+		T(test_select_none_message_is_whole),
 		T(test_select_error_survives_debug_output),
 		T(test_accelinfo_select),
 	};
