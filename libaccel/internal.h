@@ -16,6 +16,9 @@
 /* A diagnostic on stderr when ACCEL_DEBUG is set in the environment. */
 void accel_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Room for accel_error_message()'s text, its NUL included. */
+#define ACCEL_ERROR_MAX 1024
+
 /* Record why a call failed, for accel_error_message() (and ACCEL_DEBUG). */
 void accel_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -49,7 +49,7 @@ void accel_dbg(const char *fmt, ...)
 }
 
 /* The explanation of the last failed call of this thread. */
-static __thread char accel_errmsg[256];
+static __thread char accel_errmsg[ACCEL_ERROR_MAX];
 
 void accel_set_error(const char *fmt, ...)
 {

@@ -84,33 +84,26 @@ static int check_reqs(const struct accel_facet_req *reqs, int nreqs)
 
 /*
  * Whether ACCEL_DEVICES leaves device @name out: a "!pattern" matching it,
- * or patterns without "!" none of which matches it.
+ * or patterns without "!" none of which matches it.  @pats is the value
+ * with each comma made a NUL, @len its length: a pattern of any length
+ * counts, none is cut or skipped.
  */
-static bool env_excludes(const char *spec, const char *name)
+static bool env_excludes(const char *pats, size_t len, const char *name)
 {
 	bool pinned = false, pin_matched = false;
-	const char *p = spec;
+	const char *p;
 
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		char pat[256];
-		bool neg = *p == '!';
-
-		if (len && len < sizeof(pat)) {
-			memcpy(pat, p, len);
-			pat[len] = '\0';
-			if (neg) {
-				if (!fnmatch(pat + 1, name, 0))
-					return true;
-			} else {
-				pinned = true;
-				if (!fnmatch(pat, name, 0))
-					pin_matched = true;
-			}
+	for (p = pats; p < pats + len; p += strlen(p) + 1) {
+		if (!*p)
+			continue;
+		if (*p == '!') {
+			if (!fnmatch(p + 1, name, 0))
+				return true;
+		} else {
+			pinned = true;
+			if (!fnmatch(p, name, 0))
+				pin_matched = true;
 		}
-		p += len;
-		if (*p == ',')
-			p++;
 	}
 	return pinned && !pin_matched;
 }
@@ -158,6 +151,11 @@ static void read_distances(int from, int *dist)
 				return;
 			p = end;
 		}
+		/* Ascending: the nodes from here on are all beyond the table. */
+		if (lo >= MAX_NODES)
+			break;
+		if (hi >= MAX_NODES)
+			hi = MAX_NODES - 1;
 		for (; lo <= hi && nids < MAX_NODES; lo++)
 			ids[nids++] = (int)lo;
 		if (*p == ',')
@@ -228,8 +226,8 @@ static void match_facet(const struct accel_device *dev,
 }
 
 static void assess(const struct accel_device *dev, const struct accel_facet_req *reqs,
-		   int nreqs, const char *spec, const int *dist, int from,
-		   struct accel_candidate *c)
+		   int nreqs, const char *pats, size_t pats_len, const int *dist,
+		   int from, struct accel_candidate *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->device = dev;
@@ -241,7 +239,7 @@ static void assess(const struct accel_device *dev, const struct accel_facet_req 
 	if (from >= 0 && dev->numa_node >= 0 && dev->numa_node < MAX_NODES)
 		c->distance = dist[dev->numa_node];
 
-	if (spec && env_excludes(spec, dev->name)) {
+	if (pats && env_excludes(pats, pats_len, dev->name)) {
 		c->status = ACCEL_CANDIDATE_EXCLUDED;
 		return;
 	}
@@ -285,6 +283,8 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 {
 	const char *spec = secure_getenv("ACCEL_DEVICES");
 	int n, i, ok = 0, from;
+	char *pats = NULL, *p;
+	size_t pats_len = 0;
 	struct ranked *r;
 	int *dist;
 
@@ -292,11 +292,20 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 		;
 	if (max < n)
 		return -ENOSPC;
+	if (spec) {
+		pats = strdup(spec);
+		if (!pats)
+			return -ENOMEM;
+		pats_len = strlen(pats);
+		for (p = strchr(pats, ','); p; p = strchr(p + 1, ','))
+			*p = '\0';
+	}
 	r = calloc(n ? n : 1, sizeof(*r));
 	dist = malloc(MAX_NODES * sizeof(*dist));
 	if (!r || !dist) {
 		free(r);
 		free(dist);
+		free(pats);
 		return -ENOMEM;
 	}
 	from = a->flags & ACCEL_SELECT_NUMA_NODE ? a->numa_node : current_node();
@@ -307,7 +316,7 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 	for (i = 0; i < n; i++) {
 		struct ranked *x = &r[i];
 
-		assess(list[i], reqs, nreqs, spec, dist, from, &x->c);
+		assess(list[i], reqs, nreqs, pats, pats_len, dist, from, &x->c);
 		x->minor = list[i]->minor;
 		if (!(a->flags & ACCEL_SELECT_ANY_KIND))
 			x->kind = !(x->c.flags & ACCEL_CANDIDATE_SOFTWARE) ==
@@ -330,6 +339,7 @@ static int rank(struct accel_device **list, const struct accel_facet_req *reqs,
 		out[i] = r[i].c;
 	free(r);
 	free(dist);
+	free(pats);
 	return ok;
 }
 
@@ -372,33 +382,49 @@ static const char *status_words(uint32_t status)
 
 /*
  * Why nothing could be selected, for accel_error_message(): each device
- * and why, those ACCEL_DEVICES leaves out only counted.
+ * and why, those ACCEL_DEVICES leaves out only counted.  When the devices
+ * do not all fit, the list ends with "..." and the count still follows.
  */
 static void explain_none(const struct accel_facet_req *reqs, int nreqs,
 			 const struct accel_candidate *c, int n)
 {
 	int i, shown = 0, excluded = 0;
-	char msg[1024];
-	size_t len;
+	char msg[ACCEL_ERROR_MAX], tail[64] = "", item[ACCEL_NAME_MAX + 64];
+	size_t len, room, k;
 
+	for (i = 0; i < n; i++)
+		excluded += c[i].status == ACCEL_CANDIDATE_EXCLUDED;
 	len = snprintf(msg, sizeof(msg), "no device to select for %s", reqs[0].name);
 	for (i = 1; i < nreqs && len < sizeof(msg); i++)
 		len += snprintf(msg + len, sizeof(msg) - len, " or %s", reqs[i].name);
-	if (!n && len < sizeof(msg))
-		snprintf(msg + len, sizeof(msg) - len, ": no accelerator is listed");
-	for (i = 0; i < n && len < sizeof(msg); i++) {
-		if (c[i].status == ACCEL_CANDIDATE_EXCLUDED) {
-			excluded++;
-			continue;
-		}
-		len += snprintf(msg + len, sizeof(msg) - len, "%s %s %s",
-				shown++ ? "," : ":", c[i].device->name,
-				status_words(c[i].status));
+	if (len >= sizeof(msg)) {
+		accel_set_error("%s", msg);
+		return;
 	}
-	if (excluded && len < sizeof(msg))
-		snprintf(msg + len, sizeof(msg) - len, "%s%d left out by ACCEL_DEVICES",
-			 shown ? "; " : ": ", excluded);
-	accel_set_error("%s", msg);
+	if (!n) {
+		accel_set_error("%s: no accelerator is listed", msg);
+		return;
+	}
+	if (excluded)
+		snprintf(tail, sizeof(tail), "%s%d left out by ACCEL_DEVICES",
+			 excluded < n ? "; " : ": ", excluded);
+	/* Room for the list, its "..." and the count. */
+	room = sizeof(msg) - strlen(tail) - sizeof(", ...");
+	for (i = 0; i < n; i++) {
+		if (c[i].status == ACCEL_CANDIDATE_EXCLUDED)
+			continue;
+		k = snprintf(item, sizeof(item), "%s %s %s", shown ? "," : ":",
+			     c[i].device->name, status_words(c[i].status));
+		if (len + k >= room) {
+			len += snprintf(msg + len, sizeof(msg) - len, "%s ...",
+					shown ? "," : ":");
+			break;
+		}
+		memcpy(msg + len, item, k + 1);
+		len += k;
+		shown++;
+	}
+	accel_set_error("%s%s", msg, tail);
 }
 
 ACCEL_EXPORT struct accel_context *
@@ -406,7 +432,7 @@ accel_select_device(const struct accel_facet_req *reqs, int nreqs,
 		    const struct accel_select_attr *attr, size_t attr_size,
 		    struct accel_selection *sel, size_t sel_size)
 {
-	char first_msg[256] = "";
+	char first_msg[ACCEL_ERROR_MAX] = "";
 	struct accel_candidate *c = NULL;
 	struct accel_context *ctx = NULL;
 	struct accel_device **list = NULL;
@@ -464,12 +490,13 @@ accel_select_device(const struct accel_facet_req *reqs, int nreqs,
 			ctx = NULL;
 			errno = -fd;
 		}
-		accel_dbg("%s not selected: %s\n", c[i].device->name,
-			  accel_error_message());
+		/* Before logging, which may change errno. */
 		if (!first_err) {
 			first_err = errno;
 			snprintf(first_msg, sizeof(first_msg), "%s", accel_error_message());
 		}
+		accel_dbg("%s not selected: %s\n", c[i].device->name,
+			  accel_error_message());
 	}
 	/* The best device's failure says most. */
 	accel_set_error("%s", first_msg);

@@ -207,25 +207,24 @@ static int print_selection(const char *spec, const struct accel_select_attr *att
 	struct accel_facet_req reqs[16];
 	struct accel_candidate *c;
 	struct accel_device **list;
-	char *text, *tok, *save = NULL;
+	char *text, *tok, *rest;
 	int nreqs = 0, n, ok, i;
 
+	if (!*spec)
+		return cli_usage_error(prog, "--select: no facet named");
 	text = strdup(spec);
 	if (!text) {
 		fprintf(stderr, "%s: %s\n", prog, strerror(ENOMEM));
 		return CLI_EXIT_FAILURE;
 	}
-	for (tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Every entry counts: "a,,b" or a trailing comma is malformed. */
+	for (rest = text; (tok = strsep(&rest, ","));) {
 		if (nreqs == 16 || parse_req(tok, &reqs[nreqs])) {
 			free(text);
 			return cli_usage_error(prog, "--select: '%s' is not a list of at most 16 NAME, NAME:V or NAME:MIN-MAX (versions 1 to %u)",
 					       spec, UINT32_MAX);
 		}
 		nreqs++;
-	}
-	if (!nreqs) {
-		free(text);
-		return cli_usage_error(prog, "--select: no facet named");
 	}
 	list = accel_get_device_list(&n);
 	c = list ? calloc(n ? n : 1, sizeof(*c)) : NULL;

@@ -677,7 +677,8 @@ struct accel_candidate {
  * in the order of @list, with the reason in their status.
  *
  * Return: the number of devices that can be selected, or -EINVAL (a
- * malformed request or hint), -E2BIG (a larger @attr_size whose extra
+ * malformed request or hint, no @list, a negative @max, or no @out with
+ * room), -E2BIG (a larger @attr_size whose extra
  * bytes are not zero), -ENOSPC (@max below the number of devices),
  * -ENOMEM.
  */
@@ -718,9 +719,9 @@ struct accel_selection {
  *
  * ACCEL_DEVICES in the environment (ignored in setuid and setgid
  * programs) restricts the choice: a comma-separated list of device-name
- * patterns (fnmatch(3)); "!pattern" leaves the devices it matches out,
- * and when there is a pattern without "!" only devices matching one of
- * them are considered.
+ * patterns (fnmatch(3)), each taken as written; "!pattern" leaves the
+ * devices it matches out, and when there is a pattern without "!" only
+ * devices matching one of them are considered.
  *
  * Return: the context, or NULL with errno set: the accel_rank_devices()
  * errors, ENODEV when no device can be selected, or the error of the best

@@ -686,6 +686,18 @@ static void test_select_numa_distance(void **state)
 	rank_fixture(fact_req, 1, &attr, c, "none:0 far:0 near:0");
 	assert_int_equal(c[0].distance, -1);
 	assert_int_equal(c[1].distance, -1);
+	/*
+	 * Node numbers past the table's end in node/online (beyond any int
+	 * too) map no column onto a node of the table.
+	 */
+	put_file("sys/devices/system/node/online", "0,2,4096,4294967296\n");
+	put_file("sys/devices/system/node/node0/distance", "10 21 30 40\n");
+	attr.numa_node = 0;
+	rank_fixture(fact_req, 1, &attr, c, "near:0 far:0 none:0");
+	assert_int_equal(c[0].distance, 10);
+	assert_int_equal(c[1].distance, 21);
+	put_file("sys/devices/system/node/online", "0,2\n");
+	put_file("sys/devices/system/node/node0/distance", "10 21\n");
 	/* Hardware or software still comes first. */
 	attr.numa_node = 0;
 	set_attr("near", "driver", "soft\n");
@@ -766,6 +778,7 @@ static void test_select_environment(void **state)
 {
 	struct accel_selection sel;
 	struct accel_candidate c[16];
+	char longpat[1200] = "";
 
 	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
 	add_sel_device("edu0", 1, "edu", -1, 0, FACT);
@@ -778,6 +791,16 @@ static void test_select_environment(void **state)
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft1:0 soft0:1");
 	setenv("ACCEL_DEVICES", "", 1);
 	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:0 soft1:0");
+	/* A pattern counts whatever its length: pinned, then excluded. */
+	memset(longpat, '*', sizeof(longpat) - 1);
+	memcpy(longpat, "!edu", 4);
+	setenv("ACCEL_DEVICES", longpat + 1, 1);
+	rank_fixture(fact_req, 1, NULL, c, "edu0:0 soft0:1 soft1:1");
+	setenv("ACCEL_DEVICES", longpat, 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft0:0 soft1:0 edu0:1");
+	/* A blank is part of a pattern. */
+	setenv("ACCEL_DEVICES", "soft0, edu0", 1);
+	rank_fixture(fact_req, 1, NULL, c, "soft0:0 edu0:1 soft1:1");
 	/* Nothing left: the message counts the devices left out. */
 	setenv("ACCEL_DEVICES", "!*", 1);
 	errno = 0;
@@ -897,6 +920,80 @@ static void test_select_device_errors(void **state)
 	assert_non_null(strstr(accel_error_message(), "soft3: facet fact.uaccel: "));
 }
 
+/*
+ * The ENODEV message names every device past 255 characters; when they
+ * do not all fit it ends with "..." and still counts those ACCEL_DEVICES
+ * leaves out.
+ */
+static void test_select_none_message_is_whole(void **state)
+{
+	char name[ACCEL_NAME_MAX], want[1024] = "no device to select for fact.uaccel";
+	struct accel_selection sel;
+	const char *msg;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "accel%d", i);
+		add_sel_device(name, i, "soft", -1, 0, "other 1 1 0\n");
+		len = strlen(want);
+		snprintf(want + len, sizeof(want) - len, "%s %s serves none of them",
+			 i ? "," : ":", name);
+	}
+	add_sel_device("excl", 10, "soft", -1, 0, FACT);
+	strcat(want, "; 1 left out by ACCEL_DEVICES");
+	setenv("ACCEL_DEVICES", "!excl", 1);
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	assert_string_equal(accel_error_message(), want);
+
+	/* 30 more of 60 characters: about 2500 characters in all. */
+	for (i = 11; i < 41; i++) {
+		snprintf(name, sizeof(name), "%059d", i);
+		add_sel_device(name, i, "soft", -1, 0, "other 1 1 0\n");
+	}
+	assert_null(accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel)));
+	assert_int_equal(errno, ENODEV);
+	msg = accel_error_message();
+	len = strlen(msg);
+	assert_true(len < 1024 && len > 900);
+	assert_true(!strncmp(msg, want, strlen(want) - strlen("; 1 left out by ACCEL_DEVICES")));
+	assert_string_equal(msg + len - strlen(", ...; 1 left out by ACCEL_DEVICES"),
+			    ", ...; 1 left out by ACCEL_DEVICES");
+}
+
+/*
+ * With ACCEL_DEBUG and a standard error that cannot be written, the error
+ * is still the best device's, not the failed write's.
+ */
+static void test_select_error_survives_debug_output(void **state)
+{
+	struct accel_context *ctx;
+	struct accel_selection sel;
+	int full, saved, err;
+
+	add_sel_device("soft0", 0, "soft", -1, 0, FACT);
+	add_sel_device("soft1", 1, "soft", -1, 1, FACT);
+	full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (full < 0)
+		skip();
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(full, STDERR_FILENO), STDERR_FILENO);
+	setenv("ACCEL_DEBUG", "1", 1);
+	errno = 0;
+	ctx = accel_select_device(fact_req, 1, NULL, 0, &sel, sizeof(sel));
+	err = errno;
+	unsetenv("ACCEL_DEBUG");
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(full);
+	/* Major 246 opens nowhere: soft0, the best, is gone. */
+	assert_null(ctx);
+	assert_int_equal(err, ENODEV);
+	assert_string_equal(accel_error_message(), "soft0: the device is gone");
+}
+
 /* accelinfo --select prints the ranking and the reasons. */
 static void test_accelinfo_select(void **state)
 {
@@ -923,6 +1020,10 @@ static void test_accelinfo_select(void **state)
 	run("'%s' -s 'fact.uaccel:0' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s 'fact.uaccel:2-1' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s ',' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s '' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s 'fact.uaccel,' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s ',fact.uaccel' 2>/dev/null; test $? -eq 2", ACCELINFO);
+	run("'%s' -s 'fact.uaccel,,legacy' 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s fact.uaccel -v 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' --node 1 2>/dev/null; test $? -eq 2", ACCELINFO);
 	run("'%s' -s x --any-kind --prefer-software 2>/dev/null; test $? -eq 2", ACCELINFO);
@@ -1010,6 +1111,8 @@ int main(void)
 		T(test_select_environment),
 		T(test_select_checks_arguments),
 		T(test_select_device_errors),
+		T(test_select_none_message_is_whole),
+		T(test_select_error_survives_debug_output),
 		T(test_accelinfo_select),
 		T(test_listing_kept_until_a_uevent),
 	};
