@@ -60,8 +60,27 @@ static int uaccel_facet_add(struct uaccel_device *udev,
 		return -EEXIST;
 	if (udev->num_facets == UACCEL_MAX_FACETS)
 		return -ENOSPC;
+	if (facet->num_ops) {
+		udev->facet_ops[udev->num_facets] =
+			kmemdup(facet->ops, facet->num_ops * sizeof(*facet->ops),
+				GFP_KERNEL);
+		if (!udev->facet_ops[udev->num_facets])
+			return -ENOMEM;
+	}
 	udev->facets[udev->num_facets++] = facet;
 	return 0;
+}
+
+/* Drop the facets and the copies of their tables (registration failed, or release). */
+void uaccel_free_facets(struct uaccel_device *udev)
+{
+	unsigned int i;
+
+	for (i = 0; i < UACCEL_MAX_FACETS; i++) {
+		kfree(udev->facet_ops[i]);
+		udev->facet_ops[i] = NULL;
+	}
+	udev->num_facets = 0;
 }
 
 /*
@@ -73,11 +92,11 @@ int uaccel_register_facets(struct uaccel_device *udev)
 	const struct uaccel_facet *const *f = udev->ops->facets;
 	int ret;
 
-	udev->num_facets = 0;
+	uaccel_free_facets(udev);
 	for (; f && *f; f++) {
 		ret = uaccel_facet_add(udev, *f);
 		if (ret) {
-			udev->num_facets = 0;
+			uaccel_free_facets(udev);
 			return ret;
 		}
 	}
@@ -97,20 +116,18 @@ static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 	struct uaccel_device *udev = ffile->ctx->udev;
 	struct uaccel_ucmd ucmd = { .ctx = ffile->ctx, .ffile = ffile };
 	const struct uaccel_ioctl_op *op;
-	struct uaccel_ioctl_op opc;
-	int idx;
 
-	/* The table belongs to the driver: read it while it is registered. */
-	if (!uaccel_device_enter(udev, &idx))
+	/*
+	 * The core's copy of the table: no section for the lookup.  The
+	 * dispatcher enters the device's section to run the command.
+	 */
+	if (!READ_ONCE(udev->registered))
 		return -ENODEV;
-	op = uaccel_ioctl_op_find(ffile->facet->ops, ffile->facet->num_ops, 0,
-				  cmd, ffile->version);
-	if (op)
-		opc = *op;
-	uaccel_device_exit(udev, idx);
+	op = uaccel_ioctl_op_find(ffile->ops, ffile->num_ops, 0, cmd,
+				  ffile->version);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(&ucmd, &opc, arg);
+	return uaccel_ucmd_dispatch(&ucmd, op, arg);
 }
 
 /* Give up the hold of an exclusive facet; the device may be gone. */
@@ -193,6 +210,8 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 		return -ENOMEM;
 	ffile->ctx = ctx;
 	ffile->facet = facet;
+	ffile->ops = ctx->udev->facet_ops[slot];
+	ffile->num_ops = facet->num_ops;
 	ffile->version = hi;
 	ffile->held_slot = -1;
 	if (facet->flags & UACCEL_FACET_EXCLUSIVE) {

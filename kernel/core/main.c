@@ -86,6 +86,7 @@ static void uaccel_device_release(struct device *dev)
 	struct uaccel_device *udev = uaccel_from_dev(dev);
 
 	WARN_ON(!list_empty(&udev->contexts));
+	uaccel_free_facets(udev);
 	uaccel_mapping_inode_free(udev->mapping_inode);
 	cleanup_srcu_struct(&udev->disassociate_srcu);
 	mutex_destroy(&udev->contexts_lock);

@@ -78,6 +78,10 @@ struct page;
  *	of them is still open
  * @exclusive: at most one context at a time (sysfs "exclusive")
  * @facets: the facets served, fixed once registered
+ * @facet_ops: the core's copies of the command tables of @facets (NULL for
+ *	a facet without commands): a facet ioctl finds its command there
+ *	without entering the device's section, since the driver's table
+ *	may be gone with its module once the device is removed
  * @num_facets: entries in @facets
  * @facets_held: bit i set while an fd of the exclusive facet @facets[i]
  *	is open
@@ -101,6 +105,7 @@ struct uaccel_device {
 	unsigned int nr_contexts;
 	bool exclusive;
 	const struct uaccel_facet *facets[UACCEL_MAX_FACETS];
+	const struct uaccel_ioctl_op *facet_ops[UACCEL_MAX_FACETS];
 	unsigned int num_facets;
 	unsigned long facets_held;
 	u32 vendor_id;
@@ -160,6 +165,8 @@ struct uaccel_context {
  * struct uaccel_facet_file - the state of one facet fd
  * @ctx: the context it came from (a reference is held)
  * @facet: the facet; only dereferenced while the device is registered
+ * @ops: its command table, the device's copy (valid as long as @ctx)
+ * @num_ops: entries in @ops
  * @held_slot: for an exclusive facet, its bit in the device's
  *	facets_held, cleared at release; -1 otherwise
  * @version: the negotiated version
@@ -167,6 +174,8 @@ struct uaccel_context {
 struct uaccel_facet_file {
 	struct uaccel_context *ctx;
 	const struct uaccel_facet *facet;
+	const struct uaccel_ioctl_op *ops;
+	u32 num_ops;
 	int held_slot;
 	u32 version;
 };
@@ -253,6 +262,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 
 int uaccel_rename_device(struct uaccel_device *udev, const char *name);
 int uaccel_register_facets(struct uaccel_device *udev);
+void uaccel_free_facets(struct uaccel_device *udev);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
