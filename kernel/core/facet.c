@@ -92,7 +92,7 @@ int uaccel_register_facets(struct uaccel_device *udev)
 	const struct uaccel_facet *const *f = udev->ops->facets;
 	int ret;
 
-	uaccel_free_facets(udev);
+	/* A device registers once: its facets and their copies are new. */
 	for (; f && *f; f++) {
 		ret = uaccel_facet_add(udev, *f);
 		if (ret) {

@@ -671,11 +671,13 @@ void soft_doorbell(struct uaccel_queue *q)
 	 * An idle queue: execute here.  A failed trylock means the work item
 	 * (or another doorbell) is consuming; it may have looked at the tail
 	 * before this doorbell's entries were there, so the work item is
-	 * queued, as it is for whatever the budgets leave.
+	 * queued, as it is for whatever the budgets leave.  A stalled queue
+	 * is restarted by its work item: the core kicks stalled queues with
+	 * the context's lock held (uaccel_cq_kick_stalled()), for every queue
+	 * of the CQ, and that is no place to execute their requests.
 	 */
-	if (requests && !work_pending(&sq->work) &&
-	    mutex_trylock(&sq->consume_lock)) {
-		soft_ring_clear_flag(q->ring, UACCEL_RING_STALLED);
+	if (requests && !(READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED) &&
+	    !work_pending(&sq->work) && mutex_trylock(&sq->consume_lock)) {
 		soft_queue_consume(sq, requests, READ_ONCE(soft_inline_bytes),
 				   &more);
 		mutex_unlock(&sq->consume_lock);
