@@ -85,18 +85,21 @@ timeout=3600
 [ $smoke -eq 1 ] && timeout=150
 # Busy jiffies of the whole machine (user nice system irq softirq steal).
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
-# CPU seconds of this shell's finished children (the VM run), from times.
-children_cpu() { times | awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } print s }'; }
+# CPU seconds of this shell's finished children (the VM run) from the
+# output of times, which must run in this shell: a subshell has no children.
+children_cpu() { awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } print s }' "$1"; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "run-bench: booting the test VM (load average $load_before)"
 start=$(date +%s.%N)
 busy0=$(busy_ticks)
-child0=$(children_cpu)
+times > "$out/times0"
 "$top/tests/vm/run-vm.sh" -o "$out/vm" -t "$timeout" -- \
 	"$top/bench/vm-bench.sh" "$build" "${args[@]}" "${extra[@]}"
 vmrc=$?
 busy1=$(busy_ticks)
-child1=$(children_cpu)
+times > "$out/times1"
+child0=$(children_cpu "$out/times0")
+child1=$(children_cpu "$out/times1")
 end=$(date +%s.%N)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$out/host.json" "$load_before" "$load_after" "$start" "$end" \
