@@ -42,7 +42,7 @@ if [ $kernel = debug ]; then
 		echo "run-soak: no modules for the debug kernel in $build/kbuild-debug" >&2
 		exit 2
 	}
-	args+=(-k "$tree/arch/x86/boot/bzImage" -m none -K "$build/kbuild-debug/kernel" -a kmemleak=on)
+	args+=(-k "$tree/arch/x86/boot/bzImage" -m none -K "$build/kbuild-debug/kernel" -a kmemleak=on -E)
 else
 	args+=(-a "slub_debug=FZPU page_poison=1")
 fi

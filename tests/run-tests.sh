@@ -117,7 +117,7 @@ fi
 if [ $debug -eq 1 ]; then
 	step "in-VM suite on the debug kernel (KASAN, lockdep, kmemleak, failslab)"
 	"$top/tests/run-vm-suite.sh" -b "$build" -n debug -k "$debug_tree/arch/x86/boot/bzImage" \
-		-m none -K "$build/kbuild-debug/kernel" -a "kmemleak=on" ${release_dir:+-r "$release_dir"} "${only[@]}"
+		-m none -K "$build/kbuild-debug/kernel" -a "kmemleak=on" -E ${release_dir:+-r "$release_dir"} "${only[@]}"
 	tally "$build/vm-debug/results.tap"
 fi
 

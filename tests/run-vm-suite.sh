@@ -4,7 +4,7 @@
 # Run the in-VM suite on one kernel and print its results.
 #
 # usage: run-vm-suite.sh [-k KERNEL] [-K MODULE_DIR] [-m VM_MODULES] [-b BUILD]
-#                        [-o OUT] [-n LABEL] [-a CMDLINE] [-r RELEASE_DIR] [TEST...]
+#                        [-o OUT] [-n LABEL] [-a CMDLINE] [-r RELEASE_DIR] [-E] [TEST...]
 #   -k  kernel image (default: Debian's 6.1 kernel)
 #   -K  directory with the uaccel modules built for it (default: BUILD/kbuild/kernel)
 #   -m  module tree with its virtio/9p modules, "none" if built in
@@ -14,12 +14,14 @@
 #   -a  extra kernel command line
 #   -r  a release built by tests/compat/build-release.sh: run the
 #       compatibility tests (compat-*) with it
+#   -E  no PCIe expander of node 1 in the VM, so no edu1 (run-vm.sh -E:
+#       for the debug kernel, whose ACPI interpreter is too slow for it)
 # Prints every result and a closing "LABEL: N passed, N failed" line; exits 0
 # only when every test passed and the kernel log is clean.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel="" kodir="" vmmods="" build=$top/build out="" label=stock append="" release=""
-while getopts "k:K:m:b:o:n:a:r:" opt; do
+kernel="" kodir="" vmmods="" build=$top/build out="" label=stock append="" release="" expander=1
+while getopts "k:K:m:b:o:n:a:r:E" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	K) kodir=$OPTARG ;;
@@ -29,7 +31,8 @@ while getopts "k:K:m:b:o:n:a:r:" opt; do
 	n) label=$OPTARG ;;
 	a) append=$OPTARG ;;
 	r) release=$OPTARG ;;
-	*) sed -n '4,18p' "$0" >&2; exit 2 ;;
+	E) expander=0 ;;
+	*) sed -n '4,20p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -47,6 +50,7 @@ args=(-o "$out" -t "${UACCEL_VM_TIMEOUT:-3600}" -Q)
 [ -n "$kernel" ] && args+=(-k "$kernel")
 [ -n "$vmmods" ] && args+=(-m "$vmmods")
 [ -n "$append" ] && args+=(-a "$append")
+[ $expander -eq 0 ] && args+=(-E)
 
 suite=("$top/tests/vm/suite.sh")
 [ -n "$release" ] && suite+=(-r "$(cd "$release" && pwd)")

@@ -21,7 +21,11 @@
 # expander bus of node 1 (pxb-pcie, buses 0x80-0x81): its numa_node is 1.
 # (A hot-pluggable port there would hot-plug natively, and Linux 6.1's
 # pciehp then trips lockdep on the debug kernel.)  The expander comes after
-# the virtio devices, which QEMU would otherwise place on its bus.
+# the virtio devices, which QEMU would otherwise place on its bus.  -E
+# leaves the expander and edu1 out: the debug kernel's ACPI interpreter
+# (with KASAN and lockdep) takes more than the RCU stall timeout to run
+# the expander's _PRT method, a loop QEMU generates, each time a device
+# behind it is enabled.
 #
 # usage: run-vm.sh [options] -- command [args...]
 #   -k FILE   kernel image            (default: newest Debian 6.1 kernel in /boot)
@@ -35,6 +39,7 @@
 #   -Q        run the QMP mailbox agent (qmp-agent.py): guest tests write QMP
 #             commands to /tmp/out/qmp/req.json and the host sends them
 #   -M MB     guest memory, half on each node       (default: 2048)
+#   -E        no PCIe expander of node 1, so no edu1
 #   -v        also show the guest console on stdout while it runs
 #
 # Exit status: the command's status; 124 on timeout; 125 when the VM died
@@ -43,9 +48,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048 verbose=0 agent=0
+kernel="" moddir="" out="" timeout=1200 extra="" qmp="" mem=2048 verbose=0 agent=0 expander=1
 
-while getopts "k:m:o:t:a:q:QM:v" opt; do
+while getopts "k:m:o:t:a:q:QM:vE" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	m) moddir=$OPTARG ;;
@@ -56,7 +61,8 @@ while getopts "k:m:o:t:a:q:QM:v" opt; do
 	Q) agent=1 ;;
 	M) mem=$OPTARG ;;
 	v) verbose=1 ;;
-	*) sed -n '4,38p' "$0" >&2; exit 2 ;;
+	E) expander=0 ;;
+	*) sed -n '4,47p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -142,6 +148,11 @@ if [ $agent -eq 1 ]; then
 	agent_pid=$!
 fi
 
+node1_edu=()
+[ $expander -eq 1 ] &&
+	node1_edu=(-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0
+		   -device pcie-root-port,id=rp1,bus=pxb1,chassis=2,slot=1,hotplug=off
+		   -device edu,id=edu1,bus=rp1)
 half=$((mem / 2))
 numa=(-object "memory-backend-ram,id=mem0,size=${half}M"
       -object "memory-backend-ram,id=mem1,size=$((mem - half))M"
@@ -160,10 +171,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-device edu,id=edu0,bus=rp0 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
-	-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0 \
-	-device pcie-root-port,id=rp1,bus=pxb1,chassis=2,slot=1,hotplug=off \
-	-device edu,id=edu1,bus=rp1 \
-	"${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
+	"${node1_edu[@]}" "${qmp_args[@]}" </dev/null 2>"$out/qemu.log" |
 	if [ $verbose -eq 1 ]; then
 		sed -u -n '/^uaccel-vm: running/,/^UACCEL-VM-EXIT/p' | tr -d '\r'
 	else

@@ -200,15 +200,16 @@ static void test_factorial_concurrent(void **state)
 		assert_int_equal(users[i].errors, 0);
 		assert_int_equal(users[i].done, 25);
 		/*
-		 * Turns go round: every user was well on its way too.  A user
-		 * the unit starved would have done a few; one the emulated
-		 * CPUs left waiting to run (eight threads on two loaded vCPUs)
-		 * lags by a few turns, so the bound is half of the 25.
+		 * Turns go round: every user was on its way too.  A user the
+		 * unit starved would have done a few at most; one the emulated
+		 * CPUs left waiting to run (eight threads on two loaded vCPUs,
+		 * on two nodes) lags by up to half the 25 (12 seen on the
+		 * debug kernel), so the bound is a quarter.
 		 */
 		if (done_when_first_finished[i] < 20)
 			print_message("# user %d had done %d of 25\n", i,
 				      done_when_first_finished[i]);
-		assert_true(done_when_first_finished[i] >= 13);
+		assert_true(done_when_first_finished[i] >= 7);
 	}
 }
 
