@@ -206,8 +206,8 @@ done
 # again (names, parameters, nodes as before; checked).
 run_test fuzz-replay 600 "$here/../fuzz/vm-fuzz.sh" replay "$B" "$K"
 if [ -e /sys/kernel/debug/kmemleak ]; then
-	run_test fuzz $((${FUZZ_SECONDS:-90} + 300)) "$here/../fuzz/vm-fuzz.sh" run "$B" "$K" \
-		"${FUZZ_SECONDS:-90}" "${FUZZ_SEED:-1}"
+	run_test fuzz $((${FUZZ_SECONDS:-45} + 300)) "$here/../fuzz/vm-fuzz.sh" run "$B" "$K" \
+		"${FUZZ_SECONDS:-45}" "${FUZZ_SEED:-1}"
 elif want fuzz; then
 	echo "skip - fuzz: the short fuzzing run is on the debug kernel" | tee -a "$results"
 fi
