@@ -44,18 +44,25 @@ MODULE_PARM_DESC(num_devices, "Number of soft devices created at load (default 1
 
 unsigned int soft_poll_idle_ms = SOFT_POLL_IDLE_DEFAULT_MS;
 
-static int poll_idle_ms_set(const char *val, const struct kernel_param *kp)
+/* Store @val into the uint parameter of @kp if it is in [@min, @max]. */
+static int soft_param_set_range(const char *val, const struct kernel_param *kp,
+				unsigned int min, unsigned int max)
 {
-	unsigned int ms;
+	unsigned int v;
 	int ret;
 
-	ret = kstrtouint(val, 0, &ms);
+	ret = kstrtouint(val, 0, &v);
 	if (ret)
 		return ret;
-	if (!ms || ms > UACCEL_QUEUE_POLL_IDLE_MAX_MS)
+	if (v < min || v > max)
 		return -EINVAL;
-	WRITE_ONCE(soft_poll_idle_ms, ms);
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
+}
+
+static int poll_idle_ms_set(const char *val, const struct kernel_param *kp)
+{
+	return soft_param_set_range(val, kp, 1, UACCEL_QUEUE_POLL_IDLE_MAX_MS);
 }
 
 static const struct kernel_param_ops poll_idle_ms_ops = {
@@ -66,30 +73,14 @@ static const struct kernel_param_ops poll_idle_ms_ops = {
 module_param_cb(poll_idle_ms, &poll_idle_ms_ops, &soft_poll_idle_ms, 0644);
 MODULE_PARM_DESC(poll_idle_ms, "Default time the polling thread of polled queues keeps polling after the last work request, in ms (default 1000, 1 to 10000)");
 
-/* Store @val into the uint parameter of @kp if it is at most @max. */
-static int soft_param_set_max(const char *val, const struct kernel_param *kp,
-			      unsigned int max)
-{
-	unsigned int v;
-	int ret;
-
-	ret = kstrtouint(val, 0, &v);
-	if (ret)
-		return ret;
-	if (v > max)
-		return -EINVAL;
-	WRITE_ONCE(*(unsigned int *)kp->arg, v);
-	return 0;
-}
-
 static int inline_requests_set(const char *val, const struct kernel_param *kp)
 {
-	return soft_param_set_max(val, kp, SOFT_INLINE_REQUESTS_MAX);
+	return soft_param_set_range(val, kp, 0, SOFT_INLINE_REQUESTS_MAX);
 }
 
 static int inline_bytes_set(const char *val, const struct kernel_param *kp)
 {
-	return soft_param_set_max(val, kp, SOFT_INLINE_BYTES_MAX);
+	return soft_param_set_range(val, kp, 0, SOFT_INLINE_BYTES_MAX);
 }
 
 static const struct kernel_param_ops inline_requests_ops = {

@@ -11,13 +11,14 @@
  * (UACCEL_RING_STALLED) until the next doorbell.
  *
  * A doorbell that finds its queue idle (work item neither queued nor
- * running) executes a bounded amount of work inline, in the context of
- * the system call that rang it, as rxe runs its requester inside
- * ibv_post_send() when the QP is idle: small batches complete without a
- * hand-off to a worker on another CPU and back.  What is left over the
- * bounds (soft_inline_requests, soft_inline_bytes) goes to the work item.
- * The queue's consume_lock keeps one consumer at a time, so requests
- * still execute and complete in ring order.
+ * running, ring not stalled on a full CQ) executes a bounded amount of
+ * work inline, in the context of the system call that rang it, as rxe
+ * runs its requester inside ibv_post_send() when the QP is idle: small
+ * batches complete without a hand-off to a worker on another CPU and
+ * back.  What is left over the bounds (soft_inline_requests,
+ * soft_inline_bytes) goes to the work item.  The queue's consume_lock
+ * keeps one consumer at a time, so requests still execute and complete
+ * in ring order.
  */
 #include <linux/crc32.h>
 #include <linux/highmem.h>
