@@ -404,18 +404,10 @@ static struct list_cache {
 	struct accel_device **devs;
 } list_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void free_devices(struct accel_device **devs, int n)
-{
-	for (int i = 0; i < n; i++)
-		free_device(devs[i]);
-}
-
 /* Free the kept listing when the library is unloaded. */
 static void __attribute__((destructor)) list_cache_free(void)
 {
-	if (list_cache.devs)
-		free_devices(list_cache.devs, list_cache.n);
-	free(list_cache.devs);
+	accel_free_device_list(list_cache.devs);
 	list_cache.devs = NULL;
 	list_cache.valid = false;
 }
@@ -475,71 +467,64 @@ static bool node_still_good(const struct accel_device *dev)
 	       !usable_node(dev);
 }
 
+/* A NULL-terminated copy of the @n devices of @devs, or NULL. */
+static struct accel_device **dup_devices(struct accel_device *const *devs, int n)
+{
+	struct accel_device **copy = calloc(n + 1, sizeof(*copy));
+
+	for (int i = 0; copy && i < n; i++) {
+		copy[i] = dup_device(devs[i]);
+		if (!copy[i]) {
+			accel_free_device_list(copy);
+			copy = NULL;
+		}
+	}
+	return copy;
+}
+
 /*
- * A copy of the cached listing of @seqnum into @list (room for all and
- * the NULL), or false: no such listing, the lock taken, a node that
- * changed, or no memory.
+ * A copy of the cached listing of @seqnum into @list and @n, or false: no
+ * such listing, the lock taken, a node that changed, or no memory.
  */
 static bool list_from_cache(unsigned long long seqnum, struct accel_device ***list,
 			    int *n)
 {
 	struct accel_device **out = NULL;
-	int i = 0;
+	int i;
 
 	if (pthread_mutex_trylock(&list_cache.lock))
 		return false;
 	if (!cache_matches(seqnum))
 		goto unlock;
-	out = calloc(list_cache.n + 1, sizeof(*out));
-	if (!out)
-		goto unlock;
-	for (i = 0; i < list_cache.n; i++) {
+	for (i = 0; i < list_cache.n; i++)
 		if (!node_still_good(list_cache.devs[i]))
 			break;
-		out[i] = dup_device(list_cache.devs[i]);
-		if (!out[i])
-			break;
-	}
 	if (i < list_cache.n) {
 		list_cache.valid = false;
-		free_devices(out, i);
-		free(out);
-		out = NULL;
+		goto unlock;
 	}
+	out = dup_devices(list_cache.devs, list_cache.n);
+	*n = list_cache.n;
 unlock:
 	pthread_mutex_unlock(&list_cache.lock);
 	if (!out)
 		return false;
 	*list = out;
-	*n = i;
 	return true;
 }
 
 /* Keep a copy of the complete listing @list of @seqnum (best effort). */
 static void cache_store(unsigned long long seqnum, struct accel_device **list, int n)
 {
-	struct accel_device **copy = calloc(n + 1, sizeof(*copy));
-	int i;
+	struct accel_device **copy = dup_devices(list, n);
 
 	if (!copy)
 		return;
-	for (i = 0; i < n; i++) {
-		copy[i] = dup_device(list[i]);
-		if (!copy[i]) {
-			free_devices(copy, i);
-			free(copy);
-			return;
-		}
-	}
 	if (pthread_mutex_trylock(&list_cache.lock)) {
-		free_devices(copy, n);
-		free(copy);
+		accel_free_device_list(copy);
 		return;
 	}
-	if (list_cache.devs) {
-		free_devices(list_cache.devs, list_cache.n);
-		free(list_cache.devs);
-	}
+	accel_free_device_list(list_cache.devs);
 	list_cache.devs = copy;
 	list_cache.n = n;
 	list_cache.seqnum = seqnum;
