@@ -112,22 +112,7 @@ EXPORT_SYMBOL_GPL(uaccel_facet_version);
 static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 			       unsigned long arg)
 {
-	struct uaccel_facet_file *ffile = filp->private_data;
-	struct uaccel_device *udev = ffile->ctx->udev;
-	struct uaccel_ucmd ucmd = { .ctx = ffile->ctx, .ffile = ffile };
-	const struct uaccel_ioctl_op *op;
-
-	/*
-	 * The core's copy of the table: no section for the lookup.  The
-	 * dispatcher enters the device's section to run the command.
-	 */
-	if (!READ_ONCE(udev->registered))
-		return -ENODEV;
-	op = uaccel_ioctl_op_find(ffile->ops, ffile->num_ops, 0, cmd,
-				  ffile->version);
-	if (!op)
-		return -ENOTTY;
-	return uaccel_ucmd_dispatch(&ucmd, op, arg);
+	return uaccel_facet_cmd(filp->private_data, cmd, arg);
 }
 
 /* Give up the hold of an exclusive facet; the device may be gone. */

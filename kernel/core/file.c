@@ -57,10 +57,9 @@ EXPORT_SYMBOL_GPL(uaccel_ucmd_device);
  * structure.  @version is the facet version of a facet file (commands
  * newer than it do not exist for it), 0 for core commands.
  */
-const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op *ops,
-						   unsigned int nr_ops,
-						   unsigned int base,
-						   unsigned int cmd, u32 version)
+static __always_inline const struct uaccel_ioctl_op *
+uaccel_ioctl_op_find(const struct uaccel_ioctl_op *ops, unsigned int nr_ops,
+		     unsigned int base, unsigned int cmd, u32 version)
 {
 	const struct uaccel_ioctl_op *op;
 	unsigned int nr = _IOC_NR(cmd);
@@ -99,24 +98,34 @@ static void uaccel_ucmd_finish(struct uaccel_ucmd *ucmd, int ret)
  * in before the handler runs and the reply copied out after, so that
  * removal never waits for a user page fault.
  */
-long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
-			  const struct uaccel_ioctl_op *op, unsigned long arg)
+static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
+						 struct uaccel_facet_file *ffile,
+						 const struct uaccel_ioctl_op *op,
+						 unsigned long arg)
 {
 	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
 	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
-	struct uaccel_device *udev = ucmd->ctx->udev;
+	/* Set field by field below: cheaper than zeroing it whole. */
+	struct uaccel_ucmd ucmd __uninitialized;
+	struct uaccel_device *udev = ctx->udev;
 	int ret, idx;
 	u32 flags;
 
 	if (!READ_ONCE(udev->registered))
 		return -ENODEV;
-	ucmd->ubuf = (void __user *)arg;
-	ucmd->cmd = buf;
-	if (get_user(ucmd->user_size, (u32 __user *)ucmd->ubuf))
+	ucmd.ctx = ctx;
+	ucmd.ffile = ffile;
+	ucmd.ubuf = (void __user *)arg;
+	ucmd.cmd = buf;
+	ucmd.reply_size = 0;
+	ucmd.new_obj_id = 0;
+	ucmd.new_file = NULL;
+	ucmd.new_fd = -1;
+	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
 		return -EFAULT;
-	if (ucmd->user_size < op->min_size)
+	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
-	ret = copy_struct_from_user(buf, op->size, ucmd->ubuf, ucmd->user_size);
+	ret = copy_struct_from_user(buf, op->size, ucmd.ubuf, ucmd.user_size);
 	if (ret)
 		return ret;
 
@@ -126,18 +135,19 @@ long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
 		return -EOPNOTSUPP;
 
 	if (op->unlocked) {
-		ret = op->execute(ucmd);
+		ret = op->execute(&ucmd);
 	} else {
-		if (!uaccel_device_enter(udev, &idx))
+		if (!__uaccel_device_enter(udev, &idx))
 			return -ENODEV;
-		ret = op->execute(ucmd);
-		uaccel_device_exit(udev, idx);
+		ret = op->execute(&ucmd);
+		__uaccel_device_exit(udev, idx);
 	}
 
-	if (!ret && ucmd->reply_size &&
-	    copy_to_user(ucmd->ubuf, buf, min(ucmd->user_size, ucmd->reply_size)))
+	if (!ret && ucmd.reply_size &&
+	    copy_to_user(ucmd.ubuf, buf, min(ucmd.user_size, ucmd.reply_size)))
 		ret = -EFAULT;
-	uaccel_ucmd_finish(ucmd, ret);
+	if (ucmd.new_obj_id || ucmd.new_file)
+		uaccel_ucmd_finish(&ucmd, ret);
 	return ret;
 }
 
@@ -197,17 +207,37 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 			 unsigned long arg)
 {
-	struct uaccel_ucmd ucmd = { .ctx = filp->private_data };
+	struct uaccel_context *ctx = filp->private_data;
 	const struct uaccel_ioctl_op *op;
 
 	/* Once the device is gone, every call gets -ENODEV. */
-	if (!READ_ONCE(ucmd.ctx->udev->registered))
+	if (!READ_ONCE(ctx->udev->registered))
 		return -ENODEV;
 	op = uaccel_ioctl_op_find(uaccel_core_ops, ARRAY_SIZE(uaccel_core_ops),
 				  UACCEL_CMD_BASE, cmd, 0);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(&ucmd, op, arg);
+	return uaccel_ucmd_dispatch(ctx, NULL, op, arg);
+}
+
+/*
+ * A command of a facet file.  The lookup reads the core's copy of the
+ * facet's table (uaccel_facet_add()), valid while the device is, so it
+ * needs no section; the dispatcher enters the device's section once, to
+ * run the command.
+ */
+long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
+		      unsigned long arg)
+{
+	const struct uaccel_ioctl_op *op;
+
+	if (!READ_ONCE(ffile->ctx->udev->registered))
+		return -ENODEV;
+	op = uaccel_ioctl_op_find(ffile->ops, ffile->num_ops, 0, cmd,
+				  ffile->version);
+	if (!op)
+		return -ENOTTY;
+	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg);
 }
 
 static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)

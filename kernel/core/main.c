@@ -276,27 +276,15 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 	return ret;
 }
 
-/*
- * The section is handed to the caller and back: the __release() and
- * __acquire() below only tell sparse, which cannot follow a read section
- * across these exported calls.
- */
 bool uaccel_device_enter(struct uaccel_device *udev, int *idx)
 {
-	*idx = srcu_read_lock(&udev->disassociate_srcu);
-	if (READ_ONCE(udev->registered)) {
-		__release(&udev->disassociate_srcu);
-		return true;
-	}
-	srcu_read_unlock(&udev->disassociate_srcu, *idx);
-	return false;
+	return __uaccel_device_enter(udev, idx);
 }
 EXPORT_SYMBOL_GPL(uaccel_device_enter);
 
 void uaccel_device_exit(struct uaccel_device *udev, int idx)
 {
-	__acquire(&udev->disassociate_srcu);
-	srcu_read_unlock(&udev->disassociate_srcu, idx);
+	__uaccel_device_exit(udev, idx);
 }
 EXPORT_SYMBOL_GPL(uaccel_device_exit);
 

@@ -404,9 +404,18 @@ static bool uaccel_mr_unpin_pages(struct uaccel_mr_pin *mp, bool wait)
 	struct uaccel_mr *mr = &mp->mr;
 
 	while (mp->unpinned < mr->npages) {
-		struct page *page = mr->pages[mp->unpinned];
-		struct folio *folio = page_folio(page);
+		struct page **pages = mr->pages + mp->unpinned;
+		unsigned long left = mr->npages - mp->unpinned;
+		struct folio *folio = page_folio(pages[0]);
+		unsigned long nr = 1;
 
+		/*
+		 * The run of pages of one folio (a huge page gives up to 512)
+		 * is marked dirty once and unpinned with one reference drop,
+		 * as unpin_user_pages() batches it.
+		 */
+		while (nr < left && page_folio(pages[nr]) == folio)
+			nr++;
 		if (mp->dirty && !folio_test_dirty(folio)) {
 			if (!wait) {
 				if (!folio_trylock(folio))
@@ -422,9 +431,11 @@ static bool uaccel_mr_unpin_pages(struct uaccel_mr_pin *mp, bool wait)
 			folio_mark_dirty(folio);
 			folio_unlock(folio);
 		}
-		unpin_user_page(page);
-		if (!(++mp->unpinned % UACCEL_UNPIN_BATCH))
+		unpin_user_pages(pages, nr);
+		if ((mp->unpinned + nr) / UACCEL_UNPIN_BATCH !=
+		    mp->unpinned / UACCEL_UNPIN_BATCH)
 			cond_resched();
+		mp->unpinned += nr;
 	}
 	return true;
 }

@@ -266,12 +266,31 @@ void uaccel_free_facets(struct uaccel_device *udev);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
-const struct uaccel_ioctl_op *uaccel_ioctl_op_find(const struct uaccel_ioctl_op *ops,
-						   unsigned int nr_ops,
-						   unsigned int base,
-						   unsigned int cmd, u32 version);
-long uaccel_ucmd_dispatch(struct uaccel_ucmd *ucmd,
-			  const struct uaccel_ioctl_op *op, unsigned long arg);
+/*
+ * uaccel_device_enter() and uaccel_device_exit() for the core's own hot
+ * paths (the ioctl dispatcher), inlined.  The section is handed to the
+ * caller and back: the __release() and __acquire() below only tell
+ * sparse, which cannot follow a read section across these calls.
+ */
+static inline bool __uaccel_device_enter(struct uaccel_device *udev, int *idx)
+{
+	*idx = srcu_read_lock(&udev->disassociate_srcu);
+	if (READ_ONCE(udev->registered)) {
+		__release(&udev->disassociate_srcu);
+		return true;
+	}
+	srcu_read_unlock(&udev->disassociate_srcu, *idx);
+	return false;
+}
+
+static inline void __uaccel_device_exit(struct uaccel_device *udev, int idx)
+{
+	__acquire(&udev->disassociate_srcu);
+	srcu_read_unlock(&udev->disassociate_srcu, idx);
+}
+
+long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
+		      unsigned long arg);
 int uaccel_ucmd_reply_check(struct uaccel_ucmd *ucmd, size_t offset);
 int uaccel_ucmd_reply_progress(struct uaccel_ucmd *ucmd, size_t size, u32 count);
 
