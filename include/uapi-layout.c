@@ -31,6 +31,9 @@ UAPI_OFF(struct uaccel_create_queue, out_mmap_size, 40);
 UAPI_OFF(struct uaccel_create_queue, poll_idle_ms, 48);
 UAPI_OFF(struct uaccel_create_queue, __reserved, 52);
 
+UAPI_SIZE(struct uaccel_uring_cmd, 16);
+UAPI_OFF(struct uaccel_uring_cmd, __reserved, 8);
+
 UAPI_SIZE(struct uaccel_event, 32);
 UAPI_OFF(struct uaccel_event, queue_id, 8);
 UAPI_OFF(struct uaccel_event, completed, 16);

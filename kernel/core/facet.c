@@ -146,6 +146,7 @@ static const struct file_operations uaccel_facet_fops = {
 	.poll = uaccel_facet_poll,
 	.unlocked_ioctl = uaccel_facet_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = uaccel_facet_uring_cmd,
 	.release = uaccel_facet_release,
 	.llseek = no_llseek,
 };

@@ -111,8 +111,9 @@ err_put_cq:
 }
 
 const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CMDS] = {
-	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_COMPUTE, struct uaccel_factorial_compute,
-			out_result, 0, 1, uaccel_factorial_compute),
+	UACCEL_IOCTL_OP_WAITS(UACCEL_FACTORIAL_COMPUTE,
+			      struct uaccel_factorial_compute, out_result, 0, 1,
+			      uaccel_factorial_compute),
 	UACCEL_IOCTL_OP(UACCEL_FACTORIAL_SUBMIT, struct uaccel_factorial_submit,
 			user_data, 0, 1, uaccel_factorial_submit),
 };

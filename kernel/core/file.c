@@ -6,6 +6,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
@@ -174,7 +175,12 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 
 /* A core command whose handler enters the device's section itself. */
 #define CORE_OP_UNLOCKED(cmd, type, last, vflags, fn) \
-	__UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, vflags, 0, fn, true)
+	__UACCEL_IOCTL_OP((cmd) - UACCEL_CMD_BASE, type, last, vflags, 0, fn, \
+			  true, false)
+
+/* A core command that may sleep for long (uaccel_ioctl_op.waits). */
+#define CORE_OP_WAITS(cmd, type, last, vflags, fn) \
+	UACCEL_IOCTL_OP_WAITS((cmd) - UACCEL_CMD_BASE, type, last, vflags, 0, fn)
 
 /* One entry per core command, indexed by number minus UACCEL_CMD_BASE. */
 static const struct uaccel_ioctl_op uaccel_core_ops[] = {
@@ -197,8 +203,8 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 		uaccel_cmd_doorbell),
 	CORE_OP_UNLOCKED(UACCEL_CMD_POLL_CQ, struct uaccel_poll_cq, __reserved,
 			 0, uaccel_cmd_poll_cq),
-	CORE_OP(UACCEL_CMD_WAIT_CQ, struct uaccel_wait_cq, timeout_ms, 0,
-		uaccel_cmd_wait_cq),
+	CORE_OP_WAITS(UACCEL_CMD_WAIT_CQ, struct uaccel_wait_cq, timeout_ms, 0,
+		      uaccel_cmd_wait_cq),
 	CORE_OP(UACCEL_CMD_GET_DRIVER_OPS_FD, struct uaccel_get_driver_ops_fd,
 		out_version, UACCEL_FACET_FD_CLOEXEC,
 		uaccel_cmd_get_driver_ops_fd),
@@ -238,6 +244,99 @@ long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
 	if (!op)
 		return -ENOTTY;
 	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg);
+}
+
+/*
+ * io_uring passthrough: IORING_OP_URING_CMD on a context or facet file runs
+ * the command whose ioctl request number is the SQE's cmd_op, with the
+ * structure the ioctl would take at the address in the SQE's command area
+ * (struct uaccel_uring_cmd), through the same lookup and dispatcher as
+ * the ioctl: same checks, same errors, the reply written back into the
+ * structure, and the ioctl's return value as the completion's res.
+ *
+ * A command that may sleep for long (uaccel_ioctl_op.waits) is handed back
+ * to io_uring (-EAGAIN) when issued from the submitting task, which runs it
+ * from one of its worker threads; cancellation of the request signals that
+ * thread, which ends the wait, and removal ends it with -ENODEV.  A
+ * command's own -EAGAIN is posted as its result rather than returned,
+ * which io_uring would take as a request to retry it.
+ */
+/* What a 128-byte SQE's command area (80 bytes) has beyond the structure. */
+#define UACCEL_URING_CMD_SQE128_EXTRA	(80 - sizeof(struct uaccel_uring_cmd))
+
+static int uaccel_uring_cmd_arg(const struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags, unsigned long *arg)
+{
+	/*
+	 * At the first issue the area is the SQE in the submission ring,
+	 * which userspace may rewrite meanwhile: each field is read once.
+	 */
+	const struct uaccel_uring_cmd *area = ioucmd->cmd;
+	u64 addr = READ_ONCE(area->addr);
+
+	if (READ_ONCE(area->__reserved))
+		return -EINVAL;
+	/* The second half of a 128-byte SQE is reserved too. */
+	if ((issue_flags & IO_URING_F_SQE128) &&
+	    memchr_inv(area + 1, 0, UACCEL_URING_CMD_SQE128_EXTRA))
+		return -EINVAL;
+	if (addr != (unsigned long)addr)
+		return -EFAULT;
+	*arg = addr;
+	return 0;
+}
+
+static int uaccel_uring_cmd_run(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags,
+				struct uaccel_context *ctx,
+				struct uaccel_facet_file *ffile,
+				const struct uaccel_ioctl_op *op)
+{
+	unsigned long arg;
+	long ret;
+
+	if (!op)
+		return -ENOTTY;
+	ret = uaccel_uring_cmd_arg(ioucmd, issue_flags, &arg);
+	if (ret)
+		return ret;
+	if (op->waits && (issue_flags & IO_URING_F_NONBLOCK))
+		return -EAGAIN;
+	ret = uaccel_ucmd_dispatch(ctx, ffile, op, arg);
+	if (ret == -EAGAIN) {
+		io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	return ret;
+}
+
+static int uaccel_uring_cmd(struct io_uring_cmd *ioucmd,
+			    unsigned int issue_flags)
+{
+	struct uaccel_context *ctx = ioucmd->file->private_data;
+
+	if (!READ_ONCE(ctx->udev->registered))
+		return -ENODEV;
+	return uaccel_uring_cmd_run(ioucmd, issue_flags, ctx, NULL,
+				    uaccel_ioctl_op_find(uaccel_core_ops,
+							 ARRAY_SIZE(uaccel_core_ops),
+							 UACCEL_CMD_BASE,
+							 ioucmd->cmd_op, 0));
+}
+
+/* IORING_OP_URING_CMD on a facet file: see uaccel_uring_cmd_arg(). */
+int uaccel_facet_uring_cmd(struct io_uring_cmd *ioucmd,
+			   unsigned int issue_flags)
+{
+	struct uaccel_facet_file *ffile = ioucmd->file->private_data;
+
+	if (!READ_ONCE(ffile->ctx->udev->registered))
+		return -ENODEV;
+	return uaccel_uring_cmd_run(ioucmd, issue_flags, ffile->ctx, ffile,
+				    uaccel_ioctl_op_find(ffile->ops,
+							 ffile->num_ops, 0,
+							 ioucmd->cmd_op,
+							 ffile->version));
 }
 
 static int uaccel_mmap(struct file *filp, struct vm_area_struct *vma)
@@ -289,6 +388,7 @@ const struct file_operations uaccel_device_fops = {
 	.poll = uaccel_event_poll,
 	.unlocked_ioctl = uaccel_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = uaccel_uring_cmd,
 	.mmap = uaccel_mmap,
 	.llseek = no_llseek,
 };

@@ -291,6 +291,9 @@ static inline void __uaccel_device_exit(struct uaccel_device *udev, int idx)
 
 long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
 		      unsigned long arg);
+struct io_uring_cmd;
+int uaccel_facet_uring_cmd(struct io_uring_cmd *ioucmd,
+			   unsigned int issue_flags);
 int uaccel_ucmd_reply_check(struct uaccel_ucmd *ucmd, size_t offset);
 int uaccel_ucmd_reply_progress(struct uaccel_ucmd *ucmd, size_t size, u32 count);
 

@@ -137,6 +137,13 @@ run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
+# io_uring passthrough: its own tests, then the command tables of query,
+# objects and facets again with every uaccel command of the test programs
+# (vmtest.c's vm_ioctl()) submitted as IORING_OP_URING_CMD.
+run_test uring 300 "$B/tests/vm_uring"
+VM_IOCTL_PATH=uring run_test query-uring 300 "$B/tests/vm_query"
+VM_IOCTL_PATH=uring run_test objects-uring 600 "$B/tests/vm_objects"
+VM_IOCTL_PATH=uring run_test facets-uring 300 "$B/tests/vm_facets"
 run_test perm 300 "$B/tests/vm_perm"
 run_test limits 300 "$B/tests/vm_limits"
 # Removal while calls wait for user page faults (userfaultfd).

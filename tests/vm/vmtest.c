@@ -21,10 +21,97 @@
 
 #include "vmtest.h"
 
+#ifdef VMTEST_URING
+/*
+ * VM_IOCTL_PATH=uring: the commands of uaccel files go through io_uring
+ * (IORING_OP_URING_CMD) instead of ioctl(), so that a test program checks
+ * both entries against the same expectations.  One ring per thread, and a
+ * new one in a forked child (the parent's ring is not its to use).
+ */
+static __thread struct io_uring vm_ring;
+static __thread pid_t vm_ring_pid;
+
+static bool vm_uring_wanted(int fd, unsigned long req)
+{
+	static int wanted = -1;
+	char link[64], target[128];
+	ssize_t n;
+
+	if (wanted < 0) {
+		const char *path = getenv("VM_IOCTL_PATH");
+
+		wanted = path && !strcmp(path, "uring");
+	}
+	if (!wanted || _IOC_TYPE(req) != UACCEL_IOCTL_TYPE)
+		return false;
+	/* Only the files that have the entry: contexts and facets. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = 0;
+	return !strncmp(target, "/dev/uaccel/", 12) ||
+	       !strcmp(target, "anon_inode:[uaccel-facet]");
+}
+
+int vm_uring_cmd(struct io_uring *ring, int fd, unsigned long req, void *arg)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	sqe = io_uring_get_sqe(ring);
+	if (!sqe)
+		return -EBUSY;
+	vm_prep_uring_cmd(sqe, fd, req, arg);
+	ret = io_uring_submit_and_wait(ring, 1);
+	if (ret < 0)
+		return ret;
+	ret = io_uring_wait_cqe(ring, &cqe);
+	if (ret < 0)
+		return ret;
+	ret = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return ret;
+}
+
+void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,
+		       void *arg)
+{
+	struct uaccel_uring_cmd *area;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = req;
+	area = (struct uaccel_uring_cmd *)sqe->cmd;
+	area->addr = (uintptr_t)arg;
+	area->__reserved = 0;
+}
+
 int vm_ioctl(int fd, unsigned long req, void *arg)
 {
-	return ioctl(fd, req, arg) ? -errno : 0;
+	int ret;
+
+	if (vm_uring_wanted(fd, req)) {
+		if (vm_ring_pid != getpid()) {
+			memset(&vm_ring, 0, sizeof(vm_ring));
+			ret = io_uring_queue_init(4, &vm_ring, 0);
+			if (ret < 0)
+				return ret;
+			vm_ring_pid = getpid();
+		}
+		return vm_uring_cmd(&vm_ring, fd, req, arg);
+	}
+	ret = ioctl(fd, req, arg);
+	return ret < 0 ? -errno : ret;
 }
+#else
+int vm_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+#endif
 
 void vm_sysfs_read(const char *path, char *buf, size_t len)
 {

@@ -17,8 +17,22 @@
 
 #define SOFT_DRIVER_DIR "/sys/bus/platform/drivers/uaccel_soft"
 
-/* ioctl() returning 0 or -errno. */
+/*
+ * ioctl() returning its value or -errno; with VM_IOCTL_PATH=uring in the
+ * environment, uaccel commands go through io_uring instead (same results).
+ */
 int vm_ioctl(int fd, unsigned long req, void *arg);
+
+#ifdef VMTEST_URING
+#include <liburing.h>
+
+/* Fill @sqe with the IORING_OP_URING_CMD form of ioctl(fd, req, arg). */
+void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,
+		       void *arg);
+
+/* One command through @ring: the completion's res. */
+int vm_uring_cmd(struct io_uring *ring, int fd, unsigned long req, void *arg);
+#endif
 
 /* Write text to a sysfs file; 0 or -errno. */
 int vm_sysfs_write(const char *path, const char *text);

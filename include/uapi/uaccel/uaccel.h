@@ -539,4 +539,30 @@ struct uaccel_get_driver_ops_fd {
 
 #define UACCEL_IOCTL_GET_DRIVER_OPS_FD _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_GET_DRIVER_OPS_FD)
 
+/**
+ * struct uaccel_uring_cmd - the command area of an IORING_OP_URING_CMD SQE
+ * @addr: address of the command structure, exactly as the ioctl named by
+ *	the SQE's cmd_op takes it (size first); the reply is written back
+ *	into it as by the ioctl
+ * @__reserved: must be 0
+ *
+ * Every core command of a context fd and every facet command of a facet fd
+ * can be submitted through io_uring: the SQE's opcode is
+ * IORING_OP_URING_CMD, its fd the context or facet fd, its cmd_op the
+ * ioctl request number (UACCEL_IOCTL_*), and its command area (the 16
+ * bytes at the SQE's cmd field) this structure.  With IORING_SETUP_SQE128
+ * the other 64 bytes of the area must be 0.  The completion's res is what
+ * the ioctl would return (0, a count, or -errno), with the same checks and
+ * errors; -EINVAL for a non-zero reserved field.  A command that may sleep
+ * (WAIT_CQ, and the facet commands that wait for their device) runs from
+ * io_uring's worker threads, so that the submitter is not blocked;
+ * cancelling the request (or exiting the ring) interrupts its wait
+ * (-EINTR, or -ECANCELED from io_uring), removal of the device ends it
+ * with -ENODEV.
+ */
+struct uaccel_uring_cmd {
+	__aligned_u64 addr;
+	__aligned_u64 __reserved;
+};
+
 #endif /* _UAPI_UACCEL_UACCEL_H */

@@ -149,10 +149,10 @@ static int edu_dma_from_device(struct uaccel_ucmd *ucmd)
 }
 
 static const struct uaccel_ioctl_op edu_dma_ops[] = {
-	UACCEL_IOCTL_OP(UACCEL_EDU_DMA_TO_DEVICE, struct uaccel_edu_dma, length,
-			0, 1, edu_dma_to_device),
-	UACCEL_IOCTL_OP(UACCEL_EDU_DMA_FROM_DEVICE, struct uaccel_edu_dma, length,
-			0, 1, edu_dma_from_device),
+	UACCEL_IOCTL_OP_WAITS(UACCEL_EDU_DMA_TO_DEVICE, struct uaccel_edu_dma,
+			      length, 0, 1, edu_dma_to_device),
+	UACCEL_IOCTL_OP_WAITS(UACCEL_EDU_DMA_FROM_DEVICE, struct uaccel_edu_dma,
+			      length, 0, 1, edu_dma_from_device),
 };
 
 static const struct uaccel_facet edu_dma_facet = {

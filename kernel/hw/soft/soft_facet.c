@@ -118,13 +118,14 @@ static int soft_dma_crc32c(struct uaccel_ucmd *ucmd)
 static const struct uaccel_ioctl_op soft_dma_ops[] = {
 	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_NOP, struct uaccel_soft_dma_nop, flags,
 			0, 1, soft_dma_nop),
-	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_COPY, struct uaccel_soft_dma_copy,
-			length, 0, 1, soft_dma_copy),
+	UACCEL_IOCTL_OP_WAITS(UACCEL_SOFT_DMA_COPY, struct uaccel_soft_dma_copy,
+			      length, 0, 1, soft_dma_copy),
 	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_QUEUE_STATS,
 			struct uaccel_soft_dma_queue_stats, out_stalls, 0, 1,
 			soft_dma_queue_stats),
-	UACCEL_IOCTL_OP(UACCEL_SOFT_DMA_CRC32C, struct uaccel_soft_dma_crc32c,
-			__reserved, 0, 2, soft_dma_crc32c),
+	UACCEL_IOCTL_OP_WAITS(UACCEL_SOFT_DMA_CRC32C,
+			      struct uaccel_soft_dma_crc32c, __reserved, 0, 2,
+			      soft_dma_crc32c),
 };
 
 static const struct uaccel_facet soft_dma_facet = {

@@ -48,8 +48,9 @@ unsigned int soft_inline_bytes = SOFT_INLINE_BYTES_DEFAULT;
 /*
  * Whether a long operation is to stop: its queue is being destroyed, the
  * device removed while a facet command runs (removal waits for it), or
- * the process running a facet command killed (it cannot exit before).
- * -ECANCELED, -ENODEV or -EINTR, 0 to go on.
+ * the process running a facet command killed (it cannot exit before), or
+ * the io_uring request running it cancelled (io_uring signals its worker
+ * thread).  -ECANCELED, -ENODEV or -EINTR, 0 to go on.
  */
 static int soft_cancelled(const struct soft_cancel *cancel)
 {
@@ -57,7 +58,9 @@ static int soft_cancelled(const struct soft_cancel *cancel)
 		return -ECANCELED;
 	if (cancel->udev && uaccel_device_removing(cancel->udev))
 		return -ENODEV;
-	if (cancel->killable && fatal_signal_pending(current))
+	if (cancel->killable &&
+	    (fatal_signal_pending(current) ||
+	     ((current->flags & PF_IO_WORKER) && signal_pending(current))))
 		return -EINTR;
 	return 0;
 }

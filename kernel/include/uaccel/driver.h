@@ -180,8 +180,14 @@ struct uaccel_ucmd {
  *	it must not access user memory
  * @unlocked: core commands only: @execute enters the device's section
  *	itself, around whatever is not a user memory access
+ * @waits: @execute may sleep for long (it waits for the device, for
+ *	completions or for a large amount of work).  An io_uring submission
+ *	(IORING_OP_URING_CMD) runs such a command from io_uring's worker
+ *	threads instead of the submitting task, so that the submitter is not
+ *	blocked; the wait must end on a signal (io_uring's cancellation of
+ *	the request is one) or on the device's removal.
  *
- * Use UACCEL_IOCTL_OP() to fill one.
+ * Use UACCEL_IOCTL_OP() or UACCEL_IOCTL_OP_WAITS() to fill one.
  */
 struct uaccel_ioctl_op {
 	u32 size;
@@ -190,6 +196,7 @@ struct uaccel_ioctl_op {
 	u32 min_version;
 	int (*execute)(struct uaccel_ucmd *ucmd);
 	bool unlocked;
+	bool waits;
 };
 
 /* The largest command structure the dispatcher copies in. */
@@ -202,7 +209,7 @@ struct uaccel_ioctl_op {
  * and __u32 flags and fits UACCEL_IOCTL_MAX_SIZE.  Registration checks
  * that the mandatory part covers size and flags.
  */
-#define __UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, unl)	\
+#define __UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, unl, wts) \
 	[idx] = {							\
 		.size = sizeof(type) +					\
 			BUILD_BUG_ON_ZERO(sizeof(type) > UACCEL_IOCTL_MAX_SIZE) + \
@@ -213,9 +220,13 @@ struct uaccel_ioctl_op {
 		.min_version = (version),				\
 		.execute = (fn),					\
 		.unlocked = (unl),					\
+		.waits = (wts),						\
 	}
 #define UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn)	\
-	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false)
+	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false, false)
+/* A command that may sleep for long: see uaccel_ioctl_op.waits. */
+#define UACCEL_IOCTL_OP_WAITS(idx, type, last, vflags, version, fn)	\
+	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false, true)
 
 /**
  * uaccel_ucmd_respond() - give a command's result back to the caller

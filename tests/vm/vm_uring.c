@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * io_uring passthrough (IORING_OP_URING_CMD): the command area's rules,
+ * results equal to the ioctl's, batches, commands that wait running
+ * without blocking the submitter, cancellation, ring teardown and device
+ * removal with commands pending.  The same checks as the ioctl for every
+ * other command come from running the other test programs with
+ * VM_IOCTL_PATH=uring (tests/vm/suite.sh).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <uaccel/soft.h>
+
+#include "vmtest.h"
+
+#define DEV "uringtest0"
+#define GONE "uringgone0"
+#define BATCH 32
+
+static struct vm_stats base;
+
+static void ring_init(struct io_uring *ring, unsigned int flags)
+{
+	assert_int_equal(io_uring_queue_init(64, ring, flags), 0);
+}
+
+/* The completion of the request tagged @tag; others are dropped. */
+static int reap(struct io_uring *ring, uint64_t tag)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	for (;;) {
+		assert_int_equal(io_uring_wait_cqe(ring, &cqe), 0);
+		if (cqe->user_data == tag)
+			break;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* QUERY_DEVICE through both entries gives the same reply. */
+static void test_same_reply_as_ioctl(void **state)
+{
+	struct uaccel_query_device a = { .size = sizeof(a) }, b = { .size = sizeof(b) };
+	int fd = vm_open_device(DEV);
+	struct io_uring ring;
+
+	ring_init(&ring, 0);
+	assert_int_equal(ioctl(fd, UACCEL_IOCTL_QUERY_DEVICE, &a), 0);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_QUERY_DEVICE, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* A short structure and unknown flags: the ioctl's errors. */
+	b.size = 4;
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_QUERY_DEVICE, &b), -EINVAL);
+	b.size = sizeof(b);
+	b.flags = 1;
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_QUERY_DEVICE, &b), -EOPNOTSUPP);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_QUERY_DEVICE, (void *)8), -EFAULT);
+	/* Unknown numbers, another type, a facet number on the context. */
+	assert_int_equal(vm_uring_cmd(&ring, fd, _IO(UACCEL_IOCTL_TYPE, 0xfe), &b), -ENOTTY);
+	assert_int_equal(vm_uring_cmd(&ring, fd, _IO('x', UACCEL_CMD_QUERY_DEVICE), &b), -ENOTTY);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_SOFT_IOCTL_DMA_NOP, &b), -ENOTTY);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* The command area: reserved fields, and the rest of a 128-byte SQE. */
+static void test_command_area_rules(void **state)
+{
+	struct uaccel_query_device q = { .size = sizeof(q) };
+	int fd = vm_open_device(DEV);
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+
+	ring_init(&ring, 0);
+	sqe = io_uring_get_sqe(&ring);
+	vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_QUERY_DEVICE, &q);
+	((struct uaccel_uring_cmd *)sqe->cmd)->__reserved = 1;
+	sqe->user_data = 1;
+	assert_int_equal(io_uring_submit(&ring), 1);
+	assert_int_equal(reap(&ring, 1), -EINVAL);
+	io_uring_queue_exit(&ring);
+
+	ring_init(&ring, IORING_SETUP_SQE128);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_QUERY_DEVICE, &q), 0);
+	sqe = io_uring_get_sqe(&ring);
+	vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_QUERY_DEVICE, &q);
+	{
+		/* The area of a 128-byte SQE: 80 bytes from sqe->cmd. */
+		uint8_t *area = (uint8_t *)sqe + offsetof(struct io_uring_sqe, cmd);
+
+		/* liburing declares cmd as a zero-length array. */
+		__asm__("" : "+r"(area));
+
+		memset(area + sizeof(struct uaccel_uring_cmd), 0, 64);
+		area[79] = 1;
+	}
+	sqe->user_data = 2;
+	assert_int_equal(io_uring_submit(&ring), 1);
+	assert_int_equal(reap(&ring, 2), -EINVAL);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/*
+ * A batch of 32 MR registrations in one submission, then their DESTROYs
+ * in another: every one succeeds with its own id, and nothing is left.
+ */
+static void test_batched_registrations(void **state)
+{
+	static char buf[BATCH][4096] __attribute__((aligned(4096)));
+	struct uaccel_reg_mr mr[BATCH];
+	struct uaccel_destroy d[BATCH];
+	int fd = vm_open_device(DEV);
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	uint32_t pd;
+	int i;
+
+	ring_init(&ring, 0);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+	for (i = 0; i < BATCH; i++) {
+		mr[i] = (struct uaccel_reg_mr){ .size = sizeof(mr[i]), .pd_id = pd,
+						.addr = (uintptr_t)buf[i], .length = 4096 };
+		sqe = io_uring_get_sqe(&ring);
+		vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_REG_MR, &mr[i]);
+		sqe->user_data = i;
+	}
+	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);
+	for (i = 0; i < BATCH; i++)
+		assert_int_equal(reap(&ring, i), 0);
+	for (i = 0; i < BATCH; i++) {
+		assert_true(mr[i].out_mr_id != 0);
+		if (i)
+			assert_true(mr[i].out_mr_id != mr[i - 1].out_mr_id);
+		d[i] = (struct uaccel_destroy){ .size = sizeof(d[i]), .id = mr[i].out_mr_id };
+		sqe = io_uring_get_sqe(&ring);
+		vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_DESTROY, &d[i]);
+		sqe->user_data = i;
+	}
+	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);
+	for (i = 0; i < BATCH; i++)
+		assert_int_equal(reap(&ring, i), 0);
+	assert_int_equal(vm_destroy(fd, pd), 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* GET_DRIVER_OPS_FD through io_uring gives a working facet fd. */
+static void test_facet_fd_and_commands(void **state)
+{
+	struct uaccel_get_driver_ops_fd g = { .size = sizeof(g), .min_version = 1,
+					      .max_version = 1 };
+	struct uaccel_soft_dma_crc32c crc = { .size = sizeof(crc) };
+	struct uaccel_soft_dma_nop nop = { .size = sizeof(nop) };
+	int fd = vm_open_device(DEV);
+	struct io_uring ring;
+
+	ring_init(&ring, 0);
+	strcpy((char *)g.name, UACCEL_SOFT_DMA_FACET);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), 0);
+	assert_int_equal(g.out_version, 1);
+	assert_int_equal(vm_uring_cmd(&ring, g.out_fd, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), 0);
+	/* CRC32C is a version 2 command: not there for a version 1 fd. */
+	assert_int_equal(vm_uring_cmd(&ring, g.out_fd, UACCEL_SOFT_IOCTL_DMA_CRC32C, &crc),
+			 -ENOTTY);
+	/* A core command on a facet fd is not one of its commands. */
+	assert_int_equal(vm_uring_cmd(&ring, g.out_fd, UACCEL_IOCTL_ALLOC_PD, &nop), -ENOTTY);
+	close(g.out_fd);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+struct waiter {
+	int fd;
+	uint32_t pd, cq, q, src, dst;
+	struct uaccel_create_cq cqo;
+	struct uaccel_create_queue qo;
+	struct uaccel_wait_cq wait;
+};
+
+static void waiter_setup(struct waiter *w, int fd)
+{
+	static char src[4096] __attribute__((aligned(4096)));
+	static char dst[4096] __attribute__((aligned(4096)));
+
+	w->fd = fd;
+	assert_int_equal(vm_alloc_pd(fd, &w->pd), 0);
+	assert_int_equal(vm_reg_mr(fd, w->pd, src, sizeof(src), 0, &w->src), 0);
+	assert_int_equal(vm_reg_mr(fd, w->pd, dst, sizeof(dst), UACCEL_MR_ACCESS_WRITE,
+				   &w->dst), 0);
+	assert_int_equal(vm_create_cq(fd, 16, &w->cqo), 0);
+	w->cq = w->cqo.out_cq_id;
+	assert_int_equal(vm_create_queue(fd, w->pd, w->cq, 16, &w->qo), 0);
+	w->q = w->qo.out_queue_id;
+	/* No time limit: only a completion, a signal or removal ends it. */
+	w->wait = (struct uaccel_wait_cq){ .size = sizeof(w->wait), .cq_id = w->cq };
+}
+
+static void submit_wait(struct io_uring *ring, struct waiter *w, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	vm_prep_uring_cmd(sqe, w->fd, UACCEL_IOCTL_WAIT_CQ, &w->wait);
+	sqe->user_data = tag;
+	assert_int_equal(io_uring_submit(ring), 1);
+}
+
+static void post_copy(struct waiter *w)
+{
+	struct uaccel_wr wr = { .opcode = UACCEL_WR_COPY, .user_data = 77,
+				.src_mr = w->src, .dst_mr = w->dst, .length = 64 };
+	struct uaccel_post p = { .size = sizeof(p), .queue_id = w->q, .count = 1,
+				 .wrs = (uintptr_t)&wr };
+
+	assert_int_equal(ioctl(w->fd, UACCEL_IOCTL_POST, &p), 0);
+	assert_int_equal(p.out_posted, 1);
+}
+
+/*
+ * WAIT_CQ without a time limit does not block the submitter: the
+ * submission returns, the completion comes when work completes on the CQ.
+ */
+static void test_wait_does_not_block_submitter(void **state)
+{
+	struct io_uring_cqe *cqe;
+	int fd = vm_open_device(DEV);
+	struct io_uring ring;
+	struct waiter w;
+
+	ring_init(&ring, 0);
+	waiter_setup(&w, fd);
+	submit_wait(&ring, &w, 5);
+	/* Nothing has completed on the CQ: no completion yet. */
+	usleep(100000);
+	assert_int_equal(io_uring_peek_cqe(&ring, &cqe), -EAGAIN);
+	post_copy(&w);
+	assert_int_equal(reap(&ring, 5), 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* A pending WAIT_CQ cancelled through io_uring ends, and the CQ still works. */
+static void test_cancel_pending_wait(void **state)
+{
+	struct io_uring_sqe *sqe;
+	int fd = vm_open_device(DEV);
+	struct io_uring ring;
+	struct waiter w;
+	int res;
+
+	ring_init(&ring, 0);
+	waiter_setup(&w, fd);
+	submit_wait(&ring, &w, 6);
+	usleep(100000);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 6, 0);
+	sqe->user_data = 7;
+	assert_int_equal(io_uring_submit(&ring), 1);
+	res = reap(&ring, 6);
+	assert_true(res == -EINTR || res == -ECANCELED);
+	/* The same wait, again: a completion ends it. */
+	submit_wait(&ring, &w, 8);
+	post_copy(&w);
+	assert_int_equal(reap(&ring, 8), 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* Exiting a ring with waits pending ends them; nothing is left behind. */
+static void test_ring_exit_with_pending_waits(void **state)
+{
+	int fd = vm_open_device(DEV);
+	struct io_uring ring;
+	struct waiter w;
+
+	ring_init(&ring, 0);
+	waiter_setup(&w, fd);
+	for (int i = 0; i < 4; i++)
+		submit_wait(&ring, &w, 10 + i);
+	usleep(100000);
+	io_uring_queue_exit(&ring);
+	/* The context is intact: a blocking wait sees the next completion. */
+	post_copy(&w);
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_WAIT_CQ, &w.wait), 0);
+	close(fd);
+}
+
+/* Removal of the device ends pending waits with -ENODEV. */
+static void test_removal_ends_pending_waits(void **state)
+{
+	struct io_uring ring;
+	struct waiter w;
+	int fd;
+
+	vm_soft_fresh(GONE);
+	fd = vm_open_device(GONE);
+	ring_init(&ring, 0);
+	waiter_setup(&w, fd);
+	for (int i = 0; i < 4; i++)
+		submit_wait(&ring, &w, 20 + i);
+	usleep(100000);
+	vm_soft_del(GONE);
+	/* In whatever order the workers end their waits. */
+	for (int i = 0; i < 4; i++) {
+		struct io_uring_cqe *cqe;
+
+		assert_int_equal(io_uring_wait_cqe(&ring, &cqe), 0);
+		assert_true(cqe->user_data >= 20 && cqe->user_data < 24);
+		assert_int_equal(cqe->res, -ENODEV);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	/* Every command after removal: -ENODEV, through either entry. */
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_WAIT_CQ, &w.wait), -ENODEV);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+/* A facet COPY (a command that waits) runs from io_uring's workers. */
+static void test_facet_copy_through_uring(void **state)
+{
+	static char src[65536], dst[65536];
+	struct uaccel_soft_dma_copy cp = { .size = sizeof(cp), .length = sizeof(src) };
+	int fd = vm_open_device(DEV), f;
+	struct io_uring ring;
+	uint32_t pd;
+
+	for (unsigned int i = 0; i < sizeof(src); i++)
+		src[i] = i * 7 + 3;
+	ring_init(&ring, 0);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+	assert_int_equal(vm_reg_mr(fd, pd, src, sizeof(src), 0, &cp.src_mr), 0);
+	assert_int_equal(vm_reg_mr(fd, pd, dst, sizeof(dst), UACCEL_MR_ACCESS_WRITE,
+				   &cp.dst_mr), 0);
+	f = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
+	assert_true(f >= 0);
+	assert_int_equal(vm_uring_cmd(&ring, f, UACCEL_SOFT_IOCTL_DMA_COPY, &cp), 0);
+	assert_memory_equal(src, dst, sizeof(src));
+	/* Out of bounds: the ioctl's error. */
+	cp.length = sizeof(src) + 1;
+	assert_int_equal(vm_uring_cmd(&ring, f, UACCEL_SOFT_IOCTL_DMA_COPY, &cp), -EINVAL);
+	assert_int_equal(ioctl(f, UACCEL_SOFT_IOCTL_DMA_COPY, &cp), -1);
+	assert_int_equal(errno, EINVAL);
+	close(f);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_reply_as_ioctl),
+		cmocka_unit_test(test_command_area_rules),
+		cmocka_unit_test(test_batched_registrations),
+		cmocka_unit_test(test_facet_fd_and_commands),
+		cmocka_unit_test(test_wait_does_not_block_submitter),
+		cmocka_unit_test(test_cancel_pending_wait),
+		cmocka_unit_test(test_ring_exit_with_pending_waits),
+		cmocka_unit_test(test_removal_ends_pending_waits),
+		cmocka_unit_test(test_facet_copy_through_uring),
+	};
+
+	return vm_run_tests("vm_uring", tests, &base, DEV);
+}
