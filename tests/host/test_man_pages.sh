@@ -31,6 +31,18 @@ symbols=$(sed '/^ACCEL_PRIVATE_[0-9]* {/,/^}/d' "$map" |
 private=$(sed -n '/^ACCEL_PRIVATE_[0-9]* {/,/^}/p' "$map" |
 	sed -n 's/^[[:space:]]*\([a-z_][a-z0-9_]*\);[[:space:]]*$/\1/p')
 [ -n "$symbols" ] || not_ok "no symbol found in $map"
+# The inline helpers of the installed header-only accel/uring.h count as
+# public names too (they have no symbol).
+inline=$(sed -n 's/^static inline [a-z_ ]*[ *]\(accel_[a-z0-9_]*\)(.*/\1/p' \
+	"$src/include/accel/uring.h")
+[ -n "$inline" ] || not_ok "no inline helper found in include/accel/uring.h"
+for sym in $inline; do
+	if name_words "$man/accel_prep_cmd.3" | grep -qw -- "$sym" && [ -f "$man/$sym.3" ]; then
+		ok "$sym (accel/uring.h) is documented in accel_prep_cmd.3"
+	else
+		not_ok "$sym (accel/uring.h): no page, or not in accel_prep_cmd.3's NAME"
+	fi
+done
 
 for sym in $symbols; do
 	page=$man/$sym.3
@@ -75,7 +87,7 @@ for page in "$man"/*.[1-8]; do
 	if [ -n "$target" ]; then
 		if [ ! -f "$stage/$target" ]; then
 			not_ok "$base: alias of a missing page $target"
-		elif ! grep -qx -- "${base%.*}" <<< "$symbols"; then
+		elif ! grep -qx -- "${base%.*}" <<< "$symbols"$'\n'"$inline"; then
 			not_ok "$base: alias of a name libaccel does not export"
 		else
 			ok "$base: alias of $target"

@@ -128,10 +128,8 @@ static void test_batched_registrations(void **state)
 	ring_init(&ring, 0);
 	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
 	for (i = 0; i < BATCH; i++) {
-		mr[i] = (struct uaccel_reg_mr){ .size = sizeof(mr[i]), .pd_id = pd,
-						.addr = (uintptr_t)buf[i], .length = 4096 };
 		sqe = io_uring_get_sqe(&ring);
-		vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_REG_MR, &mr[i]);
+		accel_prep_reg_mr(sqe, fd, &mr[i], pd, buf[i], 4096, 0);
 		sqe->user_data = i;
 	}
 	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);
@@ -141,9 +139,8 @@ static void test_batched_registrations(void **state)
 		assert_true(mr[i].out_mr_id != 0);
 		if (i)
 			assert_true(mr[i].out_mr_id != mr[i - 1].out_mr_id);
-		d[i] = (struct uaccel_destroy){ .size = sizeof(d[i]), .id = mr[i].out_mr_id };
 		sqe = io_uring_get_sqe(&ring);
-		vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_DESTROY, &d[i]);
+		accel_prep_destroy(sqe, fd, &d[i], mr[i].out_mr_id);
 		sqe->user_data = i;
 	}
 	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);

@@ -78,13 +78,7 @@ int vm_uring_cmd(struct io_uring *ring, int fd, unsigned long req, void *arg)
 void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,
 		       void *arg)
 {
-	struct uaccel_uring_cmd *area;
-
-	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-	sqe->cmd_op = req;
-	area = (struct uaccel_uring_cmd *)sqe->cmd;
-	area->addr = (uintptr_t)arg;
-	area->__reserved = 0;
+	accel_prep_cmd(sqe, fd, req, arg);
 }
 
 int vm_ioctl(int fd, unsigned long req, void *arg)

@@ -24,7 +24,7 @@
 int vm_ioctl(int fd, unsigned long req, void *arg);
 
 #ifdef VMTEST_URING
-#include <liburing.h>
+#include <accel/uring.h>
 
 /* Fill @sqe with the IORING_OP_URING_CMD form of ioctl(fd, req, arg). */
 void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,

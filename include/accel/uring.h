@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * libaccel's io_uring helpers: fill a liburing SQE with the
+ * IORING_OP_URING_CMD form of a uaccel command (uaccel.7, "io_uring").
+ *
+ * Header only: the helpers are inline functions over liburing's SQE and
+ * the uAPI structures, so that libaccel itself does not depend on
+ * liburing: it includes <liburing.h> (liburing-dev), which needs the POSIX
+ * and GNU declarations of the default gnu11 dialect (or _GNU_SOURCE).
+ *
+ * A command submitted this way is the ioctl of the same number on the same
+ * fd: same checks, same errors; the completion's res is what the ioctl
+ * returns, and the reply is written into the command structure, which must
+ * stay valid (not on a stack frame that returns) until the completion is
+ * reaped.
+ */
+#ifndef ACCEL_URING_H
+#define ACCEL_URING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <liburing.h>
+#include <uaccel/uaccel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * accel_prep_cmd() - prepare an SQE that runs one uaccel command
+ * @sqe: from io_uring_get_sqe()
+ * @fd: a context fd (accel_context_fd()) for core commands, a facet fd
+ *	(accel_get_facet()) for the facet's commands
+ * @request: the ioctl request number (UACCEL_IOCTL_*, or a facet's)
+ * @cmd: the command structure, size set, as the ioctl takes it
+ *
+ * sqe->user_data is left to the caller.
+ */
+static inline void accel_prep_cmd(struct io_uring_sqe *sqe, int fd,
+				  unsigned long request, void *cmd)
+{
+	struct uaccel_uring_cmd area;
+
+	memset(&area, 0, sizeof(area));
+	area.addr = (uintptr_t)cmd;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = (uint32_t)request;
+	/* liburing declares the command area as a flexible array. */
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &area,
+	       sizeof(area));
+}
+
+/**
+ * accel_prep_reg_mr() - prepare an SQE that registers an MR
+ * @sqe: from io_uring_get_sqe()
+ * @fd: the context fd
+ * @cmd: filled here; out_mr_id holds the MR's id once the completion's
+ *	res is 0
+ * @pd_id: the PD (UACCEL_IOCTL_ALLOC_PD's out_pd_id)
+ * @addr: start of the memory
+ * @length: its length in bytes
+ * @access: UACCEL_MR_ACCESS_* bits
+ *
+ * N of these in one io_uring_submit() register N MRs in one system call;
+ * UACCEL_IOCTL_DESTROY (accel_prep_destroy()) takes them down.
+ */
+static inline void accel_prep_reg_mr(struct io_uring_sqe *sqe, int fd,
+				     struct uaccel_reg_mr *cmd, uint32_t pd_id,
+				     const void *addr, uint64_t length,
+				     uint32_t access)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->flags = access;
+	cmd->pd_id = pd_id;
+	cmd->addr = (uintptr_t)addr;
+	cmd->length = length;
+	accel_prep_cmd(sqe, fd, UACCEL_IOCTL_REG_MR, cmd);
+}
+
+/**
+ * accel_prep_destroy() - prepare an SQE that destroys an object by id
+ * @sqe: from io_uring_get_sqe()
+ * @fd: the context fd
+ * @cmd: filled here
+ * @id: the object (PD, MR, CQ or queue)
+ */
+static inline void accel_prep_destroy(struct io_uring_sqe *sqe, int fd,
+				      struct uaccel_destroy *cmd, uint32_t id)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->id = id;
+	accel_prep_cmd(sqe, fd, UACCEL_IOCTL_DESTROY, cmd);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACCEL_URING_H */
