@@ -42,10 +42,11 @@ TARGETS = {
     "copy_queue": (">=", 0.8, "64 MiB copy >= 0.8x memcpy bandwidth"),
 }
 
-PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "ioctl_nop",
-            "facet_open", "copy_facet", "copy_queue", "copy_movsb"]
+PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "mr_4k_uring",
+            "mr_4k_uring_rxe", "ioctl_nop", "facet_open", "copy_facet",
+            "copy_queue", "copy_movsb"]
 PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-worker", "soft-generic",
-         "soft-polling"]
+         "soft-polling", "uring-cmd", "bare-ioctl"]
 # CPU-seconds per second used by other processes that make a run "under load".
 LOAD_LIMIT = 0.10
 # Baseline IQR over median that makes a pair "wide".
@@ -59,6 +60,13 @@ RATE_ROWS = [
     ("soft", "soft-worker", (1, 32), None),
     ("soft-generic", "io_uring", (1, 32), None),
     ("soft-polling", "io_uring-sqpoll", (1, 32), None),
+    # Facet NOPs through io_uring passthrough (IORING_OP_URING_CMD).
+    ("uring-cmd", "bare-ioctl", (1, 8), None),
+    ("uring-cmd", "bare-ioctl", (32,),
+     (">=", 2.0, "uring_cmd facet NOP at B=32 >= 2x the bare ioctl")),
+    ("uring-cmd", "io_uring", (1, 8), None),
+    ("uring-cmd", "io_uring", (32,),
+     (">=", 0.7, "uring_cmd facet NOP at B=32 >= 0.7x io_uring NOP")),
 ]
 
 

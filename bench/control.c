@@ -3,18 +3,35 @@
  * Control operations: libaccel on a soft device against rdma-core
  * (libibverbs) on rxe.  Each iteration creates and destroys one object, as
  * an application setting up and tearing down does.
+ *
+ * MR registration through io_uring passthrough: 32 REG_MR commands
+ * (IORING_OP_URING_CMD on the context fd) in one submission, then their 32
+ * DESTROY commands in another, timed per MR, against the same two
+ * commands as raw ioctls (one REG_MR and one DESTROY system call per MR)
+ * and against ibv_reg_mr()/ibv_dereg_mr() on rxe.  All three register the
+ * same 4 KiB page as the mr_4k row (a batch pins it 32 times).
  */
 #include <accel/accel.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <uaccel/uaccel.h>
 
 #include "bench.h"
 
 #ifdef HAVE_IBVERBS
 #include <infiniband/verbs.h>
 #endif
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+/* MRs per io_uring submission of the batched MR rows. */
+#define MR_BATCH 32
+#define MR_PAGE 4096
 
 struct ctl {
 	struct accel_context *ctx;
@@ -25,8 +42,126 @@ struct ctl {
 #endif
 	void *buf;
 	size_t len;
+	/* The batched MR rows: a PD allocated by raw ioctl, its id. */
+	int fd;
+	uint32_t pd_id;
+#ifdef HAVE_LIBURING
+	struct io_uring ring;
+#endif
 };
 
+#ifdef HAVE_LIBURING
+static void mr_cmd(struct ctl *c, struct uaccel_reg_mr *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->size = sizeof(*reg);
+	reg->flags = UACCEL_MR_ACCESS_WRITE;
+	reg->pd_id = c->pd_id;
+	reg->addr = (uintptr_t)c->buf;
+	reg->length = MR_PAGE;
+}
+
+/* One 4 KiB MR registered and destroyed by raw ioctls, per iteration. */
+static int ioctl_mr(void *arg, long n)
+{
+	struct ctl *c = arg;
+	struct uaccel_reg_mr reg;
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	while (n--) {
+		mr_cmd(c, &reg);
+		if (ioctl(c->fd, UACCEL_IOCTL_REG_MR, &reg))
+			return -errno;
+		d.id = reg.out_mr_id;
+		if (ioctl(c->fd, UACCEL_IOCTL_DESTROY, &d))
+			return -errno;
+	}
+	return 0;
+}
+
+static void prep_cmd(struct ctl *c, unsigned int req, void *arg)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
+	struct uaccel_uring_cmd *area;
+
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, c->fd, NULL, 0, 0);
+	sqe->cmd_op = req;
+	area = (struct uaccel_uring_cmd *)sqe->cmd;
+	area->addr = (uintptr_t)arg;
+	area->__reserved = 0;
+	io_uring_sqe_set_data64(sqe, (uintptr_t)arg);
+}
+
+/*
+ * Submit @nr commands prepared in the ring and reap their completions:
+ * 0 if every res was 0, else the first failure.  @ok, if not NULL, is set
+ * for each command of @cmds (whose user data is its address) that succeeded.
+ */
+static int submit_reap(struct ctl *c, int nr, const void *cmds, size_t stride,
+		       bool *ok)
+{
+	struct io_uring_cqe *cqe;
+	int i, sub, ret, err = 0;
+
+	sub = io_uring_submit_and_wait(&c->ring, nr);
+	if (sub < 0)
+		return sub;
+	if (sub != nr)
+		err = -EIO;
+	for (i = 0; i < sub; i++) {
+		ret = io_uring_wait_cqe(&c->ring, &cqe);
+		if (ret)
+			return ret;
+		if (cqe->res && !err)
+			err = cqe->res < 0 ? cqe->res : -EPROTO;
+		if (!cqe->res && ok)
+			ok[(cqe->user_data - (uintptr_t)cmds) / stride] = true;
+		io_uring_cqe_seen(&c->ring, cqe);
+	}
+	return err;
+}
+
+/*
+ * MRs registered in batches of MR_BATCH REG_MR commands in one submission,
+ * then destroyed by as many DESTROY commands in another; an iteration is
+ * one MR (the last batch is short when @n is not a multiple).
+ */
+static int uring_mr(void *arg, long n)
+{
+	struct ctl *c = arg;
+	struct uaccel_reg_mr reg[MR_BATCH];
+	struct uaccel_destroy d[MR_BATCH];
+	bool ok[MR_BATCH];
+	int i, nr, nd, ret, ret2;
+	long k = 0;
+
+	while (k < n) {
+		nr = n - k < MR_BATCH ? (int)(n - k) : MR_BATCH;
+		memset(ok, 0, sizeof(ok));
+		for (i = 0; i < nr; i++) {
+			mr_cmd(c, &reg[i]);
+			prep_cmd(c, UACCEL_IOCTL_REG_MR, &reg[i]);
+		}
+		ret = submit_reap(c, nr, reg, sizeof(reg[0]), ok);
+		/* Destroy what was registered, even after a failure. */
+		for (i = 0, nd = 0; i < nr; i++) {
+			if (!ok[i])
+				continue;
+			memset(&d[nd], 0, sizeof(d[nd]));
+			d[nd].size = sizeof(d[nd]);
+			d[nd].id = reg[i].out_mr_id;
+			prep_cmd(c, UACCEL_IOCTL_DESTROY, &d[nd]);
+			nd++;
+		}
+		ret2 = nd ? submit_reap(c, nd, d, sizeof(d[0]), NULL) : 0;
+		if (ret || ret2)
+			return ret ? ret : ret2;
+		k += nr;
+	}
+	return 0;
+}
+#endif
+
+#ifdef HAVE_IBVERBS
 static int ua_open(void *arg, long n)
 {
 	while (n--) {
@@ -93,7 +228,6 @@ static int ua_cq(void *arg, long n)
 	return 0;
 }
 
-#ifdef HAVE_IBVERBS
 static int ib_open(void *arg, long n)
 {
 	while (n--) {
@@ -186,6 +320,64 @@ static const struct {
 	{ "mr_64m", "MR reg+dereg 64 MiB", 64 << 20 },
 };
 
+static const char mr_uring_label[] = "MR reg+dereg 4 KiB: io_uring x32 vs ioctl";
+static const char mr_uring_rxe_label[] = "MR reg+dereg 4 KiB: io_uring x32 vs rxe";
+
+/*
+ * The batched MR rows; @have_ib: rxe is open (c->ipd).  Without liburing
+ * or without a ring both are skipped, without rxe the second.
+ */
+static void bench_mr_uring(struct ctl *c, bool have_ib, const char *no_ib)
+{
+#ifdef HAVE_LIBURING
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	char why[128];
+	int ret;
+
+	c->fd = accel_context_fd(c->ctx);
+	if (ioctl(c->fd, UACCEL_IOCTL_ALLOC_PD, &pd)) {
+		snprintf(why, sizeof(why), "ALLOC_PD: %s", strerror(errno));
+		goto skip;
+	}
+	c->pd_id = pd.out_pd_id;
+	ret = io_uring_queue_init(2 * MR_BATCH, &c->ring, 0);
+	if (ret) {
+		snprintf(why, sizeof(why), "io_uring setup: %s", strerror(-ret));
+		goto free_pd;
+	}
+	c->len = MR_PAGE;
+	bench_pair("mr_4k_uring", "control", mr_uring_label, "io_uring x32", uring_mr,
+		   c, "ioctl", ioctl_mr, c, "ns", 0);
+#ifdef HAVE_IBVERBS
+	if (have_ib)
+		bench_pair("mr_4k_uring_rxe", "control", mr_uring_rxe_label,
+			   "io_uring x32", uring_mr, c, "rdma-core rxe", ib_mr, c,
+			   "ns", 0);
+#endif
+	if (!have_ib)
+		bench_skip("mr_4k_uring_rxe", "control", mr_uring_rxe_label, no_ib);
+	io_uring_queue_exit(&c->ring);
+	d.id = c->pd_id;
+	ioctl(c->fd, UACCEL_IOCTL_DESTROY, &d);
+	return;
+
+free_pd:
+	d.id = c->pd_id;
+	ioctl(c->fd, UACCEL_IOCTL_DESTROY, &d);
+skip:
+	bench_skip("mr_4k_uring", "control", mr_uring_label, why);
+	bench_skip("mr_4k_uring_rxe", "control", mr_uring_rxe_label, why);
+#else
+	(void)c;
+	(void)have_ib;
+	(void)no_ib;
+	bench_skip("mr_4k_uring", "control", mr_uring_label, "built without liburing-dev");
+	bench_skip("mr_4k_uring_rxe", "control", mr_uring_rxe_label,
+		   "built without liburing-dev");
+#endif
+}
+
 int bench_control(void)
 {
 	static const char *const rows[][2] = {
@@ -193,7 +385,7 @@ int bench_control(void)
 		{ "pd", "PD alloc+free" },
 		{ "cq", "CQ create+destroy (256 entries)" },
 	};
-	const char *base = "rdma-core rxe";
+	const char *no_ib = "built without libibverbs-dev";
 	struct ctl c = { 0 };
 	bool have_ib = false;
 	unsigned int i;
@@ -213,21 +405,19 @@ int bench_control(void)
 	if (c.ictx)
 		c.ipd = ibv_alloc_pd(c.ictx);
 	have_ib = c.ipd;
+	no_ib = "no rxe device (rdma_rxe, rdma link add)";
 #endif
 	if (!have_ib) {
-#ifdef HAVE_IBVERBS
-		const char *why = "no rxe device (rdma_rxe, rdma link add)";
-#else
-		const char *why = "built without libibverbs-dev";
-#endif
 		for (i = 0; i < 3; i++)
-			bench_skip(rows[i][0], "control", rows[i][1], why);
+			bench_skip(rows[i][0], "control", rows[i][1], no_ib);
 		for (i = 0; i < 3; i++)
-			bench_skip(mr_rows[i].id, "control", mr_rows[i].label, why);
-		goto out;
+			bench_skip(mr_rows[i].id, "control", mr_rows[i].label, no_ib);
+		goto uring;
 	}
 
 #ifdef HAVE_IBVERBS
+	const char *base = "rdma-core rxe";
+
 	bench_pair("open", "control", rows[0][1], "uaccel", ua_open, &c, base,
 		   ib_open, &c, "ns", 0);
 	bench_pair("pd", "control", rows[1][1], "uaccel", ua_pd, &c, base,
@@ -239,10 +429,15 @@ int bench_control(void)
 	}
 	bench_pair("cq", "control", rows[2][1], "uaccel", ua_cq, &c, base,
 		   ib_cq, &c, "ns", 0);
-	ibv_dealloc_pd(c.ipd);
-	ibv_close_device(c.ictx);
 #endif
-out:
+uring:
+	bench_mr_uring(&c, have_ib, no_ib);
+#ifdef HAVE_IBVERBS
+	if (c.ipd)
+		ibv_dealloc_pd(c.ipd);
+	if (c.ictx)
+		ibv_close_device(c.ictx);
+#endif
 	munmap(c.buf, 64 << 20);
 	accel_dealloc_pd(c.pd);
 	accel_close_device(c.ctx);

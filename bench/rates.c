@@ -16,18 +16,28 @@
  *    POLL_CQ system calls);
  *  - soft polling: a polled queue (ACCEL_QUEUE_POLL: the device's kernel
  *    thread consumes the ring, so posting makes no system call) with
- *    completions reaped by spinning on the mapped CQ ring, like SQPOLL.
+ *    completions reaped by spinning on the mapped CQ ring, like SQPOLL;
+ *  - uring-cmd: B IORING_OP_URING_CMD of the soft device's facet NOP
+ *    (UACCEL_SOFT_IOCTL_DMA_NOP on a "dma.soft.uaccel" facet fd, io_uring
+ *    passthrough), io_uring_submit_and_wait(), every res checked to be 0;
+ *  - bare-ioctl: B NOP ioctls of a plain char device (uaccel_bench.ko,
+ *    the floor group's baseline), one system call each.
  * The main thread is pinned to CPU 0; the SQPOLL thread to CPU 1.
  */
 #include <accel/accel.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <uaccel/soft.h>
+#include <uaccel/uaccel.h>
 
 #include "bench.h"
+#include "kmod/uaccel_bench.h"
 
 #ifdef HAVE_LIBURING
 #include <liburing.h>
@@ -43,6 +53,8 @@ enum path {
 	P_SOFT_WORKER,
 	P_SOFT_GENERIC,
 	P_SOFT_POLLING,
+	P_URING_CMD,
+	P_BARE_IOCTL,
 	NR_PATHS,
 };
 
@@ -53,6 +65,8 @@ static const char *const path_names[NR_PATHS] = {
 	[P_SOFT_WORKER] = "soft-worker",
 	[P_SOFT_GENERIC] = "soft-generic",
 	[P_SOFT_POLLING] = "soft-polling",
+	[P_URING_CMD] = "uring-cmd",
+	[P_BARE_IOCTL] = "bare-ioctl",
 };
 
 struct soft_q {
@@ -76,6 +90,8 @@ struct path_state {
 	struct io_uring ring;
 #endif
 	struct soft_q sq;
+	struct accel_context *ctx;	/* uring-cmd: the facet's context */
+	int fd;				/* uring-cmd: facet; bare-ioctl: cdev */
 };
 
 #ifdef HAVE_LIBURING
@@ -129,7 +145,59 @@ static int sqpoll_batch(void *arg, long n)
 	}
 	return 0;
 }
+
+/* B facet NOPs through IORING_OP_URING_CMD, one submission. */
+static int uring_cmd_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	struct uaccel_soft_dma_nop nop[MAX_BATCH];
+	struct uaccel_uring_cmd *area;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int i, ret;
+
+	memset(nop, 0, sizeof(nop));
+	for (i = 0; i < p->batch; i++)
+		nop[i].size = sizeof(nop[i]);
+	while (n--) {
+		for (i = 0; i < p->batch; i++) {
+			sqe = io_uring_get_sqe(&p->ring);
+			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, p->fd, NULL, 0, 0);
+			sqe->cmd_op = UACCEL_SOFT_IOCTL_DMA_NOP;
+			area = (struct uaccel_uring_cmd *)sqe->cmd;
+			area->addr = (uintptr_t)&nop[i];
+			area->__reserved = 0;
+		}
+		ret = io_uring_submit_and_wait(&p->ring, p->batch);
+		if (ret < 0)
+			return ret;
+		for (i = 0; i < p->batch; i++) {
+			ret = io_uring_peek_cqe(&p->ring, &cqe);
+			if (ret)
+				return ret;
+			ret = cqe->res;
+			io_uring_cqe_seen(&p->ring, cqe);
+			if (ret)
+				return ret < 0 ? ret : -EPROTO;
+		}
+	}
+	return 0;
+}
 #endif
+
+/* B NOP ioctls of the plain char device. */
+static int bare_ioctl_batch(void *arg, long n)
+{
+	struct path_state *p = arg;
+	struct uaccel_bench_nop nop = { .size = sizeof(nop) };
+	int i;
+
+	while (n--)
+		for (i = 0; i < p->batch; i++)
+			if (ioctl(p->fd, UACCEL_BENCH_IOCTL_NOP, &nop))
+				return -errno;
+	return 0;
+}
 
 static int soft_batch(void *arg, long n)
 {
@@ -297,11 +365,51 @@ fail:
 	return -errno;
 }
 
+#ifdef HAVE_LIBURING
+/* A soft context, a DMA facet of it and a ring for its URING_CMDs. */
+static int uring_cmd_open(struct path_state *p)
+{
+	static const struct accel_facet_req dma_req[] = {
+		{ UACCEL_SOFT_DMA_FACET, 1, 2 },
+	};
+	int ret;
+
+	p->ctx = accel_open_device_by_name(cfg.soft_name);
+	if (!p->ctx) {
+		ret = -errno;
+		snprintf(p->why, sizeof(p->why), "cannot open %s: %s",
+			 cfg.soft_name, strerror(errno));
+		return ret;
+	}
+	p->fd = accel_get_facet(p->ctx, dma_req, 1, ACCEL_FACET_CLOEXEC, NULL, NULL);
+	if (p->fd < 0) {
+		ret = p->fd;
+		snprintf(p->why, sizeof(p->why), "GET_DRIVER_OPS_FD: %s", strerror(-ret));
+		goto close_ctx;
+	}
+	ret = io_uring_queue_init(2 * MAX_BATCH, &p->ring, 0);
+	if (ret) {
+		snprintf(p->why, sizeof(p->why), "io_uring setup: %s", strerror(-ret));
+		goto close_fd;
+	}
+	return 0;
+
+close_fd:
+	close(p->fd);
+close_ctx:
+	accel_close_device(p->ctx);
+	p->ctx = NULL;
+	p->fd = -1;
+	return ret;
+}
+#endif
+
 static int path_open(enum path path, struct path_state *p)
 {
 	int ret = 0;
 
 	memset(p, 0, sizeof(*p));
+	p->fd = -1;
 	switch (path) {
 	case P_URING:
 	case P_URING_SQPOLL:
@@ -352,6 +460,22 @@ static int path_open(enum path path, struct path_state *p)
 	case P_SOFT_POLLING:
 		ret = soft_open(&p->sq, false, true, p->why, sizeof(p->why));
 		break;
+	case P_URING_CMD:
+#ifdef HAVE_LIBURING
+		ret = uring_cmd_open(p);
+#else
+		snprintf(p->why, sizeof(p->why), "built without liburing-dev");
+		ret = -EOPNOTSUPP;
+#endif
+		break;
+	case P_BARE_IOCTL:
+		p->fd = open(UACCEL_BENCH_NODE, O_RDWR | O_CLOEXEC);
+		if (p->fd < 0) {
+			ret = -errno;
+			snprintf(p->why, sizeof(p->why),
+				 "no " UACCEL_BENCH_NODE " (uaccel_bench.ko)");
+		}
+		break;
 	default:
 		ret = -EINVAL;
 	}
@@ -364,11 +488,17 @@ static void path_close(enum path path, struct path_state *p)
 	if (!p->ok)
 		return;
 #ifdef HAVE_LIBURING
-	if (path == P_URING || path == P_URING_SQPOLL)
+	if (path == P_URING || path == P_URING_SQPOLL || path == P_URING_CMD)
 		io_uring_queue_exit(&p->ring);
 #endif
-	if (path >= P_SOFT)
+	if (path >= P_SOFT && path <= P_SOFT_POLLING)
 		soft_close(&p->sq);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (p->ctx)
+		accel_close_device(p->ctx);
+	p->ctx = NULL;
 	p->ok = false;
 }
 
@@ -380,7 +510,11 @@ static bench_fn path_fn(enum path path)
 		return uring_batch;
 	case P_URING_SQPOLL:
 		return sqpoll_batch;
+	case P_URING_CMD:
+		return uring_cmd_batch;
 #endif
+	case P_BARE_IOCTL:
+		return bare_ioctl_batch;
 	case P_SOFT:
 	case P_SOFT_GENERIC:
 	case P_SOFT_POLLING:
@@ -395,9 +529,9 @@ static bench_fn path_fn(enum path path)
 int bench_rates(void)
 {
 	static const int full_batches[] = { 1, 2, 4, 8, 16, 32, 64 };
-	static const int smoke_batches[] = { 1, 32 };
+	static const int smoke_batches[] = { 1, 8, 32 };
 	const int *batches = cfg.smoke ? smoke_batches : full_batches;
-	int nb = cfg.smoke ? 2 : 7;
+	int nb = cfg.smoke ? 3 : 7;
 	struct path_state *st = calloc(NR_PATHS, sizeof(*st));
 	double *samples = calloc((size_t)NR_PATHS * cfg.repeats, sizeof(double));
 	long iters[NR_PATHS];
