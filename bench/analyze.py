@@ -46,7 +46,7 @@ PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "mr_4k_uring",
             "mr_4k_uring_rxe", "ioctl_nop", "facet_open", "copy_facet",
             "copy_queue", "copy_movsb"]
 PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-worker", "soft-generic",
-         "soft-polling", "uring-cmd", "bare-ioctl"]
+         "soft-polling", "uring-cmd", "bare-ioctl", "bare-uring-cmd"]
 # CPU-seconds per second used by other processes that make a run "under load".
 LOAD_LIMIT = 0.10
 # Baseline IQR over median that makes a pair "wide".
@@ -67,6 +67,9 @@ RATE_ROWS = [
     ("uring-cmd", "io_uring", (1, 8), None),
     ("uring-cmd", "io_uring", (32,),
      (">=", 0.7, "uring_cmd facet NOP at B=32 >= 0.7x io_uring NOP")),
+    # What the core adds to a passthrough command: the same NOP of a bare
+    # char device's .uring_cmd (uaccel_bench.ko) as the baseline.
+    ("uring-cmd", "bare-uring-cmd", (1, 32), None),
 ]
 
 

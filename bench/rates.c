@@ -21,7 +21,10 @@
  *    (UACCEL_SOFT_IOCTL_DMA_NOP on a "dma.soft.uaccel" facet fd, io_uring
  *    passthrough), io_uring_submit_and_wait(), every res checked to be 0;
  *  - bare-ioctl: B NOP ioctls of a plain char device (uaccel_bench.ko,
- *    the floor group's baseline), one system call each.
+ *    the floor group's baseline), one system call each;
+ *  - bare-uring-cmd: B IORING_OP_URING_CMD of that char device's NOP (its
+ *    .uring_cmd copies the command as its ioctl does): the floor of a
+ *    passthrough command, what io_uring's URING_CMD costs without uaccel.
  * The main thread is pinned to CPU 0; the SQPOLL thread to CPU 1.
  */
 #include <accel/accel.h>
@@ -55,6 +58,7 @@ enum path {
 	P_SOFT_POLLING,
 	P_URING_CMD,
 	P_BARE_IOCTL,
+	P_BARE_URING_CMD,
 	NR_PATHS,
 };
 
@@ -67,6 +71,7 @@ static const char *const path_names[NR_PATHS] = {
 	[P_SOFT_POLLING] = "soft-polling",
 	[P_URING_CMD] = "uring-cmd",
 	[P_BARE_IOCTL] = "bare-ioctl",
+	[P_BARE_URING_CMD] = "bare-uring-cmd",
 };
 
 struct soft_q {
@@ -91,7 +96,8 @@ struct path_state {
 #endif
 	struct soft_q sq;
 	struct accel_context *ctx;	/* uring-cmd: the facet's context */
-	int fd;				/* uring-cmd: facet; bare-ioctl: cdev */
+	int fd;				/* uring-cmd: facet; bare-*: cdev */
+	bool bare;			/* bare-uring-cmd */
 };
 
 #ifdef HAVE_LIBURING
@@ -146,11 +152,16 @@ static int sqpoll_batch(void *arg, long n)
 	return 0;
 }
 
-/* B facet NOPs through IORING_OP_URING_CMD, one submission. */
+/*
+ * B NOPs through IORING_OP_URING_CMD, one submission: the soft facet's
+ * (uring-cmd) or the bench module's (bare-uring-cmd), whose structures and
+ * command areas have the same layout.
+ */
 static int uring_cmd_batch(void *arg, long n)
 {
 	struct path_state *p = arg;
 	struct uaccel_soft_dma_nop nop[MAX_BATCH];
+	unsigned int op = p->bare ? UACCEL_BENCH_IOCTL_NOP : UACCEL_SOFT_IOCTL_DMA_NOP;
 	struct uaccel_uring_cmd *area;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
@@ -163,7 +174,7 @@ static int uring_cmd_batch(void *arg, long n)
 		for (i = 0; i < p->batch; i++) {
 			sqe = io_uring_get_sqe(&p->ring);
 			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, p->fd, NULL, 0, 0);
-			sqe->cmd_op = UACCEL_SOFT_IOCTL_DMA_NOP;
+			sqe->cmd_op = op;
 			area = (struct uaccel_uring_cmd *)sqe->cmd;
 			area->addr = (uintptr_t)&nop[i];
 			area->__reserved = 0;
@@ -469,11 +480,29 @@ static int path_open(enum path path, struct path_state *p)
 #endif
 		break;
 	case P_BARE_IOCTL:
+	case P_BARE_URING_CMD:
 		p->fd = open(UACCEL_BENCH_NODE, O_RDWR | O_CLOEXEC);
 		if (p->fd < 0) {
 			ret = -errno;
 			snprintf(p->why, sizeof(p->why),
 				 "no " UACCEL_BENCH_NODE " (uaccel_bench.ko)");
+			break;
+		}
+		if (path == P_BARE_IOCTL)
+			break;
+#ifdef HAVE_LIBURING
+		p->bare = true;
+		ret = io_uring_queue_init(2 * MAX_BATCH, &p->ring, 0);
+		if (ret)
+			snprintf(p->why, sizeof(p->why), "io_uring setup: %s",
+				 strerror(-ret));
+#else
+		snprintf(p->why, sizeof(p->why), "built without liburing-dev");
+		ret = -EOPNOTSUPP;
+#endif
+		if (ret) {
+			close(p->fd);
+			p->fd = -1;
 		}
 		break;
 	default:
@@ -488,7 +517,8 @@ static void path_close(enum path path, struct path_state *p)
 	if (!p->ok)
 		return;
 #ifdef HAVE_LIBURING
-	if (path == P_URING || path == P_URING_SQPOLL || path == P_URING_CMD)
+	if (path == P_URING || path == P_URING_SQPOLL || path == P_URING_CMD ||
+	    path == P_BARE_URING_CMD)
 		io_uring_queue_exit(&p->ring);
 #endif
 	if (path >= P_SOFT && path <= P_SOFT_POLLING)
@@ -511,6 +541,7 @@ static bench_fn path_fn(enum path path)
 	case P_URING_SQPOLL:
 		return sqpoll_batch;
 	case P_URING_CMD:
+	case P_BARE_URING_CMD:
 		return uring_cmd_batch;
 #endif
 	case P_BARE_IOCTL:

@@ -8,11 +8,14 @@
  * NOP ioctl copies its argument the way uaccel's dispatcher does for a
  * facet command (get_user() of the size, copy_struct_from_user(), flags
  * check) and returns.  Nothing else: it is the floor the uaccel facet NOP
- * is measured against.
+ * is measured against.  Its io_uring passthrough (.uring_cmd) takes the
+ * same command by address, in the layout of uaccel's command area, and
+ * copies it the same way: the floor of the facet NOP through io_uring.
  */
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -44,15 +47,12 @@ static int bench_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-static long bench_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+static int bench_nop(void __user *ubuf)
 {
-	void __user *ubuf = (void __user *)arg;
 	struct uaccel_bench_nop nop;
 	u32 size;
 	int ret;
 
-	if (cmd != UACCEL_BENCH_IOCTL_NOP)
-		return -ENOTTY;
 	if (get_user(size, (u32 __user *)ubuf))
 		return -EFAULT;
 	if (size < sizeof(nop))
@@ -65,12 +65,32 @@ static long bench_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	return 0;
 }
 
+static long bench_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	if (cmd != UACCEL_BENCH_IOCTL_NOP)
+		return -ENOTTY;
+	return bench_nop((void __user *)arg);
+}
+
+static int bench_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	const struct uaccel_bench_uring_cmd *area = ioucmd->cmd;
+	u64 addr = READ_ONCE(area->addr);
+
+	if (ioucmd->cmd_op != UACCEL_BENCH_IOCTL_NOP)
+		return -ENOTTY;
+	if (READ_ONCE(area->__reserved))
+		return -EINVAL;
+	return bench_nop(u64_to_user_ptr(addr));
+}
+
 static const struct file_operations bench_fops = {
 	.owner = THIS_MODULE,
 	.open = bench_open,
 	.release = bench_release,
 	.unlocked_ioctl = bench_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = bench_uring_cmd,
 	.llseek = no_llseek,
 };
 

@@ -30,4 +30,16 @@ struct uaccel_bench_nop {
 
 #define UACCEL_BENCH_IOCTL_NOP _IO('B', 0)
 
+/**
+ * struct uaccel_bench_uring_cmd - the command area of IORING_OP_URING_CMD
+ * @addr: the struct uaccel_bench_nop (cmd_op UACCEL_BENCH_IOCTL_NOP)
+ * @__reserved: must be 0
+ *
+ * The layout of uaccel's struct uaccel_uring_cmd.
+ */
+struct uaccel_bench_uring_cmd {
+	__aligned_u64 addr;
+	__aligned_u64 __reserved;
+};
+
 #endif /* _UAPI_UACCEL_BENCH_H */
