@@ -39,6 +39,9 @@
 #include <sys/wait.h>
 
 #include <uaccel/uaccel.h>
+#ifdef HAVE_LIBURING
+#include <accel/uring.h>
+#endif
 
 #include "fuzz.h"
 
@@ -61,6 +64,7 @@ static struct {
 	bool sysfs;
 	bool threads;
 	bool edu;
+	bool uring;		/* every other command through io_uring */
 	bool verbose;
 	bool kcov;
 	double kick_s;		/* interrupt a call blocked this long */
@@ -289,6 +293,54 @@ static const char *const junk_names[] = {
 	"no.such.facet", "DMA.SOFT.UACCEL", NULL /* unterminated */,
 };
 
+#ifdef HAVE_LIBURING
+/*
+ * --uring: a command as IORING_OP_URING_CMD on a ring of the calling
+ * thread (a new one in a forked child).  A kick interrupts the wait, not
+ * the command, which goes on in io_uring's worker: its completion, when
+ * it comes, is told from a later one's by its tag and dropped.
+ */
+static __thread struct io_uring fz_ring;
+static __thread pid_t fz_ring_pid;
+static __thread uint64_t fz_ring_seq;
+
+static long uring_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	uint64_t tag;
+	int ret;
+
+	if (fz_ring_pid != getpid()) {
+		memset(&fz_ring, 0, sizeof(fz_ring));
+		ret = io_uring_queue_init(16, &fz_ring, 0);
+		if (ret)
+			return ret;
+		fz_ring_pid = getpid();
+	}
+	sqe = io_uring_get_sqe(&fz_ring);
+	if (!sqe)
+		return -EBUSY;
+	accel_prep_cmd(sqe, fd, req, arg);
+	tag = ++fz_ring_seq;
+	sqe->user_data = tag;
+	ret = io_uring_submit(&fz_ring);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ret = io_uring_wait_cqe(&fz_ring, &cqe);
+		if (ret)
+			return ret;
+		if (cqe->user_data == tag)
+			break;
+		io_uring_cqe_seen(&fz_ring, cqe);
+	}
+	ret = cqe->res;
+	io_uring_cqe_seen(&fz_ring, cqe);
+	return ret;
+}
+#endif
+
 static long do_ioctl(unsigned int i, const struct fz_call *c)
 {
 	const struct fz_cmd *cmd = &fz_cmds[c->cmd];
@@ -338,9 +390,16 @@ static long do_ioctl(unsigned int i, const struct fz_call *c)
 		}
 		where = p;
 	}
-	ret = ioctl(fd, cmd->req, where);
-	if (ret < 0)
-		ret = -errno;
+#ifdef HAVE_LIBURING
+	if (opt.uring && (i & 1)) {
+		ret = uring_ioctl(fd, cmd->req, where);
+	} else
+#endif
+	{
+		ret = ioctl(fd, cmd->req, where);
+		if (ret < 0)
+			ret = -errno;
+	}
 	if (ret || !cmd->produces)
 		return ret;
 	if (where != buf) {
@@ -1335,6 +1394,8 @@ static void usage(FILE *f)
 		"  --no-sysfs          no sysfs writes (rename, exclusive, new/delete_device)\n"
 		"  --no-threads        no calls on worker threads\n"
 		"  --edu               generate edu DMA commands too\n"
+		"  --uring             run every other command through io_uring\n"
+		"                      (IORING_OP_URING_CMD) instead of ioctl()\n"
 		"  --kick S            interrupt a call blocked S seconds (default 1)\n"
 		"  --hang S            a call blocked S seconds is a hang (default 60)\n"
 		"  --crash-dir DIR     where findings go (default: crashes)\n"
@@ -1398,6 +1459,7 @@ int main(int argc, char **argv)
 		{ "no-sysfs", no_argument, NULL, 'S' },
 		{ "no-threads", no_argument, NULL, 'T' },
 		{ "edu", no_argument, NULL, 'e' },
+		{ "uring", no_argument, NULL, 'U' },
 		{ "kick", required_argument, NULL, 'k' },
 		{ "hang", required_argument, NULL, 'H' },
 		{ "crash-dir", required_argument, NULL, 'c' },
@@ -1452,6 +1514,14 @@ int main(int argc, char **argv)
 		case 'k':
 			opt.kick_s = strtod(optarg, NULL);
 			break;
+		case 'U':
+#ifdef HAVE_LIBURING
+			opt.uring = true;
+			break;
+#else
+			fprintf(stderr, "uaccel-fuzz: built without liburing-dev\n");
+			return 2;
+#endif
 		case 'H':
 			opt.hang_s = strtod(optarg, NULL);
 			break;

@@ -38,15 +38,17 @@ replay() {
 }
 
 run() { # run SECONDS SEED
-	local secs=$1 seed=$2 root_s user_s out
+	local secs=$1 seed=$2 root_s user_s out via=()
+	# Every other command through io_uring passthrough, when built with it.
+	"$fuzz" --help | grep -q -- --uring && via=(--uring)
 	root_s=$((secs * 2 / 3))
 	user_s=$((secs - root_s))
 	for who in root nobody; do
 		if [ $who = root ]; then
-			"$fuzz" --seed "$seed" --duration "$root_s" --crash-dir "$crashes" \
+			"$fuzz" "${via[@]}" --seed "$seed" --duration "$root_s" --crash-dir "$crashes" \
 				--cover-file /tmp/out/fuzz-cover-$who.txt > /tmp/out/fuzz-$who.log 2>&1
 		else
-			"$fuzz" --seed "$seed" --duration "$user_s" --crash-dir "$crashes" \
+			"$fuzz" "${via[@]}" --seed "$seed" --duration "$user_s" --crash-dir "$crashes" \
 				--cover-file /tmp/out/fuzz-cover-$who.txt --user $nobody \
 				> /tmp/out/fuzz-$who.log 2>&1
 		fi
