@@ -89,6 +89,20 @@ static void test_command_area_rules(void **state)
 	sqe->user_data = 1;
 	assert_int_equal(io_uring_submit(&ring), 1);
 	assert_int_equal(reap(&ring, 1), -EINVAL);
+	/* A registered buffer: no command takes one. */
+	{
+		static char b[4096];
+		struct iovec iov = { .iov_base = b, .iov_len = sizeof(b) };
+
+		assert_int_equal(io_uring_register_buffers(&ring, &iov, 1), 0);
+		sqe = io_uring_get_sqe(&ring);
+		vm_prep_uring_cmd(sqe, fd, UACCEL_IOCTL_QUERY_DEVICE, &q);
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = 0;
+		sqe->user_data = 3;
+		assert_int_equal(io_uring_submit(&ring), 1);
+		assert_int_equal(reap(&ring, 3), -EINVAL);
+	}
 	io_uring_queue_exit(&ring);
 
 	ring_init(&ring, IORING_SETUP_SQE128);
@@ -790,6 +804,160 @@ static void test_removal_with_waits_and_copies(void **state)
 	settle_stats();
 }
 
+/*
+ * More waits pending than io_uring has bounded workers for the task
+ * (min(SQ entries, 4 x online CPUs)): a wait whose CQ gets a completion
+ * must still end.  Known failure: every uaccel command is bounded io-wq
+ * work, a wait occupies its worker for as long as it waits, and the waits
+ * queued behind idle ones never start (only when named, as uring-starve).
+ */
+static void test_waits_beyond_iowq_workers(void **state)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = vm_open_device(DEV), n, i, res = 1;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	struct waiter *w;
+
+	n = (int)(4 * cpus < 64 ? 4 * cpus : 64) + 1;
+	w = calloc(n, sizeof(*w));
+	assert_non_null(w);
+	ring_init(&ring, 0);
+	for (i = 0; i < n; i++) {
+		waiter_setup(&w[i], fd);
+		submit_wait(&ring, &w[i], 500 + i);
+	}
+	usleep(200000);
+	/* Work completes on the last CQ only. */
+	post_copy(&w[n - 1]);
+	for (i = 0; i < 50; i++) {
+		if (!io_uring_peek_cqe(&ring, &cqe)) {
+			assert_int_equal(cqe->user_data, 500 + n - 1);
+			res = cqe->res;
+			io_uring_cqe_seen(&ring, cqe);
+			break;
+		}
+		usleep(100000);
+	}
+	print_message("# %d waits, %ld CPUs: the last one %s\n", n, cpus,
+		      res == 1 ? "never ended" : "ended");
+	io_uring_queue_exit(&ring);
+	close(fd);
+	free(w);
+	assert_int_equal(res, 0);
+	settle_stats();
+}
+
+/*
+ * The same with io_uring's bounded worker limit raised to the number of
+ * waits (IORING_REGISTER_IOWQ_MAX_WORKERS): the wait whose CQ completes
+ * ends, the idle ones end at ring exit.
+ */
+static void test_waits_with_raised_iowq_limit(void **state)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = vm_open_device(DEV), n, i;
+	unsigned int max[2];
+	struct io_uring ring;
+	struct waiter *w;
+
+	n = (int)(4 * cpus < 64 ? 4 * cpus : 64) + 1;
+	w = calloc(n, sizeof(*w));
+	assert_non_null(w);
+	ring_init(&ring, 0);
+	max[0] = n;
+	max[1] = 0;
+	assert_int_equal(io_uring_register_iowq_max_workers(&ring, max), 0);
+	for (i = 0; i < n; i++) {
+		waiter_setup(&w[i], fd);
+		submit_wait(&ring, &w[i], 500 + i);
+	}
+	usleep(200000);
+	post_copy(&w[n - 1]);
+	assert_int_equal(reap(&ring, 500 + n - 1), 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	free(w);
+	settle_stats();
+}
+
+/*
+ * uaccel_soft unloaded while a ring holds a context and a facet file as
+ * registered files, with waits and copies pending: they end (-ENODEV or
+ * done), every command after answers -ENODEV, uaccel_core stays while the
+ * ring holds its files, and the ring's exit releases everything.
+ */
+static void test_rmmod_soft_under_ring(void **state)
+{
+	const char *soft_ko = getenv("UACCEL_SOFT_KO");
+	static char src[1 << 20], dst[1 << 20];
+	struct uaccel_soft_dma_copy cp[4];
+	struct uaccel_query_device q = { .size = sizeof(q) };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct waiter w;
+	int fds[2], i;
+	uint32_t s, d;
+	char cmd[1024];
+
+	if (!soft_ko)
+		skip();
+	fds[0] = vm_open_device(DEV);
+	ring_init(&ring, 0);
+	waiter_setup(&w, fds[0]);
+	assert_int_equal(vm_reg_mr(fds[0], w.pd, src, sizeof(src), 0, &s), 0);
+	assert_int_equal(vm_reg_mr(fds[0], w.pd, dst, sizeof(dst), UACCEL_MR_ACCESS_WRITE,
+				   &d), 0);
+	fds[1] = vm_get_facet(fds[0], UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
+	assert_true(fds[1] >= 0);
+	assert_int_equal(io_uring_register_files(&ring, fds, 2), 0);
+	close(fds[1]);
+	close(fds[0]);
+	for (i = 0; i < 3; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		vm_prep_uring_cmd(sqe, 0, UACCEL_IOCTL_WAIT_CQ, &w.wait);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		sqe->user_data = 600 + i;
+	}
+	for (i = 0; i < 4; i++) {
+		cp[i] = (struct uaccel_soft_dma_copy){ .size = sizeof(cp[i]), .src_mr = s,
+						       .dst_mr = d, .length = sizeof(src) };
+		sqe = io_uring_get_sqe(&ring);
+		vm_prep_uring_cmd(sqe, 1, UACCEL_SOFT_IOCTL_DMA_COPY, &cp[i]);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		sqe->user_data = 700 + i;
+	}
+	assert_int_equal(io_uring_submit(&ring), 7);
+	usleep(100000);
+	assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
+	for (i = 0; i < 7; i++) {
+		struct io_uring_cqe *cqe;
+
+		assert_int_equal(io_uring_wait_cqe(&ring, &cqe), 0);
+		if (cqe->user_data < 700)
+			assert_int_equal(cqe->res, -ENODEV);
+		else
+			assert_true(cqe->res == 0 || cqe->res == -ENODEV);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	for (unsigned int f = 0; f < 2; f++) {
+		assert_int_equal(cmd_flags(&ring, 0, UACCEL_IOCTL_QUERY_DEVICE, &q,
+					   IOSQE_FIXED_FILE | (f ? IOSQE_ASYNC : 0)), -ENODEV);
+		assert_int_equal(cmd_flags(&ring, 0, UACCEL_IOCTL_WAIT_CQ, &w.wait,
+					   IOSQE_FIXED_FILE | (f ? IOSQE_ASYNC : 0)), -ENODEV);
+		assert_int_equal(cmd_flags(&ring, 1, UACCEL_SOFT_IOCTL_DMA_COPY, &cp[0],
+					   IOSQE_FIXED_FILE | (f ? IOSQE_ASYNC : 0)), -ENODEV);
+	}
+	/* The ring holds files of uaccel_core: it stays. */
+	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
+	io_uring_queue_exit(&ring);
+	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
+	assert_int_equal(vm_run(cmd), 0);
+	assert_int_equal(vm_wait_device("soft0", 30), 0);
+	vm_soft_fresh(DEV);
+	settle_stats();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -812,6 +980,9 @@ int main(void)
 		cmocka_unit_test(test_linked_timeout_on_wait),
 		cmocka_unit_test(test_ring_after_fork),
 		cmocka_unit_test(test_removal_with_waits_and_copies),
+		cmocka_unit_test(test_rmmod_soft_under_ring),
+		cmocka_unit_test(test_waits_beyond_iowq_workers),
+		cmocka_unit_test(test_waits_with_raised_iowq_limit),
 	};
 
 	return vm_run_tests("vm_uring", tests, &base, DEV);
