@@ -276,6 +276,9 @@ static int uaccel_uring_cmd_arg(const struct io_uring_cmd *ioucmd,
 
 	if (READ_ONCE(area->__reserved))
 		return -EINVAL;
+	/* No command takes a registered buffer: the flag would be ignored. */
+	if (ioucmd->flags & IORING_URING_CMD_FIXED)
+		return -EINVAL;
 	/* The second half of a 128-byte SQE is reserved too. */
 	if ((issue_flags & IO_URING_F_SQE128) &&
 	    memchr_inv(area + 1, 0, UACCEL_URING_CMD_SQE128_EXTRA))

@@ -143,7 +143,15 @@ run_test facets 300 "$B/tests/vm_facets"
 # The objects tables through io_uring run on the stock kernel only: they
 # add no kernel path to the dispatcher's, and take a minute on the debug
 # kernel.
-run_test uring 300 "$B/tests/vm_uring"
+# Also unloads and reloads uaccel_soft (num_devices=3) under a ring holding
+# its files.  More waits pending than io_uring has workers for is a known
+# failure (see the test): only when named, as uring-starve.
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko VM_SKIP_TESTS="test_waits_beyond_iowq_workers" \
+	run_test uring 300 "$B/tests/vm_uring"
+case "$only" in
+*" uring-starve "*)
+	VM_TESTS="test_waits_beyond_iowq_workers" run_test uring-starve 300 "$B/tests/vm_uring" ;;
+esac
 VM_IOCTL_PATH=uring run_test query-uring 300 "$B/tests/vm_query"
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	want objects-uring && echo "skip - objects-uring: the object tables through io_uring run on the stock kernel" | tee -a "$results"
