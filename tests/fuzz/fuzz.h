@@ -29,6 +29,7 @@ enum fz_call_type {
 	FZ_FORK,	/* a child inherits the fds, acts on one, exits */
 	FZ_SENDFD,	/* pass an fd over a unix socket -> the received fd */
 	FZ_SYSFS,	/* rename, exclusive, new_device, delete_device */
+	FZ_NETLINK,	/* a request of the netlink family uaccel, or garbage */
 	FZ_NR_CALL_TYPES,
 };
 

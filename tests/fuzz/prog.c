@@ -31,7 +31,7 @@ static const char *const call_names[FZ_NR_CALL_TYPES] = {
 	[FZ_MMAP] = "mmap", [FZ_POKE] = "poke", [FZ_MUNMAP] = "munmap",
 	[FZ_READ] = "read", [FZ_POLL] = "poll", [FZ_DUP] = "dup",
 	[FZ_CLOSE] = "close", [FZ_FORK] = "fork", [FZ_SENDFD] = "sendfd",
-	[FZ_SYSFS] = "sysfs",
+	[FZ_SYSFS] = "sysfs", [FZ_NETLINK] = "netlink",
 };
 
 static const char *const fixed_args[FZ_NR_CALL_TYPES][5] = {
@@ -46,6 +46,7 @@ static const char *const fixed_args[FZ_NR_CALL_TYPES][5] = {
 	[FZ_FORK] = { "fd", "action" },
 	[FZ_SENDFD] = { "fd", "mode" },
 	[FZ_SYSFS] = { "op", "dev", "value" },
+	[FZ_NETLINK] = { "op", "dev", "value" },
 };
 
 static const char *const mem_names[FZ_MEM_NR] = {
@@ -878,7 +879,7 @@ static void gen_random_call(struct gen *g)
 		[FZ_OPEN] = 3, [FZ_IOCTL] = 60, [FZ_WR] = 6, [FZ_MMAP] = 5,
 		[FZ_POKE] = 5, [FZ_MUNMAP] = 2, [FZ_READ] = 3, [FZ_POLL] = 2,
 		[FZ_DUP] = 2, [FZ_CLOSE] = 4, [FZ_FORK] = 2, [FZ_SENDFD] = 3,
-		[FZ_SYSFS] = 3,
+		[FZ_SYSFS] = 3, [FZ_NETLINK] = 3,
 	};
 	unsigned int total = 0, pick;
 	struct fz_call c = { 0 };
@@ -963,6 +964,11 @@ static void gen_random_call(struct gen *g)
 		c.args[0] = num(rnd(4));
 		c.args[1] = num(rnd(4));
 		c.args[2] = num(rnd(chance(80) ? 2 : 6));
+		break;
+	case FZ_NETLINK:
+		c.args[0] = num(rnd(6));
+		c.args[1] = num(rnd(8));
+		c.args[2] = num(chance(80) ? rnd(8) : fz_rand());
 		break;
 	}
 	if (g->o->threads && chance(12))

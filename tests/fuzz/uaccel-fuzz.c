@@ -29,15 +29,19 @@
 #include <time.h>
 #include <unistd.h>
 #include <grp.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <linux/kcov.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <uaccel/netlink.h>
 #include <uaccel/uaccel.h>
 #ifdef HAVE_LIBURING
 #include <accel/uring.h>
@@ -503,6 +507,146 @@ static long do_sysfs(const struct fz_call *c)
 	}
 }
 
+/* The family id of "uaccel" (nlctrl's reply), or 0. */
+static int nl_family_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
+		*(uint16_t *)data = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int nl_family_msg(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_family_cb, data);
+}
+
+static struct nlmsghdr *nl_put(char *buf, uint16_t type, uint8_t cmd,
+			       uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = 1;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = 1;
+	return nlh;
+}
+
+/*
+ * Send @nlh and read what comes back up to the ACK or NLMSG_DONE: the
+ * number of messages, or the -errno of the request (of the dump, from
+ * NLMSG_DONE).  A reply that does not come within a second is -ETIME.
+ */
+static long nl_exchange(struct mnl_socket *sk, const struct nlmsghdr *nlh,
+			mnl_cb_t cb, void *data)
+{
+	static char buf[32768];
+	const struct nlmsghdr *m;
+	long msgs = 0;
+	int n;
+
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = (int)mnl_socket_recvfrom(sk, buf, sizeof(buf));
+		if (n < 0)
+			return errno == EAGAIN ? -ETIME : -errno;
+		for (m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, n);
+		     m = mnl_nlmsg_next(m, &n)) {
+			const int *err = mnl_nlmsg_get_payload(m);
+
+			if (m->nlmsg_type == NLMSG_ERROR)
+				return *err ? *err : msgs;
+			if (m->nlmsg_type == NLMSG_DONE)
+				return *err ? *err : msgs;
+			if (cb)
+				cb(m, data);
+			msgs++;
+		}
+	}
+}
+
+/*
+ * A request of the netlink family: op 0 the device dump, 1 DEV_GET of the
+ * dev-th device (by its node's minor, the device index), 2 a resource dump
+ * of it (even dev) or of all, of type value, 3 DEV_SET of its exclusive
+ * state (when sysfs writes are allowed), 4 a DEV_GET with an attribute of
+ * type value and a garbage payload, 5 a command number of value.
+ */
+static long do_netlink(const struct fz_call *c)
+{
+	unsigned int op = (unsigned int)(c->args[0].num % 6);
+	uint64_t value = c->args[2].num;
+	static uint16_t family;
+	char buf[8192];
+	struct timeval tmo = { .tv_sec = 1 };
+	uint32_t index = (uint32_t)c->args[1].num;
+	struct mnl_socket *sk;
+	struct nlmsghdr *nlh;
+	char path[300];
+	struct stat st;
+	long ret;
+
+	if (op == 3 && !opt.sysfs)
+		return -EPERM;
+	if (!device_path((unsigned int)c->args[1].num, path, sizeof(path)) &&
+	    !stat(path, &st))
+		index = minor(st.st_rdev);
+	sk = mnl_socket_open(NETLINK_GENERIC);
+	if (!sk)
+		return -errno;
+	if (mnl_socket_bind(sk, 0, MNL_SOCKET_AUTOPID) ||
+	    setsockopt(mnl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO, &tmo,
+		       sizeof(tmo))) {
+		ret = -errno;
+		goto out_close;
+	}
+	if (!family) {
+		nlh = nl_put(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+		mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, UACCEL_GENL_NAME);
+		ret = nl_exchange(sk, nlh, nl_family_msg, &family);
+		if (ret < 0 || !family) {
+			ret = ret < 0 ? ret : -ENOENT;
+			goto out_close;
+		}
+	}
+	switch (op) {
+	case 0:
+		nlh = nl_put(buf, family, UACCEL_NL_CMD_DEV_GET, NLM_F_DUMP);
+		break;
+	case 1:
+		nlh = nl_put(buf, family, UACCEL_NL_CMD_DEV_GET, 0);
+		mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
+		break;
+	case 2:
+		nlh = nl_put(buf, family, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP);
+		if (!(c->args[1].num & 1))
+			mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
+		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_RES_TYPE, (uint8_t)(value % 7));
+		break;
+	case 3:
+		nlh = nl_put(buf, family, UACCEL_NL_CMD_DEV_SET, 0);
+		mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
+		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, (uint8_t)(value % 3));
+		break;
+	case 4:
+		nlh = nl_put(buf, family, UACCEL_NL_CMD_DEV_GET, value & 1 ? NLM_F_DUMP : 0);
+		mnl_attr_put(nlh, (uint16_t)(value % 64), (value >> 8) % 80, arena);
+		break;
+	default:
+		nlh = nl_put(buf, family, (uint8_t)value, value & 0x100 ? NLM_F_DUMP : 0);
+		mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
+		break;
+	}
+	ret = nl_exchange(sk, nlh, NULL, NULL);
+out_close:
+	mnl_socket_close(sk);
+	return ret;
+}
+
 static long send_fd(int fd, unsigned int mode)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
@@ -698,6 +842,8 @@ static long exec_call(unsigned int i)
 		return ret;
 	case FZ_SYSFS:
 		return do_sysfs(c);
+	case FZ_NETLINK:
+		return do_netlink(c);
 	}
 	return -ENOSYS;
 }
@@ -1392,6 +1538,7 @@ static void usage(FILE *f)
 		"  --rounds N          replay each program N times (default 1)\n"
 		"  --user UID          run programs as UID (and GID UID), unprivileged\n"
 		"  --no-sysfs          no sysfs writes (rename, exclusive, new/delete_device)\n"
+		"                      nor netlink DEV_SET\n"
 		"  --no-threads        no calls on worker threads\n"
 		"  --edu               generate edu DMA commands too\n"
 		"  --uring             run every other command through io_uring\n"
