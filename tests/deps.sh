@@ -11,6 +11,8 @@ pkgs=(
 	libmnl-dev libjson-c-dev
 	liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian groff-base man-db
+	# The Python binding (python/accel: cffi in ABI mode) and its package.
+	python3-cffi dh-python
 	# The ABI check of libaccel.so.1 (abidw, abidiff).
 	abigail-tools
 	# The 32-bit test build (gcc -m32 of gcc-multilib): cmocka for i386.

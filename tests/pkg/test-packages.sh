@@ -120,7 +120,8 @@ else
 	finish
 fi
 debs=()
-for p in "uaccel-dkms:all" "libaccel1:$arch" "libaccel-dev:$arch" "accel-utils:$arch"; do
+for p in "uaccel-dkms:all" "libaccel1:$arch" "libaccel-dev:$arch" "accel-utils:$arch" \
+	 "python3-accel:$arch"; do
 	deb=$work/bin/${p%%:*}_${debver}_${p#*:}.deb
 	check "${deb##*/} was built" test -f "$deb"
 	debs+=("$deb")
@@ -154,7 +155,7 @@ symbols_complete() {
 	diff "$work/symbols.map" "$work/symbols.deb" | grep '^[<>]' | sed 's/^/#   /'
 	cmp -s "$work/symbols.map" "$work/symbols.deb"
 }
-dkms_deb=${debs[0]} lib_deb=${debs[1]} dev_deb=${debs[2]} utils_deb=${debs[3]}
+dkms_deb=${debs[0]} lib_deb=${debs[1]} dev_deb=${debs[2]} utils_deb=${debs[3]} py_deb=${debs[4]}
 src=usr/src/uaccel-$version
 lib=usr/lib/$multiarch
 
@@ -189,7 +190,16 @@ check "accel-utils: tools, udev rules, sysusers.d entry, section 1 and 7 pages" 
 	usr/share/man/man1/accel-factorial.1.gz usr/share/man/man7/uaccel.7.gz
 check "accel-utils: its postinst creates the group with systemd-sysusers" sh -c \
 	"dpkg-deb -I '$utils_deb' postinst | grep -q 'systemd-sysusers.*uaccel.conf'"
-for deb in "$lib_deb" "$dev_deb" "$utils_deb"; do
+check "python3-accel: the module accel in Debian's dist-packages and the demo" \
+	has "$py_deb" usr/lib/python3/dist-packages/accel/__init__.py \
+	usr/share/doc/python3-accel/examples/demo.py
+check "python3-accel: nothing compiled, no library of its own" \
+	lacks "$py_deb" '\.(so|o|c|pyc)$|^usr/(bin|include)/'
+check "python3-accel: depends on libaccel1 of the same version, python3-cffi and python3" sh -c \
+	"dpkg-deb -f '$py_deb' Depends | tr -d ' ' | tr ',' '\\n' > '$work/py-depends' &&
+	 grep -qxF 'libaccel1(=$debver)' '$work/py-depends' &&
+	 grep -qxF python3-cffi '$work/py-depends' && grep -q '^python3' '$work/py-depends'"
+for deb in "$lib_deb" "$dev_deb" "$utils_deb" "$py_deb"; do
 	check "${deb##*/}: no module sources" lacks "$deb" '^usr/src/|dkms\.conf'
 done
 

@@ -165,6 +165,10 @@ run_test limits 300 "$B/tests/vm_limits"
 # Removal while calls wait for user page faults (userfaultfd).
 run_test stuck 300 "$B/tests/vm_stuck"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
+# The Python binding (python/accel, cffi over libaccel.so.1 of LD_LIBRARY_PATH)
+# and its demo, with Debian's Python and python3-cffi.
+ACCEL_PROVIDER_PATH=$B/providers PYTHONPATH=$here/../../python PYTHONDONTWRITEBYTECODE=1 \
+	run_test python 300 /usr/bin/python3 "$here/../python/test_accel.py"
 # Polled queues; also unloads and reloads uaccel_soft, loads and unloads uaccel_edu.
 ACCEL_PROVIDER_PATH=$B/providers UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko \
 	UACCEL_EDU_KO=$K/hw/edu/uaccel_edu.ko run_test poll 900 "$B/tests/vm_poll"

@@ -3,9 +3,9 @@
 # In-VM: the Debian packages as installed.  tests/pkg/test-packages.sh
 # extracted them into BUILD/pkg-root, built the modules there with DKMS and
 # built BUILD/pkg/example against the root with pkg-config.  This test
-# replaces the suite's modules with the DKMS-built ones, runs the example
-# and the packaged tools with the root's libaccel and providers (checking
-# exit status and output of each, and the message of an edu timeout), and
+# replaces the suite's modules with the DKMS-built ones, runs the example,
+# the packaged tools and python3-accel's module and demo with the root's
+# libaccel and providers (checking exit status and output of each, and the message of an edu timeout), and
 # puts the suite's modules back.
 # Expects uaccel_core and uaccel_soft (num_devices=3) of MODULE_DIR loaded
 # and leaves them so.  usage: test_packages.sh BUILD_DIR MODULE_DIR
@@ -85,6 +85,23 @@ is "packaged accelinfo lists the four devices" \
 run run_root "$root/usr/bin/accel-demo" soft0
 is "packaged accel-demo soft0 exits 0, nothing on stderr" "$rc:$err" "0:"
 is "packaged accel-demo soft0: the soft provider, both copies verified" \
+	"$(grep -E 'provider|verified|MISMATCH|^demo' <<< "$out")" \
+"device soft0 opened; provider: soft
+facet copy of 524288 bytes: verified
+queue copy of 524288 bytes: status 0, verified
+demo passed"
+# python3-accel: the module of the root's dist-packages over the root's
+# libaccel.so.1 (no ACCEL_LIBRARY: the loader's search), its demo.
+pydist=$root/usr/lib/python3/dist-packages
+run_py() {
+	PYTHONPATH=$pydist PYTHONDONTWRITEBYTECODE=1 run_root /usr/bin/python3 "$@"
+}
+run run_py -c 'import accel; print(accel.__file__, accel.library_version()[3])'
+is "python3-accel: import accel takes the root's module" "$rc:$out:$err" \
+	"0:$pydist/accel/__init__.py $version:"
+run run_py "$root/usr/share/doc/python3-accel/examples/demo.py" soft0
+is "python3-accel's demo.py soft0 exits 0, nothing on stderr" "$rc:$err" "0:"
+is "python3-accel's demo.py soft0: the soft provider, both copies verified" \
 	"$(grep -E 'provider|verified|MISMATCH|^demo' <<< "$out")" \
 "device soft0 opened; provider: soft
 facet copy of 524288 bytes: verified
