@@ -12,6 +12,8 @@ pkgs=(
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian groff-base man-db
 	# The ABI check of libaccel.so.1 (abidw, abidiff).
 	abigail-tools
+	# accel, the operators' tool: netlink (as iproute2) and JSON output.
+	libmnl-dev libjson-c-dev
 	# The 32-bit test build (gcc -m32 of gcc-multilib): cmocka for i386.
 	libcmocka-dev:i386
 )
