@@ -126,6 +126,32 @@ static void parse_error(const struct nlmsghdr *nlh, struct nl_error *e)
 	}
 }
 
+/* The errno and extack text of a dump's NLMSG_DONE: 0 when it succeeded. */
+static void parse_done(const struct nlmsghdr *nlh, struct nl_error *e)
+{
+	size_t len = mnl_nlmsg_get_payload_len(nlh);
+	const struct nlattr *attr;
+	int err;
+
+	e->err = 0;
+	e->msg[0] = '\0';
+	if (len < sizeof(err))
+		return;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	e->err = -err;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || len <= MNL_ALIGN(sizeof(err)))
+		return;
+	mnl_attr_for_each_payload((const struct nlattr *)((const char *)mnl_nlmsg_get_payload(nlh) +
+							   MNL_ALIGN(sizeof(err))),
+				  len - MNL_ALIGN(sizeof(err))) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    !mnl_attr_validate(attr, MNL_TYPE_NUL_STRING)) {
+			snprintf(e->msg, sizeof(e->msg), "%s", mnl_attr_get_str(attr));
+			break;
+		}
+	}
+}
+
 /*
  * Send @nlh and read the replies up to the ACK or NLMSG_DONE, calling @cb
  * on each message of the family.  Return: 0, 1 when a dump came back
@@ -167,8 +193,13 @@ static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, msg_cb cb, void *data,
 					return e->err;
 				return intr ? 1 : 0;
 			}
-			if (m->nlmsg_type == NLMSG_DONE)
+			if (m->nlmsg_type == NLMSG_DONE) {
+				/* A dump's error comes in NLMSG_DONE's payload. */
+				parse_done(m, e);
+				if (e->err)
+					return e->err;
 				return intr ? 1 : 0;
+			}
 			if (m->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
 			if (cb && !intr && cb(m, data)) {
