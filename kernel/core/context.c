@@ -25,10 +25,15 @@
  * ctx->dead records it.  Removal walks only them (UACCEL_OBJ_MARK_DEVICE),
  * so its time does not grow with the PDs userspace made.
  */
+#include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 
 #include "uaccel_core.h"
+
+/* Context ids; a wrap after 2^32 opens only reorders a resource dump. */
+static atomic_t uaccel_context_ids;
 
 /*
  * Destroy the objects of a context that hold its device (queues, MRs, CQs;
@@ -109,15 +114,23 @@ struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
 	INIT_LIST_HEAD(&ctx->removed_event.list);
 	ctx->udev = udev;
 	ctx->filp = filp;
+	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
+	ctx->uid = current_euid();
+	get_task_comm(ctx->comm, current);
+	spin_lock_init(&ctx->facet_lock);
+	INIT_LIST_HEAD(&ctx->facet_files);
 
 	/* An exclusive device has one context at a time (sysfs.c). */
 	mutex_lock(&udev->contexts_lock);
 	if (udev->exclusive && udev->nr_contexts) {
 		mutex_unlock(&udev->contexts_lock);
+		put_pid(ctx->pid);
 		mutex_destroy(&ctx->lock);
 		kfree(ctx);
 		return ERR_PTR(-EBUSY);
 	}
+	/* Increasing along the list, for the resumption of netlink dumps. */
+	ctx->id = atomic_inc_return(&uaccel_context_ids);
 	list_add_tail(&ctx->list, &udev->contexts);
 	WRITE_ONCE(udev->nr_contexts, udev->nr_contexts + 1);
 	mutex_unlock(&udev->contexts_lock);
@@ -139,6 +152,8 @@ static void uaccel_context_free(struct uaccel_context *ctx)
 	uaccel_context_free_events(ctx);
 	WARN_ON(!xa_empty(&ctx->objects));
 	xa_destroy(&ctx->objects);
+	WARN_ON(!list_empty(&ctx->facet_files));
+	put_pid(ctx->pid);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 	uaccel_stat_add(UACCEL_STAT_CONTEXTS, -1);

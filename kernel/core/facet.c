@@ -125,7 +125,12 @@ static void uaccel_facet_unhold(struct uaccel_facet_file *ffile)
 static int uaccel_facet_release(struct inode *inode, struct file *filp)
 {
 	struct uaccel_facet_file *ffile = filp->private_data;
+	struct uaccel_context *ctx = ffile->ctx;
 
+	spin_lock(&ctx->facet_lock);
+	list_del(&ffile->entry);
+	ctx->nr_facet_files--;
+	spin_unlock(&ctx->facet_lock);
 	uaccel_facet_unhold(ffile);
 	uaccel_context_put(ffile->ctx);
 	kfree(ffile);
@@ -199,6 +204,7 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	ffile->ops = ctx->udev->facet_ops[slot];
 	ffile->num_ops = facet->num_ops;
 	ffile->version = hi;
+	ffile->slot = slot;
 	ffile->held_slot = -1;
 	if (facet->flags & UACCEL_FACET_EXCLUSIVE) {
 		if (test_and_set_bit(slot, &ctx->udev->facets_held)) {
@@ -222,6 +228,11 @@ int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd)
 	}
 	uaccel_context_get(ctx);
 	uaccel_stat_add(UACCEL_STAT_FACET_FILES, 1);
+	spin_lock(&ctx->facet_lock);
+	ffile->id = ++ctx->next_facet_id;
+	list_add_tail(&ffile->entry, &ctx->facet_files);
+	ctx->nr_facet_files++;
+	spin_unlock(&ctx->facet_lock);
 
 	/* Installed once the reply reached the caller (uaccel_ucmd_finish()). */
 	ucmd->new_file = file;

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include <uaccel/netlink.h>
 #include <uaccel/version.h>
 
 #include "uaccel_core.h"
@@ -39,6 +40,79 @@ static DEFINE_XARRAY_ALLOC(uaccel_devices);
 static DEFINE_MUTEX(uaccel_devices_lock);
 static u32 uaccel_next_index;
 #define UACCEL_DEV_ADDED	XA_MARK_1
+
+/*
+ * Bumped, under uaccel_devices_lock, by every registration, removal and
+ * rename: a netlink dump that sees it change marks its messages
+ * NLM_F_DUMP_INTR.
+ */
+atomic_t uaccel_registry_gen = ATOMIC_INIT(1);
+
+/*
+ * The registered device at or after *@index (a reference held; the caller
+ * puts it) and its index in *@index, or NULL past the last one.  Devices
+ * that are not added yet, or being removed, are skipped.
+ */
+struct uaccel_device *uaccel_device_get_next(unsigned long *index)
+{
+	struct uaccel_device *udev;
+
+	mutex_lock(&uaccel_devices_lock);
+	udev = xa_find(&uaccel_devices, index, ULONG_MAX, UACCEL_DEV_ADDED);
+	if (udev)
+		get_device(&udev->dev);
+	mutex_unlock(&uaccel_devices_lock);
+	return udev;
+}
+
+/* The registered device of @index, with a reference, or NULL. */
+struct uaccel_device *uaccel_device_get_by_index(u32 index)
+{
+	unsigned long i = index;
+	struct uaccel_device *udev = uaccel_device_get_next(&i);
+
+	if (udev && i != index) {
+		put_device(&udev->dev);
+		udev = NULL;
+	}
+	return udev;
+}
+
+/* The registered device called @name, with a reference, or NULL. */
+struct uaccel_device *uaccel_device_get_by_name(const char *name)
+{
+	struct uaccel_device *udev;
+	unsigned long index;
+
+	mutex_lock(&uaccel_devices_lock);
+	xa_for_each_marked(&uaccel_devices, index, udev, UACCEL_DEV_ADDED) {
+		if (!strcmp(dev_name(&udev->dev), name)) {
+			get_device(&udev->dev);
+			mutex_unlock(&uaccel_devices_lock);
+			return udev;
+		}
+	}
+	mutex_unlock(&uaccel_devices_lock);
+	return NULL;
+}
+
+/* True from the end of the device's registration to the start of its removal. */
+bool uaccel_device_added(const struct uaccel_device *udev)
+{
+	return xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
+}
+
+/*
+ * Tell the monitor group, in the order of the registry's changes: called
+ * under uaccel_devices_lock, which also keeps the name.
+ */
+static void uaccel_notify_locked(struct uaccel_device *udev, u8 cmd,
+				 const char *old_name)
+{
+	lockdep_assert_held(&uaccel_devices_lock);
+	atomic_inc(&uaccel_registry_gen);
+	uaccel_nl_notify(udev, cmd, old_name);
+}
 
 static char *uaccel_devnode(struct device *dev, umode_t *mode)
 {
@@ -243,6 +317,7 @@ int uaccel_register_device(struct uaccel_device *udev, const char *name)
 		xa_erase(&uaccel_devices, udev->index);
 	} else {
 		xa_set_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
+		uaccel_notify_locked(udev, UACCEL_NL_CMD_DEV_NEW, NULL);
 	}
 err_unlock:
 	mutex_unlock(&uaccel_devices_lock);
@@ -257,6 +332,7 @@ EXPORT_SYMBOL_GPL(uaccel_register_device);
  */
 int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 {
+	char old[UACCEL_NAME_MAX];
 	int ret = 0;
 
 	if (!uaccel_name_valid(name) || strchr(name, '%'))
@@ -264,14 +340,18 @@ int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 	mutex_lock(&uaccel_devices_lock);
 	/* Not while device_add() or device_del() uses the name, nor failed. */
 	if (!READ_ONCE(udev->registered) ||
-	    !xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED))
+	    !xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED)) {
 		ret = -ENODEV;
-	else if (!strcmp(dev_name(&udev->dev), name))
+	} else if (!strcmp(dev_name(&udev->dev), name)) {
 		ret = 0;
-	else if (uaccel_name_taken(name))
+	} else if (uaccel_name_taken(name)) {
 		ret = -EEXIST;
-	else
+	} else {
+		strscpy(old, dev_name(&udev->dev), sizeof(old));
 		ret = device_rename(&udev->dev, name);
+		if (!ret)
+			uaccel_notify_locked(udev, UACCEL_NL_CMD_DEV_RENAME, old);
+	}
 	mutex_unlock(&uaccel_devices_lock);
 	return ret;
 }
@@ -323,6 +403,7 @@ bool uaccel_report_fatal(struct uaccel_device *udev)
 	}
 	WRITE_ONCE(udev->fatal, true);
 	dev_err(&udev->dev, "fatal device error, the device is going away\n");
+	uaccel_notify_locked(udev, UACCEL_NL_CMD_DEV_FATAL, NULL);
 	mutex_unlock(&uaccel_devices_lock);
 	uaccel_device_shut(udev);
 	return true;
@@ -336,6 +417,8 @@ void uaccel_unregister_device(struct uaccel_device *udev)
 	 * name (the class link) before it waits for the sysfs stores.
 	 */
 	mutex_lock(&uaccel_devices_lock);
+	if (xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED))
+		uaccel_notify_locked(udev, UACCEL_NL_CMD_DEV_DEL, NULL);
 	xa_clear_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED);
 	mutex_unlock(&uaccel_devices_lock);
 
@@ -391,9 +474,14 @@ static int __init uaccel_core_init(void)
 	ret = class_register(&uaccel_class);
 	if (ret)
 		goto err_mr_exit;
+	ret = uaccel_nl_init();
+	if (ret)
+		goto err_class_unregister;
 	uaccel_debugfs_init();
 	return 0;
 
+err_class_unregister:
+	class_unregister(&uaccel_class);
 err_mr_exit:
 	uaccel_mr_exit();
 err_unregister_chrdev:
@@ -405,6 +493,7 @@ static void __exit uaccel_core_exit(void)
 {
 	WARN_ON(!xa_empty(&uaccel_devices));
 	uaccel_debugfs_exit();
+	uaccel_nl_exit();
 	class_unregister(&uaccel_class);
 	/* May wait: an MR's pages whose lock userspace holds (object.c). */
 	uaccel_mr_exit();

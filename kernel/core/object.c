@@ -91,6 +91,24 @@ void uaccel_obj_put(struct uaccel_object *obj)
 }
 
 /*
+ * The context's count of @obj's type, and of pinned pages for an MR, for
+ * the resource dump: under the context lock, read without it.
+ */
+static void uaccel_obj_count(struct uaccel_object *obj, int n)
+{
+	struct uaccel_context *ctx = obj->ctx;
+
+	lockdep_assert_held(&ctx->lock);
+	WRITE_ONCE(ctx->nr_objects[obj->type], ctx->nr_objects[obj->type] + n);
+	if (obj->type == UACCEL_OBJ_MR) {
+		struct uaccel_mr *mr = container_of(obj, struct uaccel_mr, obj);
+
+		WRITE_ONCE(ctx->pinned_pages,
+			   ctx->pinned_pages + n * (long)mr->npages);
+	}
+}
+
+/*
  * Give a complete object an id and install it in its context: from now on
  * teardown and removal destroy it, but lookups, DESTROY and mmap see it
  * only once the dispatcher published it with the reply of @ucmd (or it is
@@ -138,6 +156,7 @@ int uaccel_obj_add(struct uaccel_ucmd *ucmd, struct uaccel_object *obj,
 		xa_set_mark(&ctx->objects, obj->id, UACCEL_OBJ_MARK_DEVICE);
 	if (type == UACCEL_OBJ_CQ)
 		xa_set_mark(&ctx->objects, obj->id, UACCEL_OBJ_MARK_CQ);
+	uaccel_obj_count(obj, 1);
 	uaccel_stat_add(ops->stat, 1);
 	ucmd->new_obj_id = obj->id;
 out_unlock:
@@ -184,6 +203,7 @@ void uaccel_obj_destroy(struct uaccel_object *obj, enum uaccel_remove_reason why
 {
 	const struct uaccel_obj_ops *ops = &uaccel_obj_ops[obj->type];
 
+	uaccel_obj_count(obj, -1);
 	uaccel_stat_add(ops->stat, -1);
 	ops->release(obj, why);
 }

@@ -84,34 +84,42 @@ static ssize_t name_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(name);
 
-static ssize_t exclusive_show(struct device *dev,
-			      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", READ_ONCE(uaccel_from_dev(dev)->exclusive));
-}
-
 /*
- * 1: at most one context at a time; later open()s get -EBUSY until it is
+ * @on: at most one context at a time; later open()s get -EBUSY until it is
  * released (its file and every facet file of it closed).  -EBUSY when two
- * or more contexts are open already.
+ * or more contexts are open already.  The sysfs attribute "exclusive" and
+ * netlink's DEV_SET.
  */
-static ssize_t exclusive_store(struct device *dev,
-			       struct device_attribute *attr, const char *buf,
-			       size_t count)
+int uaccel_set_exclusive(struct uaccel_device *udev, bool on)
 {
-	struct uaccel_device *udev = uaccel_from_dev(dev);
-	bool on;
-	int ret;
+	int ret = 0;
 
-	ret = kstrtobool(buf, &on);
-	if (ret)
-		return ret;
 	mutex_lock(&udev->contexts_lock);
 	if (on && udev->nr_contexts > 1)
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(udev->exclusive, on);
 	mutex_unlock(&udev->contexts_lock);
+	return ret;
+}
+
+static ssize_t exclusive_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(uaccel_from_dev(dev)->exclusive));
+}
+
+static ssize_t exclusive_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	ret = uaccel_set_exclusive(uaccel_from_dev(dev), on);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(exclusive);

@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -144,6 +145,18 @@ struct uaccel_event_node {
  * @removed_event: the DEVICE_REMOVED event, allocated with the context so
  *	that removal never needs memory
  * @next_id: the next object id to try (ids are not reused soon)
+ * @id: unique among the contexts of the loaded core, increasing in the
+ *	order of the device's @contexts list (netlink's resource dump)
+ * @pid: the opener's thread group, for the resource dump
+ * @uid: the opener's effective uid
+ * @comm: the opener's command name at open()
+ * @nr_objects: objects of each type (index enum uaccel_obj_type),
+ *	written under @lock, read without it (netlink.c)
+ * @pinned_pages: pages pinned by the context's MRs, as @nr_objects
+ * @facet_lock: protects @facet_files, @nr_facet_files, @next_facet_id
+ * @facet_files: the open facet files of the context, oldest first
+ * @nr_facet_files: entries in @facet_files
+ * @next_facet_id: the id of the next facet file
  */
 struct uaccel_context {
 	struct kref ref;
@@ -159,6 +172,16 @@ struct uaccel_context {
 	wait_queue_head_t event_wait;
 	struct uaccel_event_node removed_event;
 	u32 next_id;
+	u32 id;
+	struct pid *pid;
+	kuid_t uid;
+	char comm[TASK_COMM_LEN];
+	u32 nr_objects[UACCEL_OBJ_QUEUE + 1];
+	unsigned long pinned_pages;
+	spinlock_t facet_lock;	/* facet_files */
+	struct list_head facet_files;
+	u32 nr_facet_files;
+	u32 next_facet_id;
 };
 
 /**
@@ -170,6 +193,9 @@ struct uaccel_context {
  * @held_slot: for an exclusive facet, its bit in the device's
  *	facets_held, cleared at release; -1 otherwise
  * @version: the negotiated version
+ * @slot: the facet's index in the device's facets
+ * @id: its id in the context, for the resource dump
+ * @entry: its entry in the context's facet_files
  */
 struct uaccel_facet_file {
 	struct uaccel_context *ctx;
@@ -178,6 +204,9 @@ struct uaccel_facet_file {
 	u32 num_ops;
 	int held_slot;
 	u32 version;
+	u32 slot;
+	u32 id;
+	struct list_head entry;
 };
 
 /**
@@ -263,6 +292,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 int uaccel_rename_device(struct uaccel_device *udev, const char *name);
 int uaccel_register_facets(struct uaccel_device *udev);
 void uaccel_free_facets(struct uaccel_device *udev);
+int uaccel_set_exclusive(struct uaccel_device *udev, bool on);
 void uaccel_debugfs_init(void);
 void uaccel_debugfs_exit(void);
 
@@ -406,6 +436,18 @@ void uaccel_ring_zap(struct uaccel_object *obj, enum uaccel_remove_reason why);
 
 struct inode *uaccel_mapping_inode_alloc(void);
 void uaccel_mapping_inode_free(struct inode *inode);
+
+/* The registry, for the netlink family (main.c). */
+struct uaccel_device *uaccel_device_get_next(unsigned long *index);
+struct uaccel_device *uaccel_device_get_by_index(u32 index);
+struct uaccel_device *uaccel_device_get_by_name(const char *name);
+bool uaccel_device_added(const struct uaccel_device *udev);
+extern atomic_t uaccel_registry_gen;
+
+/* The generic netlink family "uaccel" (netlink.c). */
+int uaccel_nl_init(void);
+void uaccel_nl_exit(void);
+void uaccel_nl_notify(struct uaccel_device *udev, u8 cmd, const char *old_name);
 
 extern const struct file_operations uaccel_device_fops;
 extern const struct attribute_group *uaccel_core_groups[];
