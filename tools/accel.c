@@ -405,9 +405,10 @@ static json_object *flag_names(uint32_t flags)
 	return a;
 }
 
-static void parse_attrs(const struct nlattr *first, size_t len, json_object *o);
+static void parse_attrs(const struct nlattr *first, size_t len, json_object *o, bool nested);
 
-static void parse_one(const struct nlattr *a, json_object *o)
+/* One attribute into @o; @nested: inside a facet's nest. */
+static void parse_one(const struct nlattr *a, json_object *o, bool nested)
 {
 	unsigned int type = mnl_attr_get_type(a);
 	const struct attr_desc *d;
@@ -460,26 +461,30 @@ static void parse_one(const struct nlattr *a, json_object *o)
 			if (mnl_attr_get_type(f) != UACCEL_NL_ATTR_FACET)
 				continue;
 			fo = json_object_new_object();
-			parse_attrs(mnl_attr_get_payload(f), mnl_attr_get_payload_len(f), fo);
+			parse_attrs(mnl_attr_get_payload(f), mnl_attr_get_payload_len(f), fo, true);
 			json_object_array_add(v, fo);
 		}
 		break;
 	case K_FACET:
 		/* One facet (file) at the top level: its keys, flattened. */
-		parse_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), o);
+		parse_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a), o, false);
 		return;
 	}
 	if (type == UACCEL_NL_ATTR_FACET_FLAGS)
 		json_object_object_add(o, "flag_names", flag_names(mnl_attr_get_u32(a)));
-	json_object_object_add(o, d->key, v);
+	/* A facet file's name beside the device's (RES_GET of facets). */
+	if (type == UACCEL_NL_ATTR_FACET_NAME && !nested)
+		json_object_object_add(o, "facet", v);
+	else
+		json_object_object_add(o, d->key, v);
 }
 
-static void parse_attrs(const struct nlattr *first, size_t len, json_object *o)
+static void parse_attrs(const struct nlattr *first, size_t len, json_object *o, bool nested)
 {
 	const struct nlattr *attr;
 
 	mnl_attr_for_each_payload(first, len)
-		parse_one(attr, o);
+		parse_one(attr, o, nested);
 }
 
 static json_object *parse_msg(const struct nlmsghdr *nlh)
@@ -489,7 +494,7 @@ static json_object *parse_msg(const struct nlmsghdr *nlh)
 	if (!o)
 		return NULL;
 	parse_attrs(mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)),
-		    mnl_nlmsg_get_payload_len(nlh) - sizeof(struct genlmsghdr), o);
+		    mnl_nlmsg_get_payload_len(nlh) - sizeof(struct genlmsghdr), o, false);
 	return o;
 }
 
@@ -844,7 +849,9 @@ static void res_keys(json_object *r, int type, json_object *names)
 	json_object_object_del(r, "driver");
 	json_object_object_del(r, "res_type");
 	if (type != UACCEL_NL_RES_CTX && (v = get(r, "id"))) {
-		json_object_object_add(r, res_names[type], json_object_get(v));
+		/* A facet file's id is "file": "facet" is its facet's name. */
+		json_object_object_add(r, type == UACCEL_NL_RES_FACET ? "file" : res_names[type],
+				       json_object_get(v));
 		json_object_object_del(r, "id");
 	}
 	if (type == UACCEL_NL_RES_FACET && !get(r, "facet") && (v = get(r, "facets"))) {
@@ -921,10 +928,12 @@ static void print_res_text(json_object *r, int type)
 		break;
 	case UACCEL_NL_RES_QUEUE:
 		field(r, "queue", "queue");
+		field(r, "pd", "pd");
 		field(r, "cq", "cq");
 		field(r, "entries", "entries");
 		break;
 	case UACCEL_NL_RES_FACET:
+		field(r, "file", "file");
 		field(r, "facet", "facet");
 		field(r, "version", "version");
 		break;
