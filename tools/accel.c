@@ -458,6 +458,11 @@ static void parse_one(const struct nlattr *a, json_object *o, bool nested)
 		mnl_attr_for_each_nested(f, a) {
 			json_object *fo;
 
+			/* CTX_FACETS: the count of facet files, then the first 32. */
+			if (mnl_attr_get_type(f) == UACCEL_NL_ATTR_CTX_FACET_FILES &&
+			    !mnl_attr_validate(f, MNL_TYPE_U32))
+				json_object_object_add(o, "facet_files",
+						       json_object_new_int64(mnl_attr_get_u32(f)));
 			if (mnl_attr_get_type(f) != UACCEL_NL_ATTR_FACET)
 				continue;
 			fo = json_object_new_object();
@@ -909,6 +914,10 @@ static void print_res_text(json_object *r, int type)
 			if (get(f, "version"))
 				printf(":%s", json_object_get_string(get(f, "version")));
 		}
+		/* The kernel lists the first 32 facet files. */
+		if (n && get(r, "facet_files") &&
+		    (size_t)json_object_get_int64(get(r, "facet_files")) > n)
+			printf(",...");
 		printf("\n");
 		return;
 	case UACCEL_NL_RES_PD:

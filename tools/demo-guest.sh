@@ -60,9 +60,9 @@ edu0_pci=$(basename "$(readlink -f /sys/class/uaccel/edu0/device)")
 echo "### accel monitor -c 1 while edu0 ($edu0_pci) is unplugged"
 "$A" monitor -c 1 > /tmp/demo-monitor.out &
 monitor=$!
-# Subscribed once it waits in recvfrom (45 on x86_64).
+# Subscribed once it waits in recvmsg (47 on x86_64).
 for _ in $(seq 100); do
-	case $(cat "/proc/$monitor/syscall" 2> /dev/null) in 45\ *) break ;; esac
+	case $(cat "/proc/$monitor/syscall" 2> /dev/null) in 47\ *) break ;; esac
 	sleep 0.1
 done
 for _ in $(seq 100); do

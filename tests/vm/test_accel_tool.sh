@@ -185,11 +185,12 @@ run $NOBODY "$A" dev set soft0 exclusive on
 is "nobody: exclusive on fails with EPERM" "$rc:$(cat /sys/class/uaccel/soft0/exclusive)" "1:0"
 
 # ---- accel monitor ----
-# Wait until PID blocks in recvfrom (45 on x86_64): the family is resolved,
-# the group joined (the only recvfrom that blocks is the monitor's).
+# Wait until PID blocks in recvmsg (47 on x86_64; libmnl's
+# mnl_socket_recvfrom): the family is resolved, the group joined (the only
+# read that blocks is the monitor's).
 subscribed() {
 	for _ in $(seq 200); do
-		case $(cat "/proc/$1/syscall" 2> /dev/null) in 45\ *) return 0 ;; esac
+		case $(cat "/proc/$1/syscall" 2> /dev/null) in 47\ *) return 0 ;; esac
 		sleep 0.1
 	done
 	return 1
@@ -201,8 +202,12 @@ is "new_device mon0" "$("$SW" $DRV/new_device mon0)" OK
 run "$A" dev set mon0 name mon1
 is "accel dev set mon0 name mon1" "$rc:$err" "0:"
 is "delete_device mon1" "$("$SW" $DRV/delete_device mon1)" OK
-timeout 30 tail --pid=$mon -f /dev/null
-wait $mon
+# finish PID: its exit status, once it exited (killed after 30 s: 143).
+finish() {
+	timeout 30 tail --pid="$1" -f /dev/null || kill "$1"
+	wait "$1"
+}
+finish $mon
 is "accel monitor -c 3 exits 0 after 3 events, nothing on stderr" "$?:$(cat "$tmp/mon.err")" "0:"
 is "accel monitor: arrival, rename and removal in order" "$(cat "$tmp/mon.out")" "[NEW] dev mon0 driver soft
 [RENAME] mon0 -> mon1
@@ -210,14 +215,14 @@ is "accel monitor: arrival, rename and removal in order" "$(cat "$tmp/mon.out")"
 
 "$A" -j monitor -c 3 > "$tmp/mon.out" 2> "$tmp/mon.err" &
 mon=$!
-subscribed $mon
+check "accel -j monitor -c 3 waits for events" subscribed $mon
 "$SW" $DRV/new_device mon2 > /dev/null
 "$A" dev set mon2 name mon3
 "$SW" $DRV/delete_device mon3 > /dev/null
-timeout 30 tail --pid=$mon -f /dev/null
-wait $mon
+finish $mon
 is "accel -j monitor -c 3 exits 0" "$?:$(cat "$tmp/mon.err")" "0:"
 out=$(cat "$tmp/mon.out")
+printf '%s\n' "$out" | sed 's/^/# /'
 check "accel -j monitor: one JSON object per line" sh -c 'printf "%s\n" "$1" | python3 -c "
 import json, sys
 e = [json.loads(l) for l in sys.stdin]
