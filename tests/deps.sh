@@ -8,6 +8,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod cpio xz-utils sparse gcc-multilib
 	bc bison flex libelf-dev libssl-dev
+	# Netlink (libmnl, as iproute2) and JSON (json-c): accel(8), vm_netlink.
 	libmnl-dev libjson-c-dev
 	liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian groff-base man-db

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uaccel/uaccel.h>
 
 #include "cli.h"
 
@@ -25,6 +26,7 @@ static const char prog[] = "accelinfo";
 static void usage(void)
 {
 	printf("usage: accelinfo [-d NAME] [-v] [-j]\n"
+	       "       accelinfo -l [-j]\n"
 	       "       accelinfo --select FACETS [--node N] [--prefer-software | --any-kind]\n"
 	       "List the uaccel accelerators, their attributes and facets; or rank\n"
 	       "them for a facet request as accel_select_device() does, and say why.\n"
@@ -32,6 +34,7 @@ static void usage(void)
 	       "  -d, --device NAME    show only this device\n"
 	       "  -v, --verbose        also open each device and query the kernel\n"
 	       "  -j, --json           print a JSON array instead of text\n"
+	       "  -l, --list           print the device names only, one a line\n"
 	       "  -s, --select FACETS  rank the devices for FACETS, a comma-separated\n"
 	       "                       list of NAME, NAME:V or NAME:MIN-MAX, preferred\n"
 	       "                       first (no versions: any)\n"
@@ -64,6 +67,43 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/*
+ * The sysfs attribute "exclusive" of a device: 0 or 1, or -1 when it
+ * cannot be read (a kernel without it).
+ */
+static int exclusive_state(const struct accel_device *dev)
+{
+	const char *root = secure_getenv("UACCEL_SYSFS_ROOT");
+	char path[4096];
+	FILE *f;
+	int v = -1;
+
+	/* The sysfs root libaccel lists from (a test fixture's, with the variable). */
+	snprintf(path, sizeof(path), "%s/class/uaccel/%s/exclusive",
+		 root && *root ? root : "/sys", accel_device_name(dev));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1 || (v != 0 && v != 1))
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* The names of the facet flags, "privileged,exclusive"; "" for none. */
+static const char *flag_text(uint32_t flags, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (flags & UACCEL_FACET_PRIVILEGED)
+		snprintf(buf, size, "privileged");
+	if (flags & UACCEL_FACET_EXCLUSIVE)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%sexclusive", *buf ? "," : "");
+	flags &= ~(UACCEL_FACET_PRIVILEGED | UACCEL_FACET_EXCLUSIVE);
+	if (flags)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s0x%x", *buf ? "," : "", flags);
+	return buf;
+}
+
 /* Open and query a device: 0, or a negative errno after saying why on stderr. */
 static int query(const struct accel_device *dev, struct accel_device_attr *attr)
 {
@@ -88,7 +128,8 @@ static int print_text(const struct accel_device *dev, int verbose)
 {
 	struct accel_device_attr attr;
 	int i, n = accel_device_num_facets(dev);
-	int ret;
+	int ret, excl = exclusive_state(dev);
+	char flags[64];
 
 	printf("%s\n", accel_device_name(dev));
 	printf("\tdriver:\t\t%s\n", accel_device_driver(dev));
@@ -96,13 +137,17 @@ static int print_text(const struct accel_device *dev, int verbose)
 	printf("\tparent:\t\t%s\n", accel_device_parent(dev));
 	printf("\tnuma_node:\t%d\n", accel_device_numa_node(dev));
 	printf("\tabi_version:\t%u\n", accel_device_abi_version(dev));
+	if (excl >= 0)
+		printf("\texclusive:\t%d\n", excl);
 	if (!n)
 		printf("\tfacets:\t\t(none)\n");
 	for (i = 0; i < n; i++) {
 		const struct accel_facet_desc *f = accel_device_facet(dev, i);
 
-		printf("\tfacet:\t\t%s v%u..v%u flags 0x%x\n", f->name,
-		       f->min_version, f->max_version, f->flags);
+		printf("\tfacet:\t\t%s v%u..v%u flags 0x%x%s%s%s\n", f->name,
+		       f->min_version, f->max_version, f->flags,
+		       f->flags ? " (" : "", flag_text(f->flags, flags, sizeof(flags)),
+		       f->flags ? ")" : "");
 	}
 	if (!verbose)
 		return 0;
@@ -122,7 +167,8 @@ static int print_json(const struct accel_device *dev, int verbose)
 {
 	struct accel_device_attr attr;
 	int i, n = accel_device_num_facets(dev);
-	int ret = 0;
+	int ret = 0, excl = exclusive_state(dev);
+	char flags[64], *tok, *rest;
 
 	printf("{\"name\":");
 	json_str(accel_device_name(dev));
@@ -132,15 +178,22 @@ static int print_json(const struct accel_device *dev, int verbose)
 	json_str(accel_device_node(dev));
 	printf(",\"parent\":");
 	json_str(accel_device_parent(dev));
-	printf(",\"numa_node\":%d,\"abi_version\":%u,\"facets\":[",
+	printf(",\"numa_node\":%d,\"abi_version\":%u",
 	       accel_device_numa_node(dev), accel_device_abi_version(dev));
+	if (excl >= 0)
+		printf(",\"exclusive\":%s", excl ? "true" : "false");
+	printf(",\"facets\":[");
 	for (i = 0; i < n; i++) {
 		const struct accel_facet_desc *f = accel_device_facet(dev, i);
 
 		printf("%s{\"name\":", i ? "," : "");
 		json_str(f->name);
-		printf(",\"min_version\":%u,\"max_version\":%u,\"flags\":%u}",
+		printf(",\"min_version\":%u,\"max_version\":%u,\"flags\":%u,\"flag_names\":[",
 		       f->min_version, f->max_version, f->flags);
+		rest = (char *)flag_text(f->flags, flags, sizeof(flags));
+		for (tok = strsep(&rest, ","); tok && *tok; tok = strsep(&rest, ","))
+			printf("%s\"%s\"", tok == flags ? "" : ",", tok);
+		printf("]}");
 	}
 	printf("]");
 	if (verbose) {
@@ -294,6 +347,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "list", no_argument, NULL, 'l' },
 		{ "select", required_argument, NULL, 's' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "prefer-software", no_argument, NULL, 'S' },
@@ -304,11 +358,11 @@ int main(int argc, char **argv)
 	struct accel_select_attr attr = { 0 };
 	const char *only = NULL, *select = NULL;
 	unsigned long node;
-	int verbose = 0, json = 0, shown = 0, status = 0;
+	int verbose = 0, json = 0, list_only = 0, shown = 0, status = 0;
 	struct accel_device **list;
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "d:vjs:n:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:vjls:n:" CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!*optarg)
@@ -320,6 +374,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'l':
+			list_only = 1;
 			break;
 		case 's':
 			select = optarg;
@@ -343,6 +400,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error(prog, "unexpected operand '%s'", argv[optind]);
+	if (list_only && (only || verbose || select))
+		return cli_usage_error(prog, "--list goes without --device, --verbose and --select");
 	if (select && (only || verbose || json))
 		return cli_usage_error(prog, "--select goes without --device, --verbose and --json");
 	if (!select && attr.flags)
@@ -363,7 +422,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (only && strcmp(only, accel_device_name(list[i])))
 			continue;
-		if (json) {
+		if (list_only && json) {
+			printf("%s", shown ? "," : "");
+			json_str(accel_device_name(list[i]));
+		} else if (list_only) {
+			printf("%s\n", accel_device_name(list[i]));
+		} else if (json) {
 			printf("%s", shown ? "," : "");
 			if (print_json(list[i], verbose))
 				status = CLI_EXIT_FAILURE;
@@ -374,7 +438,7 @@ int main(int argc, char **argv)
 	}
 	if (json)
 		printf("]\n");
-	else if (!shown && !only)
+	else if (!shown && !only && !list_only)
 		printf("No uaccel devices found\n");
 	accel_free_device_list(list);
 	if (only && !shown) {

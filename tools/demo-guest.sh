@@ -28,6 +28,67 @@ echo "### accelinfo --select factorial.uaccel:1 (how libaccel ranks the devices 
 "$B/tools/accelinfo" --select factorial.uaccel:1
 echo "### accel-factorial --select (the device libaccel selects: edu1, hardware on a NUMA node)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" --select 5 13
+
+# The operators' tool, accel(8), over the generic netlink family "uaccel".
+A=$B/tools/accel
+echo "### accel dev (every device, over netlink)"
+"$A" dev
+echo "### accel -d dev show soft0 (details: parent, ids, facets with their flags)"
+"$A" -d dev show soft0
+echo "### a process holds 4 MRs of 64 KiB on soft1 (tests/vm_holder); accel res pinpoints it"
+mkfifo /tmp/demo-holder.in
+"$B/tests/vm_holder" soft1 4 65536 < /tmp/demo-holder.in > /tmp/demo-holder.out &
+holder=$!
+exec 3> /tmp/demo-holder.in
+for _ in $(seq 300); do
+	grep -q '^ready' /tmp/demo-holder.out && break
+	sleep 0.1
+done
+cat /tmp/demo-holder.out
+echo "### accel res (one line per context: pid $holder, its objects and pinned bytes)"
+"$A" res
+echo "### accel res show mr dev soft1 (each MR with the pid and command holding it)"
+"$A" res show mr dev soft1
+exec 3>&-
+wait "$holder"
+rm -f /tmp/demo-holder.in /tmp/demo-holder.out
+
+# accel monitor while edu0 is hot-unplugged: through QEMU's monitor
+# (device_del, run-vm.sh -Q's mailbox) when it is there, else by removing
+# the PCI function in sysfs.
+edu0_pci=$(basename "$(readlink -f /sys/class/uaccel/edu0/device)")
+echo "### accel monitor -c 1 while edu0 ($edu0_pci) is unplugged"
+"$A" monitor -c 1 > /tmp/demo-monitor.out &
+monitor=$!
+# Subscribed once it waits in recvmsg (47 on x86_64).
+for _ in $(seq 100); do
+	case $(cat "/proc/$monitor/syscall" 2> /dev/null) in 47\ *) break ;; esac
+	sleep 0.1
+done
+for _ in $(seq 100); do
+	[ -e /tmp/out/qmp/ready ] && break
+	sleep 0.1
+done
+if [ -e /tmp/out/qmp/ready ]; then
+	echo "(QMP: device_del edu0; pciehp removes it after its 5 s attention delay)"
+	echo '{"execute":"device_del","arguments":{"id":"edu0"}}' > /tmp/out/qmp/req.tmp
+	mv /tmp/out/qmp/req.tmp /tmp/out/qmp/req.json
+	for _ in $(seq 300); do
+		[ -e /tmp/out/qmp/rsp.json ] && break
+		sleep 0.1
+	done
+	cat /tmp/out/qmp/rsp.json 2> /dev/null && rm -f /tmp/out/qmp/rsp.json
+else
+	echo "(no QMP mailbox: echo 1 > /sys/bus/pci/devices/$edu0_pci/remove instead)"
+	echo 1 > "/sys/bus/pci/devices/$edu0_pci/remove"
+fi
+timeout 60 tail --pid="$monitor" -f /dev/null || kill "$monitor"
+wait "$monitor" || true
+cat /tmp/demo-monitor.out
+rm -f /tmp/demo-monitor.out
+echo "### accel dev (edu0 is gone)"
+"$A" dev
+
 echo "### rmmod uaccel_edu uaccel_soft uaccel_core"
 rmmod uaccel_edu uaccel_soft uaccel_core
 echo "### demo finished"

@@ -16,5 +16,6 @@ cmake -S "$top" -B "$build" > /dev/null
 cmake --build "$build" -j"$(nproc)" > "$build/demo-build.log" 2>&1 ||
 	{ tail -n 40 "$build/demo-build.log"; exit 1; }
 echo "demo: built; booting the test VM (QEMU, software emulation)"
-"$top/tests/vm/run-vm.sh" -v -o "$build/vm-demo" -t 600 -- \
+# -Q: the QMP mailbox, through which the guest hot-unplugs edu0.
+"$top/tests/vm/run-vm.sh" -v -Q -o "$build/vm-demo" -t 600 -- \
 	"$top/tools/demo-guest.sh" "$build"

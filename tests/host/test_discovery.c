@@ -445,12 +445,21 @@ static void test_query_checks_arguments(void **state)
 static void test_accelinfo_json(void **state)
 {
 	add_device("soft0", 0, "dma.soft.uaccel 1 2 0\n");
-	add_device("soft1", 1, "");
+	add_device("soft1", 1, "debug.soft.uaccel 1 1 3\n");
+	/* soft1 has the exclusive attribute, soft0 not (an older kernel). */
+	put_file("sys/class/uaccel/soft1/exclusive", "1\n");
 	run("'%s' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); "
 	    "assert [x[\"name\"] for x in d] == [\"soft0\",\"soft1\"], d; "
-	    "assert d[0][\"facets\"][0] == {\"name\":\"dma.soft.uaccel\",\"min_version\":1,\"max_version\":2,\"flags\":0}, d; "
+	    "assert d[0][\"facets\"][0] == {\"name\":\"dma.soft.uaccel\",\"min_version\":1,\"max_version\":2,\"flags\":0,\"flag_names\":[]}, d; "
+	    "assert d[1][\"facets\"][0][\"flag_names\"] == [\"privileged\",\"exclusive\"], d; "
+	    "assert \"exclusive\" not in d[0] and d[1][\"exclusive\"] is True, d; "
 	    "assert d[1][\"driver\"] == \"soft\" and d[1][\"numa_node\"] == -1, d'",
 	    ACCELINFO);
+	run("'%s' -d soft1 | grep -qx \"$(printf '\\texclusive:\\t1')\"", ACCELINFO);
+	run("'%s' -d soft1 | grep -q 'facet:.*debug.soft.uaccel v1..v1 flags 0x3 (privileged,exclusive)$'",
+	    ACCELINFO);
+	run("test \"$('%s' -l | tr '\\n' ' ')\" = 'soft0 soft1 '", ACCELINFO);
+	run("test \"$('%s' -l -j)\" = '[\"soft0\",\"soft1\"]'", ACCELINFO);
 	run("'%s' | grep -q 'facet:.*dma.soft.uaccel v1..v2'", ACCELINFO);
 	run("'%s' -d soft1 | grep -c '^soft' | grep -qx 1", ACCELINFO);
 	/* Exit status 1 for a device that is not there, 2 for a usage error. */

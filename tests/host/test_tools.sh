@@ -6,10 +6,10 @@
 # fixture sysfs/dev tree (UACCEL_SYSFS_ROOT, UACCEL_DEV_ROOT) whose device
 # node is a plain file, so that opening works and every command fails.
 # Each case checks the exit status, standard output and standard error.
-# usage: test_tools.sh VERSION ACCELINFO ACCEL-DEMO ACCEL-FACTORIAL UACCEL-BENCH
+# usage: test_tools.sh VERSION ACCELINFO ACCEL-DEMO ACCEL-FACTORIAL UACCEL-BENCH ACCEL
 set -u
-[ $# -eq 5 ] || { sed -n '9p' "$0" >&2; exit 2; }
-version=$1 accelinfo=$2 demo=$3 factorial=$4 bench=$5
+[ $# -eq 6 ] || { sed -n '9p' "$0" >&2; exit 2; }
+version=$1 accelinfo=$2 demo=$3 factorial=$4 bench=$5 accel=$6
 n=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -75,7 +75,7 @@ export UACCEL_SYSFS_ROOT=$fx/sys UACCEL_DEV_ROOT=$fx/dev ACCEL_PROVIDERS=none
 unset ACCEL_DEBUG ACCEL_PROVIDER_PATH
 
 # Every program: --help, -h, --version, -V, unknown options.
-for prog in "$accelinfo" "$demo" "$factorial" "$bench"; do
+for prog in "$accelinfo" "$demo" "$factorial" "$bench" "$accel"; do
 	name=$(basename "$prog")
 	for opt in --help -h; do
 		expect "$name $opt: usage on stdout, exit 0" 0 "^usage: $name " "" "$prog" "$opt"
@@ -198,6 +198,14 @@ expect "uaccel-bench nosuch: unknown group, before any benchmark" 2 "" \
 expect "uaccel-bench --out into a missing directory: exit 1" 1 "" \
 	"^uaccel-bench: $tmp/none/raw.jsonl: No such file or directory\$" \
 	"$bench" --out "$tmp/none/raw.jsonl" --smoke control
+
+# accel: usage errors found before netlink is asked anything.
+expect "accel without an object: usage error" 2 "" "^accel: no object: dev, res or monitor\$" "$accel"
+expect "accel foo: usage error" 2 "" "^accel: unknown object 'foo'" "$accel" foo
+expect "accel dev frob: usage error" 2 "" "^accel: dev: unknown command 'frob'" "$accel" dev frob
+expect "accel -j -x dev: usage error" 2 "" "invalid option -- 'x'" "$accel" -j -x dev
+expect "accel help: usage on stdout, exit 0" 0 "^usage: accel " "" "$accel" help
+expect "accelinfo -l -v: usage error" 2 "" "^accelinfo: --list goes without" "$accelinfo" -l -v
 
 echo "1..$n"
 exit $failed

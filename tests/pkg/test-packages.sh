@@ -183,11 +183,12 @@ check "libaccel-dev: not the providers' private interface" \
 	lacks "$dev_deb" '/accel/provider\.h$'
 check "libaccel-dev: depends on libaccel1 of the same version" sh -c \
 	"dpkg-deb -f '$dev_deb' Depends | grep -qF 'libaccel1 (= $debver)'"
-check "accel-utils: tools, udev rules, sysusers.d entry, section 1 and 7 pages" \
-	has "$utils_deb" usr/bin/accelinfo usr/bin/accel-demo usr/bin/accel-factorial \
+check "accel-utils: tools, udev rules, sysusers.d entry, section 1, 7 and 8 pages" \
+	has "$utils_deb" usr/bin/accel usr/bin/accelinfo usr/bin/accel-demo usr/bin/accel-factorial \
 	lib/udev/rules.d/90-uaccel.rules usr/lib/sysusers.d/uaccel.conf \
 	usr/share/man/man1/accelinfo.1.gz usr/share/man/man1/accel-demo.1.gz \
-	usr/share/man/man1/accel-factorial.1.gz usr/share/man/man7/uaccel.7.gz
+	usr/share/man/man1/accel-factorial.1.gz usr/share/man/man7/uaccel.7.gz \
+	usr/share/man/man8/accel.8.gz
 check "accel-utils: its postinst creates the group with systemd-sysusers" sh -c \
 	"dpkg-deb -I '$utils_deb' postinst | grep -q 'systemd-sysusers.*uaccel.conf'"
 check "python3-accel: the module accel in Debian's dist-packages and the demo" \

@@ -73,7 +73,7 @@ check "the example uses the root's libaccel.so.1" sh -c \
 
 version=$(basename "$(ls -1d "$root"/usr/src/uaccel-* | head -n 1)")
 version=${version#uaccel-}
-for tool in accelinfo accel-demo accel-factorial; do
+for tool in accel accelinfo accel-demo accel-factorial; do
 	run run_root "$root/usr/bin/$tool" --version
 	is "packaged $tool --version" "$rc:$out:$err" "0:$tool (uaccel) $version:"
 done
