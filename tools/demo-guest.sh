@@ -20,6 +20,9 @@ echo "### accel-demo soft0 (with the soft provider)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-demo" soft0
 echo "### accel-demo soft1 (generic path, no provider)"
 ACCEL_PROVIDERS=none "$B/tools/accel-demo" soft1
+echo "### python3 python/examples/demo.py soft0 (the same demo through the Python binding)"
+ACCEL_PROVIDER_PATH=$B/providers PYTHONPATH=$(cd "$(dirname "$0")/../python" && pwd) \
+	PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$(dirname "$0")/../python/examples/demo.py" soft0
 echo "### accel-factorial edu0 (QEMU's edu PCI device, in hardware)"
 ACCEL_PROVIDER_PATH=$B/providers "$B/tools/accel-factorial" edu0
 echo "### accel-factorial soft0 (the same program and facet on the CPU)"

@@ -330,12 +330,18 @@ EXPORT_SYMBOL_GPL(uaccel_register_device);
  * which sends a "move" uevent: udev moves the by-name link.  The node and
  * every open file stay as they are.
  */
+/* A name a device may be renamed to (sysfs "name", netlink DEV_SET). */
+bool uaccel_rename_valid(const char *name)
+{
+	return uaccel_name_valid(name) && !strchr(name, '%');
+}
+
 int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 {
 	char old[UACCEL_NAME_MAX];
 	int ret = 0;
 
-	if (!uaccel_name_valid(name) || strchr(name, '%'))
+	if (!uaccel_rename_valid(name))
 		return -EINVAL;
 	mutex_lock(&uaccel_devices_lock);
 	/* Not while device_add() or device_del() uses the name, nor failed. */

@@ -235,6 +235,11 @@ static int uaccel_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "nothing to set");
 		return -EINVAL;
 	}
+	/* A malformed name changes nothing; see the uAPI for the rest. */
+	if (name && !uaccel_rename_valid(nla_data(name))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name, "malformed device name");
+		return -EINVAL;
+	}
 	udev = uaccel_device_get_by_index(nla_get_u32(info->attrs[UACCEL_NL_ATTR_DEV_INDEX]));
 	if (!udev) {
 		NL_SET_ERR_MSG(info->extack, "no such device");

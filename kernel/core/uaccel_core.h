@@ -290,6 +290,7 @@ static inline void uaccel_stat_add(enum uaccel_stat stat, s64 n)
 }
 
 int uaccel_rename_device(struct uaccel_device *udev, const char *name);
+bool uaccel_rename_valid(const char *name);
 int uaccel_register_facets(struct uaccel_device *udev);
 void uaccel_free_facets(struct uaccel_device *udev);
 int uaccel_set_exclusive(struct uaccel_device *udev, bool on);

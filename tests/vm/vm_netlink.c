@@ -789,6 +789,13 @@ static void test_dev_set(void **state)
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "bad name");
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), -EINVAL);
+	/* A malformed name with the exclusive state: nothing changes. */
+	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
+	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "%d");
+	mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, 1);
+	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), -EINVAL);
+	sysfs_attr("nlrenamed", "exclusive", val, sizeof(val));
+	assert_string_equal(val, "0");
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV);
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), 0);

@@ -21,14 +21,17 @@
  *	The device named by UACCEL_NL_ATTR_DEV_INDEX: rename it to
  *	UACCEL_NL_ATTR_DEV_NAME (-EINVAL malformed, -EEXIST taken) and/or set
  *	UACCEL_NL_ATTR_DEV_EXCLUSIVE (-EBUSY with two contexts open), as the
- *	sysfs attributes "name" and "exclusive" do.
+ *	sysfs attributes "name" and "exclusive" do.  A malformed name fails
+ *	before anything changes; otherwise the exclusive state is set first,
+ *	and stays set if the rename then fails (-EEXIST, -ENODEV).
  * UACCEL_NL_CMD_RES_GET (dump only)
- *	Resources, optionally of one device (UACCEL_NL_ATTR_DEV_INDEX; -ENODEV
- *	if there is none).  Without UACCEL_NL_ATTR_RES_TYPE: one message per
- *	context (its opener, its object counts, its pinned bytes, its facet
- *	files).  With a type (enum uaccel_nl_res_type): one message per object
- *	of that type (per facet file for UACCEL_NL_RES_FACET), with its
- *	context's opener.
+ *	Resources, optionally of one device (UACCEL_NL_ATTR_DEV_INDEX or
+ *	UACCEL_NL_ATTR_DEV_NAME, as DEV_GET; the error is the request's).
+ *	Without UACCEL_NL_ATTR_RES_TYPE: one message per context (its opener,
+ *	its object counts, its pinned bytes, and UACCEL_NL_ATTR_CTX_FACETS:
+ *	the count of its facet files and the first 32 of them).  With a type
+ *	(enum uaccel_nl_res_type): one message per object of that type (per
+ *	facet file for UACCEL_NL_RES_FACET), with its context's opener.
  *
  * Notifications (multicast group UACCEL_GENL_MCGRP_MONITOR, every network
  * namespace): UACCEL_NL_CMD_DEV_NEW once a device is registered,
@@ -129,8 +132,10 @@ enum uaccel_nl_attr {
 	UACCEL_NL_ATTR_CTX_CQS,		/* u32: CQs */
 	UACCEL_NL_ATTR_CTX_QUEUES,	/* u32: queues */
 	UACCEL_NL_ATTR_CTX_PINNED_BYTES, /* u64: bytes of the MRs' pinned pages */
-	UACCEL_NL_ATTR_CTX_FACET_FILES,	/* u32: open facet files */
-	UACCEL_NL_ATTR_CTX_FACETS,	/* nest of UACCEL_NL_ATTR_FACET (name, version) */
+	UACCEL_NL_ATTR_CTX_FACET_FILES,	/* u32, in CTX_FACETS: open facet files */
+	UACCEL_NL_ATTR_CTX_FACETS,	/* nest: CTX_FACET_FILES, then an
+					 * UACCEL_NL_ATTR_FACET (name, version)
+					 * per facet file, the first 32 */
 	UACCEL_NL_ATTR_OBJ_ID,		/* u32: object id in its context */
 	UACCEL_NL_ATTR_OBJ_PD,		/* u32: an MR's PD */
 	UACCEL_NL_ATTR_OBJ_CQ,		/* u32: a queue's CQ */
