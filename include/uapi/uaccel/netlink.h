@@ -133,9 +133,8 @@ enum uaccel_nl_attr {
 	UACCEL_NL_ATTR_CTX_QUEUES,	/* u32: queues */
 	UACCEL_NL_ATTR_CTX_PINNED_BYTES, /* u64: bytes of the MRs' pinned pages */
 	UACCEL_NL_ATTR_CTX_FACET_FILES,	/* u32, in CTX_FACETS: open facet files */
-	UACCEL_NL_ATTR_CTX_FACETS,	/* nest: CTX_FACET_FILES, then an
-					 * UACCEL_NL_ATTR_FACET (name, version)
-					 * per facet file, the first 32 */
+	/* nest: CTX_FACET_FILES, then a FACET (name, version) per facet file, the first 32 */
+	UACCEL_NL_ATTR_CTX_FACETS,
 	UACCEL_NL_ATTR_OBJ_ID,		/* u32: object id in its context */
 	UACCEL_NL_ATTR_OBJ_PD,		/* u32: an MR's PD */
 	UACCEL_NL_ATTR_OBJ_CQ,		/* u32: a queue's CQ */
