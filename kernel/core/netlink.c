@@ -225,6 +225,7 @@ static int uaccel_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *name = info->attrs[UACCEL_NL_ATTR_DEV_NAME];
 	struct nlattr *excl = info->attrs[UACCEL_NL_ATTR_DEV_EXCLUSIVE];
 	struct uaccel_device *udev;
+	bool was;
 	int ret = 0;
 
 	if (!info->attrs[UACCEL_NL_ATTR_DEV_INDEX]) {
@@ -245,10 +246,19 @@ static int uaccel_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "no such device");
 		return -ENODEV;
 	}
+	was = READ_ONCE(udev->exclusive);
 	if (excl)
 		ret = uaccel_set_exclusive(udev, nla_get_u8(excl));
-	if (!ret && name)
+	if (!ret && name) {
 		ret = uaccel_rename_device(udev, nla_data(name));
+		/*
+		 * Undo the exclusive state.  Back to off always works; back
+		 * to on fails if a second context was opened meanwhile.
+		 */
+		if (ret && excl && uaccel_set_exclusive(udev, was))
+			NL_SET_ERR_MSG(info->extack,
+				       "rename failed, exclusive state left changed");
+	}
 	put_device(&udev->dev);
 	return ret;
 }
@@ -472,6 +482,21 @@ static int uaccel_nl_fill_facets(struct uaccel_nl_res_dump *d,
 	return ret;
 }
 
+/*
+ * The opener of @ctx as a pid of @ns: -1 when @ns does not see it (the
+ * context is not listed), 0 when the process has exited (its number may
+ * belong to another process by now).
+ */
+static pid_t uaccel_nl_ctx_pid(struct uaccel_context *ctx,
+			       struct pid_namespace *ns)
+{
+	pid_t nr = pid_nr_ns(ctx->pid, ns);
+
+	if (!nr)
+		return -1;
+	return pid_has_task(ctx->pid, PIDTYPE_TGID) ? nr : 0;
+}
+
 /* The contexts of one device from @pos on; -EMSGSIZE when the skb is full. */
 static int uaccel_nl_res_dev(struct uaccel_nl_res_dump *d,
 			     struct uaccel_nl_res_pos *pos)
@@ -488,10 +513,18 @@ static int uaccel_nl_res_dev(struct uaccel_nl_res_dump *d,
 	list_for_each_entry(ctx, &udev->contexts, list) {
 		if (ctx->id < pos->ctx)
 			continue;
-		pid = pid_nr_ns(ctx->pid, ns);
-		if (!pid)
+		/*
+		 * The context the last part stopped in, or a later one (that
+		 * one closed meanwhile): objects from the saved id only in
+		 * the saved context.
+		 */
+		if (ctx->id != pos->ctx) {
+			pos->ctx = ctx->id;
+			pos->obj = 0;
+		}
+		pid = uaccel_nl_ctx_pid(ctx, ns);
+		if (pid < 0)
 			continue;
-		pos->ctx = ctx->id;
 		if (d->type == UACCEL_NL_RES_CTX)
 			ret = uaccel_nl_fill_ctx(d, ctx, pid);
 		else if (d->type == UACCEL_NL_RES_FACET)
@@ -545,12 +578,21 @@ static int uaccel_nl_res_get_dumpit(struct sk_buff *skb,
 		pos.dev = max(pos.dev, one - 1);
 
 	cb->seq = atomic_read(&uaccel_registry_gen);
-	while ((!one || pos.dev < one) &&
-	       (d.udev = uaccel_device_get_next(&pos.dev))) {
+	while ((!one || pos.dev < one)) {
+		unsigned long want = pos.dev;
+
+		d.udev = uaccel_device_get_next(&pos.dev);
+		if (!d.udev)
+			break;
 		/* The device of a one-device dump went away: done. */
 		if (one && pos.dev != one - 1) {
 			put_device(&d.udev->dev);
 			break;
+		}
+		/* The saved device went away: this one from its start. */
+		if (pos.dev != want) {
+			pos.ctx = 0;
+			pos.obj = 0;
 		}
 		ret = uaccel_nl_res_dev(&d, &pos);
 		put_device(&d.udev->dev);
