@@ -138,7 +138,8 @@ run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
 run_test netlink 600 "$B/tests/vm_netlink"
-run_test nlbreak 900 "$B/tests/vm_nlbreak"
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
+	run_test nlbreak 900 "$B/tests/vm_nlbreak"
 # io_uring passthrough: its own tests, then the command tables of query,
 # objects, facets and edu (below) again with every uaccel command of the
 # test programs (vmtest.c's vm_ioctl()) submitted as IORING_OP_URING_CMD.
