@@ -141,6 +141,10 @@ run_test netlink 600 "$B/tests/vm_netlink"
 # accel(8) over the generic netlink family: devices against sysfs, a
 # holder's resources, renames, monitor events, privileges (soft0..soft2).
 run_test accel-tool 900 "$here/test_accel_tool.sh" "$B"
+# Hostile use of the netlink family: dumps racing closes, removals and
+# module unload, DEV_SET failures, a full monitor socket.
+UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
+	run_test nlbreak 900 "$B/tests/vm_nlbreak"
 # io_uring passthrough: its own tests, then the command tables of query,
 # objects, facets and edu (below) again with every uaccel command of the
 # test programs (vmtest.c's vm_ioctl()) submitted as IORING_OP_URING_CMD.
