@@ -33,326 +33,8 @@
 
 static struct vm_stats base;
 
-/* ---- a small genetlink client over libmnl ---- */
+#include "vmnl.h"
 
-struct nl {
-	struct mnl_socket *sk;
-	uint16_t family;
-	uint32_t group;
-	unsigned int seq;
-};
-
-/* What one message of the family said. */
-struct rec {
-	uint8_t cmd;
-	uint16_t flags;
-	uint32_t index, numa_set, ctx, pid, uid, pds, mrs, cqs, queues, facet_files;
-	uint32_t obj, obj_pd, obj_cq, entries, access, version, contexts;
-	int32_t numa;
-	uint8_t state, exclusive, type;
-	uint64_t pinned, length, addr, obj_pinned;
-	char name[64], old_name[64], driver[64], comm[16], facet[64];
-	char facets[1024];	/* "name min max flags\n" per facet, as sysfs */
-	unsigned int nfacets;	/* facet nests of a context */
-};
-
-struct recs {
-	struct rec *r;
-	unsigned int n, cap;
-};
-
-static void str_attr(char *dst, size_t len, const struct nlattr *a)
-{
-	snprintf(dst, len, "%s", mnl_attr_get_str(a));
-}
-
-static int facet_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr *f;
-	struct rec *r = data;
-	char name[64] = "";
-	uint32_t lo = 0, hi = 0, flags = 0, ver = 0;
-	size_t len = strlen(r->facets);
-
-	mnl_attr_for_each_nested(f, a) {
-		switch (mnl_attr_get_type(f)) {
-		case UACCEL_NL_ATTR_FACET_NAME:
-			str_attr(name, sizeof(name), f);
-			break;
-		case UACCEL_NL_ATTR_FACET_MIN_VERSION:
-			lo = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_MAX_VERSION:
-			hi = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_FLAGS:
-			flags = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_VERSION:
-			ver = mnl_attr_get_u32(f);
-			break;
-		}
-	}
-	if (ver)
-		snprintf(r->facets + len, sizeof(r->facets) - len, "%s %u\n", name, ver);
-	else
-		snprintf(r->facets + len, sizeof(r->facets) - len, "%s %u %u %x\n",
-			 name, lo, hi, flags);
-	r->nfacets++;
-	return MNL_CB_OK;
-}
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct rec *r = data;
-	const struct nlattr *f;
-
-	switch (mnl_attr_get_type(a)) {
-	case UACCEL_NL_ATTR_DEV_INDEX: r->index = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_DEV_NAME: str_attr(r->name, sizeof(r->name), a); break;
-	case UACCEL_NL_ATTR_DEV_OLD_NAME: str_attr(r->old_name, sizeof(r->old_name), a); break;
-	case UACCEL_NL_ATTR_DEV_DRIVER: str_attr(r->driver, sizeof(r->driver), a); break;
-	case UACCEL_NL_ATTR_DEV_NUMA_NODE:
-		r->numa = (int32_t)mnl_attr_get_u32(a);
-		r->numa_set = 1;
-		break;
-	case UACCEL_NL_ATTR_DEV_STATE: r->state = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_DEV_EXCLUSIVE: r->exclusive = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_DEV_CONTEXTS: r->contexts = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_DEV_FACETS:
-	case UACCEL_NL_ATTR_CTX_FACETS:
-		mnl_attr_for_each_nested(f, a) {
-			if (mnl_attr_get_type(f) == UACCEL_NL_ATTR_FACET)
-				facet_cb(f, r);
-			else if (mnl_attr_get_type(f) == UACCEL_NL_ATTR_CTX_FACET_FILES)
-				r->facet_files = mnl_attr_get_u32(f);
-		}
-		break;
-	case UACCEL_NL_ATTR_RES_TYPE: r->type = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_CTX_ID: r->ctx = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PID: r->pid = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_COMM: str_attr(r->comm, sizeof(r->comm), a); break;
-	case UACCEL_NL_ATTR_CTX_UID: r->uid = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PDS: r->pds = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_MRS: r->mrs = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_CQS: r->cqs = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_QUEUES: r->queues = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PINNED_BYTES: r->pinned = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ID: r->obj = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_PD: r->obj_pd = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_CQ: r->obj_cq = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_LENGTH: r->length = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ADDR: r->addr = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ACCESS: r->access = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_PINNED_BYTES: r->obj_pinned = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ENTRIES: r->entries = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_FACET_NAME: str_attr(r->facet, sizeof(r->facet), a); break;
-	case UACCEL_NL_ATTR_FACET_VERSION: r->version = mnl_attr_get_u32(a); break;
-	}
-	return MNL_CB_OK;
-}
-
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	struct recs *rs = data;
-	struct rec *r;
-
-	if (!rs)
-		return MNL_CB_OK;
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 64;
-		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
-		if (!rs->r)
-			return MNL_CB_ERROR;
-	}
-	r = &rs->r[rs->n++];
-	memset(r, 0, sizeof(*r));
-	r->cmd = g->cmd;
-	r->flags = nlh->nlmsg_flags;
-	mnl_attr_parse(nlh, sizeof(*g), attr_cb, r);
-	return MNL_CB_OK;
-}
-
-static void recs_free(struct recs *rs)
-{
-	free(rs->r);
-	memset(rs, 0, sizeof(*rs));
-}
-
-/* The family id and the monitor group id, from nlctrl. */
-static int ctrl_attr_cb(const struct nlattr *a, void *data)
-{
-	struct nl *nl = data;
-	const struct nlattr *grp, *f;
-	uint32_t id = 0;
-	const char *name = NULL;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-		nl->family = mnl_attr_get_u16(a);
-	if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(grp, a) {
-		mnl_attr_for_each_nested(f, grp) {
-			if (mnl_attr_get_type(f) == CTRL_ATTR_MCAST_GRP_ID)
-				id = mnl_attr_get_u32(f);
-			if (mnl_attr_get_type(f) == CTRL_ATTR_MCAST_GRP_NAME)
-				name = mnl_attr_get_str(f);
-		}
-		if (name && !strcmp(name, UACCEL_GENL_MCGRP_MONITOR))
-			nl->group = id;
-	}
-	return MNL_CB_OK;
-}
-
-static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb, data);
-	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *nl_put(struct nl *nl, char *buf, uint16_t type,
-			       uint8_t cmd, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = type == GENL_ID_CTRL ? 1 : UACCEL_GENL_VERSION;
-	return nlh;
-}
-
-/* NLMSG_DONE carries the dump's error, which libmnl does not look at. */
-static int done_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const int *err = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)) && *err < 0) {
-		errno = -*err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_STOP;
-}
-
-/* With control callbacks of its own, libmnl leaves NLMSG_ERROR to them. */
-static int error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (!e->error)
-		return MNL_CB_STOP;
-	errno = -e->error;
-	return MNL_CB_ERROR;
-}
-
-static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
-	[NLMSG_ERROR] = error_cb,
-	[NLMSG_DONE] = done_cb,
-};
-
-/* Send @nlh and read the replies up to the ACK or DONE: 0 or -errno. */
-static int nl_talk(struct nl *nl, const struct nlmsghdr *nlh, struct recs *rs,
-		   mnl_cb_t cb)
-{
-	unsigned int portid = mnl_socket_get_portid(nl->sk);
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	int n, ret;
-
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(buf, n, nlh->nlmsg_seq, portid, cb ?: msg_cb, rs,
-				  ctl_cbs, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_ERROR)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static void nl_open(struct nl *nl)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-
-	memset(nl, 0, sizeof(*nl));
-	nl->sk = mnl_socket_open(NETLINK_GENERIC);
-	assert_non_null(nl->sk);
-	assert_int_equal(mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID), 0);
-	nlh = nl_put(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, UACCEL_GENL_NAME);
-	assert_int_equal(nl_talk(nl, nlh, (struct recs *)nl, ctrl_cb), 0);
-	assert_true(nl->family != 0);
-	assert_true(nl->group != 0);
-}
-
-static void nl_close(struct nl *nl)
-{
-	mnl_socket_close(nl->sk);
-}
-
-/* A request of the family, with a device index (or -1) and a type (or -1). */
-static struct nlmsghdr *nl_req(struct nl *nl, char *buf, uint8_t cmd,
-			       uint16_t flags, int64_t index, int type)
-{
-	struct nlmsghdr *nlh = nl_put(nl, buf, nl->family, cmd, flags);
-
-	if (index >= 0)
-		mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
-	if (type >= 0)
-		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_RES_TYPE, type);
-	return nlh;
-}
-
-static int dump(struct nl *nl, uint8_t cmd, int64_t index, int type,
-		struct recs *rs)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_talk(nl, nl_req(nl, buf, cmd, NLM_F_DUMP, index, type), rs, NULL);
-}
-
-/* ---- sysfs ---- */
-
-static unsigned int dev_index(const char *name)
-{
-	char node[256];
-	unsigned int i;
-
-	vm_device_node(name, node, sizeof(node));
-	assert_int_equal(sscanf(node, "/dev/uaccel/uaccel%u", &i), 1);
-	return i;
-}
-
-static void sysfs_attr(const char *dev, const char *attr, char *buf, size_t len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), CLASS "/%s/%s", dev, attr);
-	vm_sysfs_read(path, buf, len);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static const struct rec *find_dev(const struct recs *rs, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < rs->n; i++)
-		if (!strcmp(rs->r[i].name, name))
-			return &rs->r[i];
-	return NULL;
-}
 
 /* ---- tests ---- */
 
@@ -367,7 +49,7 @@ static void test_dev_dump_matches_sysfs(void **state)
 	DIR *d;
 
 	nl_open(&nl);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
 	d = opendir(CLASS);
 	assert_non_null(d);
 	while ((de = readdir(d))) {
@@ -376,18 +58,18 @@ static void test_dev_dump_matches_sysfs(void **state)
 		if (de->d_name[0] == '.')
 			continue;
 		n++;
-		r = find_dev(&rs, de->d_name);
+		r = nl_find_dev(&rs, de->d_name);
 		assert_non_null(r);
 		assert_int_equal(r->cmd, UACCEL_NL_CMD_DEV_GET);
-		assert_int_equal(r->index, dev_index(de->d_name));
-		sysfs_attr(de->d_name, "driver", buf, sizeof(buf));
+		assert_int_equal(r->index, nl_dev_index(de->d_name));
+		nl_sysfs_attr(de->d_name, "driver", buf, sizeof(buf));
 		assert_string_equal(r->driver, buf);
-		sysfs_attr(de->d_name, "numa_node", buf, sizeof(buf));
+		nl_sysfs_attr(de->d_name, "numa_node", buf, sizeof(buf));
 		assert_true(r->numa_set);
 		assert_int_equal(r->numa, atoi(buf));
-		sysfs_attr(de->d_name, "exclusive", buf, sizeof(buf));
+		nl_sysfs_attr(de->d_name, "exclusive", buf, sizeof(buf));
 		assert_int_equal(r->exclusive, atoi(buf));
-		sysfs_attr(de->d_name, "contexts", buf, sizeof(buf));
+		nl_sysfs_attr(de->d_name, "contexts", buf, sizeof(buf));
 		assert_int_equal(r->contexts, atoi(buf));
 		assert_int_equal(r->state, UACCEL_NL_DEV_LIVE);
 		/* sysfs "facets" has the same lines. */
@@ -400,7 +82,7 @@ static void test_dev_dump_matches_sysfs(void **state)
 	for (i = 1; i < rs.n; i++)
 		assert_true(rs.r[i].index > rs.r[i - 1].index);
 	assert_int_equal(rs.r[rs.n - 1].flags & NLM_F_DUMP_INTR, 0);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	nl_close(&nl);
 }
 
@@ -408,7 +90,7 @@ static void test_dev_dump_matches_sysfs(void **state)
 static void test_dev_get_doit(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	struct recs rs = { 0 };
 	struct nlmsghdr *nlh;
 	struct nl nl;
@@ -420,20 +102,20 @@ static void test_dev_get_doit(void **state)
 	assert_string_equal(rs.r[0].name, DEV);
 	assert_string_equal(rs.r[0].driver, "soft");
 	assert_int_equal(rs.r[0].flags & NLM_F_MULTI, 0);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_GET, 0, -1, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV);
 	assert_int_equal(nl_talk(&nl, nlh, &rs, NULL), 0);
 	assert_int_equal(rs.n, 1);
 	assert_int_equal(rs.r[0].index, idx);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* Both, agreeing and not. */
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_GET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV);
 	assert_int_equal(nl_talk(&nl, nlh, &rs, NULL), 0);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_GET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV2);
 	assert_int_equal(nl_talk(&nl, nlh, &rs, NULL), -ENODEV);
@@ -471,10 +153,10 @@ static uint32_t newest_ctx(struct nl *nl, unsigned int idx)
 	struct recs rs = { 0 };
 	uint32_t id;
 
-	assert_int_equal(dump(nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_true(rs.n > 0);
 	id = rs.r[rs.n - 1].ctx;
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	return id;
 }
 
@@ -485,7 +167,7 @@ static uint32_t newest_ctx(struct nl *nl, unsigned int idx)
  */
 static void test_res_matches_objects(void **state)
 {
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	uint32_t pd1, pd2, mr1, mr2, id, ver;
 	struct uaccel_create_queue q;
 	struct uaccel_create_cq cq;
@@ -513,7 +195,7 @@ static void test_res_matches_objects(void **state)
 	id = newest_ctx(&nl, idx);
 
 	/* The context. */
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 1);
 	assert_int_equal(r->type, UACCEL_NL_RES_CTX);
 	assert_int_equal(r->index, idx);
@@ -528,10 +210,10 @@ static void test_res_matches_objects(void **state)
 	assert_int_equal(r->pinned, 4 * 4096);	/* 3 pages + 1 */
 	assert_int_equal(r->facet_files, 2);
 	assert_string_equal(r->facets, "dma.soft.uaccel 2\nfactorial.uaccel 1\n");
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* Each MR, in id order. */
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_MR, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_MR, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 2);
 	assert_int_equal(r[0].type, UACCEL_NL_RES_MR);
 	assert_int_equal(r[0].obj, mr1);
@@ -546,58 +228,58 @@ static void test_res_matches_objects(void **state)
 	assert_int_equal(r[1].length, 4096);
 	assert_int_equal(r[1].access, 0);
 	assert_int_equal(r[1].obj_pinned, 4096);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_PD, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_PD, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 2);
 	assert_int_equal(r[0].obj, pd1);
 	assert_int_equal(r[1].obj, pd2);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CQ, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CQ, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 1);
 	assert_int_equal(r->obj, cq.out_cq_id);
 	assert_int_equal(r->entries, cq.out_entries);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_QUEUE, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_QUEUE, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 1);
 	assert_int_equal(r->obj, q.out_queue_id);
 	assert_int_equal(r->obj_pd, pd1);
 	assert_int_equal(r->obj_cq, cq.out_cq_id);
 	assert_int_equal(r->entries, q.out_entries);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_FACET, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_FACET, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 2);
 	assert_string_equal(r[0].facet, "dma.soft.uaccel");
 	assert_int_equal(r[0].version, 2);
 	assert_string_equal(r[1].facet, "factorial.uaccel");
 	assert_int_equal(r[1].version, 1);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* Destroyed objects and closed files leave the dump. */
 	assert_int_equal(vm_destroy(fd, mr1), 0);
 	close(f1);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 1);
 	assert_int_equal(r->mrs, 1);
 	assert_int_equal(r->pinned, 4096);
 	assert_int_equal(r->facet_files, 1);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* The context file closed, the facet file keeps the context. */
 	close(fd);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 1);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	close(f2);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_int_equal(ctx_recs(&rs, id, &r), 0);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* A device filter that names no device. */
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, 255, -1, &rs), -ENODEV);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, 255, -1, &rs), -ENODEV);
 	nl_close(&nl);
 	munmap(mem, 4 * 4096);
 }
@@ -605,7 +287,7 @@ static void test_res_matches_objects(void **state)
 /* Many contexts: the dump resumes across its parts and lists each once. */
 static void test_res_dump_many(void **state)
 {
-	unsigned int idx = dev_index(DEV), n = vm_scaled(300), i, seen = 0;
+	unsigned int idx = nl_dev_index(DEV), n = vm_scaled(300), i, seen = 0;
 	struct recs rs = { 0 };
 	uint32_t first, pd;
 	int *fds = calloc(n, sizeof(int));
@@ -618,7 +300,7 @@ static void test_res_dump_many(void **state)
 		assert_int_equal(vm_alloc_pd(fds[i], &pd), 0);
 	}
 	first = newest_ctx(&nl, idx) - (n - 1);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, -1, UACCEL_NL_RES_PD, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, -1, UACCEL_NL_RES_PD, &rs), 0);
 	for (i = 0; i < rs.n; i++) {
 		if (rs.r[i].ctx < first)
 			continue;
@@ -627,7 +309,7 @@ static void test_res_dump_many(void **state)
 		seen++;
 	}
 	assert_int_equal(seen, n);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	free(fds);
@@ -723,7 +405,7 @@ static void expect_event(struct nl *nl, uint8_t cmd, const char *name,
 
 	n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
 	assert_true(n > 0);
-	assert_int_equal(mnl_cb_run(buf, n, 0, 0, msg_cb, &rs), MNL_CB_OK);
+	assert_int_equal(mnl_cb_run(buf, n, 0, 0, nl_msg_cb, &rs), MNL_CB_OK);
 	assert_int_equal(rs.n, 1);
 	if (rs.r[0].cmd != cmd || strcmp(rs.r[0].name, name) ||
 	    strcmp(rs.r[0].old_name, old ?: ""))
@@ -731,7 +413,7 @@ static void expect_event(struct nl *nl, uint8_t cmd, const char *name,
 			 rs.r[0].cmd, rs.r[0].name, rs.r[0].old_name, cmd, name,
 			 old ?: "");
 	assert_string_equal(rs.r[0].driver, "soft");
-	recs_free(&rs);
+	nl_recs_free(&rs);
 }
 
 static void test_notifications(void **state)
@@ -770,7 +452,7 @@ static void test_notifications(void **state)
 static void test_dev_set(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], val[64];
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	struct nlmsghdr *nlh;
 	struct nl nl;
 	int a, b;
@@ -779,9 +461,9 @@ static void test_dev_set(void **state)
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "nlrenamed");
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), 0);
-	sysfs_attr("nlrenamed", "name", val, sizeof(val));
+	nl_sysfs_attr("nlrenamed", "name", val, sizeof(val));
 	assert_string_equal(val, "nlrenamed");
-	assert_int_equal(dev_index("nlrenamed"), idx);
+	assert_int_equal(nl_dev_index("nlrenamed"), idx);
 
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV2);
@@ -794,7 +476,7 @@ static void test_dev_set(void **state)
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "%d");
 	mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, 1);
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), -EINVAL);
-	sysfs_attr("nlrenamed", "exclusive", val, sizeof(val));
+	nl_sysfs_attr("nlrenamed", "exclusive", val, sizeof(val));
 	assert_string_equal(val, "0");
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV);
@@ -810,12 +492,12 @@ static void test_dev_set(void **state)
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, 1);
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), 0);
-	sysfs_attr(DEV, "exclusive", val, sizeof(val));
+	nl_sysfs_attr(DEV, "exclusive", val, sizeof(val));
 	assert_string_equal(val, "1");
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 	mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, 0);
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), 0);
-	sysfs_attr(DEV, "exclusive", val, sizeof(val));
+	nl_sysfs_attr(DEV, "exclusive", val, sizeof(val));
 	assert_string_equal(val, "0");
 	close(a);
 
@@ -838,7 +520,7 @@ static void test_dev_set(void **state)
 static void test_bad_messages(void **state)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	struct recs rs = { 0 };
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
@@ -867,7 +549,7 @@ static void test_bad_messages(void **state)
 			  "a123456789012345678901234567890123456789012345678901234567890123");
 	assert_int_equal(nl_talk(&nl, nlh, &rs, NULL), -EINVAL);
 	/* A resource type out of range. */
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, -1, UACCEL_NL_RES_MAX + 1, &rs),
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, -1, UACCEL_NL_RES_MAX + 1, &rs),
 			 -ERANGE);
 	/* An attribute longer than the message. */
 	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_GET, 0, idx, -1);
@@ -895,16 +577,16 @@ static void test_bad_messages(void **state)
 	assert_int_equal(rs.n, 0);
 
 	/* The family still answers. */
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
-	assert_non_null(find_dev(&rs, DEV));
-	recs_free(&rs);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
+	assert_non_null(nl_find_dev(&rs, DEV));
+	nl_recs_free(&rs);
 	nl_close(&nl);
 }
 
 /* An unprivileged user reads everything and changes nothing. */
 static void test_unprivileged(void **state)
 {
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	int pid;
 
 	pid = vm_fork();
@@ -918,14 +600,14 @@ static void test_unprivileged(void **state)
 		fd = vm_open_device(DEV);
 		vm_become_user(65534);
 		nl_open(&nl);
-		vm_child_check(dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs) == 0);
-		vm_child_check(find_dev(&rs, DEV) != NULL);
-		recs_free(&rs);
+		vm_child_check(nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs) == 0);
+		vm_child_check(nl_find_dev(&rs, DEV) != NULL);
+		nl_recs_free(&rs);
 		/* Its own context (opened as root) and its opener's uid. */
-		vm_child_check(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
+		vm_child_check(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
 		vm_child_check(rs.n >= 1 && rs.r[rs.n - 1].pid == (uint32_t)getpid());
 		vm_child_check(rs.r[rs.n - 1].uid == 0);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 		mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "nlstolen");
 		vm_child_check(nl_talk(&nl, nlh, NULL, NULL) == -EPERM);
@@ -1041,7 +723,7 @@ static void enter_user_net_ns(void)
  */
 static void test_pid_namespace(void **state)
 {
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	struct recs rs = { 0 };
 	struct handshake h;
 	const struct rec *r;
@@ -1069,7 +751,7 @@ static void test_pid_namespace(void **state)
 			vm_child_check(cfd >= 0);
 			nl_open(&cnl);
 			/* Its own context only, the one of pid 1 here. */
-			vm_child_check(dump(&cnl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
+			vm_child_check(nl_dump(&cnl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
 			vm_child_check(rs.n == 1);
 			vm_child_check(rs.r[0].pid == 1);
 			hs_child_hold(&h);
@@ -1083,12 +765,12 @@ static void test_pid_namespace(void **state)
 	/* The grandchild holds its context until told. */
 	hs_parent_wait(&h);
 	nl_open(&nl);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs), 0);
 	assert_int_equal(rs.n, 2);
 	assert_int_equal(rs.r[0].pid, getpid());
 	r = &rs.r[1];
 	assert_true(r->pid != 1 && r->pid != (uint32_t)getpid() && r->pid != (uint32_t)pid);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	hs_parent_go(&h);
 	vm_wait_ok(pid);
 	close(fd);
@@ -1103,7 +785,7 @@ static void test_pid_namespace(void **state)
  */
 static void test_user_net_namespace(void **state)
 {
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	struct handshake h;
 	int holder, pid;
 	char node[256];
@@ -1140,14 +822,14 @@ static void test_user_net_namespace(void **state)
 		write_file("/proc/self/uid_map", "0 0 1\n");
 		write_file("/proc/self/gid_map", "0 0 1\n");
 		nl_open(&nl);
-		vm_child_check(dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs) == 0);
-		vm_child_check(find_dev(&rs, DEV) != NULL);
-		recs_free(&rs);
-		vm_child_check(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
+		vm_child_check(nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs) == 0);
+		vm_child_check(nl_find_dev(&rs, DEV) != NULL);
+		nl_recs_free(&rs);
+		vm_child_check(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, -1, &rs) == 0);
 		vm_child_check(rs.n == 1);
 		vm_child_check(rs.r[0].pid == (uint32_t)holder);
 		vm_child_check(rs.r[0].uid == 65534);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, idx, -1);
 		mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "nlstolen");
 		vm_child_check(nl_talk(&nl, nlh, NULL, NULL) == -EPERM);

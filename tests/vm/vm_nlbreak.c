@@ -6,7 +6,7 @@
  * accounting of MRs at offsets and of failed registrations, a monitor
  * whose socket buffer overflows, module unload with dumps in progress and
  * sockets subscribed, and renames, removals and dumps racing each other.
- * The client code is vm_netlink.c's.
+ * The client is vmnl.c, as vm_netlink.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,316 +35,8 @@
 
 static struct vm_stats base;
 
-/* ---- a small genetlink client over libmnl ---- */
+#include "vmnl.h"
 
-struct nl {
-	struct mnl_socket *sk;
-	uint16_t family;
-	uint32_t group;
-	unsigned int seq;
-};
-
-/* What one message of the family said. */
-struct rec {
-	uint8_t cmd;
-	uint16_t flags;
-	uint32_t index, numa_set, ctx, pid, uid, pds, mrs, cqs, queues, facet_files;
-	uint32_t obj, obj_pd, obj_cq, entries, access, version, contexts;
-	int32_t numa;
-	uint8_t state, exclusive, type;
-	uint64_t pinned, length, addr, obj_pinned;
-	char name[64], old_name[64], driver[64], comm[16], facet[64];
-	char facets[1024];	/* "name min max flags\n" per facet, as sysfs */
-	unsigned int nfacets;	/* facet nests of a context */
-};
-
-struct recs {
-	struct rec *r;
-	unsigned int n, cap;
-};
-
-static void str_attr(char *dst, size_t len, const struct nlattr *a)
-{
-	snprintf(dst, len, "%s", mnl_attr_get_str(a));
-}
-
-static int facet_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr *f;
-	struct rec *r = data;
-	char name[64] = "";
-	uint32_t lo = 0, hi = 0, flags = 0, ver = 0;
-	size_t len = strlen(r->facets);
-
-	mnl_attr_for_each_nested(f, a) {
-		switch (mnl_attr_get_type(f)) {
-		case UACCEL_NL_ATTR_FACET_NAME:
-			str_attr(name, sizeof(name), f);
-			break;
-		case UACCEL_NL_ATTR_FACET_MIN_VERSION:
-			lo = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_MAX_VERSION:
-			hi = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_FLAGS:
-			flags = mnl_attr_get_u32(f);
-			break;
-		case UACCEL_NL_ATTR_FACET_VERSION:
-			ver = mnl_attr_get_u32(f);
-			break;
-		}
-	}
-	if (ver)
-		snprintf(r->facets + len, sizeof(r->facets) - len, "%s %u\n", name, ver);
-	else
-		snprintf(r->facets + len, sizeof(r->facets) - len, "%s %u %u %x\n",
-			 name, lo, hi, flags);
-	r->nfacets++;
-	return MNL_CB_OK;
-}
-
-static int attr_cb(const struct nlattr *a, void *data)
-{
-	struct rec *r = data;
-	const struct nlattr *f;
-
-	switch (mnl_attr_get_type(a)) {
-	case UACCEL_NL_ATTR_DEV_INDEX: r->index = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_DEV_NAME: str_attr(r->name, sizeof(r->name), a); break;
-	case UACCEL_NL_ATTR_DEV_OLD_NAME: str_attr(r->old_name, sizeof(r->old_name), a); break;
-	case UACCEL_NL_ATTR_DEV_DRIVER: str_attr(r->driver, sizeof(r->driver), a); break;
-	case UACCEL_NL_ATTR_DEV_NUMA_NODE:
-		r->numa = (int32_t)mnl_attr_get_u32(a);
-		r->numa_set = 1;
-		break;
-	case UACCEL_NL_ATTR_DEV_STATE: r->state = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_DEV_EXCLUSIVE: r->exclusive = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_DEV_CONTEXTS: r->contexts = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_DEV_FACETS:
-	case UACCEL_NL_ATTR_CTX_FACETS:
-		mnl_attr_for_each_nested(f, a) {
-			if (mnl_attr_get_type(f) == UACCEL_NL_ATTR_FACET)
-				facet_cb(f, r);
-			else if (mnl_attr_get_type(f) == UACCEL_NL_ATTR_CTX_FACET_FILES)
-				r->facet_files = mnl_attr_get_u32(f);
-		}
-		break;
-	case UACCEL_NL_ATTR_RES_TYPE: r->type = mnl_attr_get_u8(a); break;
-	case UACCEL_NL_ATTR_CTX_ID: r->ctx = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PID: r->pid = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_COMM: str_attr(r->comm, sizeof(r->comm), a); break;
-	case UACCEL_NL_ATTR_CTX_UID: r->uid = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PDS: r->pds = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_MRS: r->mrs = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_CQS: r->cqs = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_QUEUES: r->queues = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_CTX_PINNED_BYTES: r->pinned = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ID: r->obj = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_PD: r->obj_pd = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_CQ: r->obj_cq = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_LENGTH: r->length = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ADDR: r->addr = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ACCESS: r->access = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_OBJ_PINNED_BYTES: r->obj_pinned = mnl_attr_get_u64(a); break;
-	case UACCEL_NL_ATTR_OBJ_ENTRIES: r->entries = mnl_attr_get_u32(a); break;
-	case UACCEL_NL_ATTR_FACET_NAME: str_attr(r->facet, sizeof(r->facet), a); break;
-	case UACCEL_NL_ATTR_FACET_VERSION: r->version = mnl_attr_get_u32(a); break;
-	}
-	return MNL_CB_OK;
-}
-
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
-	struct recs *rs = data;
-	struct rec *r;
-
-	if (!rs)
-		return MNL_CB_OK;
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 64;
-		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
-		if (!rs->r)
-			return MNL_CB_ERROR;
-	}
-	r = &rs->r[rs->n++];
-	memset(r, 0, sizeof(*r));
-	r->cmd = g->cmd;
-	r->flags = nlh->nlmsg_flags;
-	mnl_attr_parse(nlh, sizeof(*g), attr_cb, r);
-	return MNL_CB_OK;
-}
-
-static void recs_free(struct recs *rs)
-{
-	free(rs->r);
-	memset(rs, 0, sizeof(*rs));
-}
-
-/* The family id and the monitor group id, from nlctrl. */
-static int ctrl_attr_cb(const struct nlattr *a, void *data)
-{
-	struct nl *nl = data;
-	const struct nlattr *grp, *f;
-	uint32_t id = 0;
-	const char *name = NULL;
-
-	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID)
-		nl->family = mnl_attr_get_u16(a);
-	if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
-		return MNL_CB_OK;
-	mnl_attr_for_each_nested(grp, a) {
-		mnl_attr_for_each_nested(f, grp) {
-			if (mnl_attr_get_type(f) == CTRL_ATTR_MCAST_GRP_ID)
-				id = mnl_attr_get_u32(f);
-			if (mnl_attr_get_type(f) == CTRL_ATTR_MCAST_GRP_NAME)
-				name = mnl_attr_get_str(f);
-		}
-		if (name && !strcmp(name, UACCEL_GENL_MCGRP_MONITOR))
-			nl->group = id;
-	}
-	return MNL_CB_OK;
-}
-
-static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb, data);
-	return MNL_CB_OK;
-}
-
-static struct nlmsghdr *nl_put(struct nl *nl, char *buf, uint16_t type,
-			       uint8_t cmd, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = type == GENL_ID_CTRL ? 1 : UACCEL_GENL_VERSION;
-	return nlh;
-}
-
-/* NLMSG_DONE carries the dump's error, which libmnl does not look at. */
-static int done_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const int *err = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)) && *err < 0) {
-		errno = -*err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_STOP;
-}
-
-/* With control callbacks of its own, libmnl leaves NLMSG_ERROR to them. */
-static int error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (!e->error)
-		return MNL_CB_STOP;
-	errno = -e->error;
-	return MNL_CB_ERROR;
-}
-
-static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
-	[NLMSG_ERROR] = error_cb,
-	[NLMSG_DONE] = done_cb,
-};
-
-/* Send @nlh and read the replies up to the ACK or DONE: 0 or -errno. */
-static int nl_talk(struct nl *nl, const struct nlmsghdr *nlh, struct recs *rs,
-		   mnl_cb_t cb)
-{
-	unsigned int portid = mnl_socket_get_portid(nl->sk);
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
-	int n, ret;
-
-	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sk, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(buf, n, nlh->nlmsg_seq, portid, cb ?: msg_cb, rs,
-				  ctl_cbs, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_ERROR)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static void nl_open(struct nl *nl)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-
-	memset(nl, 0, sizeof(*nl));
-	nl->sk = mnl_socket_open(NETLINK_GENERIC);
-	assert_non_null(nl->sk);
-	assert_int_equal(mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID), 0);
-	nlh = nl_put(nl, buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, UACCEL_GENL_NAME);
-	assert_int_equal(nl_talk(nl, nlh, (struct recs *)nl, ctrl_cb), 0);
-	assert_true(nl->family != 0);
-	assert_true(nl->group != 0);
-}
-
-static void nl_close(struct nl *nl)
-{
-	mnl_socket_close(nl->sk);
-}
-
-/* A request of the family, with a device index (or -1) and a type (or -1). */
-static struct nlmsghdr *nl_req(struct nl *nl, char *buf, uint8_t cmd,
-			       uint16_t flags, int64_t index, int type)
-{
-	struct nlmsghdr *nlh = nl_put(nl, buf, nl->family, cmd, flags);
-
-	if (index >= 0)
-		mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
-	if (type >= 0)
-		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_RES_TYPE, type);
-	return nlh;
-}
-
-static int dump(struct nl *nl, uint8_t cmd, int64_t index, int type,
-		struct recs *rs)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-
-	return nl_talk(nl, nl_req(nl, buf, cmd, NLM_F_DUMP, index, type), rs, NULL);
-}
-
-/* ---- sysfs ---- */
-
-static unsigned int dev_index(const char *name)
-{
-	char node[256];
-	unsigned int i;
-
-	vm_device_node(name, node, sizeof(node));
-	assert_int_equal(sscanf(node, "/dev/uaccel/uaccel%u", &i), 1);
-	return i;
-}
-
-static void sysfs_attr(const char *dev, const char *attr, char *buf, size_t len)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), CLASS "/%s/%s", dev, attr);
-	vm_sysfs_read(path, buf, len);
-	buf[strcspn(buf, "\n")] = '\0';
-}
 
 
 
@@ -385,7 +77,7 @@ static bool dump_parts(struct nl *nl, const struct nlmsghdr *nlh, size_t len,
 				break;
 			}
 			assert_int_equal(m->nlmsg_type, nl->family);
-			msg_cb(m, rs);
+			nl_msg_cb(m, rs);
 		}
 		if (!parts++ && mid)
 			mid(arg);
@@ -401,13 +93,13 @@ static uint32_t ctx_with_pds(struct nl *nl, unsigned int idx, uint32_t pds)
 	uint32_t id = 0;
 	unsigned int i;
 
-	assert_int_equal(dump(nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
+	assert_int_equal(nl_dump(nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
 	for (i = 0; i < rs.n; i++)
 		if (rs.r[i].pds == pds) {
 			assert_int_equal(id, 0);
 			id = rs.r[i].ctx;
 		}
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	assert_int_not_equal(id, 0);
 	return id;
 }
@@ -470,7 +162,7 @@ static void raise_nofile(rlim_t n)
  */
 static void test_pd_dump_ctx_closed_mid_dump(void **state)
 {
-	unsigned int idx = dev_index(DEV), na = 1000, nb = 300, i;
+	unsigned int idx = nl_dev_index(DEV), na = 1000, nb = 300, i;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct recs rs = { 0 };
 	int a = vm_open_device(DEV), b;
@@ -491,8 +183,8 @@ static void test_pd_dump_ctx_closed_mid_dump(void **state)
 	if (dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
 				   UACCEL_NL_RES_PD), 65536, close_fdset, &s, &rs))
 		print_message("# the PD dump carried NLM_F_DUMP_INTR\n");
-	ok = expect_objs(&rs, ctx_b, 1, nb, "PD dump, the previous context closed");
-	recs_free(&rs);
+	ok = expect_objs(&rs, ctx_b, 1, nb, "PD nl_dump, the previous context closed");
+	nl_recs_free(&rs);
 	close(b);
 	nl_close(&nl);
 	assert_true(ok);
@@ -501,7 +193,7 @@ static void test_pd_dump_ctx_closed_mid_dump(void **state)
 /* The same with facet files: A's files and A go between two parts. */
 static void test_facet_dump_ctx_closed_mid_dump(void **state)
 {
-	unsigned int idx = dev_index(DEV), na = 1200, nb = 200, i;
+	unsigned int idx = nl_dev_index(DEV), na = 1200, nb = 200, i;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct recs rs = { 0 };
 	int *fa = calloc(na + 1, sizeof(int)), *fb = calloc(nb, sizeof(int));
@@ -532,8 +224,8 @@ static void test_facet_dump_ctx_closed_mid_dump(void **state)
 	if (dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
 				   UACCEL_NL_RES_FACET), 65536, close_fdset, &s, &rs))
 		print_message("# the facet dump carried NLM_F_DUMP_INTR\n");
-	ok = expect_objs(&rs, ctx_b, 1, nb, "facet dump, the previous context closed");
-	recs_free(&rs);
+	ok = expect_objs(&rs, ctx_b, 1, nb, "facet nl_dump, the previous context closed");
+	nl_recs_free(&rs);
 	for (i = 0; i < nb; i++)
 		close(fb[i]);
 	close(b);
@@ -563,7 +255,7 @@ static void destroy_range(void *arg)
 
 static void test_pd_dump_objs_destroyed_mid_dump(void **state)
 {
-	unsigned int idx = dev_index(DEV), n = 1000, i, seen = 0;
+	unsigned int idx = nl_dev_index(DEV), n = 1000, i, seen = 0;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct recs rs = { 0 };
 	int fd = vm_open_device(DEV);
@@ -588,7 +280,7 @@ static void test_pd_dump_objs_destroyed_mid_dump(void **state)
 	/* Before 100 and after 700 every PD; in between, what came first. */
 	assert_int_equal(last, n);
 	assert_true(seen >= n - (d.to - d.from + 1));
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	close(fd);
 	nl_close(&nl);
 }
@@ -615,8 +307,8 @@ static void test_ctx_dump_device_removed_mid_dump(void **state)
 	raise_nofile(4096);
 	vm_soft_add("nlbrA");
 	vm_soft_add("nlbrB");
-	ia = dev_index("nlbrA");
-	ib = dev_index("nlbrB");
+	ia = nl_dev_index("nlbrA");
+	ib = nl_dev_index("nlbrB");
 	if (ia > ib)
 		skip();
 	nl_open(&nl);
@@ -632,7 +324,7 @@ static void test_ctx_dump_device_removed_mid_dump(void **state)
 		seen += rs.r[i].index == ib;
 	print_message("# device removal mid-dump: DUMP_INTR %d, %u of %u contexts of the next device\n",
 		      intr, seen, nb);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	for (i = 0; i < na; i++)
 		close(fa[i]);
 	for (i = 0; i < nb; i++)
@@ -654,13 +346,13 @@ static void test_dev_set_fails_whole(void **state)
 	struct nl nl;
 
 	nl_open(&nl);
-	sysfs_attr(DEV, "exclusive", val, sizeof(val));
+	nl_sysfs_attr(DEV, "exclusive", val, sizeof(val));
 	assert_string_equal(val, "0");
-	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, dev_index(DEV), -1);
+	nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_SET, 0, nl_dev_index(DEV), -1);
 	mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, 1);
 	mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, DEV2);
 	assert_int_equal(nl_talk(&nl, nlh, NULL, NULL), -EEXIST);
-	sysfs_attr(DEV, "exclusive", val, sizeof(val));
+	nl_sysfs_attr(DEV, "exclusive", val, sizeof(val));
 	if (strcmp(val, "0")) {
 		/* Put it back for the next tests before failing. */
 		snprintf(buf, sizeof(buf), CLASS "/%s/exclusive", DEV);
@@ -687,7 +379,7 @@ static const struct rec *find_ctx(const struct recs *rs, uint32_t ctx)
  */
 static void test_pinned_accounting(void **state)
 {
-	unsigned int idx = dev_index(DEV);
+	unsigned int idx = nl_dev_index(DEV);
 	long pg = sysconf(_SC_PAGESIZE);
 	struct recs rs = { 0 };
 	const struct rec *r;
@@ -710,20 +402,20 @@ static void test_pinned_accounting(void **state)
 	bad = 0;
 	assert_int_equal(vm_reg_mr(fd, pd, mem + 4 * pg, 4 * pg, 0, &bad), -EFAULT);
 
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_MR, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_MR, &rs), 0);
 	r = find_ctx(&rs, ctx);
 	assert_non_null(r);
 	assert_int_equal(r->obj, mr);
 	assert_int_equal(r->obj_pinned, 2 * pg);
 	assert_int_equal(r->length, pg);
 	assert_int_equal(r->addr, (uintptr_t)mem + 100);
-	recs_free(&rs);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
+	nl_recs_free(&rs);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
 	r = find_ctx(&rs, ctx);
 	assert_non_null(r);
 	assert_int_equal(r->mrs, 1);
 	assert_int_equal(r->pinned, 2 * pg);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 
 	/* A 2 MiB huge page if the VM has one. */
 	huge = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
@@ -733,12 +425,12 @@ static void test_pinned_accounting(void **state)
 
 		memset(huge, 1, 2 << 20);
 		assert_int_equal(vm_reg_mr(fd, pd, huge + 4096, (2 << 20) - 8192, 0, &hm), 0);
-		assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
+		assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
 		r = find_ctx(&rs, ctx);
 		assert_non_null(r);
 		assert_int_equal(r->mrs, 2);
 		assert_int_equal(r->pinned, 2 * pg + (2 << 20) - 2 * pg);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		assert_int_equal(vm_destroy(fd, hm), 0);
 		munmap(huge, 2 << 20);
 	} else {
@@ -746,12 +438,12 @@ static void test_pinned_accounting(void **state)
 	}
 
 	assert_int_equal(vm_destroy(fd, mr), 0);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
 	r = find_ctx(&rs, ctx);
 	assert_non_null(r);
 	assert_int_equal(r->mrs, 0);
 	assert_int_equal(r->pinned, 0);
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	close(fd);
 	munmap(mem, 8 * pg);
 	nl_close(&nl);
@@ -775,7 +467,7 @@ static void test_fatal_counts(void **state)
 	int fd, dbg, fc;
 
 	vm_soft_add("nlbrF");
-	idx = dev_index("nlbrF");
+	idx = nl_dev_index("nlbrF");
 	nl_open(&nl);
 	fd = vm_open_device("nlbrF");
 	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
@@ -797,26 +489,26 @@ static void test_fatal_counts(void **state)
 
 		/* libmnl stops at NLM_F_DUMP_INTR: a socket per dump. */
 		nl_open(&one);
-		ret = dump(&one, UACCEL_NL_CMD_RES_GET, -1, i, &rs);
+		ret = nl_dump(&one, UACCEL_NL_CMD_RES_GET, -1, i, &rs);
 		if (ret && ret != -EINTR)
 			fail_msg("RES_GET type %u of a fatal device: %d", i, ret);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		nl_close(&one);
 	}
 	assert_int_equal(vm_wait_device("nlbrF", 30), 0);
 	/* The recovered device: a new index, no context of ours. */
-	idx = dev_index("nlbrF");
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
+	idx = nl_dev_index("nlbrF");
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
 	n = rs.n;
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	assert_int_equal(n, 0);
-	assert_int_equal(dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
+	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
 	for (i = 0; i < rs.n; i++)
 		if (!strcmp(rs.r[i].name, "nlbrF")) {
 			assert_int_equal(rs.r[i].state, UACCEL_NL_DEV_LIVE);
 			assert_int_equal(rs.r[i].contexts, 0);
 		}
-	recs_free(&rs);
+	nl_recs_free(&rs);
 	close(dbg);
 	close(fc);
 	close(fd);
@@ -868,11 +560,11 @@ static void test_monitor_overflow(void **state)
 	{
 		struct recs rs = { 0 };
 
-		assert_int_equal(mnl_cb_run(buf, n, 0, 0, msg_cb, &rs), MNL_CB_OK);
+		assert_int_equal(mnl_cb_run(buf, n, 0, 0, nl_msg_cb, &rs), MNL_CB_OK);
 		assert_int_equal(rs.n, 1);
 		assert_int_equal(rs.r[0].cmd, UACCEL_NL_CMD_DEV_DEL);
 		assert_string_equal(rs.r[0].name, "nlbrM0");
-		recs_free(&rs);
+		nl_recs_free(&rs);
 	}
 	nl_close(&nl);
 }
@@ -923,7 +615,7 @@ static void storm_dev_set(double until)
 		struct recs rs = { 0 };
 		unsigned int k;
 
-		r = dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs);
+		r = nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs);
 		CHILD_CHECK(r, EINTR);
 		REOPEN_ON_EINTR(r);
 		for (k = 0; k < rs.n; k++) {
@@ -937,7 +629,7 @@ static void storm_dev_set(double until)
 				mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_DEV_EXCLUSIVE, i & 1);
 			CHILD_CHECK(nl_talk(&nl, nlh, NULL, NULL), EEXIST, ENODEV, EBUSY);
 		}
-		recs_free(&rs);
+		nl_recs_free(&rs);
 	}
 	nl_close(&nl);
 }
@@ -975,24 +667,24 @@ static void storm_dump(double until)
 		struct recs rs = { 0 };
 		int t = i++ % (UACCEL_NL_RES_MAX + 1), r;
 
-		r = dump(&nl, UACCEL_NL_CMD_RES_GET, -1, t, &rs);
+		r = nl_dump(&nl, UACCEL_NL_CMD_RES_GET, -1, t, &rs);
 		CHILD_CHECK(r, EINTR);
 		REOPEN_ON_EINTR(r);
-		recs_free(&rs);
-		r = dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs);
+		nl_recs_free(&rs);
+		r = nl_dump(&nl, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs);
 		CHILD_CHECK(r, EINTR);
 		REOPEN_ON_EINTR(r);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		nlh = nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, -1, t);
 		mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, rnames[i % 3]);
 		r = nl_talk(&nl, nlh, &rs, NULL);
 		CHILD_CHECK(r, EINTR, ENODEV);
 		REOPEN_ON_EINTR(r);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 		nlh = nl_req(&nl, buf, UACCEL_NL_CMD_DEV_GET, 0, -1, -1);
 		mnl_attr_put_strz(nlh, UACCEL_NL_ATTR_DEV_NAME, "nlbrC");
 		CHILD_CHECK(nl_talk(&nl, nlh, &rs, NULL), ENODEV);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 	}
 	nl_close(&nl);
 }
@@ -1176,11 +868,11 @@ static void test_unload_mid_dump(void **state)
 	{
 		struct recs rs = { 0 };
 
-		assert_int_equal(dump(&again, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
+		assert_int_equal(nl_dump(&again, UACCEL_NL_CMD_DEV_GET, -1, -1, &rs), 0);
 		for (k = 0, i = 0; i < rs.n; i++)
 			k += !strcmp(rs.r[i].name, DEV);
 		assert_int_equal(k, 1);
-		recs_free(&rs);
+		nl_recs_free(&rs);
 	}
 	nl_close(&again);
 	nl_close(&mon);

@@ -23,7 +23,7 @@
  *	UACCEL_NL_ATTR_DEV_EXCLUSIVE (-EBUSY with two contexts open), as the
  *	sysfs attributes "name" and "exclusive" do.  A malformed name fails
  *	before anything changes; otherwise the exclusive state is set first,
- *	and stays set if the rename then fails (-EEXIST, -ENODEV).
+ *	and set back if the rename then fails (-EEXIST, -ENODEV).
  * UACCEL_NL_CMD_RES_GET (dump only)
  *	Resources, optionally of one device (UACCEL_NL_ATTR_DEV_INDEX or
  *	UACCEL_NL_ATTR_DEV_NAME, as DEV_GET; the error is the request's).
@@ -124,7 +124,7 @@ enum uaccel_nl_attr {
 	/* RES_GET request and replies. */
 	UACCEL_NL_ATTR_RES_TYPE,	/* u8: enum uaccel_nl_res_type */
 	UACCEL_NL_ATTR_CTX_ID,		/* u32: the context, unique while loaded */
-	UACCEL_NL_ATTR_CTX_PID,		/* u32: the opener's process (tgid) */
+	UACCEL_NL_ATTR_CTX_PID,		/* u32: the opener's process (tgid), 0 if exited */
 	UACCEL_NL_ATTR_CTX_COMM,	/* string: its command name at open() */
 	UACCEL_NL_ATTR_CTX_UID,		/* u32: its effective uid at open() */
 	UACCEL_NL_ATTR_CTX_PDS,		/* u32: PDs of the context */
