@@ -320,43 +320,22 @@ static void test_res_dump_many(void **state)
  * Read a dump in parts: @mid runs after the first part.  Returns whether
  * a message after it carried NLM_F_DUMP_INTR; every message parses.
  */
-static bool dump_interrupted(struct nl *nl, void (*mid)(void),
-			     unsigned int *msgs)
+static bool dump_interrupted(struct nl *nl, nl_mid_fn mid, unsigned int *msgs)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], rbuf[MNL_SOCKET_BUFFER_SIZE * 4];
-	const struct nlmsghdr *m;
-	struct nlmsghdr *nlh;
-	bool intr = false, done = false;
-	int n, parts = 0;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct recs rs = { 0 };
+	unsigned int parts;
+	bool intr;
 
-	/* libmnl stops at NLM_F_DUMP_INTR (EINTR): walk the parts here. */
-	*msgs = 0;
-	nlh = nl_req(nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, -1, -1);
-	assert_true(mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) > 0);
-	while (!done) {
-		n = mnl_socket_recvfrom(nl->sk, rbuf, sizeof(rbuf));
-		assert_true(n > 0);
-		if (!parts++)
-			mid();
-		for (m = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(m, n);
-		     m = mnl_nlmsg_next(m, &n)) {
-			assert_int_equal(m->nlmsg_seq, nlh->nlmsg_seq);
-			assert_int_not_equal(m->nlmsg_type, NLMSG_ERROR);
-			intr |= !!(m->nlmsg_flags & NLM_F_DUMP_INTR);
-			if (m->nlmsg_type == NLMSG_DONE) {
-				assert_int_equal(*(const int *)mnl_nlmsg_get_payload(m), 0);
-				done = true;
-				break;
-			}
-			assert_int_equal(m->nlmsg_type, nl->family);
-			(*msgs)++;
-		}
-	}
+	intr = nl_dump_parts(nl, nl_req(nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, -1, -1),
+			     MNL_SOCKET_BUFFER_SIZE * 4, mid, NULL, &rs, &parts);
 	assert_true(parts > 2);
+	*msgs = rs.n;
+	nl_recs_free(&rs);
 	return intr;
 }
 
-static void rename_dev2(void)
+static void rename_dev2(void *arg)
 {
 	char path[128];
 
@@ -364,7 +343,7 @@ static void rename_dev2(void)
 	assert_int_equal(vm_sysfs_write(path, "nltest1b"), 0);
 }
 
-static void delete_dev2(void)
+static void delete_dev2(void *arg)
 {
 	vm_soft_del("nltest1b");
 }

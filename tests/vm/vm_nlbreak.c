@@ -38,54 +38,6 @@ static struct vm_stats base;
 #include "vmnl.h"
 
 
-
-
-/* ---- reading a dump part by part ---- */
-
-typedef void (*mid_fn)(void *arg);
-
-/*
- * Send the dump request @nlh and read its parts with a buffer of @len
- * bytes into @rs; @mid(@arg) runs once the first part was read (the
- * kernel builds the second part at that read).  Returns whether a message
- * carried NLM_F_DUMP_INTR.  The dump must end with NLMSG_DONE and 0.
- */
-static bool dump_parts(struct nl *nl, const struct nlmsghdr *nlh, size_t len,
-		       mid_fn mid, void *arg, struct recs *rs)
-{
-	const struct nlmsghdr *m;
-	char *rbuf = malloc(len);
-	bool intr = false, done = false;
-	int n, parts = 0;
-
-	assert_non_null(rbuf);
-	assert_true(mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) > 0);
-	while (!done) {
-		n = mnl_socket_recvfrom(nl->sk, rbuf, len);
-		if (n < 0)
-			fail_msg("recv: %s", strerror(errno));
-		for (m = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(m, n);
-		     m = mnl_nlmsg_next(m, &n)) {
-			assert_int_equal(m->nlmsg_seq, nlh->nlmsg_seq);
-			if (m->nlmsg_type == NLMSG_ERROR)
-				fail_msg("dump error %d",
-					 ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error);
-			intr |= !!(m->nlmsg_flags & NLM_F_DUMP_INTR);
-			if (m->nlmsg_type == NLMSG_DONE) {
-				assert_int_equal(*(const int *)mnl_nlmsg_get_payload(m), 0);
-				done = true;
-				break;
-			}
-			assert_int_equal(m->nlmsg_type, nl->family);
-			nl_msg_cb(m, rs);
-		}
-		if (!parts++ && mid)
-			mid(arg);
-	}
-	free(rbuf);
-	return intr;
-}
-
 /* The id of the context of device @idx with @pds PDs (one such context). */
 static uint32_t ctx_with_pds(struct nl *nl, unsigned int idx, uint32_t pds)
 {
@@ -180,8 +132,8 @@ static void test_pd_dump_ctx_closed_mid_dump(void **state)
 		assert_int_equal(pd, i + 1);
 	}
 	ctx_b = ctx_with_pds(&nl, idx, nb);
-	if (dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
-				   UACCEL_NL_RES_PD), 65536, close_fdset, &s, &rs))
+	if (nl_dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
+				   UACCEL_NL_RES_PD), 65536, close_fdset, &s, &rs, NULL))
 		print_message("# the PD dump carried NLM_F_DUMP_INTR\n");
 	ok = expect_objs(&rs, ctx_b, 1, nb, "PD nl_dump, the previous context closed");
 	nl_recs_free(&rs);
@@ -221,8 +173,8 @@ static void test_facet_dump_ctx_closed_mid_dump(void **state)
 		assert_true(fb[i] >= 0);
 	}
 	ctx_b = ctx_with_pds(&nl, idx, 3);
-	if (dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
-				   UACCEL_NL_RES_FACET), 65536, close_fdset, &s, &rs))
+	if (nl_dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
+				   UACCEL_NL_RES_FACET), 65536, close_fdset, &s, &rs, NULL))
 		print_message("# the facet dump carried NLM_F_DUMP_INTR\n");
 	ok = expect_objs(&rs, ctx_b, 1, nb, "facet nl_dump, the previous context closed");
 	nl_recs_free(&rs);
@@ -267,8 +219,8 @@ static void test_pd_dump_objs_destroyed_mid_dump(void **state)
 	for (i = 0; i < n; i++)
 		assert_int_equal(vm_alloc_pd(fd, &pd), 0);
 	ctx = ctx_with_pds(&nl, idx, n);
-	dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
-			       UACCEL_NL_RES_PD), 65536, destroy_range, &d, &rs);
+	nl_dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP, idx,
+			       UACCEL_NL_RES_PD), 65536, destroy_range, &d, &rs, NULL);
 	for (i = 0; i < rs.n; i++) {
 		if (rs.r[i].ctx != ctx)
 			continue;
@@ -317,9 +269,9 @@ static void test_ctx_dump_device_removed_mid_dump(void **state)
 		fb[i] = vm_open_device("nlbrB");
 	for (i = 0; i < na; i++)
 		fa[i] = vm_open_device("nlbrA");
-	intr = dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP,
+	intr = nl_dump_parts(&nl, nl_req(&nl, buf, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP,
 				      -1, UACCEL_NL_RES_CTX),
-			  65536, del_dev_a, NULL, &rs);
+			     65536, del_dev_a, NULL, &rs, NULL);
 	for (i = 0; i < rs.n; i++)
 		seen += rs.r[i].index == ib;
 	print_message("# device removal mid-dump: DUMP_INTR %d, %u of %u contexts of the next device\n",

@@ -308,3 +308,48 @@ const struct rec *nl_find_dev(const struct recs *rs, const char *name)
 			return &rs->r[i];
 	return NULL;
 }
+
+/*
+ * Send the dump request @nlh and read its parts with a buffer of @len
+ * bytes into @rs; @mid(@arg) runs once the first part was read (the
+ * kernel builds the second part at that read).  Returns whether a message
+ * carried NLM_F_DUMP_INTR, and the number of parts in *@nparts (if not
+ * NULL).  The dump must end with NLMSG_DONE and 0.
+ */
+bool nl_dump_parts(struct nl *nl, const struct nlmsghdr *nlh, size_t len,
+		   nl_mid_fn mid, void *arg, struct recs *rs, unsigned int *nparts)
+{
+	const struct nlmsghdr *m;
+	char *rbuf = malloc(len);
+	bool intr = false, done = false;
+	int n, parts = 0;
+
+	assert_non_null(rbuf);
+	assert_true(mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) > 0);
+	while (!done) {
+		n = mnl_socket_recvfrom(nl->sk, rbuf, len);
+		if (n < 0)
+			fail_msg("recv: %s", strerror(errno));
+		for (m = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(m, n);
+		     m = mnl_nlmsg_next(m, &n)) {
+			assert_int_equal(m->nlmsg_seq, nlh->nlmsg_seq);
+			if (m->nlmsg_type == NLMSG_ERROR)
+				fail_msg("dump error %d",
+					 ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error);
+			intr |= !!(m->nlmsg_flags & NLM_F_DUMP_INTR);
+			if (m->nlmsg_type == NLMSG_DONE) {
+				assert_int_equal(*(const int *)mnl_nlmsg_get_payload(m), 0);
+				done = true;
+				break;
+			}
+			assert_int_equal(m->nlmsg_type, nl->family);
+			nl_msg_cb(m, rs);
+		}
+		if (!parts++ && mid)
+			mid(arg);
+	}
+	free(rbuf);
+	if (nparts)
+		*nparts = parts;
+	return intr;
+}

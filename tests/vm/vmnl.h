@@ -67,4 +67,13 @@ void nl_sysfs_attr(const char *dev, const char *attr, char *buf, size_t len);
 /* The record of device @name in a device dump, or NULL. */
 const struct rec *nl_find_dev(const struct recs *rs, const char *name);
 
+/*
+ * Send the dump request @nlh and read it part by part with a buffer of
+ * @len bytes into @rs, running @mid(@arg) once after the first part: whether
+ * a message carried NLM_F_DUMP_INTR, and the parts in *@nparts (or NULL).
+ */
+typedef void (*nl_mid_fn)(void *arg);
+bool nl_dump_parts(struct nl *nl, const struct nlmsghdr *nlh, size_t len,
+		   nl_mid_fn mid, void *arg, struct recs *rs, unsigned int *nparts);
+
 #endif /* UACCEL_VMNL_H */
