@@ -41,6 +41,19 @@ static DEFINE_MUTEX(uaccel_devices_lock);
 static u32 uaccel_next_index;
 #define UACCEL_DEV_ADDED	XA_MARK_1
 
+/* The device called @name, registered or being registered, or NULL. */
+static struct uaccel_device *uaccel_find_by_name(const char *name)
+{
+	struct uaccel_device *udev;
+	unsigned long index;
+
+	lockdep_assert_held(&uaccel_devices_lock);
+	xa_for_each(&uaccel_devices, index, udev)
+		if (!strcmp(dev_name(&udev->dev), name))
+			return udev;
+	return NULL;
+}
+
 /*
  * Bumped, under uaccel_devices_lock, by every registration, removal and
  * rename: a netlink dump that sees it change marks its messages
@@ -82,18 +95,15 @@ struct uaccel_device *uaccel_device_get_by_index(u32 index)
 struct uaccel_device *uaccel_device_get_by_name(const char *name)
 {
 	struct uaccel_device *udev;
-	unsigned long index;
 
 	mutex_lock(&uaccel_devices_lock);
-	xa_for_each_marked(&uaccel_devices, index, udev, UACCEL_DEV_ADDED) {
-		if (!strcmp(dev_name(&udev->dev), name)) {
-			get_device(&udev->dev);
-			mutex_unlock(&uaccel_devices_lock);
-			return udev;
-		}
-	}
+	udev = uaccel_find_by_name(name);
+	if (udev && xa_get_mark(&uaccel_devices, udev->index, UACCEL_DEV_ADDED))
+		get_device(&udev->dev);
+	else
+		udev = NULL;
 	mutex_unlock(&uaccel_devices_lock);
-	return NULL;
+	return udev;
 }
 
 /* True from the end of the device's registration to the start of its removal. */
@@ -240,14 +250,7 @@ static bool uaccel_name_valid(const char *name)
 
 static bool uaccel_name_taken(const char *name)
 {
-	struct uaccel_device *udev;
-	unsigned long index;
-
-	lockdep_assert_held(&uaccel_devices_lock);
-	xa_for_each(&uaccel_devices, index, udev)
-		if (!strcmp(dev_name(&udev->dev), name))
-			return true;
-	return false;
+	return uaccel_find_by_name(name);
 }
 
 /*
@@ -325,17 +328,17 @@ err_unlock:
 }
 EXPORT_SYMBOL_GPL(uaccel_register_device);
 
-/*
- * Rename a registered device (sysfs "name").  The kernel object is renamed,
- * which sends a "move" uevent: udev moves the by-name link.  The node and
- * every open file stay as they are.
- */
 /* A name a device may be renamed to (sysfs "name", netlink DEV_SET). */
 bool uaccel_rename_valid(const char *name)
 {
 	return uaccel_name_valid(name) && !strchr(name, '%');
 }
 
+/*
+ * Rename a registered device (sysfs "name", netlink DEV_SET).  The kernel
+ * object is renamed, which sends a "move" uevent: udev moves the by-name
+ * link.  The node and every open file stay as they are.
+ */
 int uaccel_rename_device(struct uaccel_device *udev, const char *name)
 {
 	char old[UACCEL_NAME_MAX];
