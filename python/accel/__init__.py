@@ -427,7 +427,26 @@ def select(requests, flags=0, numa_node=None, cloexec=True):
     return ctx, Selection(_string(sel.device), facet)
 
 
-class _Object:
+class _Closing:
+    """close() as a context manager and at garbage collection."""
+
+    def close(self):
+        """Release what the object holds.  Idempotent."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
+
+
+class _Object(_Closing):
     """What every object shares: close(), the context manager, closed."""
 
     _raw = None
@@ -442,18 +461,6 @@ class _Object:
         if self._raw is None:
             raise ValueError("operation on a closed %s" % self._what)
         return self._raw
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # pylint: disable=broad-except
-            pass
 
 
 class Context(_Object):
@@ -589,7 +596,7 @@ class Context(_Object):
         return "<accel.Context %s>" % ("closed" if self.closed else "fd=%d" % self.fd)
 
 
-class Facet:
+class Facet(_Closing):
     """An open facet: a file of its own, on which the driver's commands run.
 
     Attributes: ``fd`` (int; -1 once closed), ``name`` (the name that was
@@ -628,18 +635,6 @@ class Facet:
         fd, self.fd = self.fd, -1
         if fd >= 0:
             _os.close(fd)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except OSError:
-            pass
 
     def __repr__(self):
         return "<accel.Facet %s v%d fd=%d>" % (self.name, self.version, self.fd)
