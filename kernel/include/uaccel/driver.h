@@ -35,6 +35,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <uaccel/cipher.h>
 #include <uaccel/factorial.h>
 #include <uaccel/uaccel.h>
 
@@ -43,6 +44,8 @@ struct uaccel_context;
 struct uaccel_facet_file;
 struct uaccel_event_node;
 struct uaccel_factorial_ops;
+struct uaccel_cipher_ops;
+struct sg_table;
 struct user_struct;
 struct file;
 
@@ -263,6 +266,7 @@ struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd);
  * @factorial: for "factorial.uaccel", whose commands the core implements,
  *	the driver's operations (see UACCEL_FACTORIAL_FACET_INIT()); NULL
  *	for other facets
+ * @cipher: for "cipher.uaccel", likewise (UACCEL_CIPHER_FACET_INIT())
  *
  * A driver lists its facets in uaccel_ops.facets; the core serves them
  * from the device's registration on.
@@ -275,6 +279,7 @@ struct uaccel_facet {
 	const struct uaccel_ioctl_op *ops;
 	unsigned int num_ops;
 	const struct uaccel_factorial_ops *factorial;
+	const struct uaccel_cipher_ops *cipher;
 };
 
 /* Facets one device may serve. */
@@ -342,6 +347,23 @@ void *uaccel_mr_kmap(const struct uaccel_mr *mr, u64 offset, size_t *avail);
  */
 dma_addr_t uaccel_mr_dma_addr(const struct uaccel_mr *mr, u64 offset,
 			      u64 *contig);
+
+/**
+ * uaccel_mr_sg_table() - the pages of a range of an MR as a scatterlist
+ * @mr: the MR
+ * @offset: offset of the range
+ * @length: its length, at least 1; the range must be inside the MR
+ *	(uaccel_mr_check())
+ * @sgt: filled with one entry per page (merged where contiguous), not
+ *	mapped for DMA; release with sg_free_table()
+ * @gfp: allocation flags of the table
+ *
+ * For drivers that hand pages to an API that maps them itself (virtio
+ * rings, the crypto API).  The pages stay pinned while the MR is held.
+ * Return: 0 or -ENOMEM.
+ */
+int uaccel_mr_sg_table(const struct uaccel_mr *mr, u64 offset, u64 length,
+		       struct sg_table *sgt, gfp_t gfp);
 
 /**
  * uaccel_mr_dma_sync() - hand an MR's DMA mapping to the device or the CPU
@@ -580,6 +602,155 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
 	.ops = uaccel_factorial_cmds,					\
 	.num_ops = UACCEL_FACTORIAL_NR_CMDS,				\
 	.factorial = (fops),						\
+}
+
+/**
+ * struct uaccel_cipher_session - a session of "cipher.uaccel" (core-owned;
+ *	the driver area follows, see uaccel_cipher_session_priv())
+ * @alg: enum uaccel_cipher_alg
+ * @key_len: 16, 24 or 32
+ * @id: its id, as userspace sees it
+ * @ffile: the facet file that owns it (core-owned)
+ * @pending: SUBMIT requests not yet completed (core-owned)
+ * @idle: woken when @pending drops to 0 (core-owned)
+ * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
+ */
+struct uaccel_cipher_session {
+	u32 alg;
+	u32 key_len;
+	u32 id;
+	struct uaccel_facet_file *ffile;
+	atomic_t pending;
+	wait_queue_head_t idle;
+	u8 priv[] __aligned(sizeof(u64));
+};
+
+/* The driver area of a session. */
+static inline void *uaccel_cipher_session_priv(struct uaccel_cipher_session *s)
+{
+	return s->priv;
+}
+
+/**
+ * struct uaccel_cipher_req - one request of "cipher.uaccel" (core-owned;
+ *	the driver area follows, see uaccel_cipher_req_priv())
+ * @list: free for the driver while it holds the request
+ * @session: its session
+ * @op: enum uaccel_cipher_op
+ * @iv: the IV or initial counter block
+ * @src: the input MR, held (uaccel_mr_get()) and checked
+ * @dst: the output MR, held and checked for write access
+ * @src_offset: offset of the input in @src
+ * @dst_offset: offset of the output in @dst
+ * @length: bytes: at least 1, at most uaccel_cipher_ops.max_length, a
+ *	multiple of UACCEL_CIPHER_BLOCK_SIZE for CBC
+ * @user_data: SUBMIT only, core-owned: for the completion
+ * @cq: SUBMIT only, core-owned: the CQ, held, with a slot reserved
+ * @ctx: SUBMIT only, core-owned: the context, held
+ * @priv: driver area of uaccel_cipher_ops.req_priv_size bytes, zeroed
+ */
+struct uaccel_cipher_req {
+	struct list_head list;
+	struct uaccel_cipher_session *session;
+	u32 op;
+	u8 iv[UACCEL_CIPHER_IV_SIZE];
+	struct uaccel_mr *src;
+	struct uaccel_mr *dst;
+	u64 src_offset;
+	u64 dst_offset;
+	u64 length;
+	u64 user_data;
+	struct uaccel_cq *cq;
+	struct uaccel_context *ctx;
+	u8 priv[] __aligned(sizeof(u64));
+};
+
+/* The driver area of a request. */
+static inline void *uaccel_cipher_req_priv(struct uaccel_cipher_req *req)
+{
+	return req->priv;
+}
+
+/**
+ * struct uaccel_cipher_ops - a driver's side of "cipher.uaccel"
+ * @algs: the algorithms it serves, BIT(alg) of enum uaccel_cipher_alg
+ * @max_length: the longest request, in bytes (at least 4096; the core
+ *	caps it at 4 MiB)
+ * @session_priv_size: size of the driver area of a session
+ * @req_priv_size: size of the driver area of a request
+ * @session_create: set up @s (alg, key_len and the zeroed driver area
+ *	filled in) with @key: 0, -ENOSPC when the device has no room for
+ *	another session, -EIO when it refused the key, -ENOMEM, -ENODEV
+ * @session_destroy: tear @s down; called once for each session that
+ *	@session_create set up, with no request of it in the driver: from
+ *	SESSION_DESTROY and the close of its facet file (in a section), and
+ *	at the removal of the device (after uaccel_ops.shut, when the device
+ *	takes no calls: it must not wait for the hardware then)
+ * @crypt: run @req and return when its output is in the destination: 0,
+ *	-EIO, -ETIMEDOUT, -ENODEV when the device went away meanwhile, or
+ *	-EINTR on a fatal signal if the device no longer reaches the MRs.
+ *	Inside a facet command, so inside the device's section.
+ * @submit: optional: queue @req and complete it later, once, with
+ *	uaccel_cipher_complete(), at the latest from uaccel_ops.shut; or
+ *	return -errno (-ENODEV when the device stopped) without completing
+ *	it.  @last is true for the last request of a SUBMIT (the moment to
+ *	notify the device of the batch).  Inside a section.  Without
+ *	@submit, SUBMIT runs each request with @crypt and completes it
+ *	before it returns.
+ *
+ * The commands, their checks, the sessions' table and limits, the MR and
+ * CQ lookups and the completions are the core's (kernel/core/cipher.c,
+ * include/uapi/uaccel/cipher.h).
+ */
+struct uaccel_cipher_ops {
+	u32 algs;
+	u64 max_length;
+	size_t session_priv_size;
+	size_t req_priv_size;
+	int (*session_create)(struct uaccel_device *udev,
+			      struct uaccel_cipher_session *s, const u8 *key);
+	void (*session_destroy)(struct uaccel_device *udev,
+				struct uaccel_cipher_session *s);
+	int (*crypt)(struct uaccel_device *udev, struct uaccel_cipher_req *req);
+	int (*submit)(struct uaccel_device *udev, struct uaccel_cipher_req *req,
+		      bool last);
+};
+
+/**
+ * uaccel_cipher_complete() - complete a request the driver's submit() took
+ * @req: the request; freed here, with its MRs, CQ and context released
+ * @err: 0, -EIO, -ETIMEDOUT, or -ENODEV when the device went away first
+ *	(the completion then carries ECANCELED)
+ *
+ * Posts the completion (queue_id 0, the request's user_data, result the
+ * length on success) and notifies the CQ.  Process context.
+ */
+void uaccel_cipher_complete(struct uaccel_cipher_req *req, int err);
+
+/* Commands of "cipher.uaccel" (QUERY ... SUBMIT). */
+#define UACCEL_CIPHER_NR_CMDS	5
+
+/*
+ * uaccel_cipher_cmds - the core's command table of "cipher.uaccel"
+ * (exported data): referenced by UACCEL_CIPHER_FACET_INIT(); drivers do
+ * not use it otherwise.
+ */
+extern const struct uaccel_ioctl_op uaccel_cipher_cmds[UACCEL_CIPHER_NR_CMDS];
+
+/**
+ * UACCEL_CIPHER_FACET_INIT() - the facet "cipher.uaccel" of a driver
+ * @cops: the driver's const struct uaccel_cipher_ops
+ *
+ * Initialises a struct uaccel_facet: name, versions and command table are
+ * the core's, the operations the driver's.
+ */
+#define UACCEL_CIPHER_FACET_INIT(cops) {				\
+	.name = UACCEL_CIPHER_FACET,					\
+	.min_version = 1,						\
+	.max_version = UACCEL_CIPHER_VERSION,				\
+	.ops = uaccel_cipher_cmds,					\
+	.num_ops = UACCEL_CIPHER_NR_CMDS,				\
+	.cipher = (cops),						\
 }
 
 /*
