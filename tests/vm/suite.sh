@@ -137,6 +137,9 @@ run_test query 300 "$B/tests/vm_query"
 run_test contexts 600 "$B/tests/vm_contexts"
 run_test objects 600 "$B/tests/vm_objects"
 run_test facets 300 "$B/tests/vm_facets"
+# cipher.uaccel on every device serving it (soft, virtio-crypto), against
+# OpenSSL.
+run_test cipher 900 "$B/tests/vm_cipher"
 run_test netlink 600 "$B/tests/vm_netlink"
 # accel(8) over the generic netlink family: devices against sysfs, a
 # holder's resources, renames, monitor events, privileges (soft0..soft2).
