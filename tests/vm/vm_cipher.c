@@ -256,6 +256,16 @@ static void test_query(void **state)
 	}
 }
 
+/* Add @n to a 128-bit big-endian counter block. */
+static void ctr_add(uint8_t ctr[16], uint64_t n)
+{
+	for (int k = 15; k >= 0 && n; k--) {
+		n += ctr[k];
+		ctr[k] = (uint8_t)n;
+		n >>= 8;
+	}
+}
+
 /* NIST SP 800-38A, F.2 (CBC) and F.5 (CTR). */
 static const char kat_plain[] =
 	"6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
@@ -352,8 +362,9 @@ static void test_nist_known_answers(void **state)
 				if (t->alg == ACCEL_CIPHER_AES_CBC) {
 					memcpy(civ, blk ? ct + 16 * (blk - 1) : iv, 16);
 				} else {
+					/* Carries: the vectors' counter ends in ff. */
 					memcpy(civ, iv, 16);
-					civ[15] = (uint8_t)(civ[15] + blk);	/* no carry here */
+					ctr_add(civ, blk);
 				}
 				memcpy(e.a, pt + 16 * blk, 16);
 				assert_int_equal(crypt_ab(&e, s, ACCEL_CIPHER_ENCRYPT, 0, 0, 16, civ), 0);
@@ -421,16 +432,6 @@ static void test_random_against_openssl(void **state)
 		}
 		cenv_close(&e);
 		free(in);
-	}
-}
-
-/* Add @n to a 128-bit big-endian counter block. */
-static void ctr_add(uint8_t ctr[16], uint64_t n)
-{
-	for (int k = 15; k >= 0 && n; k--) {
-		n += ctr[k];
-		ctr[k] = (uint8_t)n;
-		n >>= 8;
 	}
 }
 
