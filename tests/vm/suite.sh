@@ -180,6 +180,7 @@ else
 	VM_IOCTL_PATH=uring run_test objects-uring 600 "$B/tests/vm_objects"
 fi
 VM_IOCTL_PATH=uring run_test facets-uring 300 "$B/tests/vm_facets"
+VM_IOCTL_PATH=uring run_test cipher-uring 900 "$B/tests/vm_cipher"
 run_test perm 300 "$B/tests/vm_perm"
 run_test limits 300 "$B/tests/vm_limits"
 # Removal while calls wait for user page faults (userfaultfd).
