@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# In-VM: accel-cipher against "openssl enc -nopad" on every device serving
-# cipher.uaccel: the six ciphers, lengths around the block and chunk sizes
+# In-VM: accel-cipher against "openssl enc -nopad" on one device of each
+# driver serving cipher.uaccel (vm_cipher covers every device): the six ciphers, lengths around the block and chunk sizes
 # (so that the IV is carried across requests), files and pipes, encrypt and
 # decrypt, --verify; CBC input that is not whole blocks fails with exit
 # status 1 after the whole blocks before it; the default device is one
@@ -13,9 +13,14 @@ C="$B/tools/accel-cipher"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-devs=()
+devs=() all=() drivers=" "
 for d in /sys/class/uaccel/*; do
-	grep -q '^cipher\.uaccel ' "$d/facets" 2> /dev/null && devs+=("$(basename "$d")")
+	grep -q '^cipher\.uaccel ' "$d/facets" 2> /dev/null || continue
+	all+=("$(basename "$d")")
+	drv=$(cat "$d/driver")
+	[[ $drivers == *" $drv "* ]] && continue
+	drivers+="$drv "
+	devs+=("$(basename "$d")")
 done
 if [ ${#devs[@]} -gt 0 ]; then
 	ok "devices serving cipher.uaccel: ${devs[*]}"
@@ -30,7 +35,7 @@ for dev in "${devs[@]}"; do
 		bits=${cipher#aes-}
 		bits=${bits%%-*}
 		k=${key:0:$((bits / 4))}
-		for len in 16 4096 65552 200000; do
+		for len in 16 65552 200000; do
 			case $cipher in *-cbc) len=$((len / 16 * 16)) ;; *) len=$((len + 3)) ;; esac
 			head -c "$len" /dev/urandom > "$tmp/in"
 			openssl enc -nopad -"$cipher" -K "$k" -iv $iv -in "$tmp/in" -out "$tmp/want"
@@ -77,7 +82,7 @@ out=$("$C" -v -a aes-256-ctr -K "$key" -I $iv -i "$tmp/in" -o "$tmp/got" --verif
 rc=$?
 is "without -d: exit 0" "$rc" 0
 picked=$(printf '%s' "$out" | sed -n 's/^accel-cipher: \([^:]*\): encrypted .*/\1/p')
-if [ -n "$picked" ] && [[ " ${devs[*]} " == *" $picked "* ]]; then
+if [ -n "$picked" ] && [[ " ${all[*]} " == *" $picked "* ]]; then
 	ok "without -d: used $picked, which serves cipher.uaccel"
 else
 	not_ok "without -d: used a device serving cipher.uaccel"
