@@ -320,9 +320,10 @@ static int run(struct job *j, int in_fd, int out_fd)
 			break;
 	}
 	if (j->verbose)
-		fprintf(stderr, "%s: %s: %s %llu bytes in %llu requests%s\n", prog, name,
+		fprintf(stderr, "%s: %s: %s %llu bytes in %llu request%s%s\n", prog, name,
 			j->op == ACCEL_CIPHER_ENCRYPT ? "encrypted" : "decrypted", total,
-			requests, j->verify ? ", the same as OpenSSL's" : "");
+			requests, requests == 1 ? "" : "s",
+			j->verify ? ", the same as OpenSSL's" : "");
 	status = 0;
 out:
 	EVP_CIPHER_CTX_free(evp);
