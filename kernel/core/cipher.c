@@ -13,11 +13,16 @@
  * creation until SESSION_DESTROY, the release of its facet file, or the
  * teardown of the context's device objects (last close or removal of the
  * device), whichever comes first.  Each of these removes it under
- * ctx->cipher_lock and, while no teardown ran (ctx->cipher_dead), calls
- * the driver's session_destroy(): the driver is registered until the
- * teardown of its removal, which takes the same lock.  Requests count in
- * session->pending while the driver has them; a session leaves the
- * driver only when none is left.
+ * ctx->cipher_lock, and the one that removed it calls the driver's
+ * session_destroy() while the driver is registered: inside a section of
+ * the device (SESSION_DESTROY, a release that could enter one), or under
+ * the lock, which the teardown of the device's removal takes, when the
+ * device already stopped taking calls (then the driver does not wait
+ * for the hardware).  A driver call that may wait for the device (and,
+ * when it does not answer, report it failed, whose shut completes
+ * requests and may tear down other contexts) is never made under the
+ * lock.  Requests count in session->pending while the driver has them;
+ * a session leaves the driver only when none is left.
  */
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
@@ -108,6 +113,15 @@ static int uaccel_cipher_check_key(const struct uaccel_cipher_session_create *cm
 	return cmd->__reserved ? -EINVAL : 0;
 }
 
+/* Remove @s from the table; under ctx->cipher_lock. */
+static void uaccel_cipher_session_unlist(struct uaccel_context *ctx,
+					 struct uaccel_cipher_session *s)
+{
+	lockdep_assert_held(&ctx->cipher_lock);
+	xa_erase(&ctx->cipher_sessions, s->id);
+	WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions - 1);
+}
+
 static int uaccel_cipher_session_create(struct uaccel_ucmd *ucmd)
 {
 	const struct uaccel_cipher_ops *cops = uaccel_cipher_ops(ucmd);
@@ -137,49 +151,46 @@ static int uaccel_cipher_session_create(struct uaccel_ucmd *ucmd)
 	s->ops = cops;
 	init_waitqueue_head(&s->idle);
 
+	/*
+	 * Reserve the id (lookups see nothing there yet), then set the
+	 * session up without the lock: inside this command's section no
+	 * teardown can run, and the driver may wait for the device.
+	 */
 	mutex_lock(&ctx->cipher_lock);
-	if (ctx->cipher_dead) {
+	if (ctx->cipher_dead)
 		ret = -ENODEV;
-		goto err_unlock;
-	}
-	if (ctx->nr_cipher_sessions >= UACCEL_CIPHER_SESSIONS_MAX) {
+	else
+		ret = xa_alloc(&ctx->cipher_sessions, &id, NULL,
+			       XA_LIMIT(1, UACCEL_CIPHER_SESSIONS_MAX),
+			       GFP_KERNEL_ACCOUNT);
+	if (ret == -EBUSY)
 		ret = -EMFILE;
-		goto err_unlock;
-	}
-	ret = cops->session_create(ctx->udev, s, cmd->key);
-	if (ret)
-		goto err_unlock;
-	ret = xa_alloc(&ctx->cipher_sessions, &id, s,
-		       XA_LIMIT(1, UACCEL_CIPHER_SESSIONS_MAX), GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		ret = ret == -EBUSY ? -EMFILE : ret;
-		goto err_destroy;
-	}
-	s->id = id;
-	WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions + 1);
+	if (!ret)
+		WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions + 1);
 	mutex_unlock(&ctx->cipher_lock);
+	if (ret)
+		goto err_free;
+	s->id = id;
+
+	ret = cops->session_create(ctx->udev, s, cmd->key);
+	mutex_lock(&ctx->cipher_lock);
+	if (ret)
+		uaccel_cipher_session_unlist(ctx, s);
+	else
+		xa_store(&ctx->cipher_sessions, id, s, GFP_KERNEL_ACCOUNT);
+	mutex_unlock(&ctx->cipher_lock);
+	if (ret)
+		goto err_free;
 
 	memzero_explicit(cmd->key, sizeof(cmd->key));
 	cmd->out_session = id;
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
 
-err_destroy:
-	cops->session_destroy(ctx->udev, s);
-err_unlock:
-	mutex_unlock(&ctx->cipher_lock);
+err_free:
 	kfree_sensitive(s);
 out_wipe:
 	memzero_explicit(cmd->key, sizeof(cmd->key));
 	return ret;
-}
-
-/* Remove @s from the table; under ctx->cipher_lock. */
-static void uaccel_cipher_session_unlist(struct uaccel_context *ctx,
-					 struct uaccel_cipher_session *s)
-{
-	lockdep_assert_held(&ctx->cipher_lock);
-	xa_erase(&ctx->cipher_sessions, s->id);
-	WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions - 1);
 }
 
 static int uaccel_cipher_session_destroy(struct uaccel_ucmd *ucmd)
@@ -199,19 +210,22 @@ static int uaccel_cipher_session_destroy(struct uaccel_ucmd *ucmd)
 		ret = -EBUSY;
 	else
 		uaccel_cipher_session_unlist(ctx, s);
+	mutex_unlock(&ctx->cipher_lock);
+	/* Inside the command's section: the driver is there. */
 	if (!ret)
 		uaccel_cipher_session_free(ctx->udev, s);
-	mutex_unlock(&ctx->cipher_lock);
 	return ret;
 }
 
 /*
- * Destroy the sessions of @ctx that @ffile owns (all of them for NULL),
- * once their requests left the driver (the driver completes or cancels
- * them in bounded time).  Under ctx->cipher_lock, before any teardown.
+ * Take the sessions of @ctx that @ffile owns (all of them for NULL) out
+ * of the table onto @gone, once their requests left the driver (the
+ * driver completes or cancels them in bounded time).  Under
+ * ctx->cipher_lock, before any teardown.
  */
-static void uaccel_cipher_destroy_sessions(struct uaccel_context *ctx,
-					   struct uaccel_facet_file *ffile)
+static void uaccel_cipher_unlist_sessions(struct uaccel_context *ctx,
+					  struct uaccel_facet_file *ffile,
+					  struct list_head *gone)
 {
 	struct uaccel_cipher_session *s;
 	unsigned long id;
@@ -222,27 +236,63 @@ static void uaccel_cipher_destroy_sessions(struct uaccel_context *ctx,
 			continue;
 		wait_event(s->idle, !atomic_read(&s->pending));
 		uaccel_cipher_session_unlist(ctx, s);
-		uaccel_cipher_session_free(ctx->udev, s);
+		list_add_tail(&s->gone, gone);
+	}
+}
+
+static void uaccel_cipher_free_sessions(struct uaccel_device *udev,
+					struct list_head *gone)
+{
+	struct uaccel_cipher_session *s, *next;
+
+	list_for_each_entry_safe(s, next, gone, gone) {
+		list_del(&s->gone);
+		uaccel_cipher_session_free(udev, s);
 	}
 }
 
 void uaccel_cipher_release(struct uaccel_facet_file *ffile)
 {
 	struct uaccel_context *ctx = ffile->ctx;
+	struct uaccel_device *udev = ctx->udev;
+	LIST_HEAD(gone);
+	bool entered;
+	int idx;
 
 	if (xa_empty(&ctx->cipher_sessions))
 		return;
+	/*
+	 * In a section the driver stays registered without the lock, and
+	 * may wait for the device; otherwise the device stopped taking calls
+	 * and the lock keeps the removal's teardown (and the driver's
+	 * unregistration) waiting.
+	 */
+	entered = uaccel_device_enter(udev, &idx);
 	mutex_lock(&ctx->cipher_lock);
 	if (!ctx->cipher_dead)
-		uaccel_cipher_destroy_sessions(ctx, ffile);
+		uaccel_cipher_unlist_sessions(ctx, ffile, &gone);
+	if (!entered)
+		uaccel_cipher_free_sessions(udev, &gone);
 	mutex_unlock(&ctx->cipher_lock);
+	if (entered) {
+		uaccel_cipher_free_sessions(udev, &gone);
+		uaccel_device_exit(udev, idx);
+	}
 }
 
 void uaccel_cipher_teardown(struct uaccel_context *ctx)
 {
+	LIST_HEAD(gone);
+
+	/*
+	 * At the last close (in a section, nothing left: every facet file,
+	 * which holds the context, released its sessions) or at removal,
+	 * after shut: the driver does not wait for the device.
+	 */
 	mutex_lock(&ctx->cipher_lock);
 	if (!ctx->cipher_dead) {
-		uaccel_cipher_destroy_sessions(ctx, NULL);
+		uaccel_cipher_unlist_sessions(ctx, NULL, &gone);
+		uaccel_cipher_free_sessions(ctx->udev, &gone);
 		ctx->cipher_dead = true;
 	}
 	mutex_unlock(&ctx->cipher_lock);

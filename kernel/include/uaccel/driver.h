@@ -618,6 +618,7 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
  * @ops: the driver's operations (core-owned)
  * @pending: requests of it in the driver (core-owned)
  * @idle: woken when @pending drops to 0 (core-owned)
+ * @gone: on a list of sessions being destroyed (core-owned)
  * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
  */
 struct uaccel_cipher_session {
@@ -628,6 +629,7 @@ struct uaccel_cipher_session {
 	const struct uaccel_cipher_ops *ops;
 	atomic_t pending;
 	wait_queue_head_t idle;
+	struct list_head gone;
 	u8 priv[] __aligned(sizeof(u64));
 };
 
