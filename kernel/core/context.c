@@ -52,6 +52,8 @@ static void uaccel_context_destroy_device_objects(struct uaccel_context *ctx,
 	unsigned long id;
 	unsigned int i;
 
+	/* Sessions first: their requests hold MRs and CQs. */
+	uaccel_cipher_teardown(ctx);
 	mutex_lock(&ctx->lock);
 	if (!ctx->dead) {
 		ctx->dead = true;
@@ -119,12 +121,15 @@ struct uaccel_context *uaccel_context_open(struct uaccel_device *udev,
 	get_task_comm(ctx->comm, current);
 	spin_lock_init(&ctx->facet_lock);
 	INIT_LIST_HEAD(&ctx->facet_files);
+	mutex_init(&ctx->cipher_lock);
+	xa_init_flags(&ctx->cipher_sessions, XA_FLAGS_ALLOC1);
 
 	/* An exclusive device has one context at a time (sysfs.c). */
 	mutex_lock(&udev->contexts_lock);
 	if (udev->exclusive && udev->nr_contexts) {
 		mutex_unlock(&udev->contexts_lock);
 		put_pid(ctx->pid);
+		mutex_destroy(&ctx->cipher_lock);
 		mutex_destroy(&ctx->lock);
 		kfree(ctx);
 		return ERR_PTR(-EBUSY);
@@ -153,6 +158,9 @@ static void uaccel_context_free(struct uaccel_context *ctx)
 	WARN_ON(!xa_empty(&ctx->objects));
 	xa_destroy(&ctx->objects);
 	WARN_ON(!list_empty(&ctx->facet_files));
+	WARN_ON(!xa_empty(&ctx->cipher_sessions));
+	xa_destroy(&ctx->cipher_sessions);
+	mutex_destroy(&ctx->cipher_lock);
 	put_pid(ctx->pid);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);

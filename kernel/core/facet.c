@@ -127,6 +127,7 @@ static int uaccel_facet_release(struct inode *inode, struct file *filp)
 	struct uaccel_facet_file *ffile = filp->private_data;
 	struct uaccel_context *ctx = ffile->ctx;
 
+	uaccel_cipher_release(ffile);
 	spin_lock(&ctx->facet_lock);
 	list_del(&ffile->entry);
 	ctx->nr_facet_files--;

@@ -119,6 +119,7 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	ucmd.ubuf = (void __user *)arg;
 	ucmd.cmd = buf;
 	ucmd.reply_size = 0;
+	ucmd.reply_on_error = false;
 	ucmd.new_obj_id = 0;
 	ucmd.new_file = NULL;
 	ucmd.new_fd = -1;
@@ -144,8 +145,9 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 		__uaccel_device_exit(udev, idx);
 	}
 
-	if (!ret && ucmd.reply_size &&
-	    copy_to_user(ucmd.ubuf, buf, min(ucmd.user_size, ucmd.reply_size)))
+	if (ucmd.reply_size && (!ret || ucmd.reply_on_error) &&
+	    copy_to_user(ucmd.ubuf, buf, min(ucmd.user_size, ucmd.reply_size)) &&
+	    !ret)
 		ret = -EFAULT;
 	if (ucmd.new_obj_id || ucmd.new_file)
 		uaccel_ucmd_finish(&ucmd, ret);

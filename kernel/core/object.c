@@ -638,6 +638,21 @@ int uaccel_mr_check(const struct uaccel_mr *mr, u64 offset, u64 length,
 }
 EXPORT_SYMBOL_GPL(uaccel_mr_check);
 
+int uaccel_mr_sg_table(const struct uaccel_mr *mr, u64 offset, u64 length,
+		       struct sg_table *sgt, gfp_t gfp)
+{
+	u64 pos = mr->first_offset + offset;
+	unsigned long first = pos >> PAGE_SHIFT;
+	unsigned long last = (pos + length - 1) >> PAGE_SHIFT;
+
+	if (WARN_ON_ONCE(!length || uaccel_mr_check(mr, offset, length, false)))
+		return -EINVAL;
+	return sg_alloc_table_from_pages(sgt, mr->pages + first,
+					 last - first + 1, pos & ~PAGE_MASK,
+					 length, gfp);
+}
+EXPORT_SYMBOL_GPL(uaccel_mr_sg_table);
+
 void *uaccel_mr_kmap(const struct uaccel_mr *mr, u64 offset, size_t *avail)
 {
 	u64 pos = mr->first_offset + offset;

@@ -157,6 +157,14 @@ struct uaccel_event_node {
  * @facet_files: the open facet files of the context, oldest first
  * @nr_facet_files: entries in @facet_files
  * @next_facet_id: the id of the next facet file
+ * @cipher_lock: protects @cipher_sessions, @nr_cipher_sessions and
+ *	@cipher_dead, and orders the drivers' session_destroy() calls
+ * @cipher_sessions: the "cipher.uaccel" sessions of the context's facet
+ *	files, by id (kernel/core/cipher.c)
+ * @nr_cipher_sessions: entries in @cipher_sessions, written under
+ *	@cipher_lock, read without it (netlink.c)
+ * @cipher_dead: the sessions were torn down with the device's objects;
+ *	no new ones
  */
 struct uaccel_context {
 	struct kref ref;
@@ -182,6 +190,10 @@ struct uaccel_context {
 	struct list_head facet_files;
 	u32 nr_facet_files;
 	u32 next_facet_id;
+	struct mutex cipher_lock;	/* cipher sessions */
+	struct xarray cipher_sessions;
+	u32 nr_cipher_sessions;
+	bool cipher_dead;
 };
 
 /**
@@ -406,6 +418,8 @@ int uaccel_mr_init(void);
 void uaccel_mr_exit(void);
 
 int uaccel_cmd_destroy(struct uaccel_ucmd *ucmd);
+void uaccel_cipher_teardown(struct uaccel_context *ctx);
+void uaccel_cipher_release(struct uaccel_facet_file *ffile);
 int uaccel_cmd_alloc_pd(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_reg_mr(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_create_cq(struct uaccel_ucmd *ucmd);

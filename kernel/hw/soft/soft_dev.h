@@ -130,6 +130,7 @@ int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
 
 int soft_fatal_error(struct uaccel_device *udev);
 
+extern const struct uaccel_facet soft_cipher_facet;
 extern const struct uaccel_facet *const soft_facets[];
 
 #endif /* _UACCEL_SOFT_DEV_H */

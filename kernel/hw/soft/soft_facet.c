@@ -3,7 +3,8 @@
  * uaccel_soft: the facets "dma.soft.uaccel" (v1, v2), its legacy name
  * "softdma" (v1), "factorial.uaccel" (v1: the core's commands, shared
  * with the edu device, on the CPU's arithmetic) and the privileged
- * "debug.soft.uaccel" (v1): error injection and fatal device errors; and
+ * "debug.soft.uaccel" (v1): error injection and fatal device errors,
+ * "cipher.uaccel" (v1, soft_cipher.c: the kernel's crypto API); and
  * soft_facets, the list of them a soft device serves.  A new facet is its
  * uAPI header and its definition here, listed in soft_facets.
  */
@@ -192,5 +193,6 @@ const struct uaccel_facet *const soft_facets[] = {
 	&soft_dma_legacy_facet,
 	&soft_debug_facet,
 	&soft_factorial_facet,
+	&soft_cipher_facet,
 	NULL,
 };

@@ -154,6 +154,9 @@ struct uaccel_queue {
  * @user_size: the size the caller declared in its structure
  * @cmd: the kernel copy, zero-extended to the kernel's size
  * @reply_size: set by uaccel_ucmd_respond(): bytes of @cmd to copy back
+ * @reply_on_error: core only: copy the reply back even when the command
+ *	fails (a field says what the error is about); a failed copy then
+ *	leaves the command's error as it is
  * @new_obj_id: core only: the object the command created, made visible
  *	(or destroyed) once the reply was (or could not be) copied
  * @new_file: core only: the file the command created, installed at
@@ -167,6 +170,7 @@ struct uaccel_ucmd {
 	u32 user_size;
 	void *cmd;
 	u32 reply_size;
+	bool reply_on_error;
 	u32 new_obj_id;
 	struct file *new_file;
 	int new_fd;
@@ -611,7 +615,8 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
  * @key_len: 16, 24 or 32
  * @id: its id, as userspace sees it
  * @ffile: the facet file that owns it (core-owned)
- * @pending: SUBMIT requests not yet completed (core-owned)
+ * @ops: the driver's operations (core-owned)
+ * @pending: requests of it in the driver (core-owned)
  * @idle: woken when @pending drops to 0 (core-owned)
  * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
  */
@@ -620,6 +625,7 @@ struct uaccel_cipher_session {
 	u32 key_len;
 	u32 id;
 	struct uaccel_facet_file *ffile;
+	const struct uaccel_cipher_ops *ops;
 	atomic_t pending;
 	wait_queue_head_t idle;
 	u8 priv[] __aligned(sizeof(u64));
@@ -682,10 +688,11 @@ static inline void *uaccel_cipher_req_priv(struct uaccel_cipher_req *req)
  *	filled in) with @key: 0, -ENOSPC when the device has no room for
  *	another session, -EIO when it refused the key, -ENOMEM, -ENODEV
  * @session_destroy: tear @s down; called once for each session that
- *	@session_create set up, with no request of it in the driver: from
- *	SESSION_DESTROY and the close of its facet file (in a section), and
- *	at the removal of the device (after uaccel_ops.shut, when the device
- *	takes no calls: it must not wait for the hardware then)
+ *	@session_create set up, with no request of it in the driver and the
+ *	driver registered: from SESSION_DESTROY, the close of its facet file
+ *	or of its context, or the removal of the device.  The device may
+ *	have stopped taking calls (after uaccel_ops.shut): it must not wait
+ *	for the hardware then (uaccel_device_removing())
  * @crypt: run @req and return when its output is in the destination: 0,
  *	-EIO, -ETIMEDOUT, -ENODEV when the device went away meanwhile, or
  *	-EINTR on a fatal signal if the device no longer reaches the MRs.
