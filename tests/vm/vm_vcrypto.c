@@ -570,7 +570,7 @@ static void test_sessions_limit(void **state)
 	assert_int_equal(in.out_sessions_active, made);
 	assert_int_equal(in.out_max_sessions, made);
 	assert_true(in.out_session_errors >= (uint64_t)nospc);
-	/* A session still works with the device full. */
+	/* Another context finds the device full as well. */
 	{
 		struct rig r;
 

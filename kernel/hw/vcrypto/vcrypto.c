@@ -541,17 +541,19 @@ static bool vcrypto_probe_alg(struct vcrypto_device *vc, u32 vtype)
 static void vcrypto_drop_sessions(struct vcrypto_device *vc)
 {
 	struct vcrypto_dsess *ds, *tmp;
+	LIST_HEAD(left);
 	int i;
 
 	mutex_lock(&vc->ctrl_lock);
-	list_for_each_entry_safe(ds, tmp, &vc->sessions, list) {
+	list_splice_init(&vc->sessions, &left);
+	mutex_unlock(&vc->ctrl_lock);
+	list_for_each_entry_safe(ds, tmp, &left, list) {
 		for (i = 0; i < ARRAY_SIZE(ds->id); i++)
-			if (ds->id[i] != VCRYPTO_NO_SESSION && !vc->dead)
+			if (ds->id[i] != VCRYPTO_NO_SESSION && !READ_ONCE(vc->dead))
 				vcrypto_ctrl_destroy(vc, ds->id[i], true);
 		list_del(&ds->list);
 		kfree(ds);
 	}
-	mutex_unlock(&vc->ctrl_lock);
 }
 
 /*

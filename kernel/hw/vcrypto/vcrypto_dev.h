@@ -126,7 +126,8 @@ struct vcrypto_op {
  * @done_work: completes them, in process context
  * @room: woken when the data queue has room again, or the device stopped
  * @stop_lock: serialises the reset of vcrypto_hw_stop()
- * @ctrl_lock: serialises the control requests of the sessions' list
+ * @ctrl_lock: protects @sessions, @nr_sessions and @max_sessions; never
+ *	held across a wait for the device
  * @sessions: the device sessions (struct vcrypto_dsess) of the live
  *	"cipher.uaccel" sessions, and of those destroyed after the
  *	accelerator stopped (destroyed on the device at removal)
