@@ -302,6 +302,54 @@ static void info(const char *name, struct uaccel_vcrypto_info *in)
 	close(fd);
 }
 
+/*
+ * Each test runs between a mark in the kernel log and a scan of what was
+ * logged since: no IOMMU fault (the device reaches only what the driver
+ * mapped for it, and nothing once it was reset).
+ */
+static int kmsg_fd = -1;
+
+static int kmsg_mark(void **state)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dprintf(fd, "vm_vcrypto: %s\n", (const char *)*state);
+		close(fd);
+	}
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+	return 0;
+}
+
+static int kmsg_check(void **state)
+{
+	static char rec[8192];
+	int faults = 0;
+	ssize_t n;
+
+	if (kmsg_fd < 0)
+		return 0;
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, "DMAR: [DMA") || strstr(rec, "DMAR: DRHD: handling fault")) {
+			print_message("# kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+			faults++;
+		}
+	}
+	close(kmsg_fd);
+	kmsg_fd = -1;
+	if (faults)
+		print_message("# %d IOMMU fault records during the test\n", faults);
+	return faults ? -1 : 0;
+}
+
 /* ---- Tests ---- */
 
 /* Both devices are bound to uaccel_vcrypto, and registered. */
@@ -833,19 +881,22 @@ static void test_parameters(void **state)
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "5000"), 0);
 }
 
+#define VC_TEST(f) \
+	{ #f, f, kmsg_mark, kmsg_check, (void *)#f }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parameters),
-		cmocka_unit_test(test_binding),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_info),
-		cmocka_unit_test(test_known_answers),
-		cmocka_unit_test(test_long_and_chained),
-		cmocka_unit_test(test_submit_batch),
-		cmocka_unit_test(test_sessions_limit),
-		cmocka_unit_test(test_many_contexts),
-		cmocka_unit_test(test_hot_unplug_in_flight),
+		VC_TEST(test_parameters),
+		VC_TEST(test_binding),
+		VC_TEST(test_query),
+		VC_TEST(test_info),
+		VC_TEST(test_known_answers),
+		VC_TEST(test_long_and_chained),
+		VC_TEST(test_submit_batch),
+		VC_TEST(test_sessions_limit),
+		VC_TEST(test_many_contexts),
+		VC_TEST(test_hot_unplug_in_flight),
 	};
 
 	return vm_run_tests_with("vm_vcrypto", tests, setup, NULL, NULL, NULL);

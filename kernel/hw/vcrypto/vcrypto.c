@@ -147,7 +147,11 @@ int vcrypto_queue(struct vcrypto_device *vc, struct virtqueue *vq,
 		}
 		ret = virtqueue_add_sgs(vq, sgs, nout, nin, op, GFP_ATOMIC);
 		if (!ret) {
-			vc->inflight++;
+			if (!vc->inflight++)
+				vc->progress = jiffies;
+			if (op->req && vc->registered)
+				queue_delayed_work(vcrypto_wq, &vc->watchdog,
+						   vcrypto_timeout());
 			if (kick)
 				virtqueue_kick(vq);
 			break;
@@ -196,6 +200,7 @@ static void vcrypto_vq_done(struct virtqueue *vq)
 		virtqueue_disable_cb(vq);
 		while ((op = virtqueue_get_buf(vq, &len))) {
 			vc->inflight--;
+			vc->progress = jiffies;
 			if (op->req) {
 				list_add_tail(&op->list, &vc->done_list);
 				work = true;
@@ -311,6 +316,10 @@ static void vcrypto_fail(struct vcrypto_device *vc)
 {
 	dev_err(&vc->vdev->dev, "no answer in %u ms: resetting the device\n",
 		READ_ONCE(timeout_ms));
+	spin_lock_irq(&vc->lock);
+	if (!vc->stopped)
+		vc->cancel_err = -ETIMEDOUT;
+	spin_unlock_irq(&vc->lock);
 	if (!READ_ONCE(vc->registered)) {
 		vcrypto_hw_stop(vc);
 		return;
@@ -341,6 +350,34 @@ int vcrypto_wait(struct vcrypto_device *vc, struct vcrypto_op *op)
 	/* The reset of vcrypto_hw_stop() returns the request: bounded. */
 	wait_for_completion(&op->done);
 	return -ETIMEDOUT;
+}
+
+/*
+ * The device holds requests and answered none for timeout_ms: it failed.
+ * Inside a section, so that the removal waits for it.
+ */
+void vcrypto_watchdog(struct work_struct *work)
+{
+	struct vcrypto_device *vc = container_of(to_delayed_work(work),
+						 struct vcrypto_device, watchdog);
+	unsigned long deadline;
+	bool late = false;
+	int idx;
+
+	if (!uaccel_device_enter(vc->udev, &idx))
+		return;
+	spin_lock_irq(&vc->lock);
+	if (vc->inflight && !vc->stopped) {
+		deadline = vc->progress + vcrypto_timeout();
+		late = time_after_eq(jiffies, deadline);
+		if (!late)
+			queue_delayed_work(vcrypto_wq, &vc->watchdog,
+					   deadline - jiffies + 1);
+	}
+	spin_unlock_irq(&vc->lock);
+	if (late)
+		vcrypto_fail(vc);
+	uaccel_device_exit(vc->udev, idx);
 }
 
 /*
@@ -666,6 +703,8 @@ static int vcrypto_probe(struct virtio_device *vdev)
 	spin_lock_init(&vc->lock);
 	INIT_LIST_HEAD(&vc->done_list);
 	INIT_WORK(&vc->done_work, vcrypto_done_work);
+	INIT_DELAYED_WORK(&vc->watchdog, vcrypto_watchdog);
+	vc->cancel_err = -ENODEV;
 	init_waitqueue_head(&vc->room);
 	mutex_init(&vc->stop_lock);
 	mutex_init(&vc->ctrl_lock);
@@ -750,6 +789,7 @@ static void vcrypto_remove(struct virtio_device *vdev)
 	uaccel_unregister_device(vc->udev);
 	WRITE_ONCE(vc->registered, false);
 	cancel_work_sync(&vc->done_work);
+	cancel_delayed_work_sync(&vc->watchdog);
 	vcrypto_drop_sessions(vc);
 	vcrypto_hw_stop(vc);
 	vdev->config->del_vqs(vdev);

@@ -212,14 +212,14 @@ err_free:
  *
  * Copies a partial last block into the output.
  * Return: 0, -EIO when the device failed it, -ENODEV when the device was
- * reset first.
+ * reset first (stopped, or -ETIMEDOUT when it was reset for not answering).
  */
 int vcrypto_op_result(struct vcrypto_device *vc, struct vcrypto_op *op,
 		      struct uaccel_cipher_req *req)
 {
 	if (op->cancelled) {
 		atomic64_inc(&vc->errors);
-		return -ENODEV;
+		return READ_ONCE(vc->cancel_err);
 	}
 	if (op->in.status.status != VIRTIO_CRYPTO_OK) {
 		atomic64_inc(&vc->errors);
