@@ -306,6 +306,18 @@ static void vcrypto_recover(struct work_struct *work)
 	kfree(rec);
 }
 
+/* Report the accelerator failed and probe the device again, once. */
+static void vcrypto_report_failed(struct vcrypto_device *vc)
+{
+	/* When it failed or stopped already, vcrypto_shut() runs or ran. */
+	if (!uaccel_report_fatal(vc->udev))
+		return;
+	get_device(&vc->vdev->dev);
+	vc->recovery->vdev = vc->vdev;
+	vc->recovering = true;
+	queue_work(vcrypto_wq, &vc->recovery->work);
+}
+
 /*
  * The device did not answer in time: stop it for good.  A registered
  * accelerator is reported failed, which runs vcrypto_shut() and so resets
@@ -320,17 +332,10 @@ static void vcrypto_fail(struct vcrypto_device *vc)
 	if (!vc->stopped)
 		vc->cancel_err = -ETIMEDOUT;
 	spin_unlock_irq(&vc->lock);
-	if (!READ_ONCE(vc->registered)) {
+	if (READ_ONCE(vc->registered))
+		vcrypto_report_failed(vc);
+	else
 		vcrypto_hw_stop(vc);
-		return;
-	}
-	/* When it failed or stopped already, vcrypto_shut() runs or ran. */
-	if (!uaccel_report_fatal(vc->udev))
-		return;
-	get_device(&vc->vdev->dev);
-	vc->recovery->vdev = vc->vdev;
-	vc->recovering = true;
-	queue_work(vcrypto_wq, &vc->recovery->work);
 }
 
 /**
@@ -378,6 +383,34 @@ void vcrypto_watchdog(struct work_struct *work)
 	if (late)
 		vcrypto_fail(vc);
 	uaccel_device_exit(vc->udev, idx);
+}
+
+/*
+ * The device's configuration changed: a device that is no longer ready
+ * (VIRTIO_CRYPTO_S_HW_READY clear, or unknown status bits) failed.
+ */
+static void vcrypto_config_work(struct work_struct *work)
+{
+	struct vcrypto_device *vc = container_of(work, struct vcrypto_device, config_work);
+	u32 status;
+	int idx;
+
+	if (!uaccel_device_enter(vc->udev, &idx))
+		return;
+	virtio_cread_le(vc->vdev, struct virtio_crypto_config, status, &status);
+	if (status != VIRTIO_CRYPTO_S_HW_READY) {
+		dev_err(&vc->vdev->dev, "device no longer ready (status %#x)\n", status);
+		vcrypto_report_failed(vc);
+	}
+	uaccel_device_exit(vc->udev, idx);
+}
+
+static void vcrypto_config_changed(struct virtio_device *vdev)
+{
+	struct vcrypto_device *vc = vdev->priv;
+
+	if (READ_ONCE(vc->registered))
+		queue_work(vcrypto_wq, &vc->config_work);
 }
 
 /*
@@ -704,6 +737,7 @@ static int vcrypto_probe(struct virtio_device *vdev)
 	INIT_LIST_HEAD(&vc->done_list);
 	INIT_WORK(&vc->done_work, vcrypto_done_work);
 	INIT_DELAYED_WORK(&vc->watchdog, vcrypto_watchdog);
+	INIT_WORK(&vc->config_work, vcrypto_config_work);
 	vc->cancel_err = -ENODEV;
 	init_waitqueue_head(&vc->room);
 	mutex_init(&vc->stop_lock);
@@ -790,6 +824,7 @@ static void vcrypto_remove(struct virtio_device *vdev)
 	WRITE_ONCE(vc->registered, false);
 	cancel_work_sync(&vc->done_work);
 	cancel_delayed_work_sync(&vc->watchdog);
+	cancel_work_sync(&vc->config_work);
 	vcrypto_drop_sessions(vc);
 	vcrypto_hw_stop(vc);
 	vdev->config->del_vqs(vdev);
@@ -812,6 +847,7 @@ static struct virtio_driver vcrypto_driver = {
 	.id_table = vcrypto_ids,
 	.probe = vcrypto_probe,
 	.remove = vcrypto_remove,
+	.config_changed = vcrypto_config_changed,
 };
 
 static int __init vcrypto_init(void)

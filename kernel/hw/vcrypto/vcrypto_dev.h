@@ -129,6 +129,7 @@ struct vcrypto_op {
  *	none for timeout_ms (SUBMIT requests have no waiter to time out)
  * @progress: jiffies of the device's last answer, or of the first request
  *	it was given while it held none
+ * @config_work: reads the device status after a configuration change
  * @cancel_err: the outcome of the requests a reset returns: -ENODEV, or
  *	-ETIMEDOUT when the device was reset for not answering
  * @room: woken when the data queue has room again, or the device stopped
@@ -170,6 +171,7 @@ struct vcrypto_device {
 	struct list_head done_list;
 	struct work_struct done_work;
 	struct delayed_work watchdog;
+	struct work_struct config_work;
 	unsigned long progress;
 	int cancel_err;
 	wait_queue_head_t room;
