@@ -650,6 +650,70 @@ static void test_sessions_limit(void **state)
 	close(fd[0]);
 }
 
+/* The virtio device under /sys/class/uaccel/NAME (virtio3). */
+static bool virtio_of(const char *name, char *vdev, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device", name);
+	if (!realpath(path, real))
+		return false;
+	snprintf(vdev, len, "%s", basename(real));
+	return true;
+}
+
+/*
+ * Unbinding the driver while a context holds sessions: the context's
+ * calls fail with -ENODEV, and the device sessions are destroyed on the
+ * device (which has no requests in flight, so is not reset first): bound
+ * again, it has room for as many sessions as before.
+ */
+static void test_unbind_with_sessions(void **state)
+{
+	struct uaccel_vcrypto_info in;
+	char vdev[64], path[256];
+	int fd[2], ffd[2];
+	uint32_t s;
+
+	SKIP_WITHOUT_VCRYPTO();
+	assert_true(virtio_of(dev_names[1], vdev, sizeof(vdev)));
+	fd[0] = vm_open_device(dev_names[1]);
+	ffd[0] = vm_open_facet(fd[0], UACCEL_CIPHER_FACET);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(session_create(ffd[0], UACCEL_CIPHER_AES_CBC, kats[0].key, 16,
+						&s), 0);
+	assert_int_equal(vm_sysfs_write("/sys/bus/virtio/drivers/uaccel_vcrypto/unbind", vdev), 0);
+	assert_int_equal(session_create(ffd[0], UACCEL_CIPHER_AES_CBC, kats[0].key, 16, &s),
+			 -ENODEV);
+	close(ffd[0]);
+	close(fd[0]);
+	assert_int_equal(vm_sysfs_write("/sys/bus/virtio/drivers/uaccel_vcrypto/bind", vdev), 0);
+	for (int i = 0; i < 50 && find_devices() < 2; i++)
+		usleep(100000);
+	assert_int_equal(find_devices(), 2);
+	/* Find the one bound again: it is the device vdev. */
+	for (int d = 0; d < 2; d++) {
+		char v[64];
+
+		if (virtio_of(dev_names[d], v, sizeof(v)) && !strcmp(v, vdev))
+			snprintf(path, sizeof(path), "%s", dev_names[d]);
+	}
+	info(path, &in);
+	assert_int_equal(in.out_sessions_active, 0);
+	/* 128 sessions: the device's 256 device sessions are all free. */
+	for (int c = 0; c < 2; c++) {
+		fd[c] = vm_open_device(path);
+		ffd[c] = vm_open_facet(fd[c], UACCEL_CIPHER_FACET);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(session_create(ffd[c], UACCEL_CIPHER_AES_CTR,
+							kats[3].key, 16, &s), 0);
+	}
+	for (int c = 0; c < 2; c++) {
+		close(ffd[c]);
+		close(fd[c]);
+	}
+}
+
 /* Many contexts in threads, each with its own session and buffers. */
 struct worker {
 	const char *dev;
@@ -903,6 +967,7 @@ int main(void)
 		VC_TEST(test_submit_batch),
 		VC_TEST(test_sessions_limit),
 		VC_TEST(test_many_contexts),
+		VC_TEST(test_unbind_with_sessions),
 		VC_TEST(test_hot_unplug_in_flight),
 	};
 
