@@ -4,8 +4,8 @@
  * include/uapi/uaccel/uaccel.h and every facet command of soft.h, edu.h,
  * vcrypto.h, factorial.h and cipher.h, field by field.  uapi_desc.c checks
  * it against the headers at build time (sizes and offsets of every field,
- * the structures covered without a gap); tests/fuzz/check-desc.sh checks that every command macro
- * of the headers is in the table.
+ * the structures covered without a gap); tests/fuzz/check-desc.sh checks
+ * that every command macro of the headers is in the table.
  */
 #ifndef UACCEL_FUZZ_UAPI_DESC_H
 #define UACCEL_FUZZ_UAPI_DESC_H
