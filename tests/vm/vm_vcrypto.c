@@ -944,6 +944,58 @@ static void test_hot_unplug_in_flight(void **state)
 	}
 }
 
+/*
+ * A device that does not answer within timeout_ms: with a timeout of 1 ms
+ * a request of 256 KiB outlasts it under emulation.  The caller gets
+ * -ETIMEDOUT, the device is reset and fails (DEVICE_REMOVED flagged
+ * fatal), and it is probed again: a new accelerator that works.  Skipped
+ * when the device keeps answering in time.
+ */
+static void test_timeout_fails_and_recovers(void **state)
+{
+	struct uaccel_cipher_query q;
+	struct uaccel_event ev;
+	int ret = 0, tries;
+	struct rig r;
+	uint32_t s;
+	uint64_t len;
+
+	SKIP_WITHOUT_VCRYPTO();
+	rig_open(&r, dev_names[1], 0);
+	query(r.ffd, &q);
+	len = q.out_max_length < RIG_LEN ? q.out_max_length : RIG_LEN;
+	assert_int_equal(session_create(r.ffd, UACCEL_CIPHER_AES_CBC, kats[0].key, 16, &s), 0);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "1"), 0);
+	for (tries = 0; tries < 200 && !ret; tries++)
+		ret = do_crypt(&r, s, UACCEL_CIPHER_ENCRYPT, r.src_mr, 0, r.dst_mr, 0, len, cbc_iv);
+	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "5000"), 0);
+	if (!ret) {
+		rig_close(&r);
+		print_message("# the device answered %d requests within 1 ms\n", tries);
+		skip();
+	}
+	print_message("# request %d: %d\n", tries, ret);
+	assert_int_equal(ret, -ETIMEDOUT);
+	/* The device failed: every call fails, the removal is fatal. */
+	assert_int_equal(do_crypt(&r, s, UACCEL_CIPHER_ENCRYPT, r.src_mr, 0, r.dst_mr, 0, 16,
+				  cbc_iv), -ENODEV);
+	assert_int_equal(read(r.fd, &ev, sizeof(ev)), sizeof(ev));
+	assert_int_equal(ev.type, UACCEL_EVENT_DEVICE_REMOVED);
+	assert_true(ev.flags & UACCEL_EVENT_FATAL);
+	rig_close(&r);
+	/* Probed again. */
+	for (int i = 0; i < 100 && find_devices() < 2; i++)
+		usleep(100000);
+	assert_int_equal(find_devices(), 2);
+	rig_open(&r, dev_names[1], 0);
+	assert_int_equal(session_create(r.ffd, UACCEL_CIPHER_AES_CBC, kats[0].key, 16, &s), 0);
+	memcpy(r.src, nist_pt, 64);
+	assert_int_equal(do_crypt(&r, s, UACCEL_CIPHER_ENCRYPT, r.src_mr, 0, r.dst_mr, 0, 64,
+				  cbc_iv), 0);
+	assert_memory_equal(r.dst, kats[0].ct, 64);
+	rig_close(&r);
+}
+
 /* Bad module parameters are refused. */
 static void test_parameters(void **state)
 {
@@ -968,6 +1020,7 @@ int main(void)
 		VC_TEST(test_sessions_limit),
 		VC_TEST(test_many_contexts),
 		VC_TEST(test_unbind_with_sessions),
+		VC_TEST(test_timeout_fails_and_recovers),
 		VC_TEST(test_hot_unplug_in_flight),
 	};
 
