@@ -7,6 +7,8 @@ pkgs=(
 	build-essential cmake pkg-config libcmocka-dev python3 util-linux
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod cpio xz-utils sparse gcc-multilib
+	# libssl-dev: the kernel build, and OpenSSL's EVP for accel-cipher and
+	# vm_cipher (the reference of cipher.uaccel).
 	bc bison flex libelf-dev libssl-dev
 	# Netlink (libmnl, as iproute2) and JSON (json-c): accel(8), vm_netlink.
 	libmnl-dev libjson-c-dev

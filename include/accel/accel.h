@@ -735,6 +735,182 @@ struct accel_context *accel_select_device(const struct accel_facet_req *reqs,
 					  struct accel_selection *sel,
 					  size_t sel_size);
 
+/* ---- cipher.uaccel: AES-CBC and AES-CTR between MRs (accel_cipher(3)) ---- */
+
+/** An open "cipher.uaccel" facet of a context, with its sessions. */
+struct accel_cipher;
+
+/** Algorithms: the key length (16, 24 or 32 bytes) picks AES-128/192/256. */
+enum accel_cipher_alg {
+	ACCEL_CIPHER_AES_CBC = 1,	/**< CBC, no padding: lengths of whole blocks */
+	ACCEL_CIPHER_AES_CTR = 2,	/**< CTR, 128-bit big-endian counter */
+};
+
+/** Directions of a request. */
+enum accel_cipher_op {
+	ACCEL_CIPHER_ENCRYPT = 0,
+	ACCEL_CIPHER_DECRYPT = 1,
+};
+
+/* Bytes of an AES block, of an IV (CBC) or initial counter block (CTR). */
+#define ACCEL_CIPHER_BLOCK_SIZE	16
+#define ACCEL_CIPHER_IV_SIZE	16
+/* The longest key (AES-256). */
+#define ACCEL_CIPHER_KEY_MAX	32
+/* Requests of one accel_cipher_submit(). */
+#define ACCEL_CIPHER_BATCH_MAX	256
+
+/**
+ * struct accel_cipher_attr - what accel_cipher_query() reports
+ * @algs: the algorithms served, bit (1 << alg) for each accel_cipher_alg
+ * @max_sessions: sessions one context may hold at a time
+ * @max_length: bytes of one request
+ * @max_batch: requests of one accel_cipher_submit()
+ * @version: the facet version negotiated by accel_cipher_open()
+ */
+struct accel_cipher_attr {
+	uint32_t algs;
+	uint32_t max_sessions;
+	uint64_t max_length;
+	uint32_t max_batch;
+	uint32_t version;
+};
+
+/**
+ * struct accel_cipher_desc - one request (64 bytes; the layout of struct
+ *	uaccel_cipher_desc, as accel_cipher_submit() reads it from an MR)
+ * @op: ACCEL_CIPHER_ENCRYPT or ACCEL_CIPHER_DECRYPT
+ * @src_mr: id of the MR holding the input (accel_mr_id())
+ * @dst_mr: id of the MR receiving the output (registered with
+ *	ACCEL_ACCESS_WRITE); the same range as the input works in place
+ * @reserved: 0
+ * @src_offset: byte offset of the input in @src_mr
+ * @dst_offset: byte offset of the output in @dst_mr
+ * @length: bytes, 1 to accel_cipher_attr.max_length; whole blocks for CBC
+ * @user_data: returned in the completion (accel_cipher_submit() only)
+ * @iv: the IV (CBC) or the initial counter block (CTR)
+ */
+struct accel_cipher_desc {
+	uint32_t op;
+	uint32_t src_mr;
+	uint32_t dst_mr;
+	uint32_t reserved;
+	uint64_t src_offset;
+	uint64_t dst_offset;
+	uint64_t length;
+	uint64_t user_data;
+	uint8_t iv[ACCEL_CIPHER_IV_SIZE];
+};
+
+/**
+ * accel_cipher_open() - open the cipher facet of a context
+ * @ctx: the context
+ * @flags: ACCEL_FACET_CLOEXEC
+ *
+ * Asks for the facet names libaccel knows, newest first, as
+ * accel_get_facet() does, in every version libaccel speaks.
+ *
+ * Return: the facet, or NULL with errno set: ENOENT when the device does
+ * not serve it, EPROTONOSUPPORT in no version libaccel speaks, EINVAL,
+ * ENOMEM, ENODEV; the reason in words is in accel_error_message().
+ */
+struct accel_cipher *accel_cipher_open(struct accel_context *ctx,
+				       unsigned int flags);
+
+/**
+ * accel_cipher_close() - close the facet, destroying its sessions
+ * @c: the facet; NULL is allowed
+ *
+ * Return: 0 or a negative errno.
+ */
+int accel_cipher_close(struct accel_cipher *c);
+
+/**
+ * accel_cipher_fd() - the facet fd
+ * @c: the facet
+ *
+ * Return: the fd, owned by @c.
+ */
+int accel_cipher_fd(const struct accel_cipher *c);
+
+/**
+ * accel_cipher_query() - the algorithms and limits of the device
+ * @c: the facet
+ * @attr: receives them
+ * @attr_size: sizeof(*attr) as compiled into the caller
+ *
+ * Return: 0, -EINVAL for a NULL @attr or an @attr_size smaller than the
+ * first version of the structure, -ENODEV, or another -errno.
+ */
+int accel_cipher_query(struct accel_cipher *c, struct accel_cipher_attr *attr,
+		       size_t attr_size);
+
+/**
+ * accel_cipher_session_create() - a session: an algorithm and its key
+ * @c: the facet
+ * @alg: ACCEL_CIPHER_AES_CBC or ACCEL_CIPHER_AES_CTR
+ * @key: the key
+ * @key_len: 16, 24 or 32
+ * @session: receives the id (never 0)
+ *
+ * libaccel wipes its copy of the key.  Return: 0, -EINVAL for a bad @alg
+ * or @key_len, -EOPNOTSUPP for an algorithm the device does not serve,
+ * -EMFILE when the context holds accel_cipher_attr.max_sessions sessions,
+ * -ENOSPC when the device has no room, -EIO when it refused the key,
+ * -ENODEV, -ENOMEM.
+ */
+int accel_cipher_session_create(struct accel_cipher *c, uint32_t alg,
+				const void *key, size_t key_len,
+				uint32_t *session);
+
+/**
+ * accel_cipher_session_destroy() - destroy a session
+ * @c: the facet that created it
+ * @session: its id
+ *
+ * Return: 0, -ENOENT for an id that is not a session of @c, -EBUSY while
+ * requests of accel_cipher_submit() are pending on it.
+ */
+int accel_cipher_session_destroy(struct accel_cipher *c, uint32_t session);
+
+/**
+ * accel_cipher_crypt() - run one request and wait for its output
+ * @c: the facet
+ * @session: a session of @c
+ * @d: the request (its user_data is not used)
+ *
+ * Return: 0 when the output is in the destination, -ENOENT for an
+ * unknown session or MR, -EINVAL for a bad op, length or range, -EACCES
+ * for a destination without write access, -EIO, -ETIMEDOUT, -ENODEV.
+ */
+int accel_cipher_crypt(struct accel_cipher *c, uint32_t session,
+		       const struct accel_cipher_desc *d);
+
+/**
+ * accel_cipher_submit() - queue a batch of requests read from an MR
+ * @c: the facet
+ * @session: a session of @c, for every request
+ * @cq: the CQ of the completions (of the same context)
+ * @desc_mr: the MR holding @count struct accel_cipher_desc
+ * @desc_offset: offset of the first one in @desc_mr, a multiple of 8
+ * @count: 1 to accel_cipher_attr.max_batch
+ * @error_index: if not NULL, receives on -EINVAL, -ENOENT or -EACCES the
+ *	index of the first descriptor refused, or @count when the call's own
+ *	arguments were
+ *
+ * One system call: all the requests are checked and queued, or none.
+ * Each completes into @cq (accel_poll_cq()) with queue_id 0, its
+ * user_data, result = its length and status 0, or EIO, ETIMEDOUT or
+ * ECANCELED (the device was removed first), in any order.
+ *
+ * Return: 0, -ENOSPC when @cq has fewer than @count free slots, the errors
+ * of accel_cipher_crypt() for a descriptor, -EINVAL, -ENODEV.
+ */
+int accel_cipher_submit(struct accel_cipher *c, uint32_t session,
+			struct accel_cq *cq, const struct accel_mr *desc_mr,
+			uint64_t desc_offset, uint32_t count,
+			uint32_t *error_index);
+
 /**
  * accel_context_provider() - the provider plugin serving a context
  * @ctx: the context

@@ -32,7 +32,8 @@ dump() {
 	abidw --no-corpus-path --drop-private-types --drop-undefined-syms --type-id-style hash \
 		--hf "$top/include/accel/accel.h" --hf "$top/include/accel/version.h" \
 		--out-file "$2" "$1" &&
-		sed -i -e "s| comp-dir-path='[^']*'||" -e "s|filepath='$top/|filepath='|" "$2"
+		sed -i -e "s| comp-dir-path='[^']*'||" -e "s|filepath='$top/|filepath='|" \
+			-e "s| path='$top/| path='|" "$2"
 }
 
 if [ "${3:-}" = --update ]; then

@@ -6,10 +6,10 @@
 # fixture sysfs/dev tree (UACCEL_SYSFS_ROOT, UACCEL_DEV_ROOT) whose device
 # node is a plain file, so that opening works and every command fails.
 # Each case checks the exit status, standard output and standard error.
-# usage: test_tools.sh VERSION ACCELINFO ACCEL-DEMO ACCEL-FACTORIAL UACCEL-BENCH ACCEL
+# usage: test_tools.sh VERSION ACCELINFO ACCEL-DEMO ACCEL-FACTORIAL UACCEL-BENCH ACCEL ACCEL-CIPHER
 set -u
-[ $# -eq 6 ] || { sed -n '9p' "$0" >&2; exit 2; }
-version=$1 accelinfo=$2 demo=$3 factorial=$4 bench=$5 accel=$6
+[ $# -eq 7 ] || { sed -n '9p' "$0" >&2; exit 2; }
+version=$1 accelinfo=$2 demo=$3 factorial=$4 bench=$5 accel=$6 cipher=$7
 n=0 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -75,7 +75,7 @@ export UACCEL_SYSFS_ROOT=$fx/sys UACCEL_DEV_ROOT=$fx/dev ACCEL_PROVIDERS=none
 unset ACCEL_DEBUG ACCEL_PROVIDER_PATH
 
 # Every program: --help, -h, --version, -V, unknown options.
-for prog in "$accelinfo" "$demo" "$factorial" "$bench" "$accel"; do
+for prog in "$accelinfo" "$demo" "$factorial" "$bench" "$accel" "$cipher"; do
 	name=$(basename "$prog")
 	for opt in --help -h; do
 		expect "$name $opt: usage on stdout, exit 0" 0 "^usage: $name " "" "$prog" "$opt"
@@ -93,6 +93,45 @@ for prog in "$accelinfo" "$demo" "$factorial" "$bench" "$accel"; do
 		not_ok "$name -Z: stderr is the error and a pointer to --help"
 	fi
 done
+
+# accel-cipher: every option is checked before any device is touched.
+k16=000102030405060708090a0b0c0d0e0f
+iv=0f0e0d0c0b0a09080706050403020100
+expect "accel-cipher without --cipher: usage error" 2 "" "^accel-cipher: missing --cipher\$" \
+	"$cipher" -K $k16 -I $iv
+expect "accel-cipher without --key: usage error" 2 "" "^accel-cipher: missing --key\$" \
+	"$cipher" -a aes-128-cbc -I $iv
+expect "accel-cipher without --iv: usage error" 2 "" "^accel-cipher: missing --iv\$" \
+	"$cipher" -a aes-128-ctr -K $k16
+expect "accel-cipher -a aes-128-gcm: usage error naming it" 2 "" \
+	"^accel-cipher: --cipher: unknown cipher 'aes-128-gcm' " "$cipher" -a aes-128-gcm -K $k16 -I $iv
+for a in aes-192-cbc aes-256-ctr; do
+	expect "accel-cipher -a $a with a 16-byte key: usage error" 2 "" \
+		"^accel-cipher: --key: $a takes [0-9]+ hexadecimal digits\$" "$cipher" -a $a -K $k16 -I $iv
+done
+for bad in 0 00010203 "${k16}00" 000102030405060708090a0b0c0d0e0g " $k16"; do
+	expect "accel-cipher -K '$bad': usage error" 2 "" "^accel-cipher: --key: aes-128-cbc takes 32 hexadecimal digits\$" \
+		"$cipher" -a aes-128-cbc -K "$bad" -I $iv
+done
+expect "accel-cipher -I of 15 bytes: usage error" 2 "" "^accel-cipher: --iv: 32 hexadecimal digits\$" \
+	"$cipher" -a aes-128-cbc -K $k16 -I 000102030405060708090a0b0c0d0e
+for bad in 0 15 17 -16 1k 67108880; do
+	expect "accel-cipher -c '$bad': usage error" 2 "" "^accel-cipher: --chunk: '$(quote "$bad")' is not a multiple of 16" \
+		"$cipher" -a aes-128-cbc -K $k16 -I $iv -c "$bad"
+done
+expect "accel-cipher with an operand: usage error" 2 "" "^accel-cipher: unexpected operand 'file'\$" \
+	"$cipher" -a aes-128-cbc -K $k16 -I $iv file
+expect "accel-cipher -d '' (empty device): usage error" 2 "" "empty device name" \
+	"$cipher" -a aes-128-cbc -K $k16 -I $iv -d ""
+expect "accel-cipher -i of a missing file: exit 1" 1 "" "^accel-cipher: $tmp/nosuch: No such file or directory \\(ENOENT\\)\$" \
+	"$cipher" -a aes-128-cbc -K $k16 -I $iv -i "$tmp/nosuch"
+expect "accel-cipher -d nosuch: no device, exit 1" 1 "" "^accel-cipher: no accelerator named nosuch \\(ENODEV\\)\$" \
+	"$cipher" -a AES-128-CBC -K $k16 -I $iv -D -d nosuch -i /dev/null
+expect "accel-cipher -d soft0 on a node that is no device: names the facet, exit 1" 1 "" \
+	"^accel-cipher: soft0: .*\\(E[A-Z]+\\)\$" "$cipher" -a aes-128-ctr -K $k16 -I $iv -d soft0 -i /dev/null
+expect "accel-cipher without devices to select: ENODEV, exit 1" 1 "" \
+	"^accel-cipher: no device to select for cipher.uaccel.*\\(ENODEV\\)\$" \
+	env UACCEL_SYSFS_ROOT=/nonexistent "$cipher" -a aes-128-ctr -K $k16 -I $iv -i /dev/null
 
 # accelinfo.
 expect "accelinfo lists the fixture's soft0" 0 "^soft0\$" "" "$accelinfo"

@@ -2,12 +2,15 @@
 /*
  * uaccel_soft: "cipher.uaccel" on the CPU through the kernel's crypto API.
  *
- * A session is a synchronous skcipher transform ("cbc(aes)" or
- * "ctr(aes)", the kernel's software implementations: the asynchronous
- * ones, such as a hardware driver's, are masked out) holding the key.  A
- * request runs the transform over the pages of the MRs in one pass, in
- * the caller's context; SUBMIT runs its requests the same way before it
- * returns (no submit()).
+ * A session is a skcipher transform of "cbc(aes)" or "ctr(aes)" holding
+ * the key: the implementation the crypto API ranks first, as for any
+ * other kernel user and for AF_ALG (on x86 with AES-NI, the SIMD one,
+ * which runs at once in a process that may use the FPU).  A request runs
+ * the transform over the pages of the MRs in one pass and waits for it,
+ * in the caller's context; SUBMIT runs its requests the same way before
+ * it returns (no submit()).  Should the crypto API rank a hardware
+ * driver first (an administrator sets priorities through crypto_user),
+ * the soft device uses it: the choice is the crypto API's.
  */
 #include <crypto/skcipher.h>
 #include <linux/scatterlist.h>
@@ -34,8 +37,7 @@ static int soft_cipher_session_create(struct uaccel_device *udev,
 	struct crypto_skcipher *tfm;
 	int ret;
 
-	tfm = crypto_alloc_skcipher(soft_cipher_alg_name(s->alg), 0,
-				    CRYPTO_ALG_ASYNC);
+	tfm = crypto_alloc_skcipher(soft_cipher_alg_name(s->alg), 0, 0);
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm) == -ENOENT ? -EOPNOTSUPP : PTR_ERR(tfm);
 	ret = crypto_skcipher_setkey(tfm, key, s->key_len);
@@ -61,6 +63,7 @@ static int soft_cipher_crypt(struct uaccel_device *udev,
 	struct soft_cipher_session *ss = uaccel_cipher_session_priv(req->session);
 	struct sg_table src, dst;
 	struct skcipher_request *sreq;
+	DECLARE_CRYPTO_WAIT(wait);
 	u8 iv[UACCEL_CIPHER_IV_SIZE];
 	int ret;
 
@@ -79,12 +82,15 @@ static int soft_cipher_crypt(struct uaccel_device *udev,
 	}
 	/* The transform updates the IV it is given: a copy of the request's. */
 	memcpy(iv, req->iv, sizeof(iv));
-	skcipher_request_set_callback(sreq, 0, NULL, NULL);
+	skcipher_request_set_callback(sreq, CRYPTO_TFM_REQ_MAY_SLEEP |
+				      CRYPTO_TFM_REQ_MAY_BACKLOG,
+				      crypto_req_done, &wait);
 	skcipher_request_set_crypt(sreq, src.sgl, dst.sgl, req->length, iv);
 	if (req->op == UACCEL_CIPHER_ENCRYPT)
 		ret = crypto_skcipher_encrypt(sreq);
 	else
 		ret = crypto_skcipher_decrypt(sreq);
+	ret = crypto_wait_req(ret, &wait);
 	if (ret)
 		ret = -EIO;
 	skcipher_request_free(sreq);
