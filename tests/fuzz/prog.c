@@ -646,8 +646,12 @@ static struct fz_val gen_field(struct gen *g, const struct fz_cmd *cmd,
 		return num(gen_number(f->arg, valid));
 	case FZ_NAME:
 		if (chance(valid)) {
-			int fct = (int)rnd(g->o->edu ? FZ_FACET_NR : FZ_FACET_EDU_DMA);
+			int fct;
 
+			/* No vcrypto device among the fuzzer's. */
+			do
+				fct = (int)rnd(g->o->edu ? FZ_FACET_NR : FZ_FACET_EDU_DMA);
+			while (fct == FZ_FACET_VCRYPTO);
 			return num((uint64_t)fct);
 		}
 		return num(FZ_FACET_NR + rnd(3));
@@ -864,7 +868,8 @@ static const struct fz_cmd *pick_cmd(const struct fz_gen_opts *o)
 	for (;;) {
 		const struct fz_cmd *cmd = &fz_cmds[rnd(fz_nr_cmds)];
 
-		if (cmd->facet == FZ_FACET_EDU_DMA && !o->edu)
+		if ((cmd->facet == FZ_FACET_EDU_DMA && !o->edu) ||
+		    cmd->facet == FZ_FACET_VCRYPTO)
 			continue;
 		/* The fatal error takes the device away: now and then only. */
 		if (!strcmp(cmd->name, "SOFT_DEBUG_FATAL_ERROR") && !chance(5))

@@ -12,6 +12,7 @@
 #include <uaccel/uaccel.h>
 #include <uaccel/soft.h>
 #include <uaccel/edu.h>
+#include <uaccel/vcrypto.h>
 #include <uaccel/factorial.h>
 #include <uaccel/cipher.h>
 
@@ -307,6 +308,28 @@ static const struct fz_field cipher_submit_fields[] = {
 /* The descriptors SUBMIT reads from an MR: the MR's bytes, whatever they are. */
 SIZE(struct uaccel_cipher_desc, 64);
 
+/* ---- the virtio-crypto device's facet (vcrypto.h) ---- */
+
+SIZE(struct uaccel_vcrypto_info, 88);
+static const struct fz_field vcrypto_info_fields[] = {
+	HDR(struct uaccel_vcrypto_info),
+	FLAGS(struct uaccel_vcrypto_info, 0),
+	F(struct uaccel_vcrypto_info, out_services, 8, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_cipher_algo_l, 12, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_cipher_algo_h, 16, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_algs, 20, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_max_dataqueues, 24, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_max_cipher_key_len, 28, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_max_size, 32, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_max_length, 40, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_max_sessions, 48, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_sessions_active, 52, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_requests, 56, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_bytes, 64, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_errors, 72, FZ_OUT, 0, 0),
+	F(struct uaccel_vcrypto_info, out_session_errors, 80, FZ_OUT, 0, 0),
+};
+
 /* ---- the edu device's facet (edu.h) ---- */
 
 SIZE(struct uaccel_edu_dma, 32);
@@ -423,6 +446,10 @@ const struct fz_cmd fz_cmds[] = {
 	    struct uaccel_cipher_submit, __reserved, 0, 1, FZ_RES_NONE,
 	    cipher_submit_fields),
 
+	CMD(UACCEL_VCRYPTO_IOCTL_INFO, "VCRYPTO_INFO", FZ_FACET_VCRYPTO,
+	    struct uaccel_vcrypto_info, out_session_errors, 0, 1, FZ_RES_NONE,
+	    vcrypto_info_fields),
+
 	CMD(UACCEL_EDU_IOCTL_DMA_TO_DEVICE, "EDU_DMA_TO_DEVICE", FZ_FACET_EDU_DMA,
 	    struct uaccel_edu_dma, length, 0, 1, FZ_RES_NONE, edu_dma_fields),
 	CMD(UACCEL_EDU_IOCTL_DMA_FROM_DEVICE, "EDU_DMA_FROM_DEVICE", FZ_FACET_EDU_DMA,
@@ -436,6 +463,7 @@ const struct fz_facet_desc fz_facets[FZ_FACET_NR] = {
 	[FZ_FACET_SOFT_DEBUG] = { UACCEL_SOFT_DEBUG_FACET, 1, 1 },
 	[FZ_FACET_FACTORIAL] = { UACCEL_FACTORIAL_FACET, 1, UACCEL_FACTORIAL_VERSION },
 	[FZ_FACET_CIPHER] = { UACCEL_CIPHER_FACET, 1, UACCEL_CIPHER_VERSION },
+	[FZ_FACET_VCRYPTO] = { UACCEL_VCRYPTO_FACET, 1, 1 },
 	[FZ_FACET_EDU_DMA] = { UACCEL_EDU_DMA_FACET, 1, 1 },
 };
 

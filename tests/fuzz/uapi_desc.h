@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
  * The fuzzer's description of the uaccel uAPI: every core command of
- * include/uapi/uaccel/uaccel.h and every facet command of soft.h, edu.h and
- * factorial.h, field by field.  uapi_desc.c checks it against the headers
- * at build time (sizes and offsets of every field, the structures covered
- * without a gap); tests/fuzz/check-desc.sh checks that every command macro
- * of the headers is in the table.
+ * include/uapi/uaccel/uaccel.h and every facet command of soft.h, edu.h,
+ * vcrypto.h, factorial.h and cipher.h, field by field.  uapi_desc.c checks
+ * it against the headers at build time (sizes and offsets of every field,
+ * the structures covered without a gap); tests/fuzz/check-desc.sh checks
+ * that every command macro of the headers is in the table.
  */
 #ifndef UACCEL_FUZZ_UAPI_DESC_H
 #define UACCEL_FUZZ_UAPI_DESC_H
@@ -61,6 +61,7 @@ enum fz_facet {
 	FZ_FACET_SOFT_DEBUG,
 	FZ_FACET_FACTORIAL,
 	FZ_FACET_CIPHER,
+	FZ_FACET_VCRYPTO,	/* served by vcrypto devices only */
 	FZ_FACET_EDU_DMA,	/* last: only with an edu device */
 	FZ_FACET_NR,
 };
