@@ -3,13 +3,19 @@
 """Turn uaccel-bench's raw samples into ratios, a table, JSON and a plot.
 
 usage: analyze.py RAW.jsonl --json OUT.json --table OUT.txt [--plot OUT.png]
-                  [--host HOST.json] [--check]
+                  [--cipher-plot OUT.png] [--host HOST.json] [--check]
 
 Each pair's ratio is computed per repeat (uaccel / baseline, both sides
 measured moments apart in the same VM run) and reported as the median of
 those ratios with their min, max and interquartile range.  Times: lower is
 better; rates and bandwidths: higher is better.  --check prints TAP lines
 ("ok - bench: smoke ...") about the shape of the results, not the figures.
+
+The cipher group's points (throughput of each path at each buffer size and
+batch) become ratio rows the same way, per repeat, and a crossover: the
+smallest buffer size from which uaccel on vcrypto beats OpenSSL at every
+larger size.  --cipher-plot draws throughput against buffer size, one line
+per path, batch 1 and batch 32 side by side.
 
 --host names what bench/run-bench.sh recorded of the host: its CPU model,
 load averages before and after the VM run, and the CPU time that processes
@@ -71,6 +77,34 @@ RATE_ROWS = [
     # char device's .uring_cmd (uaccel_bench.ko) as the baseline.
     ("uring-cmd", "bare-uring-cmd", (1, 32), None),
 ]
+
+CIPHER_PATHS = ["uaccel-soft", "uaccel-soft-submit", "afalg-soft", "afalg-soft-splice",
+                "openssl", "uaccel-vcrypto", "uaccel-vcrypto-submit", "afalg-virtio",
+                "afalg-virtio-splice"]
+CIPHER_SIZES = (64, 4096, 65536, 1048576)
+_T_SOFT = (">=", 1.0, "uaccel soft >= 1.0x AF_ALG on the same kernel AES")
+_T_VC_4K = (">=", 1.5, "uaccel vcrypto >= 1.5x AF_ALG virtio_crypto throughput at 4 KiB")
+_T_VC_64 = (">=", 2.0, "uaccel vcrypto >= 2x AF_ALG virtio_crypto op rate at 64 B, B=32")
+# (uaccel path, baseline path, batch, {size: target})
+CIPHER_ROWS = [
+    ("uaccel-soft", "afalg-soft", 1, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft", "afalg-soft-splice", 1, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft-submit", "afalg-soft", 32, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft-submit", "afalg-soft-splice", 32, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft", "afalg-soft", 32, {}),
+    ("uaccel-vcrypto", "afalg-virtio", 1, {4096: _T_VC_4K}),
+    ("uaccel-vcrypto", "afalg-virtio-splice", 1, {4096: _T_VC_4K}),
+    ("uaccel-vcrypto-submit", "afalg-virtio", 32, {64: _T_VC_64, 4096: _T_VC_4K}),
+    ("uaccel-vcrypto-submit", "afalg-virtio-splice", 32, {64: _T_VC_64, 4096: _T_VC_4K}),
+    ("uaccel-vcrypto", "afalg-virtio", 32, {}),
+    ("uaccel-vcrypto", "openssl", 1, {}),
+    ("uaccel-vcrypto-submit", "openssl", 32, {}),
+    ("uaccel-soft", "openssl", 1, {}),
+]
+
+
+def size_name(z):
+    return f"{z >> 20} MiB" if z >= 1 << 20 else f"{z >> 10} KiB" if z >= 1024 else f"{z} B"
 
 
 def quantile(xs, q):
@@ -172,6 +206,50 @@ def analyze(recs):
                 if target else None,
                 "met": verdict(target, ratio["median"]),
             })
+    cipher = {}
+    for r in recs:
+        if r["kind"] == "cipher":
+            cipher[(r["path"], int(r["size"]), int(r["batch"]))] = r["samples"]
+    cipher_points = [dict(path=p, size=z, batch=b, unit="MB/s", **spread(sm))
+                     for (p, z, b), sm in sorted(cipher.items(), key=lambda kv: (
+                         CIPHER_PATHS.index(kv[0][0]) if kv[0][0] in CIPHER_PATHS else 99,
+                         kv[0][2], kv[0][1]))]
+    for ua, base, b, targets in CIPHER_ROWS if cipher else []:
+        for z in CIPHER_SIZES:
+            sa, sb = cipher.get((ua, z, b)), cipher.get((base, z, b))
+            target = targets.get(z)
+            rid = f"cipher_{ua}_vs_{base}_{z}_b{b}"
+            label = f"cipher {ua} / {base}, {size_name(z)} B={b}"
+            tgt = {"op": target[0], "value": target[1], "text": target[2]} if target else None
+            if not sa or not sb:
+                why = next((s["reason"] for s in skipped if s["id"] in (ua, base)),
+                           "not measured")
+                rows.append({"id": rid, "group": "cipher", "label": label, "unit": "MB/s",
+                             "a": ua, "b": base, "skipped": why, "target": tgt, "met": None})
+                continue
+            ratio = spread([a / bb for a, bb in zip(sa, sb) if bb])
+            rows.append({
+                "id": rid, "group": "cipher", "label": label, "unit": "MB/s",
+                "a": ua, "b": base, "a_value": spread(sa), "b_value": spread(sb),
+                "ratio": ratio, "better": "higher", "target": tgt,
+                "met": verdict(target, ratio["median"]),
+            })
+    crossover = {}
+    for ua, b in (("uaccel-vcrypto", 1), ("uaccel-vcrypto-submit", 32), ("uaccel-soft", 1)):
+        meds = []
+        for z in CIPHER_SIZES:
+            sa, sb = cipher.get((ua, z, b)), cipher.get(("openssl", z, b))
+            if sa and sb:
+                meds.append((z, statistics.median([a / bb for a, bb in zip(sa, sb) if bb])))
+        if not meds:
+            continue
+        cross = None
+        for i, (z, _) in enumerate(meds):
+            if all(m >= 1 for _, m in meds[i:]):
+                cross = z
+                break
+        crossover[f"{ua} B={b}"] = {"size": cross,
+                                    "ratios": {str(z): round(m, 3) for z, m in meds}}
     scale = [r for r in recs if r["kind"] == "scale"]
     scale_summary = None
     if scale:
@@ -179,7 +257,12 @@ def analyze(recs):
         scale_summary = {k: spread([s[k] for s in scale]) for k in keys}
         scale_summary["remove_over_create"] = spread(
             [s["remove_s"] / s["create_s"] for s in scale if s["create_s"]])
-    return {"meta": meta, "rows": rows, "rates": rate_points,
+    metas = {}
+    for r in recs:
+        if r["kind"] == "meta":
+            metas.update(r)
+    return {"meta": metas, "rows": rows, "rates": rate_points,
+            "cipher": cipher_points, "cipher_crossover": crossover,
             "scale": scale_summary, "scale_runs": scale, "skipped": skipped}
 
 
@@ -190,6 +273,8 @@ def fmt(v, unit):
         if v >= 1e3:
             return f"{v / 1e3:.3g} us"
         return f"{v:.3g} ns"
+    if unit == "MB/s":
+        return f"{v:.3g} MB/s" if v < 1e3 else f"{v / 1e3:.3g} GB/s"
     if unit == "ops/s":
         if v >= 1e6:
             return f"{v / 1e6:.3g} M/s"
@@ -244,6 +329,25 @@ def table(res):
                 continue
             out.append(f"{path:<16}" + "".join(
                 f"{fmt(pts[b]['median'], 'ops/s') if b in pts else '-':>12}" for b in batches))
+    if res.get("cipher"):
+        meta = res.get("meta", {})
+        out.append("")
+        out.append(f"cipher AES-128-CBC encrypt, MB/s (median; ops/s = MB/s / size); soft transform "
+                   f"{meta.get('cipher_soft_driver') or '?'}, virtio "
+                   f"{meta.get('cipher_virtio_driver') or 'none'}:")
+        for b in sorted({p["batch"] for p in res["cipher"]}):
+            sizes = sorted({p["size"] for p in res["cipher"] if p["batch"] == b})
+            out.append(f"{'B=' + str(b):<22}" + "".join(f"{size_name(z):>12}" for z in sizes))
+            for path in CIPHER_PATHS:
+                pts = {p["size"]: p for p in res["cipher"]
+                       if p["path"] == path and p["batch"] == b}
+                if pts:
+                    out.append(f"{path:<22}" + "".join(
+                        f"{format(pts[z]['median'], '.4g') if z in pts else '-':>12}" for z in sizes))
+        for k, v in res.get("cipher_crossover", {}).items():
+            where = size_name(v["size"]) if v["size"] else "none of the sizes"
+            out.append(f"crossover {k} against OpenSSL: from {where} "
+                       f"(ratios {', '.join(f'{size_name(int(z))} {m}' for z, m in v['ratios'].items())})")
     s = res["scale"]
     if s:
         out.append("")
@@ -314,6 +418,43 @@ def plot(res, png):
     return None
 
 
+def cipher_plot(res, png):
+    """Throughput against buffer size, one line per path, B=1 and B=32 (gnuplot)."""
+    pts = res.get("cipher")
+    if not pts:
+        return "no cipher points"
+    gp = shutil.which("gnuplot")
+    if not gp:
+        return "gnuplot is not installed"
+    tmp = tempfile.mkdtemp(prefix="uaccel-cplot.")
+    batches = sorted({p["batch"] for p in pts})
+    lines = ["set terminal pngcairo size 1300,560" if _has_cairo(gp)
+             else "set terminal png size 1300,560",
+             f"set output '{png}'", "set termoption noenhanced",
+             f"set multiplot layout 1,{len(batches)} title "
+             "'AES-128-CBC encrypt throughput against buffer size (median, min-max)'",
+             "set logscale xy 2", "set logscale y 10", "set format x '%.0s%cB'",
+             "set xlabel 'buffer size (bytes)'", "set ylabel 'MB/s'",
+             "set key left top", "set grid"]
+    for b in batches:
+        plots = []
+        for i, path in enumerate(CIPHER_PATHS):
+            xs = [p for p in pts if p["path"] == path and p["batch"] == b]
+            if not xs:
+                continue
+            fn = os.path.join(tmp, f"{b}-{i}.dat")
+            with open(fn, "w") as f:
+                for x in sorted(xs, key=lambda x: x["size"]):
+                    f.write(f"{x['size']} {x['median']} {x['min']} {x['max']}\n")
+            plots.append(f"'{fn}' using 1:2:3:4 with yerrorlines lw 2 title '{path}'")
+        lines.append(f"set title 'batch {b}'")
+        lines.append("plot " + ", ".join(plots))
+    lines.append("unset multiplot")
+    r = subprocess.run([gp], input="\n".join(lines), text=True, capture_output=True)
+    shutil.rmtree(tmp)
+    return None if r.returncode == 0 else r.stderr.strip()
+
+
 def _has_cairo(gp):
     r = subprocess.run([gp, "-e", "set terminal"], text=True, capture_output=True)
     return "pngcairo" in (r.stdout + r.stderr)
@@ -343,6 +484,15 @@ def check(res, json_path):
             continue
         tap(got, f"rate path {path} measured" + (f" ({why})" if why else ""))
     tap(bool(res["scale"]), "scale run measured")
+    for path in CIPHER_PATHS:
+        got = any(p["path"] == path for p in res.get("cipher", []))
+        why = next((s["reason"] for s in res["skipped"] if s["id"] == path), "")
+        if not got and "vcrypto" not in path and "virtio" not in path and path != "openssl":
+            tap(False, f"cipher path {path} measured" + (f" ({why})" if why else ""))
+        elif not got:
+            lines.append(f"skip - bench: smoke cipher path {path}: {why or 'not measured'}")
+        else:
+            tap(True, f"cipher path {path} measured")
     return lines
 
 
@@ -352,6 +502,7 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--table", required=True)
     ap.add_argument("--plot")
+    ap.add_argument("--cipher-plot")
     ap.add_argument("--host")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
@@ -366,6 +517,11 @@ def main():
         res["plot"] = None if err else os.path.basename(args.plot)
         if err:
             res["plot_error"] = err
+    if args.cipher_plot:
+        err = cipher_plot(res, args.cipher_plot)
+        res["cipher_plot"] = None if err else os.path.basename(args.cipher_plot)
+        if err:
+            res["cipher_plot_error"] = err
     with open(args.json, "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -28,6 +28,8 @@ struct bench_cfg {
 	int scale_objects;	/* scale: objects per context */
 	int scale_repeats;	/* scale: runs */
 	int spin_polls;		/* rates: CQ polls before sleeping in WAIT_CQ */
+	const char *vcrypto_name; /* cipher: uaccel_vcrypto device */
+	bool vcrypto_required;	/* cipher: its paths must run (--vcrypto) */
 };
 
 extern struct bench_cfg cfg;
@@ -72,6 +74,7 @@ int bench_floor(void);
 int bench_rates(void);
 int bench_copy(void);
 int bench_scale(void);
+int bench_cipher(void);
 
 /* Fail loudly on an error that makes the whole run meaningless. */
 #define BENCH_CHECK(cond, ...)						\

@@ -3,8 +3,11 @@
 #
 # The benchmark run inside the test VM (started by bench/run-bench.sh).
 # Loads uaccel_core, uaccel_soft (one device) and uaccel_bench, sets up
-# rxe on a veth pair for the rdma-core baselines, runs uaccel-bench and
-# leaves its raw results in /tmp/out/raw.jsonl.
+# rxe on a veth pair for the rdma-core baselines, binds QEMU's
+# virtio-crypto devices when there are two (the first to uaccel_vcrypto,
+# the second to the kernel's virtio_crypto, the cipher group's AF_ALG
+# baseline), runs uaccel-bench and leaves its raw results in
+# /tmp/out/raw.jsonl.
 #
 # usage: vm-bench.sh BUILD_DIR [uaccel-bench options...]
 set -u
@@ -29,17 +32,60 @@ else
 	log "rxe setup failed: $(cat "$OUT/rxe.log")"
 fi
 
+# The cipher group: AF_ALG's skcipher interface, and the AES-NI modules a
+# system with udev loads for this CPU (the soft device's transform and
+# AF_ALG then use the same one; the group reads which from /proc/crypto).
+modprobe -a af_alg algif_skcipher || { log "AF_ALG modules missing"; exit 1; }
+grep -qw aes /proc/cpuinfo && { modprobe aesni_intel || log "aesni_intel not loaded"; }
+
+# virtio-crypto: one device for uaccel_vcrypto, its twin for virtio_crypto.
+# Both drivers loaded first, then each device moved to its driver through
+# unbind and bind, whichever took it at load.
+vc_args=()
+vcrypto_bind() { # DEVICE DRIVER
+	local cur=""
+	[ -e "/sys/bus/virtio/devices/$1/driver" ] &&
+		cur=$(basename "$(readlink "/sys/bus/virtio/devices/$1/driver")")
+	[ "$cur" = "$2" ] && return 0
+	[ -n "$cur" ] && { echo "$1" > "/sys/bus/virtio/drivers/$cur/unbind" || return 1; }
+	echo "$1" > "/sys/bus/virtio/drivers/$2/bind"
+}
+vcdevs=()
+for d in /sys/bus/virtio/devices/*; do
+	[ "$(cat "$d/device" 2>/dev/null)" = 0x0014 ] && vcdevs+=("$(basename "$d")")
+done
+vcko=$K/hw/vcrypto/uaccel_vcrypto.ko
+if [ ${#vcdevs[@]} -ge 2 ] && [ -f "$vcko" ]; then
+	if modprobe virtio_crypto && { lsmod | grep -q '^uaccel_vcrypto' || insmod "$vcko"; } &&
+	   vcrypto_bind "${vcdevs[0]}" uaccel_vcrypto &&
+	   vcrypto_bind "${vcdevs[1]}" virtio_crypto; then
+		sleep 1
+		vc=$(ls /sys/bus/virtio/devices/"${vcdevs[0]}"/uaccel 2>/dev/null | head -n 1)
+		[ -n "$vc" ] || vc=$(ls /sys/class/uaccel | grep '^vcrypto' | head -n 1)
+		log "virtio-crypto: ${vcdevs[0]} on uaccel_vcrypto ($vc), ${vcdevs[1]} on virtio_crypto"
+		vc_args=(--vcrypto "${vc:-vcrypto0}")
+		grep -B2 -A8 'virtio_crypto_aes_cbc' /proc/crypto > "$OUT/vcrypto-proc-crypto.txt"
+	else
+		log "virtio-crypto: binding failed"
+		exit 1
+	fi
+else
+	log "virtio-crypto: ${#vcdevs[@]} device(s), $( [ -f "$vcko" ] && echo with || echo no) uaccel_vcrypto.ko: cipher vcrypto paths skipped"
+fi
+
 uname -r > "$OUT/kernel.txt"
 nproc > "$OUT/cpus.txt"
 
 export LD_LIBRARY_PATH=$B/libaccel
 export ACCEL_PROVIDER_PATH=$B/providers
 ulimit -l unlimited
-"$B/bench/uaccel-bench" --out "$OUT/raw.jsonl" "$@"
+"$B/bench/uaccel-bench" --out "$OUT/raw.jsonl" "${vc_args[@]}" "$@"
 rc=$?
 log "uaccel-bench exited with $rc"
 
 [ $rxe -eq 1 ] && { rdma link delete rxe0; ip link del vbench0; }
+grep -A12 '^name *: cbc(aes)' /proc/crypto > "$OUT/proc-crypto-cbc.txt"
 rmmod uaccel_bench 2>/dev/null
+lsmod | grep -q '^uaccel_vcrypto' && { rmmod uaccel_vcrypto || rc=1; }
 rmmod uaccel_soft && rmmod uaccel_core || rc=1
 exit $rc
