@@ -363,6 +363,7 @@ static const struct attr_desc attrs[UACCEL_NL_ATTR_MAX + 1] = {
 	[UACCEL_NL_ATTR_OBJ_PINNED_BYTES] = { "pinned_bytes", K_U64 },
 	[UACCEL_NL_ATTR_OBJ_ENTRIES] = { "entries", K_U32 },
 	[UACCEL_NL_ATTR_OBJ_BUSY] = { "busy", K_U32 },
+	[UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS] = { "cipher_sessions", K_U32 },
 };
 
 static const char *const state_names[] = {
@@ -918,6 +919,7 @@ static void print_res_text(json_object *r, int type)
 		if (n && get(r, "facet_files") &&
 		    (size_t)json_object_get_int64(get(r, "facet_files")) > n)
 			printf(",...");
+		field(r, "cipher-sessions", "cipher_sessions");
 		printf("\n");
 		return;
 	case UACCEL_NL_RES_PD:

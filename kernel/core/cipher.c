@@ -156,7 +156,7 @@ static int uaccel_cipher_session_create(struct uaccel_ucmd *ucmd)
 		goto err_destroy;
 	}
 	s->id = id;
-	ctx->nr_cipher_sessions++;
+	WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions + 1);
 	mutex_unlock(&ctx->cipher_lock);
 
 	memzero_explicit(cmd->key, sizeof(cmd->key));
@@ -179,7 +179,7 @@ static void uaccel_cipher_session_unlist(struct uaccel_context *ctx,
 {
 	lockdep_assert_held(&ctx->cipher_lock);
 	xa_erase(&ctx->cipher_sessions, s->id);
-	ctx->nr_cipher_sessions--;
+	WRITE_ONCE(ctx->nr_cipher_sessions, ctx->nr_cipher_sessions - 1);
 }
 
 static int uaccel_cipher_session_destroy(struct uaccel_ucmd *ucmd)

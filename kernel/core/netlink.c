@@ -347,6 +347,8 @@ static int uaccel_nl_fill_ctx(struct uaccel_nl_res_dump *d,
 			     READ_ONCE(ctx->nr_objects[UACCEL_OBJ_CQ])) ||
 		 nla_put_u32(skb, UACCEL_NL_ATTR_CTX_QUEUES,
 			     READ_ONCE(ctx->nr_objects[UACCEL_OBJ_QUEUE])) ||
+		 nla_put_u32(skb, UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS,
+			     READ_ONCE(ctx->nr_cipher_sessions)) ||
 		 nla_put_u64_64bit(skb, UACCEL_NL_ATTR_CTX_PINNED_BYTES,
 				   (u64)READ_ONCE(ctx->pinned_pages) << PAGE_SHIFT,
 				   UACCEL_NL_ATTR_PAD);

@@ -161,7 +161,8 @@ struct uaccel_event_node {
  *	@cipher_dead, and orders the drivers' session_destroy() calls
  * @cipher_sessions: the "cipher.uaccel" sessions of the context's facet
  *	files, by id (kernel/core/cipher.c)
- * @nr_cipher_sessions: entries in @cipher_sessions
+ * @nr_cipher_sessions: entries in @cipher_sessions, written under
+ *	@cipher_lock, read without it (netlink.c)
  * @cipher_dead: the sessions were torn down with the device's objects;
  *	no new ones
  */

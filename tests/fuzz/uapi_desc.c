@@ -13,6 +13,7 @@
 #include <uaccel/soft.h>
 #include <uaccel/edu.h>
 #include <uaccel/factorial.h>
+#include <uaccel/cipher.h>
 
 #include "uapi_desc.h"
 
@@ -240,6 +241,72 @@ static const struct fz_field factorial_submit_fields[] = {
 	F(struct uaccel_factorial_submit, user_data, 16, FZ_VAL, 0, 0),
 };
 
+/* ---- the shared cipher facet (cipher.h) ---- */
+
+/* Session ids are small numbers from 1 (UACCEL_CIPHER_SESSIONS_MAX). */
+#define FZ_SESSION_BOUND	8
+/* Key and IV arrays are left zeroed by the executor (a valid all-zero key). */
+
+SIZE(struct uaccel_cipher_query, 32);
+static const struct fz_field cipher_query_fields[] = {
+	HDR(struct uaccel_cipher_query),
+	FLAGS(struct uaccel_cipher_query, 0),
+	F(struct uaccel_cipher_query, out_algs, 8, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_query, out_max_sessions, 12, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_query, out_max_length, 16, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_query, out_max_batch, 24, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_query, __reserved, 28, FZ_OUT, 0, 0),
+};
+
+SIZE(struct uaccel_cipher_session_create, 56);
+static const struct fz_field cipher_session_create_fields[] = {
+	HDR(struct uaccel_cipher_session_create),
+	FLAGS(struct uaccel_cipher_session_create, 0),
+	F(struct uaccel_cipher_session_create, alg, 8, FZ_VAL, 0, 3),
+	F(struct uaccel_cipher_session_create, key_len, 12, FZ_VAL, 0, 33),
+	F(struct uaccel_cipher_session_create, key, 16, FZ_VAL, 0, 0),
+	F(struct uaccel_cipher_session_create, out_session, 48, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_session_create, __reserved, 52, FZ_RSVD, 0, 0),
+};
+
+SIZE(struct uaccel_cipher_session_destroy, 16);
+static const struct fz_field cipher_session_destroy_fields[] = {
+	HDR(struct uaccel_cipher_session_destroy),
+	FLAGS(struct uaccel_cipher_session_destroy, 0),
+	F(struct uaccel_cipher_session_destroy, session, 8, FZ_VAL, 0, FZ_SESSION_BOUND),
+	F(struct uaccel_cipher_session_destroy, __reserved, 12, FZ_RSVD, 0, 0),
+};
+
+SIZE(struct uaccel_cipher_crypt, 64);
+static const struct fz_field cipher_crypt_fields[] = {
+	HDR(struct uaccel_cipher_crypt),
+	FLAGS(struct uaccel_cipher_crypt, 0),
+	F(struct uaccel_cipher_crypt, session, 8, FZ_VAL, 0, FZ_SESSION_BOUND),
+	F(struct uaccel_cipher_crypt, op, 12, FZ_VAL, 0, 2),
+	F(struct uaccel_cipher_crypt, src_mr, 16, FZ_ID, FZ_RES_MR, 0),
+	F(struct uaccel_cipher_crypt, dst_mr, 20, FZ_ID, FZ_RES_MR, 0),
+	F(struct uaccel_cipher_crypt, src_offset, 24, FZ_OFF, 0, 1 << 20),
+	F(struct uaccel_cipher_crypt, dst_offset, 32, FZ_OFF, 0, 1 << 20),
+	F(struct uaccel_cipher_crypt, length, 40, FZ_LEN, 0, 1 << 20),
+	F(struct uaccel_cipher_crypt, iv, 48, FZ_VAL, 0, 0),
+};
+
+SIZE(struct uaccel_cipher_submit, 40);
+static const struct fz_field cipher_submit_fields[] = {
+	HDR(struct uaccel_cipher_submit),
+	FLAGS(struct uaccel_cipher_submit, 0),
+	F(struct uaccel_cipher_submit, session, 8, FZ_VAL, 0, FZ_SESSION_BOUND),
+	F(struct uaccel_cipher_submit, cq_id, 12, FZ_ID, FZ_RES_CQ, 0),
+	F(struct uaccel_cipher_submit, desc_mr, 16, FZ_ID, FZ_RES_MR, 0),
+	F(struct uaccel_cipher_submit, count, 20, FZ_VAL, 0, UACCEL_CIPHER_BATCH_MAX + 1),
+	F(struct uaccel_cipher_submit, desc_offset, 24, FZ_OFF, 0, 1 << 20),
+	F(struct uaccel_cipher_submit, out_error_index, 32, FZ_OUT, 0, 0),
+	F(struct uaccel_cipher_submit, __reserved, 36, FZ_RSVD, 0, 0),
+};
+
+/* The descriptors SUBMIT reads from an MR: the MR's bytes, whatever they are. */
+SIZE(struct uaccel_cipher_desc, 64);
+
 /* ---- the edu device's facet (edu.h) ---- */
 
 SIZE(struct uaccel_edu_dma, 32);
@@ -341,6 +408,21 @@ const struct fz_cmd fz_cmds[] = {
 	    struct uaccel_factorial_submit, user_data, 0, 1, FZ_RES_NONE,
 	    factorial_submit_fields),
 
+	CMD(UACCEL_CIPHER_IOCTL_QUERY, "CIPHER_QUERY", FZ_FACET_CIPHER,
+	    struct uaccel_cipher_query, __reserved, 0, 1, FZ_RES_NONE,
+	    cipher_query_fields),
+	CMD(UACCEL_CIPHER_IOCTL_SESSION_CREATE, "CIPHER_SESSION_CREATE", FZ_FACET_CIPHER,
+	    struct uaccel_cipher_session_create, __reserved, 0, 1, FZ_RES_NONE,
+	    cipher_session_create_fields),
+	CMD(UACCEL_CIPHER_IOCTL_SESSION_DESTROY, "CIPHER_SESSION_DESTROY", FZ_FACET_CIPHER,
+	    struct uaccel_cipher_session_destroy, __reserved, 0, 1, FZ_RES_NONE,
+	    cipher_session_destroy_fields),
+	CMD(UACCEL_CIPHER_IOCTL_CRYPT, "CIPHER_CRYPT", FZ_FACET_CIPHER,
+	    struct uaccel_cipher_crypt, iv, 0, 1, FZ_RES_NONE, cipher_crypt_fields),
+	CMD(UACCEL_CIPHER_IOCTL_SUBMIT, "CIPHER_SUBMIT", FZ_FACET_CIPHER,
+	    struct uaccel_cipher_submit, __reserved, 0, 1, FZ_RES_NONE,
+	    cipher_submit_fields),
+
 	CMD(UACCEL_EDU_IOCTL_DMA_TO_DEVICE, "EDU_DMA_TO_DEVICE", FZ_FACET_EDU_DMA,
 	    struct uaccel_edu_dma, length, 0, 1, FZ_RES_NONE, edu_dma_fields),
 	CMD(UACCEL_EDU_IOCTL_DMA_FROM_DEVICE, "EDU_DMA_FROM_DEVICE", FZ_FACET_EDU_DMA,
@@ -353,6 +435,7 @@ const struct fz_facet_desc fz_facets[FZ_FACET_NR] = {
 	[FZ_FACET_SOFT_DMA_LEGACY] = { UACCEL_SOFT_DMA_LEGACY_FACET, 1, 1 },
 	[FZ_FACET_SOFT_DEBUG] = { UACCEL_SOFT_DEBUG_FACET, 1, 1 },
 	[FZ_FACET_FACTORIAL] = { UACCEL_FACTORIAL_FACET, 1, UACCEL_FACTORIAL_VERSION },
+	[FZ_FACET_CIPHER] = { UACCEL_CIPHER_FACET, 1, UACCEL_CIPHER_VERSION },
 	[FZ_FACET_EDU_DMA] = { UACCEL_EDU_DMA_FACET, 1, 1 },
 };
 

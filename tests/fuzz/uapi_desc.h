@@ -60,7 +60,8 @@ enum fz_facet {
 	FZ_FACET_SOFT_DMA_LEGACY,
 	FZ_FACET_SOFT_DEBUG,
 	FZ_FACET_FACTORIAL,
-	FZ_FACET_EDU_DMA,
+	FZ_FACET_CIPHER,
+	FZ_FACET_EDU_DMA,	/* last: only with an edu device */
 	FZ_FACET_NR,
 };
 

@@ -144,6 +144,7 @@ enum uaccel_nl_attr {
 	UACCEL_NL_ATTR_OBJ_PINNED_BYTES, /* u64: an MR's pinned pages, bytes */
 	UACCEL_NL_ATTR_OBJ_ENTRIES,	/* u32: a CQ's or a queue's entries */
 	UACCEL_NL_ATTR_OBJ_BUSY,	/* u32: commands using the object now */
+	UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS, /* u32: cipher.uaccel sessions */
 
 	__UACCEL_NL_ATTR_MAX,
 	UACCEL_NL_ATTR_MAX = __UACCEL_NL_ATTR_MAX - 1
