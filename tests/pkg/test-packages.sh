@@ -162,6 +162,7 @@ lib=usr/lib/$multiarch
 check "uaccel-dkms: dkms.conf, Kbuild files, module sources and uAPI headers in /$src" \
 	has "$dkms_deb" "$src/dkms.conf" "$src/kernel/Kbuild" "$src/kernel/core/Kbuild" \
 	"$src/kernel/core/main.c" "$src/kernel/hw/soft/Kbuild" "$src/kernel/hw/edu/Kbuild" \
+	"$src/kernel/hw/vcrypto/Kbuild" \
 	"$src/kernel/include/uaccel/driver.h" "$src/include/uapi/uaccel/uaccel.h"
 check "uaccel-dkms: nothing but module sources (no CMake files, no objects)" \
 	lacks "$dkms_deb" '\.(o|ko|cmd|cmake)$|CMakeLists|Module\.symvers|^usr/(bin|lib)/'
@@ -236,7 +237,7 @@ fi
 built=$work/dkms/uaccel/$version/$kver/$(uname -m)/module
 moddir=$root/lib/modules/$kver/updates/dkms
 mkdir -p "$moddir"
-for m in uaccel_core uaccel_soft uaccel_edu; do
+for m in uaccel_core uaccel_soft uaccel_edu uaccel_vcrypto; do
 	ko=$built/$m.ko
 	[ -f "$ko" ] || ko=$(ls "$built/$m".ko.* 2> /dev/null | head -n 1)
 	if [ -n "$ko" ] && [ -f "$ko" ] &&
@@ -247,7 +248,7 @@ for m in uaccel_core uaccel_soft uaccel_edu; do
 		not_ok "DKMS built $m.ko for $kver"
 	fi
 done
-for m in uaccel_soft uaccel_edu; do
+for m in uaccel_soft uaccel_edu uaccel_vcrypto; do
 	check "$m.ko depends on uaccel_core (symbols resolved in one kbuild run)" \
 		test "$(modinfo -F depends "$moddir/$m.ko" 2> /dev/null)" = uaccel_core
 done

@@ -91,7 +91,8 @@ done
 rmmod uaccel_core
 
 # Every module says which uaccel it is.
-for ko in "$K/core/uaccel_core.ko" "$K/hw/soft/uaccel_soft.ko" "$K/hw/edu/uaccel_edu.ko"; do
+for ko in "$K/core/uaccel_core.ko" "$K/hw/soft/uaccel_soft.ko" "$K/hw/edu/uaccel_edu.ko" \
+	  "$K/hw/vcrypto/uaccel_vcrypto.ko"; do
 	v=$(modinfo -F version "$ko" 2>/dev/null)
 	if [ -n "$v" ] && [ "$v" = "$(sed -n 's/^#define UACCEL_VERSION[[:space:]]*"\(.*\)"$/\1/p' "$here/../../kernel/include/uaccel/version.h")" ]; then
 		result ok "$(basename "$ko") has version $v"
@@ -347,6 +348,29 @@ if want edu || want edu-uring || want edu-intx || want admin-edu || want break-e
 		rmmod uaccel_edu
 	else
 		result "not ok" "load uaccel_edu"
+	fi
+fi
+
+# The virtio-crypto driver on both virtio-crypto-pci devices (run-vm.sh).
+# The kernel's own virtio_crypto has them when it is built in (the debug
+# kernel) or was loaded: virtio-bind.sh takes them from it and binds them
+# to uaccel_vcrypto.  The test unplugs vcrypto0 through QMP and plugs it
+# back; unloading the driver at the end gives both devices up.
+if want vcrypto; then
+	if insmod "$K/hw/vcrypto/uaccel_vcrypto.ko"; then
+		if "$here/virtio-bind.sh" -t 20 uaccel_vcrypto; then
+			result ok "bind the virtio-crypto devices to uaccel_vcrypto"
+		else
+			result "not ok" "bind the virtio-crypto devices to uaccel_vcrypto"
+		fi
+		VCRYPTO_BIND=$here/virtio-bind.sh run_test vcrypto 900 "$B/tests/vm_vcrypto"
+		if rmmod uaccel_vcrypto; then
+			result ok "unload uaccel_vcrypto"
+		else
+			result "not ok" "unload uaccel_vcrypto"
+		fi
+	else
+		result "not ok" "load uaccel_vcrypto"
 	fi
 fi
 
