@@ -39,26 +39,19 @@ modprobe -a af_alg algif_skcipher || { log "AF_ALG modules missing"; exit 1; }
 grep -qw aes /proc/cpuinfo && { modprobe aesni_intel || log "aesni_intel not loaded"; }
 
 # virtio-crypto: one device for uaccel_vcrypto, its twin for virtio_crypto.
-# Both drivers loaded first, then each device moved to its driver through
-# unbind and bind, whichever took it at load.
+# Both drivers loaded first, then each device handed to its driver by
+# tests/vm/virtio-bind.sh (unbind from whichever took it at load, bind).
 vc_args=()
-vcrypto_bind() { # DEVICE DRIVER
-	local cur=""
-	[ -e "/sys/bus/virtio/devices/$1/driver" ] &&
-		cur=$(basename "$(readlink "/sys/bus/virtio/devices/$1/driver")")
-	[ "$cur" = "$2" ] && return 0
-	[ -n "$cur" ] && { echo "$1" > "/sys/bus/virtio/drivers/$cur/unbind" || return 1; }
-	echo "$1" > "/sys/bus/virtio/drivers/$2/bind"
-}
+bind=$(cd "$(dirname "$0")/.." && pwd)/tests/vm/virtio-bind.sh
 vcdevs=()
-for d in /sys/bus/virtio/devices/*; do
-	[ "$(cat "$d/device" 2>/dev/null)" = 0x0014 ] && vcdevs+=("$(basename "$d")")
+for d in $(ls -v /sys/bus/virtio/devices); do
+	[ "$(cat "/sys/bus/virtio/devices/$d/device" 2>/dev/null)" = 0x0014 ] && vcdevs+=("$d")
 done
 vcko=$K/hw/vcrypto/uaccel_vcrypto.ko
 if [ ${#vcdevs[@]} -ge 2 ] && [ -f "$vcko" ]; then
 	if modprobe virtio_crypto && { lsmod | grep -q '^uaccel_vcrypto' || insmod "$vcko"; } &&
-	   vcrypto_bind "${vcdevs[0]}" uaccel_vcrypto &&
-	   vcrypto_bind "${vcdevs[1]}" virtio_crypto; then
+	   sh "$bind" uaccel_vcrypto "${vcdevs[0]}" &&
+	   sh "$bind" virtio_crypto "${vcdevs[1]}"; then
 		sleep 1
 		vc=$(ls /sys/bus/virtio/devices/"${vcdevs[0]}"/uaccel 2>/dev/null | head -n 1)
 		[ -n "$vc" ] || vc=$(ls /sys/class/uaccel | grep '^vcrypto' | head -n 1)
