@@ -30,6 +30,7 @@ struct bench_cfg {
 	int spin_polls;		/* rates: CQ polls before sleeping in WAIT_CQ */
 	const char *vcrypto_name; /* cipher: uaccel_vcrypto device */
 	bool vcrypto_required;	/* cipher: its paths must run (--vcrypto) */
+	const char *cipher_only; /* cipher: PATH,SIZE,BATCH alone (profiling) */
 };
 
 extern struct bench_cfg cfg;

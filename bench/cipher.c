@@ -717,6 +717,26 @@ static int verify(struct cpath_state *st, size_t size, int batch)
 	return bad;
 }
 
+/* --cipher-only PATH,SIZE,BATCH: 0 and the three, or -1. */
+static int parse_only(int *path, size_t *size, int *batch)
+{
+	char name[64];
+	unsigned long z;
+	int i, n = -1;
+
+	if (sscanf(cfg.cipher_only, "%63[^,],%lu,%d%n", name, &z, batch, &n) != 3 ||
+	    cfg.cipher_only[n])
+		return -1;
+	for (i = 0; i < NR_CPATHS && strcmp(cpath_names[i], name); i++)
+		;
+	if (i == NR_CPATHS || (*batch != 1 && *batch != CIPHER_BATCH_MAX) ||
+	    (z != 64 && z != 4096 && z != 65536 && z != 1048576))
+		return -1;
+	*path = i;
+	*size = z;
+	return 0;
+}
+
 int bench_cipher(void)
 {
 	static const size_t sizes[] = { 64, 4096, 64 << 10, 1 << 20 };
@@ -729,7 +749,14 @@ int bench_cipher(void)
 	int s, b, r, i, k, rc = 0;
 	size_t j;
 
+	int only = NR_CPATHS;
+	size_t only_size = 0;
+	int only_batch = 0;
+
 	BENCH_CHECK(st && samples, "out of memory");
+	BENCH_CHECK(!cfg.cipher_only || !parse_only(&only, &only_size, &only_batch),
+		    "--cipher-only: '%s' is not PATH,SIZE,BATCH (a cipher path, 64, 4096, 65536 or 1048576, 1 or 32)",
+		    cfg.cipher_only);
 	cw.src = mmap(NULL, 2 * AREA_LEN + 4096, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	BENCH_CHECK(cw.src != MAP_FAILED, "cipher buffers: %s", strerror(errno));
@@ -747,6 +774,9 @@ int bench_cipher(void)
 	sched_setaffinity(0, sizeof(one), &one);
 
 	for (i = 0; i < NR_CPATHS; i++) {
+		/* The soft device's session comes first: it names afalg-soft's driver. */
+		if (only < NR_CPATHS && i != only && i != C_SOFT)
+			continue;
 		if (cpath_open(i, &st[i], vcrypto)) {
 			/* No vcrypto device, no OpenSSL: not measured, said why. */
 			bench_skip(cpath_names[i], "cipher", cpath_names[i], st[i].why);
@@ -763,8 +793,10 @@ int bench_cipher(void)
 	/* The soft paths and their baselines must all be there, and the
 	 * vcrypto ones when a device was named.
 	 */
+	if (only < NR_CPATHS && only != C_SOFT)
+		cpath_close(&st[C_SOFT]);
 	for (i = 0; i < NR_CPATHS; i++) {
-		if (st[i].ok || i == C_OPENSSL)
+		if (st[i].ok || i == C_OPENSSL || (only < NR_CPATHS && i != only))
 			continue;
 		if (i <= C_AFALG_SOFT_SPLICE || cfg.vcrypto_required)
 			rc = -1;
@@ -782,6 +814,9 @@ int bench_cipher(void)
 			 */
 			if (sizes[s] * batches[b] > (cfg.smoke ? 64 << 10 : 2 << 20) &&
 			    batches[b] > 1)
+				continue;
+			if (only < NR_CPATHS &&
+			    (sizes[s] != only_size || batches[b] != only_batch))
 				continue;
 			set_shape(sizes[s], batches[b]);
 			for (i = 0; i < NR_CPATHS; i++) {

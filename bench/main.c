@@ -301,6 +301,8 @@ static void usage(void)
 	       "      --spin N         rates: polls of a soft CQ before sleeping (default 4000)\n"
 	       "      --vcrypto NAME   cipher: the uaccel_vcrypto device, whose paths must\n"
 	       "                       then run (default: vcrypto0 if it exists)\n"
+	       "      --cipher-only PATH,SIZE,BATCH\n"
+	       "                       cipher: that path at that point alone (to profile it)\n"
 	       "      --out FILE       raw results, one JSON object per line (default stdout)\n"
 	       "  -h, --help           print this text and exit\n"
 	       "  -V, --version        print the version and exit\n"
@@ -362,7 +364,7 @@ static int parse_scale(const char *s)
 int main(int argc, char **argv)
 {
 	enum { O_SMOKE = 256, O_SAMPLE_MS, O_REPEATS, O_SOFT, O_RXE, O_SCALE, O_SPIN, O_OUT,
-	       O_VCRYPTO };
+	       O_VCRYPTO, O_CIPHER_ONLY };
 	static const struct option opts[] = {
 		{ "smoke", no_argument, NULL, O_SMOKE },
 		{ "sample-ms", required_argument, NULL, O_SAMPLE_MS },
@@ -373,6 +375,7 @@ int main(int argc, char **argv)
 		{ "spin", required_argument, NULL, O_SPIN },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "vcrypto", required_argument, NULL, O_VCRYPTO },
+		{ "cipher-only", required_argument, NULL, O_CIPHER_ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -419,6 +422,9 @@ int main(int argc, char **argv)
 			break;
 		case O_OUT:
 			out = optarg;
+			break;
+		case O_CIPHER_ONLY:
+			cfg.cipher_only = optarg;
 			break;
 		case O_VCRYPTO:
 			cfg.vcrypto_name = optarg;

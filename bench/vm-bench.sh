@@ -51,8 +51,9 @@ done
 # several ("Invalid NUMA configuration"), and the test VM's PCIe root
 # ports have none: the twin's PCI function gets node 0 through sysfs (what
 # an administrator does for firmware without proximity information; the
-# kernel logs "FW Bug" and taints itself with FIRMWARE_WORKAROUND) and is
-# probed again by virtio-pci, which creates its virtio device anew.
+# kernel logs "[Firmware Bug]: Overriding NUMA node" and taints itself
+# with FIRMWARE_WORKAROUND) and is probed again by virtio-pci, which
+# creates its virtio device anew.
 vcrypto_node0() { # VIRTIO_DEVICE: prints the new virtio device
 	local pci new
 	pci=$(basename "$(readlink -f "/sys/bus/virtio/devices/$1/..")")
