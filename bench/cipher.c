@@ -809,8 +809,7 @@ int bench_cipher(void)
 			/*
 			 * 1 MiB at batch 1 only: 32 MiB an iteration is seconds
 			 * of emulated AES a sample, and batching amortises
-			 * nothing at that size.  Smoke: 1 MiB and 64 KiB at
-			 * batch 1, the rest at both.
+			 * nothing at that size.  Smoke: batch 32 at 64 B only.
 			 */
 			if (sizes[s] * batches[b] > (cfg.smoke ? 64 << 10 : 2 << 20) &&
 			    batches[b] > 1)
