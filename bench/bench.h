@@ -76,6 +76,8 @@ int bench_rates(void);
 int bench_copy(void);
 int bench_scale(void);
 int bench_cipher(void);
+/* Whether @arg is a valid --cipher-only PATH,SIZE,BATCH: 0 or -1. */
+int bench_cipher_check_only(const char *arg);
 
 /* Fail loudly on an error that makes the whole run meaningless. */
 #define BENCH_CHECK(cond, ...)						\

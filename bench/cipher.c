@@ -717,15 +717,15 @@ static int verify(struct cpath_state *st, size_t size, int batch)
 	return bad;
 }
 
-/* --cipher-only PATH,SIZE,BATCH: 0 and the three, or -1. */
-static int parse_only(int *path, size_t *size, int *batch)
+/* --cipher-only PATH,SIZE,BATCH of @arg: 0 and the three, or -1. */
+static int parse_only(const char *arg, int *path, size_t *size, int *batch)
 {
 	char name[64];
 	unsigned long z;
 	int i, n = -1;
 
-	if (sscanf(cfg.cipher_only, "%63[^,],%lu,%d%n", name, &z, batch, &n) != 3 ||
-	    cfg.cipher_only[n])
+	if (sscanf(arg, "%63[^,],%lu,%d%n", name, &z, batch, &n) != 3 || n < 0 ||
+	    arg[n] || arg[0] == ',')
 		return -1;
 	for (i = 0; i < NR_CPATHS && strcmp(cpath_names[i], name); i++)
 		;
@@ -735,6 +735,14 @@ static int parse_only(int *path, size_t *size, int *batch)
 	*path = i;
 	*size = z;
 	return 0;
+}
+
+int bench_cipher_check_only(const char *arg)
+{
+	size_t size;
+	int path, batch;
+
+	return parse_only(arg, &path, &size, &batch);
 }
 
 int bench_cipher(void)
@@ -754,7 +762,8 @@ int bench_cipher(void)
 	int only_batch = 0;
 
 	BENCH_CHECK(st && samples, "out of memory");
-	BENCH_CHECK(!cfg.cipher_only || !parse_only(&only, &only_size, &only_batch),
+	BENCH_CHECK(!cfg.cipher_only ||
+		    !parse_only(cfg.cipher_only, &only, &only_size, &only_batch),
 		    "--cipher-only: '%s' is not PATH,SIZE,BATCH (a cipher path, 64, 4096, 65536 or 1048576, 1 or 32)",
 		    cfg.cipher_only);
 	cw.src = mmap(NULL, 2 * AREA_LEN + 4096, PROT_READ | PROT_WRITE,

@@ -424,6 +424,9 @@ int main(int argc, char **argv)
 			out = optarg;
 			break;
 		case O_CIPHER_ONLY:
+			if (bench_cipher_check_only(optarg))
+				return usage_error("--cipher-only: '%s' is not PATH,SIZE,BATCH (a cipher path; 64, 4096, 65536 or 1048576; 1 or 32)",
+						   optarg);
 			cfg.cipher_only = optarg;
 			break;
 		case O_VCRYPTO:
