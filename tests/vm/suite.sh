@@ -356,7 +356,7 @@ fi
 # kernel) or was loaded: virtio-bind.sh takes them from it and binds them
 # to uaccel_vcrypto.  The test unplugs vcrypto0 through QMP and plugs it
 # back; unloading the driver at the end gives both devices up.
-if want vcrypto; then
+if want vcrypto || want vcrypto-iommu; then
 	if insmod "$K/hw/vcrypto/uaccel_vcrypto.ko"; then
 		if "$here/virtio-bind.sh" -t 20 uaccel_vcrypto; then
 			result ok "bind the virtio-crypto devices to uaccel_vcrypto"
@@ -364,6 +364,14 @@ if want vcrypto; then
 			result "not ok" "bind the virtio-crypto devices to uaccel_vcrypto"
 		fi
 		VCRYPTO_BIND=$here/virtio-bind.sh run_test vcrypto 900 "$B/tests/vm_vcrypto"
+		# Only when named: IOMMU faults fail the tests (a known
+		# failure of QEMU 7.2's device, see vm_vcrypto.c).
+		case "$only" in
+		*" vcrypto-iommu "*)
+			VCRYPTO_BIND=$here/virtio-bind.sh VCRYPTO_STRICT_IOMMU=1 \
+				VM_SKIP_TESTS=test_hot_unplug_in_flight \
+				run_test vcrypto-iommu 900 "$B/tests/vm_vcrypto" ;;
+		esac
 		if rmmod uaccel_vcrypto; then
 			result ok "unload uaccel_vcrypto"
 		else

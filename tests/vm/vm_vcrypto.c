@@ -302,6 +302,61 @@ static void info(const char *name, struct uaccel_vcrypto_info *in)
 	close(fd);
 }
 
+/*
+ * Each test runs between a mark in the kernel log and a scan of what was
+ * logged since: IOMMU faults of the device are reported, and fail the
+ * test with VCRYPTO_STRICT_IOMMU=1 in the environment.  A known failure,
+ * so only when asked (suite.sh's "vcrypto-iommu"): QEMU 7.2's
+ * virtio-crypto-pci, under several requests at once or many control
+ * requests, attempts writes to IOVAs 0x0-0x1fff, which nothing maps
+ * (QEMU logs the first as iova=0x7c0), while every request completes and
+ * every output checks; the same with indirect descriptors off and strict
+ * IOTLB invalidation.
+ */
+static int kmsg_fd = -1;
+
+static int kmsg_mark(void **state)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		dprintf(fd, "vm_vcrypto: %s\n", (const char *)*state);
+		close(fd);
+	}
+	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+	return 0;
+}
+
+static int kmsg_check(void **state)
+{
+	static char rec[8192];
+	int faults = 0;
+	ssize_t n;
+
+	if (kmsg_fd < 0)
+		return 0;
+	for (;;) {
+		n = read(kmsg_fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, "DMAR: [DMA") || strstr(rec, "DMAR: DRHD: handling fault")) {
+			print_message("# kernel: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+			faults++;
+		}
+	}
+	close(kmsg_fd);
+	kmsg_fd = -1;
+	if (!faults)
+		return 0;
+	print_message("# %d IOMMU fault records during the test\n", faults);
+	return getenv("VCRYPTO_STRICT_IOMMU") ? -1 : 0;
+}
+
 /* ---- Tests ---- */
 
 /* Both devices are bound to uaccel_vcrypto, and registered. */
@@ -570,7 +625,7 @@ static void test_sessions_limit(void **state)
 	assert_int_equal(in.out_sessions_active, made);
 	assert_int_equal(in.out_max_sessions, made);
 	assert_true(in.out_session_errors >= (uint64_t)nospc);
-	/* A session still works with the device full. */
+	/* Another context finds the device full as well. */
 	{
 		struct rig r;
 
@@ -593,6 +648,70 @@ static void test_sessions_limit(void **state)
 						&s), 0);
 	close(ffd[0]);
 	close(fd[0]);
+}
+
+/* The virtio device under /sys/class/uaccel/NAME (virtio3). */
+static bool virtio_of(const char *name, char *vdev, size_t len)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/class/uaccel/%s/device", name);
+	if (!realpath(path, real))
+		return false;
+	snprintf(vdev, len, "%s", basename(real));
+	return true;
+}
+
+/*
+ * Unbinding the driver while a context holds sessions: the context's
+ * calls fail with -ENODEV, and the device sessions are destroyed on the
+ * device (which has no requests in flight, so is not reset first): bound
+ * again, it has room for as many sessions as before.
+ */
+static void test_unbind_with_sessions(void **state)
+{
+	struct uaccel_vcrypto_info in;
+	char vdev[64], path[256];
+	int fd[2], ffd[2];
+	uint32_t s;
+
+	SKIP_WITHOUT_VCRYPTO();
+	assert_true(virtio_of(dev_names[1], vdev, sizeof(vdev)));
+	fd[0] = vm_open_device(dev_names[1]);
+	ffd[0] = vm_open_facet(fd[0], UACCEL_CIPHER_FACET);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(session_create(ffd[0], UACCEL_CIPHER_AES_CBC, kats[0].key, 16,
+						&s), 0);
+	assert_int_equal(vm_sysfs_write("/sys/bus/virtio/drivers/uaccel_vcrypto/unbind", vdev), 0);
+	assert_int_equal(session_create(ffd[0], UACCEL_CIPHER_AES_CBC, kats[0].key, 16, &s),
+			 -ENODEV);
+	close(ffd[0]);
+	close(fd[0]);
+	assert_int_equal(vm_sysfs_write("/sys/bus/virtio/drivers/uaccel_vcrypto/bind", vdev), 0);
+	for (int i = 0; i < 50 && find_devices() < 2; i++)
+		usleep(100000);
+	assert_int_equal(find_devices(), 2);
+	/* Find the one bound again: it is the device vdev. */
+	for (int d = 0; d < 2; d++) {
+		char v[64];
+
+		if (virtio_of(dev_names[d], v, sizeof(v)) && !strcmp(v, vdev))
+			snprintf(path, sizeof(path), "%s", dev_names[d]);
+	}
+	info(path, &in);
+	assert_int_equal(in.out_sessions_active, 0);
+	/* 128 sessions: the device's 256 device sessions are all free. */
+	for (int c = 0; c < 2; c++) {
+		fd[c] = vm_open_device(path);
+		ffd[c] = vm_open_facet(fd[c], UACCEL_CIPHER_FACET);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(session_create(ffd[c], UACCEL_CIPHER_AES_CTR,
+							kats[3].key, 16, &s), 0);
+	}
+	for (int c = 0; c < 2; c++) {
+		close(ffd[c]);
+		close(fd[c]);
+	}
 }
 
 /* Many contexts in threads, each with its own session and buffers. */
@@ -833,19 +952,23 @@ static void test_parameters(void **state)
 	assert_int_equal(vm_sysfs_write(TIMEOUT_PARAM, "5000"), 0);
 }
 
+#define VC_TEST(f) \
+	{ #f, f, kmsg_mark, kmsg_check, (void *)#f }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parameters),
-		cmocka_unit_test(test_binding),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_info),
-		cmocka_unit_test(test_known_answers),
-		cmocka_unit_test(test_long_and_chained),
-		cmocka_unit_test(test_submit_batch),
-		cmocka_unit_test(test_sessions_limit),
-		cmocka_unit_test(test_many_contexts),
-		cmocka_unit_test(test_hot_unplug_in_flight),
+		VC_TEST(test_parameters),
+		VC_TEST(test_binding),
+		VC_TEST(test_query),
+		VC_TEST(test_info),
+		VC_TEST(test_known_answers),
+		VC_TEST(test_long_and_chained),
+		VC_TEST(test_submit_batch),
+		VC_TEST(test_sessions_limit),
+		VC_TEST(test_many_contexts),
+		VC_TEST(test_unbind_with_sessions),
+		VC_TEST(test_hot_unplug_in_flight),
 	};
 
 	return vm_run_tests_with("vm_vcrypto", tests, setup, NULL, NULL, NULL);

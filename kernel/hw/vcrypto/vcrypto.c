@@ -147,7 +147,11 @@ int vcrypto_queue(struct vcrypto_device *vc, struct virtqueue *vq,
 		}
 		ret = virtqueue_add_sgs(vq, sgs, nout, nin, op, GFP_ATOMIC);
 		if (!ret) {
-			vc->inflight++;
+			if (!vc->inflight++)
+				vc->progress = jiffies;
+			if (op->req && vc->registered)
+				queue_delayed_work(vcrypto_wq, &vc->watchdog,
+						   vcrypto_timeout());
 			if (kick)
 				virtqueue_kick(vq);
 			break;
@@ -196,6 +200,7 @@ static void vcrypto_vq_done(struct virtqueue *vq)
 		virtqueue_disable_cb(vq);
 		while ((op = virtqueue_get_buf(vq, &len))) {
 			vc->inflight--;
+			vc->progress = jiffies;
 			if (op->req) {
 				list_add_tail(&op->list, &vc->done_list);
 				work = true;
@@ -301,6 +306,18 @@ static void vcrypto_recover(struct work_struct *work)
 	kfree(rec);
 }
 
+/* Report the accelerator failed and probe the device again, once. */
+static void vcrypto_report_failed(struct vcrypto_device *vc)
+{
+	/* When it failed or stopped already, vcrypto_shut() runs or ran. */
+	if (!uaccel_report_fatal(vc->udev))
+		return;
+	get_device(&vc->vdev->dev);
+	vc->recovery->vdev = vc->vdev;
+	vc->recovering = true;
+	queue_work(vcrypto_wq, &vc->recovery->work);
+}
+
 /*
  * The device did not answer in time: stop it for good.  A registered
  * accelerator is reported failed, which runs vcrypto_shut() and so resets
@@ -311,17 +328,14 @@ static void vcrypto_fail(struct vcrypto_device *vc)
 {
 	dev_err(&vc->vdev->dev, "no answer in %u ms: resetting the device\n",
 		READ_ONCE(timeout_ms));
-	if (!READ_ONCE(vc->registered)) {
+	spin_lock_irq(&vc->lock);
+	if (!vc->stopped)
+		vc->cancel_err = -ETIMEDOUT;
+	spin_unlock_irq(&vc->lock);
+	if (READ_ONCE(vc->registered))
+		vcrypto_report_failed(vc);
+	else
 		vcrypto_hw_stop(vc);
-		return;
-	}
-	/* When it failed or stopped already, vcrypto_shut() runs or ran. */
-	if (!uaccel_report_fatal(vc->udev))
-		return;
-	get_device(&vc->vdev->dev);
-	vc->recovery->vdev = vc->vdev;
-	vc->recovering = true;
-	queue_work(vcrypto_wq, &vc->recovery->work);
 }
 
 /**
@@ -341,6 +355,62 @@ int vcrypto_wait(struct vcrypto_device *vc, struct vcrypto_op *op)
 	/* The reset of vcrypto_hw_stop() returns the request: bounded. */
 	wait_for_completion(&op->done);
 	return -ETIMEDOUT;
+}
+
+/*
+ * The device holds requests and answered none for timeout_ms: it failed.
+ * Inside a section, so that the removal waits for it.
+ */
+void vcrypto_watchdog(struct work_struct *work)
+{
+	struct vcrypto_device *vc = container_of(to_delayed_work(work),
+						 struct vcrypto_device, watchdog);
+	unsigned long deadline;
+	bool late = false;
+	int idx;
+
+	if (!uaccel_device_enter(vc->udev, &idx))
+		return;
+	spin_lock_irq(&vc->lock);
+	if (vc->inflight && !vc->stopped) {
+		deadline = vc->progress + vcrypto_timeout();
+		late = time_after_eq(jiffies, deadline);
+		if (!late)
+			queue_delayed_work(vcrypto_wq, &vc->watchdog,
+					   deadline - jiffies + 1);
+	}
+	spin_unlock_irq(&vc->lock);
+	if (late)
+		vcrypto_fail(vc);
+	uaccel_device_exit(vc->udev, idx);
+}
+
+/*
+ * The device's configuration changed: a device that is no longer ready
+ * (VIRTIO_CRYPTO_S_HW_READY clear, or unknown status bits) failed.
+ */
+static void vcrypto_config_work(struct work_struct *work)
+{
+	struct vcrypto_device *vc = container_of(work, struct vcrypto_device, config_work);
+	u32 status;
+	int idx;
+
+	if (!uaccel_device_enter(vc->udev, &idx))
+		return;
+	virtio_cread_le(vc->vdev, struct virtio_crypto_config, status, &status);
+	if (status != VIRTIO_CRYPTO_S_HW_READY) {
+		dev_err(&vc->vdev->dev, "device no longer ready (status %#x)\n", status);
+		vcrypto_report_failed(vc);
+	}
+	uaccel_device_exit(vc->udev, idx);
+}
+
+static void vcrypto_config_changed(struct virtio_device *vdev)
+{
+	struct vcrypto_device *vc = vdev->priv;
+
+	if (READ_ONCE(vc->registered))
+		queue_work(vcrypto_wq, &vc->config_work);
 }
 
 /*
@@ -541,17 +611,19 @@ static bool vcrypto_probe_alg(struct vcrypto_device *vc, u32 vtype)
 static void vcrypto_drop_sessions(struct vcrypto_device *vc)
 {
 	struct vcrypto_dsess *ds, *tmp;
+	LIST_HEAD(left);
 	int i;
 
 	mutex_lock(&vc->ctrl_lock);
-	list_for_each_entry_safe(ds, tmp, &vc->sessions, list) {
+	list_splice_init(&vc->sessions, &left);
+	mutex_unlock(&vc->ctrl_lock);
+	list_for_each_entry_safe(ds, tmp, &left, list) {
 		for (i = 0; i < ARRAY_SIZE(ds->id); i++)
-			if (ds->id[i] != VCRYPTO_NO_SESSION && !vc->dead)
+			if (ds->id[i] != VCRYPTO_NO_SESSION && !READ_ONCE(vc->dead))
 				vcrypto_ctrl_destroy(vc, ds->id[i], true);
 		list_del(&ds->list);
 		kfree(ds);
 	}
-	mutex_unlock(&vc->ctrl_lock);
 }
 
 /*
@@ -664,6 +736,9 @@ static int vcrypto_probe(struct virtio_device *vdev)
 	spin_lock_init(&vc->lock);
 	INIT_LIST_HEAD(&vc->done_list);
 	INIT_WORK(&vc->done_work, vcrypto_done_work);
+	INIT_DELAYED_WORK(&vc->watchdog, vcrypto_watchdog);
+	INIT_WORK(&vc->config_work, vcrypto_config_work);
+	vc->cancel_err = -ENODEV;
 	init_waitqueue_head(&vc->room);
 	mutex_init(&vc->stop_lock);
 	mutex_init(&vc->ctrl_lock);
@@ -748,6 +823,8 @@ static void vcrypto_remove(struct virtio_device *vdev)
 	uaccel_unregister_device(vc->udev);
 	WRITE_ONCE(vc->registered, false);
 	cancel_work_sync(&vc->done_work);
+	cancel_delayed_work_sync(&vc->watchdog);
+	cancel_work_sync(&vc->config_work);
 	vcrypto_drop_sessions(vc);
 	vcrypto_hw_stop(vc);
 	vdev->config->del_vqs(vdev);
@@ -770,6 +847,7 @@ static struct virtio_driver vcrypto_driver = {
 	.id_table = vcrypto_ids,
 	.probe = vcrypto_probe,
 	.remove = vcrypto_remove,
+	.config_changed = vcrypto_config_changed,
 };
 
 static int __init vcrypto_init(void)

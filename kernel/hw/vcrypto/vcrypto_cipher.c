@@ -19,7 +19,9 @@ static u32 vcrypto_vtype(u32 alg)
  * Two device sessions, one per direction.  The device reports a lack of
  * room as it may report a refused key (QEMU's builtin backend answers
  * VIRTIO_CRYPTO_ERR for both), but it took a key of this algorithm and
- * length at probe: a refusal means no room (-ENOSPC).
+ * length at probe: a refusal means no room (-ENOSPC).  ctrl_lock guards
+ * the list only, never a wait for the device: a failure's completions
+ * may release contexts, whose teardown destroys sessions.
  */
 static int vcrypto_session_create(struct uaccel_device *udev,
 				  struct uaccel_cipher_session *s, const u8 *key)
@@ -36,26 +38,24 @@ static int vcrypto_session_create(struct uaccel_device *udev,
 	ds->id[0] = VCRYPTO_NO_SESSION;
 	ds->id[1] = VCRYPTO_NO_SESSION;
 
-	mutex_lock(&vc->ctrl_lock);
 	ret = vcrypto_ctrl_create(vc, vtype, VIRTIO_CRYPTO_OP_ENCRYPT, key,
 				  s->key_len, &ds->id[0]);
-	if (ret)
-		goto err_unlock;
-	ret = vcrypto_ctrl_create(vc, vtype, VIRTIO_CRYPTO_OP_DECRYPT, key,
-				  s->key_len, &ds->id[1]);
-	if (ret)
-		goto err_destroy;
-	list_add_tail(&ds->list, &vc->sessions);
-	vc->nr_sessions++;
-	mutex_unlock(&vc->ctrl_lock);
-	vs->ds = ds;
-	return 0;
-
-err_destroy:
-	/* A device that stopped keeps it: removal destroys it. */
-	if (vcrypto_ctrl_destroy(vc, ds->id[0], false) == 0)
+	if (!ret)
+		ret = vcrypto_ctrl_create(vc, vtype, VIRTIO_CRYPTO_OP_DECRYPT, key,
+					  s->key_len, &ds->id[1]);
+	if (ret && ds->id[0] != VCRYPTO_NO_SESSION &&
+	    !vcrypto_ctrl_destroy(vc, ds->id[0], false))
 		ds->id[0] = VCRYPTO_NO_SESSION;
-err_unlock:
+
+	mutex_lock(&vc->ctrl_lock);
+	if (!ret) {
+		list_add_tail(&ds->list, &vc->sessions);
+		vc->nr_sessions++;
+		mutex_unlock(&vc->ctrl_lock);
+		vs->ds = ds;
+		return 0;
+	}
+	/* A device that stopped keeps it: the removal destroys it. */
 	if (ds->id[0] != VCRYPTO_NO_SESSION) {
 		list_add_tail(&ds->list, &vc->sessions);
 		ds = NULL;
@@ -69,17 +69,17 @@ err_unlock:
 		if (!vc->max_sessions)
 			vc->max_sessions = vc->nr_sessions;
 	}
-	/* The device was reset, or did not take the request: it is gone. */
-	if (ret == -ETIMEDOUT || ret == -EAGAIN)
-		ret = -ENODEV;
 	mutex_unlock(&vc->ctrl_lock);
 	kfree(ds);
+	/* The device was reset, or took no request: it is going away. */
+	if (ret == -ETIMEDOUT || ret == -EAGAIN)
+		ret = -ENODEV;
 	return ret;
 }
 
 /*
- * Once the accelerator stopped, the device is not waited for: its
- * sessions stay on the list, for the removal.
+ * Once the accelerator stopped, the device is not waited for: the
+ * session stays on the list, for the removal.
  */
 static void vcrypto_session_destroy(struct uaccel_device *udev,
 				    struct uaccel_cipher_session *s)
@@ -87,21 +87,23 @@ static void vcrypto_session_destroy(struct uaccel_device *udev,
 	struct vcrypto_session *vs = uaccel_cipher_session_priv(s);
 	struct vcrypto_device *vc = vcrypto_of(udev);
 	struct vcrypto_dsess *ds = vs->ds;
+	bool gone;
 	int i;
 
-	mutex_lock(&vc->ctrl_lock);
-	vc->nr_sessions--;
 	for (i = 0; i < ARRAY_SIZE(ds->id); i++) {
 		if (READ_ONCE(vc->stopped))
 			break;
 		if (!vcrypto_ctrl_destroy(vc, ds->id[i], false))
 			ds->id[i] = VCRYPTO_NO_SESSION;
 	}
-	if (ds->id[0] == VCRYPTO_NO_SESSION && ds->id[1] == VCRYPTO_NO_SESSION) {
+	gone = ds->id[0] == VCRYPTO_NO_SESSION && ds->id[1] == VCRYPTO_NO_SESSION;
+	mutex_lock(&vc->ctrl_lock);
+	vc->nr_sessions--;
+	if (gone)
 		list_del(&ds->list);
-		kfree(ds);
-	}
 	mutex_unlock(&vc->ctrl_lock);
+	if (gone)
+		kfree(ds);
 	vs->ds = NULL;
 }
 
@@ -210,14 +212,14 @@ err_free:
  *
  * Copies a partial last block into the output.
  * Return: 0, -EIO when the device failed it, -ENODEV when the device was
- * reset first.
+ * reset first (stopped, or -ETIMEDOUT when it was reset for not answering).
  */
 int vcrypto_op_result(struct vcrypto_device *vc, struct vcrypto_op *op,
 		      struct uaccel_cipher_req *req)
 {
 	if (op->cancelled) {
 		atomic64_inc(&vc->errors);
-		return -ENODEV;
+		return READ_ONCE(vc->cancel_err);
 	}
 	if (op->in.status.status != VIRTIO_CRYPTO_OK) {
 		atomic64_inc(&vc->errors);

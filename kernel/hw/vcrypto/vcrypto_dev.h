@@ -50,7 +50,8 @@ struct vcrypto_session {
  *	context with uaccel_cipher_complete(); NULL for a waited request
  * @done: for a waited request, completed once the device answered or
  *	the device was stopped
- * @cancelled: the device was stopped (reset) before it answered
+ * @cancelled: the device was stopped (reset) before it answered;
+ *	vcrypto_device.cancel_err tells why
  * @tail_len: bytes of a CTR request past its last whole block, carried
  *	in @src_tail and @dst_tail
  * @src_sgt: the input's pages
@@ -124,9 +125,17 @@ struct vcrypto_op {
  * @inflight: requests the virtqueues hold
  * @done_list: SUBMIT requests the device answered, for @done_work
  * @done_work: completes them, in process context
+ * @watchdog: while the device holds requests, fails it when it answered
+ *	none for timeout_ms (SUBMIT requests have no waiter to time out)
+ * @progress: jiffies of the device's last answer, or of the first request
+ *	it was given while it held none
+ * @config_work: reads the device status after a configuration change
+ * @cancel_err: the outcome of the requests a reset returns: -ENODEV, or
+ *	-ETIMEDOUT when the device was reset for not answering
  * @room: woken when the data queue has room again, or the device stopped
  * @stop_lock: serialises the reset of vcrypto_hw_stop()
- * @ctrl_lock: serialises the control requests of the sessions' list
+ * @ctrl_lock: protects @sessions, @nr_sessions and @max_sessions; never
+ *	held across a wait for the device
  * @sessions: the device sessions (struct vcrypto_dsess) of the live
  *	"cipher.uaccel" sessions, and of those destroyed after the
  *	accelerator stopped (destroyed on the device at removal)
@@ -161,6 +170,10 @@ struct vcrypto_device {
 	unsigned int inflight;
 	struct list_head done_list;
 	struct work_struct done_work;
+	struct delayed_work watchdog;
+	struct work_struct config_work;
+	unsigned long progress;
+	int cancel_err;
 	wait_queue_head_t room;
 	struct mutex stop_lock;	/* vcrypto_hw_stop() */
 	struct mutex ctrl_lock;	/* sessions, nr_sessions, max_sessions */
@@ -196,6 +209,7 @@ void vcrypto_kick(struct vcrypto_device *vc);
 int vcrypto_wait(struct vcrypto_device *vc, struct vcrypto_op *op);
 void vcrypto_finish_async(struct vcrypto_device *vc, struct vcrypto_op *op);
 void vcrypto_done_work(struct work_struct *work);
+void vcrypto_watchdog(struct work_struct *work);
 void vcrypto_shut(struct uaccel_device *udev);
 
 int vcrypto_ctrl_create(struct vcrypto_device *vc, u32 vtype, u32 dir,
