@@ -3,13 +3,19 @@
 """Turn uaccel-bench's raw samples into ratios, a table, JSON and a plot.
 
 usage: analyze.py RAW.jsonl --json OUT.json --table OUT.txt [--plot OUT.png]
-                  [--host HOST.json] [--check]
+                  [--cipher-plot OUT.png] [--host HOST.json] [--check]
 
 Each pair's ratio is computed per repeat (uaccel / baseline, both sides
 measured moments apart in the same VM run) and reported as the median of
 those ratios with their min, max and interquartile range.  Times: lower is
 better; rates and bandwidths: higher is better.  --check prints TAP lines
 ("ok - bench: smoke ...") about the shape of the results, not the figures.
+
+The cipher group's points (throughput of each path at each buffer size and
+batch) become ratio rows the same way, per repeat, and a crossover: the
+smallest buffer size from which uaccel on vcrypto beats OpenSSL at every
+larger size.  --cipher-plot draws throughput against buffer size, one line
+per path, batch 1 and batch 32 side by side.
 
 --host names what bench/run-bench.sh recorded of the host: its CPU model,
 load averages before and after the VM run, and the CPU time that processes
@@ -71,6 +77,44 @@ RATE_ROWS = [
     # char device's .uring_cmd (uaccel_bench.ko) as the baseline.
     ("uring-cmd", "bare-uring-cmd", (1, 32), None),
 ]
+
+CIPHER_PATHS = ["uaccel-soft", "uaccel-soft-submit", "afalg-soft", "afalg-soft-splice",
+                "openssl", "uaccel-vcrypto", "uaccel-vcrypto-submit", "afalg-virtio",
+                "afalg-virtio-splice", "afalg-cbc-aes"]
+CIPHER_SIZES = (64, 4096, 65536, 1048576)
+# Plot: one colour per side (soft blue, vcrypto red), uaccel solid, AF_ALG dashed.
+CIPHER_STYLE = {
+    "uaccel-soft": ("#1f4e9c", 1), "uaccel-soft-submit": ("#4aa3df", 1),
+    "afalg-soft": ("#1f4e9c", 2), "afalg-soft-splice": ("#4aa3df", 2),
+    "uaccel-vcrypto": ("#b2182b", 1), "uaccel-vcrypto-submit": ("#f4a582", 1),
+    "afalg-virtio": ("#b2182b", 2), "afalg-virtio-splice": ("#f4a582", 2),
+    "openssl": ("#000000", 1), "afalg-cbc-aes": ("#1a9850", 3),
+}
+_T_SOFT = (">=", 1.0, "uaccel soft >= 1.0x AF_ALG on the same kernel AES")
+_T_VC_4K = (">=", 1.5, "uaccel vcrypto >= 1.5x AF_ALG virtio_crypto throughput at 4 KiB")
+_T_VC_64 = (">=", 2.0, "uaccel vcrypto >= 2x AF_ALG virtio_crypto op rate at 64 B, B=32")
+# (uaccel path, baseline path, batch, {size: target})
+CIPHER_ROWS = [
+    ("uaccel-soft", "afalg-soft", 1, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft", "afalg-soft-splice", 1, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft-submit", "afalg-soft", 32, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft-submit", "afalg-soft-splice", 32, {z: _T_SOFT for z in CIPHER_SIZES}),
+    ("uaccel-soft", "afalg-soft", 32, {}),
+    ("uaccel-vcrypto", "afalg-virtio", 1, {4096: _T_VC_4K}),
+    ("uaccel-vcrypto", "afalg-virtio-splice", 1, {4096: _T_VC_4K}),
+    ("uaccel-vcrypto-submit", "afalg-virtio", 32, {64: _T_VC_64, 4096: _T_VC_4K}),
+    ("uaccel-vcrypto-submit", "afalg-virtio-splice", 32, {64: _T_VC_64, 4096: _T_VC_4K}),
+    ("uaccel-vcrypto", "afalg-virtio", 32, {}),
+    ("uaccel-vcrypto", "openssl", 1, {}),
+    ("uaccel-vcrypto-submit", "openssl", 32, {}),
+    ("uaccel-soft", "openssl", 1, {}),
+    ("uaccel-soft", "afalg-cbc-aes", 1, {}),
+    ("afalg-soft", "afalg-cbc-aes", 1, {}),
+]
+
+
+def size_name(z):
+    return f"{z >> 20} MiB" if z >= 1 << 20 else f"{z >> 10} KiB" if z >= 1024 else f"{z} B"
 
 
 def quantile(xs, q):
@@ -148,7 +192,8 @@ def analyze(recs):
             rates[(r["path"], int(r["batch"]))] = r["samples"]
     rate_points = [dict(path=p, batch=b, unit="ops/s", **spread(s))
                    for (p, b), s in sorted(rates.items(), key=lambda kv: (PATHS.index(kv[0][0]) if kv[0][0] in PATHS else 99, kv[0][1]))]
-    for ua, base, batches, target in RATE_ROWS:
+    has_cipher = any(r["kind"] == "cipher" for r in recs)
+    for ua, base, batches, target in RATE_ROWS if rates or not has_cipher else []:
         for b in batches:
             sa, sb = rates.get((ua, b)), rates.get((base, b))
             rid = f"rate_{ua}_vs_{base}_b{b}"
@@ -172,6 +217,54 @@ def analyze(recs):
                 if target else None,
                 "met": verdict(target, ratio["median"]),
             })
+    cipher = {}
+    for r in recs:
+        if r["kind"] == "cipher":
+            # Sizes are printed with 6 significant digits: the nearest one.
+            z = min(CIPHER_SIZES, key=lambda c: abs(c - float(r["size"])))
+            cipher[(r["path"], z, int(r["batch"]))] = r["samples"]
+    cipher_points = [dict(path=p, size=z, batch=b, unit="MB/s", **spread(sm))
+                     for (p, z, b), sm in sorted(cipher.items(), key=lambda kv: (
+                         CIPHER_PATHS.index(kv[0][0]) if kv[0][0] in CIPHER_PATHS else 99,
+                         kv[0][2], kv[0][1]))]
+    for ua, base, b, targets in CIPHER_ROWS if cipher else []:
+        for z in CIPHER_SIZES:
+            if b > 1 and z > 65536:
+                continue  # not measured by design: 32 MiB an iteration
+            sa, sb = cipher.get((ua, z, b)), cipher.get((base, z, b))
+            target = targets.get(z)
+            rid = f"cipher_{ua}_vs_{base}_{z}_b{b}"
+            label = f"{ua} / {base}, {size_name(z)} B={b}"
+            tgt = {"op": target[0], "value": target[1], "text": target[2]} if target else None
+            if not sa or not sb:
+                why = next((s["reason"] for s in skipped if s["id"] in (ua, base)),
+                           "not measured")
+                rows.append({"id": rid, "group": "cipher", "label": label, "unit": "MB/s",
+                             "a": ua, "b": base, "skipped": why, "target": tgt, "met": None})
+                continue
+            ratio = spread([a / bb for a, bb in zip(sa, sb) if bb])
+            rows.append({
+                "id": rid, "group": "cipher", "label": label, "unit": "MB/s",
+                "a": ua, "b": base, "a_value": spread(sa), "b_value": spread(sb),
+                "ratio": ratio, "better": "higher", "target": tgt,
+                "met": verdict(target, ratio["median"]),
+            })
+    crossover = {}
+    for ua, b in (("uaccel-vcrypto", 1), ("uaccel-vcrypto-submit", 32), ("uaccel-soft", 1)):
+        meds = []
+        for z in CIPHER_SIZES:
+            sa, sb = cipher.get((ua, z, b)), cipher.get(("openssl", z, b))
+            if sa and sb:
+                meds.append((z, statistics.median([a / bb for a, bb in zip(sa, sb) if bb])))
+        if not meds:
+            continue
+        cross = None
+        for i, (z, _) in enumerate(meds):
+            if all(m >= 1 for _, m in meds[i:]):
+                cross = z
+                break
+        crossover[f"{ua} B={b}"] = {"size": cross,
+                                    "ratios": {str(z): round(m, 3) for z, m in meds}}
     scale = [r for r in recs if r["kind"] == "scale"]
     scale_summary = None
     if scale:
@@ -179,7 +272,12 @@ def analyze(recs):
         scale_summary = {k: spread([s[k] for s in scale]) for k in keys}
         scale_summary["remove_over_create"] = spread(
             [s["remove_s"] / s["create_s"] for s in scale if s["create_s"]])
-    return {"meta": meta, "rows": rows, "rates": rate_points,
+    metas = {}
+    for r in recs:
+        if r["kind"] == "meta":
+            metas.update(r)
+    return {"meta": metas, "rows": rows, "rates": rate_points,
+            "cipher": cipher_points, "cipher_crossover": crossover,
             "scale": scale_summary, "scale_runs": scale, "skipped": skipped}
 
 
@@ -190,6 +288,8 @@ def fmt(v, unit):
         if v >= 1e3:
             return f"{v / 1e3:.3g} us"
         return f"{v:.3g} ns"
+    if unit == "MB/s":
+        return f"{v:.3g} MB/s" if v < 1e3 else f"{v / 1e3:.3g} GB/s"
     if unit == "ops/s":
         if v >= 1e6:
             return f"{v / 1e6:.3g} M/s"
@@ -212,13 +312,14 @@ def table(res):
                    "this run; its figures are not a result and no verdict is given.")
     if out:
         out.append("")
-    hdr = f"{'row':<44} {'uaccel':>10} {'baseline':>10}  {'ratio':>6} {'[min-max]':>15} {'IQR':>13}  {'target':>7}  result"
+    w = max([44] + [len(r["label"]) for r in res["rows"]])
+    hdr = f"{'row':<{w}} {'uaccel':>10} {'baseline':>10}  {'ratio':>6} {'[min-max]':>15} {'IQR':>13}  {'target':>7}  result"
     out.append(hdr)
     out.append("-" * len(hdr))
     for r in res["rows"]:
         tgt = f"{r['target']['op']}{r['target']['value']:g}" if r.get("target") else ""
         if "skipped" in r:
-            out.append(f"{r['label'][:44]:<44} {'-':>10} {'-':>10}  {'-':>6} {'':>15} {'':>13}  {tgt:>7}  skipped: {r['skipped']}")
+            out.append(f"{r['label']:<{w}} {'-':>10} {'-':>10}  {'-':>6} {'':>15} {'':>13}  {tgt:>7}  skipped: {r['skipped']}")
             continue
         q = r["ratio"]
         met = "" if r["met"] is None else ("met" if r["met"] else "MISSED")
@@ -226,7 +327,7 @@ def table(res):
             met = "(load)"
         if r.get("wide"):
             met = (met + " wide").strip()
-        out.append(f"{r['label'][:44]:<44} {fmt(r['a_value']['median'], r['unit']):>10} "
+        out.append(f"{r['label']:<{w}} {fmt(r['a_value']['median'], r['unit']):>10} "
                    f"{fmt(r['b_value']['median'], r['unit']):>10}  {q['median']:6.3f} "
                    f"{'[' + format(q['min'], '.3f') + '-' + format(q['max'], '.3f') + ']':>15} "
                    f"{format(q['q1'], '.3f') + '-' + format(q['q3'], '.3f'):>13}  {tgt:>7}  {met}")
@@ -244,6 +345,26 @@ def table(res):
                 continue
             out.append(f"{path:<16}" + "".join(
                 f"{fmt(pts[b]['median'], 'ops/s') if b in pts else '-':>12}" for b in batches))
+    if res.get("cipher"):
+        meta = res.get("meta", {})
+        out.append("")
+        out.append(f"cipher AES-128-CBC encrypt, MB/s (median; ops/s = MB/s / size); soft transform "
+                   f"{meta.get('cipher_soft_driver') or '?'}, virtio "
+                   f"{meta.get('cipher_virtio_driver') or 'none'}, cbc(aes) "
+                   f"{meta.get('cipher_default_driver') or '?'}:")
+        for b in sorted({p["batch"] for p in res["cipher"]}):
+            sizes = sorted({p["size"] for p in res["cipher"] if p["batch"] == b})
+            out.append(f"{'B=' + str(b):<22}" + "".join(f"{size_name(z):>12}" for z in sizes))
+            for path in CIPHER_PATHS:
+                pts = {p["size"]: p for p in res["cipher"]
+                       if p["path"] == path and p["batch"] == b}
+                if pts:
+                    out.append(f"{path:<22}" + "".join(
+                        f"{format(pts[z]['median'], '.4g') if z in pts else '-':>12}" for z in sizes))
+        for k, v in res.get("cipher_crossover", {}).items():
+            where = size_name(v["size"]) if v["size"] else "none of the sizes"
+            out.append(f"crossover {k} against OpenSSL: from {where} "
+                       f"(ratios {', '.join(f'{size_name(int(z))} {m}' for z, m in v['ratios'].items())})")
     s = res["scale"]
     if s:
         out.append("")
@@ -314,6 +435,47 @@ def plot(res, png):
     return None
 
 
+def cipher_plot(res, png):
+    """Throughput against buffer size, one line per path, B=1 and B=32 (gnuplot)."""
+    pts = res.get("cipher")
+    if not pts:
+        return "no cipher points"
+    gp = shutil.which("gnuplot")
+    if not gp:
+        return "gnuplot is not installed"
+    tmp = tempfile.mkdtemp(prefix="uaccel-cplot.")
+    batches = sorted({p["batch"] for p in pts})
+    lines = ["set terminal pngcairo size 1300,680" if _has_cairo(gp)
+             else "set terminal png size 1300,680",
+             f"set output '{png}'", "set termoption noenhanced",
+             f"set multiplot layout 1,{len(batches)} title "
+             "'AES-128-CBC encrypt throughput against buffer size (median, min-max)'",
+             "set logscale x 2", "set logscale y 10",
+             "set xtics ('64 B' 64, '4 KiB' 4096, '64 KiB' 65536, '1 MiB' 1048576)",
+             "set xrange [48:1400000]",
+             "set xlabel 'buffer size'", "set ylabel 'MB/s (log)'",
+             "set key outside bottom center horizontal maxrows 4", "set grid"]
+    for b in batches:
+        plots = []
+        for i, path in enumerate(CIPHER_PATHS):
+            xs = [p for p in pts if p["path"] == path and p["batch"] == b]
+            if not xs:
+                continue
+            fn = os.path.join(tmp, f"{b}-{i}.dat")
+            with open(fn, "w") as f:
+                for x in sorted(xs, key=lambda x: x["size"]):
+                    f.write(f"{x['size']} {x['median']} {x['min']} {x['max']}\n")
+            color, dash = CIPHER_STYLE.get(path, ("gray", 1))
+            plots.append(f"'{fn}' using 1:2:3:4 with yerrorlines lw 2 lc rgb '{color}' "
+                         f"dt {dash} title '{path}'")
+        lines.append(f"set title 'batch {b}'")
+        lines.append("plot " + ", ".join(plots))
+    lines.append("unset multiplot")
+    r = subprocess.run([gp], input="\n".join(lines), text=True, capture_output=True)
+    shutil.rmtree(tmp)
+    return None if r.returncode == 0 else r.stderr.strip()
+
+
 def _has_cairo(gp):
     r = subprocess.run([gp, "-e", "set terminal"], text=True, capture_output=True)
     return "pngcairo" in (r.stdout + r.stderr)
@@ -343,6 +505,16 @@ def check(res, json_path):
             continue
         tap(got, f"rate path {path} measured" + (f" ({why})" if why else ""))
     tap(bool(res["scale"]), "scale run measured")
+    for path in CIPHER_PATHS:
+        got = any(p["path"] == path for p in res.get("cipher", []))
+        why = next((s["reason"] for s in res["skipped"] if s["id"] == path), "")
+        if not got and path in ("uaccel-soft", "uaccel-soft-submit", "afalg-soft",
+                                "afalg-soft-splice"):
+            tap(False, f"cipher path {path} measured" + (f" ({why})" if why else ""))
+        elif not got:
+            lines.append(f"skip - bench: smoke cipher path {path}: {why or 'not measured'}")
+        else:
+            tap(True, f"cipher path {path} measured")
     return lines
 
 
@@ -352,6 +524,7 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--table", required=True)
     ap.add_argument("--plot")
+    ap.add_argument("--cipher-plot")
     ap.add_argument("--host")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
@@ -366,6 +539,11 @@ def main():
         res["plot"] = None if err else os.path.basename(args.plot)
         if err:
             res["plot_error"] = err
+    if args.cipher_plot:
+        err = cipher_plot(res, args.cipher_plot)
+        res["cipher_plot"] = None if err else os.path.basename(args.cipher_plot)
+        if err:
+            res["cipher_plot_error"] = err
     with open(args.json, "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -28,6 +28,9 @@ struct bench_cfg {
 	int scale_objects;	/* scale: objects per context */
 	int scale_repeats;	/* scale: runs */
 	int spin_polls;		/* rates: CQ polls before sleeping in WAIT_CQ */
+	const char *vcrypto_name; /* cipher: uaccel_vcrypto device */
+	bool vcrypto_required;	/* cipher: its paths must run (--vcrypto) */
+	const char *cipher_only; /* cipher: PATH,SIZE,BATCH alone (profiling) */
 };
 
 extern struct bench_cfg cfg;
@@ -72,6 +75,9 @@ int bench_floor(void);
 int bench_rates(void);
 int bench_copy(void);
 int bench_scale(void);
+int bench_cipher(void);
+/* Whether @arg is a valid --cipher-only PATH,SIZE,BATCH: 0 or -1. */
+int bench_cipher_check_only(const char *arg);
 
 /* Fail loudly on an error that makes the whole run meaningless. */
 #define BENCH_CHECK(cond, ...)						\

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * uaccel-bench: micro-benchmarks of uaccel against rdma-core on rxe, a
- * dedicated char device, io_uring and memcpy.  Run inside the test VM by
+ * dedicated char device, io_uring, memcpy, AF_ALG and OpenSSL.  Run inside the test VM by
  * bench/vm-bench.sh; see docs/performance.md.
  *
  * usage: uaccel-bench [options] [GROUP...]; --help lists the options.
@@ -28,6 +28,7 @@ struct bench_cfg cfg = {
 	.scale_objects = 100,
 	.scale_repeats = 3,
 	.spin_polls = 4000,
+	.vcrypto_name = "vcrypto0",
 };
 
 FILE *json_out;
@@ -275,18 +276,20 @@ static int run_group(const char *name)
 		return bench_copy();
 	if (!strcmp(name, "scale"))
 		return bench_scale();
+	if (!strcmp(name, "cipher"))
+		return bench_cipher();
 	fprintf(stderr, "uaccel-bench: unknown group %s\n", name);
 	return -1;
 }
 
-static const char *const groups[] = { "control", "floor", "rates", "copy", "scale" };
+static const char *const groups[] = { "control", "floor", "rates", "copy", "scale", "cipher" };
 #define NUM_GROUPS ((int)(sizeof(groups) / sizeof(groups[0])))
 
 static void usage(void)
 {
 	printf("usage: uaccel-bench [OPTION...] [GROUP...]\n"
 	       "Micro-benchmarks of uaccel against its baselines (docs/performance.md).\n"
-	       "GROUP: control, floor, rates, copy, scale (default: all).\n"
+	       "GROUP: control, floor, rates, copy, scale, cipher (default: all).\n"
 	       "\n"
 	       "      --smoke          tiny counts: every path runs once or twice\n"
 	       "      --sample-ms N    target duration of one sample in ms (default 50)\n"
@@ -296,6 +299,10 @@ static void usage(void)
 	       "      --scale C,O,R    scale test: C contexts, O objects each (at least 3),\n"
 	       "                       R runs (default 1000,100,3)\n"
 	       "      --spin N         rates: polls of a soft CQ before sleeping (default 4000)\n"
+	       "      --vcrypto NAME   cipher: the uaccel_vcrypto device, whose paths must\n"
+	       "                       then run (default: vcrypto0 if it exists)\n"
+	       "      --cipher-only PATH,SIZE,BATCH\n"
+	       "                       cipher: that path at that point alone (to profile it)\n"
 	       "      --out FILE       raw results, one JSON object per line (default stdout)\n"
 	       "  -h, --help           print this text and exit\n"
 	       "  -V, --version        print the version and exit\n"
@@ -356,7 +363,8 @@ static int parse_scale(const char *s)
 
 int main(int argc, char **argv)
 {
-	enum { O_SMOKE = 256, O_SAMPLE_MS, O_REPEATS, O_SOFT, O_RXE, O_SCALE, O_SPIN, O_OUT };
+	enum { O_SMOKE = 256, O_SAMPLE_MS, O_REPEATS, O_SOFT, O_RXE, O_SCALE, O_SPIN, O_OUT,
+	       O_VCRYPTO, O_CIPHER_ONLY };
 	static const struct option opts[] = {
 		{ "smoke", no_argument, NULL, O_SMOKE },
 		{ "sample-ms", required_argument, NULL, O_SAMPLE_MS },
@@ -366,6 +374,8 @@ int main(int argc, char **argv)
 		{ "scale", required_argument, NULL, O_SCALE },
 		{ "spin", required_argument, NULL, O_SPIN },
 		{ "out", required_argument, NULL, O_OUT },
+		{ "vcrypto", required_argument, NULL, O_VCRYPTO },
+		{ "cipher-only", required_argument, NULL, O_CIPHER_ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -413,6 +423,16 @@ int main(int argc, char **argv)
 		case O_OUT:
 			out = optarg;
 			break;
+		case O_CIPHER_ONLY:
+			if (bench_cipher_check_only(optarg))
+				return usage_error("--cipher-only: '%s' is not PATH,SIZE,BATCH (a cipher path; 64, 4096, 65536 or 1048576; 1 or 32)",
+						   optarg);
+			cfg.cipher_only = optarg;
+			break;
+		case O_VCRYPTO:
+			cfg.vcrypto_name = optarg;
+			cfg.vcrypto_required = true;
+			break;
 		case 'h':
 			usage();
 			return fflush(stdout) ? 1 : 0;
@@ -428,7 +448,7 @@ int main(int argc, char **argv)
 		for (j = 0; j < NUM_GROUPS && strcmp(argv[i], groups[j]); j++)
 			;
 		if (j == NUM_GROUPS)
-			return usage_error("unknown group '%s' (control, floor, rates, copy, scale)",
+			return usage_error("unknown group '%s' (control, floor, rates, copy, scale, cipher)",
 					   argv[i]);
 	}
 	json_out = out ? fopen(out, "w") : stdout;

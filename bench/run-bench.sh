@@ -5,8 +5,9 @@
 # the test VM (Debian's 6.1 kernel), run every benchmark and its baseline
 # in that one VM run, copy the results back and print a table of ratios
 # (median over repeats with min-max and IQR) marked against the targets.
-# Writes results.json, results.txt and rates.png (operation rate against
-# batch size) to the output directory.  See docs/performance.md.
+# Writes results.json, results.txt, rates.png (operation rate against
+# batch size) and cipher.png (AES-CBC throughput against buffer size) to
+# the output directory.  See docs/performance.md.
 # It also records the host: CPU model, load averages before and after the
 # VM run, and the CPU time other processes used meanwhile (all busy time
 # of the machine, /proc/stat, less what the VM's processes used); a run
@@ -19,7 +20,8 @@
 #   --build DIR  CMake build tree (default: build)
 #   --out DIR    results (default: BUILD/bench-results, or BUILD/bench-smoke)
 #   BENCH-OPTIONS  passed to uaccel-bench (--repeats N, --sample-ms N,
-#                  --scale C,O,R, or group names: control floor rates copy scale)
+#                  --scale C,O,R, or group names: control floor rates copy
+#                  scale cipher)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$top/build
@@ -32,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	*) sed -n '4,19p' "$0" >&2; exit 2 ;;
+	*) sed -n '4,24p' "$0" >&2; exit 2 ;;
 	esac
 done
 if [ -z "$out" ]; then
@@ -51,7 +53,7 @@ fail() {
 
 # Packages: the test dependencies, and the baselines' libraries and tools.
 "$top/tests/deps.sh" || fail "install the Debian packages"
-pkgs=(liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox)
+pkgs=(liburing-dev libibverbs-dev libssl-dev rdma-core ibverbs-providers iproute2 gnuplot-nox)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -128,7 +130,8 @@ cp "$out/vm/raw.jsonl" "$out/raw.jsonl"
 check=()
 [ $smoke -eq 1 ] && check=(--check)
 python3 "$top/bench/analyze.py" "$out/raw.jsonl" --json "$out/results.json" \
-	--table "$out/results.txt" --plot "$out/rates.png" --host "$out/host.json" "${check[@]}"
+	--table "$out/results.txt" --plot "$out/rates.png" \
+	--cipher-plot "$out/cipher.png" --host "$out/host.json" "${check[@]}"
 rc=$?
-echo "run-bench: results in $out (results.json, results.txt, rates.png)"
+echo "run-bench: results in $out (results.json, results.txt, rates.png, cipher.png)"
 exit $rc

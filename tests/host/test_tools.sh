@@ -232,6 +232,11 @@ for bad in 1,2,3 1,3 1,3,1x 0,3,1 ,3,1 1,3,1,1 "1, 3,1"; do
 done
 expect "uaccel-bench --spin +5: usage error" 2 "" "^uaccel-bench: --spin: '\\+5' is not a number" \
 	"$bench" --spin +5
+for bad in "" nosuch,64,1 uaccel-soft,65,1 uaccel-soft,64,2 uaccel-soft,64 "uaccel-soft,64,1x" ",64,1"; do
+	expect "uaccel-bench --cipher-only '$bad': usage error" 2 "" \
+		"^uaccel-bench: --cipher-only: '$(quote "$bad")' is not PATH,SIZE,BATCH" \
+		"$bench" --cipher-only "$bad"
+done
 expect "uaccel-bench nosuch: unknown group, before any benchmark" 2 "" \
 	"^uaccel-bench: unknown group 'nosuch'" "$bench" --smoke control nosuch
 expect "uaccel-bench --out into a missing directory: exit 1" 1 "" \
