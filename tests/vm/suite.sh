@@ -372,7 +372,8 @@ fi
 # kernel) or was loaded: virtio-bind.sh takes them from it and binds them
 # to uaccel_vcrypto.  The test unplugs vcrypto0 through QMP and plugs it
 # back; unloading the driver at the end gives both devices up.
-if want vcrypto || want vcrypto-iommu || want cipher-vcrypto; then
+if want vcrypto || want vcrypto-iommu || want cipher-vcrypto ||
+   want accel-cipher-vcrypto; then
 	if insmod "$K/hw/vcrypto/uaccel_vcrypto.ko"; then
 		if "$here/virtio-bind.sh" -t 20 uaccel_vcrypto; then
 			result ok "bind the virtio-crypto devices to uaccel_vcrypto"
@@ -383,6 +384,11 @@ if want vcrypto || want vcrypto-iommu || want cipher-vcrypto; then
 		# The generic cipher.uaccel tests again, now with both
 		# virtio-crypto devices among the devices serving it.
 		run_test cipher-vcrypto 900 "$B/tests/vm_cipher"
+		if [ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ]; then
+			echo "skip - accel-cipher-vcrypto: on the debug kernel only when named" | tee -a "$results"
+		else
+			run_test accel-cipher-vcrypto 600 "$here/test_accel_cipher.sh" "$B"
+		fi
 		# Only when named: IOMMU faults fail the tests (a known
 		# failure of QEMU 7.2's device, see vm_vcrypto.c).
 		case "$only" in
