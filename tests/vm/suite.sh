@@ -30,6 +30,14 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 
 want() { [ "$only" = "  " ] || [ "${only#* $1 }" != "$only" ]; }
 
+# debug_named NAME: true (and NAME reported skipped) in a default run on
+# the debug kernel, for a test that adds no kernel path to the ones that
+# run there, so that the default run stays near 30 minutes.
+debug_named() {
+	[ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ] || return 1
+	echo "skip - $1: on the debug kernel only when named" | tee -a "$results"
+}
+
 # run_test NAME TIMEOUT COMMAND...: run one TAP-speaking test.
 run_test() {
 	local name=$1 tmo=$2 rc t0=$SECONDS
@@ -144,25 +152,18 @@ run_test facets 300 "$B/tests/vm_facets"
 # kernel's own modprobe call cannot load here (it runs in the initramfs,
 # outside the chroot), so it is loaded now (built in on the debug kernel).
 modprobe -q ctr 2>/dev/null
-run_test cipher 900 "$B/tests/vm_cipher"
-# accel-cipher against openssl enc, one device of each driver.  The tool
-# adds no kernel path to vm_cipher's: on the debug kernel, where it takes
-# minutes, only when named.
-if [ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ]; then
-	echo "skip - accel-cipher: on the debug kernel only when named" | tee -a "$results"
-else
-	run_test accel-cipher 600 "$here/test_accel_cipher.sh" "$B"
-fi
+# On the debug kernel cipher-vcrypto below runs the same on every device.
+debug_named cipher || run_test cipher 900 "$B/tests/vm_cipher"
+# accel-cipher against openssl enc, one device of each driver: in the
+# default run as accel-cipher-vcrypto below, with the virtio-crypto devices
+# bound too; accel-cipher, on the soft devices alone, only when named.
+[ "$only" = "  " ] || run_test accel-cipher 600 "$here/test_accel_cipher.sh" "$B"
 run_test netlink 600 "$B/tests/vm_netlink"
 # accel(8) over the generic netlink family: devices against sysfs, a
 # holder's resources, renames, monitor events, privileges (soft0..soft2).
 # The tool adds no kernel path to netlink's and nlbreak's: on the debug
 # kernel, where it takes three minutes, only when named.
-if [ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ]; then
-	echo "skip - accel-tool: on the debug kernel only when named" | tee -a "$results"
-else
-	run_test accel-tool 900 "$here/test_accel_tool.sh" "$B"
-fi
+debug_named accel-tool || run_test accel-tool 900 "$here/test_accel_tool.sh" "$B"
 # Hostile use of the netlink family: dumps racing closes, removals and
 # module unload, DEV_SET failures, a full monitor socket.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
@@ -189,7 +190,8 @@ else
 	VM_IOCTL_PATH=uring run_test objects-uring 600 "$B/tests/vm_objects"
 fi
 VM_IOCTL_PATH=uring run_test facets-uring 300 "$B/tests/vm_facets"
-VM_IOCTL_PATH=uring run_test cipher-uring 900 "$B/tests/vm_cipher"
+# The io_uring path of facet commands is facets-uring's on the debug kernel.
+debug_named cipher-uring || VM_IOCTL_PATH=uring run_test cipher-uring 900 "$B/tests/vm_cipher"
 run_test perm 300 "$B/tests/vm_perm"
 run_test limits 300 "$B/tests/vm_limits"
 # Removal while calls wait for user page faults (userfaultfd).
@@ -198,9 +200,7 @@ ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 # The Python binding (python/accel, cffi over libaccel.so.1 of LD_LIBRARY_PATH)
 # and its demo, with Debian's Python and python3-cffi.
 # It adds no kernel path to libaccel's: on the debug kernel only when named.
-if [ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ]; then
-	echo "skip - python: on the debug kernel only when named" | tee -a "$results"
-else
+if ! debug_named python; then
 	ACCEL_PROVIDER_PATH=$B/providers PYTHONPATH=$here/../../python PYTHONDONTWRITEBYTECODE=1 \
 		run_test python 300 /usr/bin/python3 "$here/../python/test_accel.py"
 fi
@@ -384,11 +384,8 @@ if want vcrypto || want vcrypto-iommu || want cipher-vcrypto ||
 		# The generic cipher.uaccel tests again, now with both
 		# virtio-crypto devices among the devices serving it.
 		run_test cipher-vcrypto 900 "$B/tests/vm_cipher"
-		if [ -e /sys/kernel/debug/kmemleak ] && [ "$only" = "  " ]; then
-			echo "skip - accel-cipher-vcrypto: on the debug kernel only when named" | tee -a "$results"
-		else
+		debug_named accel-cipher-vcrypto ||
 			run_test accel-cipher-vcrypto 600 "$here/test_accel_cipher.sh" "$B"
-		fi
 		# Only when named: IOMMU faults fail the tests (a known
 		# failure of QEMU 7.2's device, see vm_vcrypto.c).
 		case "$only" in
