@@ -822,24 +822,7 @@ static int replug(void)
 
 static int unplug(const char *pci)
 {
-	char path[256];
-	int ret = vm_qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"vcrypto0\"}}");
-
-	if (ret)
-		return ret;
-	/* pciehp removes the device after its 5 s attention button delay. */
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pci);
-	for (int i = 0; i < 300 && !access(path, F_OK); i++)
-		usleep(100000);
-	if (!access(path, F_OK))
-		return -ETIMEDOUT;
-	for (int i = 0; i < 300; i++) {
-		if (vm_qmp_quiet("{\"execute\":\"qom-list\",\"arguments\":"
-				 "{\"path\":\"/machine/peripheral/vcrypto0\"}}") == -EIO)
-			return 0;
-		usleep(100000);
-	}
-	return -ETIMEDOUT;
+	return vm_qmp_unplug("vcrypto0", pci);
 }
 
 static void test_hot_unplug_in_flight(void **state)

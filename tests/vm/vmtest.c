@@ -851,8 +851,17 @@ bool vm_wait_edu(char name[64], char pci[64], double timeout_s)
 
 int vm_edu_qmp_unplug(const char *pci)
 {
-	char path[256];
-	int ret = vm_qmp("{\"execute\":\"device_del\",\"arguments\":{\"id\":\"edu0\"}}");
+	return vm_qmp_unplug("edu0", pci);
+}
+
+int vm_qmp_unplug(const char *id, const char *pci)
+{
+	char path[256], cmd[256];
+	int ret;
+
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"%s\"}}", id);
+	ret = vm_qmp(cmd);
 
 	if (ret)
 		return ret;
@@ -867,9 +876,11 @@ int vm_edu_qmp_unplug(const char *pci)
 	 * powered off, after the guest let go of it: until then a device_add
 	 * of the same id is refused ("Duplicate device ID").
 	 */
+	snprintf(cmd, sizeof(cmd),
+		 "{\"execute\":\"qom-list\",\"arguments\":"
+		 "{\"path\":\"/machine/peripheral/%s\"}}", id);
 	for (int i = 0; i < 300; i++) {
-		if (vm_qmp_quiet("{\"execute\":\"qom-list\",\"arguments\":"
-				 "{\"path\":\"/machine/peripheral/edu0\"}}") == -EIO)
+		if (vm_qmp_quiet(cmd) == -EIO)
 			return 0;
 		usleep(100000);
 	}

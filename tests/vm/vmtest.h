@@ -328,6 +328,11 @@ bool vm_wait_edu(char name[64], char pci[64], double timeout_s);
  * a hotplug slot for @pci's bus (/sys/bus/pci/slots/<n>/address).
  */
 int vm_edu_qmp_unplug(const char *pci);
+/*
+ * The same for any hot-pluggable device of the VM: device_del of QEMU id
+ * @id, then the wait for PCI device @pci to go and for QEMU to free @id.
+ */
+int vm_qmp_unplug(const char *id, const char *pci);
 int vm_edu_qmp_replug(void);
 bool vm_edu_has_hotplug_slot(const char *pci);
 

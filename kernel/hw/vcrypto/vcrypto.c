@@ -417,15 +417,12 @@ static void vcrypto_config_changed(struct virtio_device *vdev)
  * Complete SUBMIT requests the device answered, each inside a section of
  * the accelerator; once it stopped, vcrypto_shut() completes them.
  */
-void vcrypto_done_work(struct work_struct *work)
+/* Complete the SUBMIT requests the device answered (vc->done_list). */
+static void vcrypto_finish_done(struct vcrypto_device *vc)
 {
-	struct vcrypto_device *vc = container_of(work, struct vcrypto_device, done_work);
 	struct vcrypto_op *op, *tmp;
 	LIST_HEAD(done);
-	int idx;
 
-	if (!uaccel_device_enter(vc->udev, &idx))
-		return;
 	spin_lock_irq(&vc->lock);
 	list_splice_init(&vc->done_list, &done);
 	spin_unlock_irq(&vc->lock);
@@ -433,6 +430,16 @@ void vcrypto_done_work(struct work_struct *work)
 		list_del(&op->list);
 		vcrypto_finish_async(vc, op);
 	}
+}
+
+void vcrypto_done_work(struct work_struct *work)
+{
+	struct vcrypto_device *vc = container_of(work, struct vcrypto_device, done_work);
+	int idx;
+
+	if (!uaccel_device_enter(vc->udev, &idx))
+		return;
+	vcrypto_finish_done(vc);
 	uaccel_device_exit(vc->udev, idx);
 }
 
@@ -446,8 +453,6 @@ void vcrypto_done_work(struct work_struct *work)
 void vcrypto_shut(struct uaccel_device *udev)
 {
 	struct vcrypto_device *vc = vcrypto_of(udev);
-	struct vcrypto_op *op, *tmp;
-	LIST_HEAD(done);
 	bool busy;
 
 	spin_lock_irq(&vc->lock);
@@ -457,14 +462,7 @@ void vcrypto_shut(struct uaccel_device *udev)
 	wake_up_all(&vc->room);
 	if (busy)
 		vcrypto_hw_stop(vc);
-
-	spin_lock_irq(&vc->lock);
-	list_splice_init(&vc->done_list, &done);
-	spin_unlock_irq(&vc->lock);
-	list_for_each_entry_safe(op, tmp, &done, list) {
-		list_del(&op->list);
-		vcrypto_finish_async(vc, op);
-	}
+	vcrypto_finish_done(vc);
 }
 
 /*
