@@ -6,10 +6,13 @@ B=$1
 K=$B/kbuild/kernel
 export LD_LIBRARY_PATH=$B/libaccel
 
-echo "### insmod uaccel_core.ko; insmod uaccel_soft.ko num_devices=2; insmod uaccel_edu.ko"
+echo "### insmod uaccel_core.ko; insmod uaccel_soft.ko num_devices=2; insmod uaccel_edu.ko; insmod uaccel_vcrypto.ko"
 insmod "$K/core/uaccel_core.ko"
 insmod "$K/hw/soft/uaccel_soft.ko" num_devices=2
 insmod "$K/hw/edu/uaccel_edu.ko"
+insmod "$K/hw/vcrypto/uaccel_vcrypto.ko"
+# The VM's two virtio-crypto devices, to uaccel_vcrypto (vcrypto0, vcrypto1).
+"$(dirname "$0")/../tests/vm/virtio-bind.sh" -t 20 uaccel_vcrypto
 echo "### ls -l /dev/uaccel"
 ls -l /dev/uaccel
 echo "### accelinfo -v"
@@ -120,6 +123,6 @@ rm -f /tmp/demo-monitor.out
 echo "### accel dev (edu0 is gone)"
 "$A" dev
 
-echo "### rmmod uaccel_edu uaccel_soft uaccel_core"
-rmmod uaccel_edu uaccel_soft uaccel_core
+echo "### rmmod uaccel_vcrypto uaccel_edu uaccel_soft uaccel_core"
+rmmod uaccel_vcrypto uaccel_edu uaccel_soft uaccel_core
 echo "### demo finished"
