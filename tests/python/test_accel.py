@@ -77,7 +77,7 @@ class Discovery(unittest.TestCase):
             self.assertEqual(attr.index, int(dev.node[len("/dev/uaccel/uaccel"):]))
             self.assertEqual((attr.vendor_id, attr.device_id), (0, 0))
             self.assertEqual(attr.numa_node, accel.NUMA_NONE)
-            self.assertEqual(attr.num_facets, 4)
+            self.assertEqual(attr.num_facets, 5)
             self.assertEqual(attr.dev_caps & accel.DEV_CAP_QUEUE_POLL, accel.DEV_CAP_QUEUE_POLL)
             self.assertGreaterEqual(ctx.fd, 0)
 

@@ -22,7 +22,7 @@ for i in 0 1 2; do
 	is "soft$i abi_version" "$(cat $d/abi_version)" 1
 	is "soft$i numa_node" "$(cat $d/numa_node)" -1
 	is "soft$i facets" "$(cat $d/facets | tr '\n' ';')" \
-		"dma.soft.uaccel 1 2 0;softdma 1 1 0;debug.soft.uaccel 1 1 3;factorial.uaccel 1 1 0;"
+		"dma.soft.uaccel 1 2 0;softdma 1 1 0;debug.soft.uaccel 1 1 3;factorial.uaccel 1 1 0;cipher.uaccel 1 1 0;"
 	is "soft$i parent is a uaccel_soft platform device" \
 		"$(basename "$(readlink -f $d/device)" | sed 's/\.[0-9]*\.auto$//')" uaccel_soft
 	check "soft$i driver attribute group" test -r $d/soft/instance

@@ -39,7 +39,7 @@ static void check_reply(const struct uaccel_query_device *q)
 	assert_int_equal(q->device_id, 0);
 	assert_int_equal(q->numa_node, UACCEL_NUMA_NONE);
 	assert_int_equal(q->dev_caps, UACCEL_DEV_CAP_QUEUE_POLL);
-	assert_int_equal(q->num_facets, 4);
+	assert_int_equal(q->num_facets, 5);
 	vm_device_node(DEV, node, sizeof(node));
 	snprintf(want, sizeof(want), "/dev/uaccel/uaccel%u", q->index);
 	assert_string_equal(node, want);
@@ -177,7 +177,7 @@ static void test_libaccel_query(void **state)
 	assert_string_equal(attr.driver, "soft");
 	assert_int_equal(attr.abi_version, UACCEL_ABI_VERSION);
 	assert_int_equal(attr.numa_node, ACCEL_NUMA_NONE);
-	assert_int_equal(attr.num_facets, 4);
+	assert_int_equal(attr.num_facets, 5);
 	assert_true(accel_context_fd(ctx) >= 0);
 	assert_int_equal(accel_close_device(ctx), 0);
 }
