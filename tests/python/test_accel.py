@@ -28,6 +28,7 @@ SOFT_FACETS = [
     accel.FacetDesc("softdma", 1, 1, 0),
     accel.FacetDesc("debug.soft.uaccel", 1, 1, 3),
     accel.FacetDesc("factorial.uaccel", 1, 1, 0),
+    accel.FacetDesc("cipher.uaccel", 1, 1, 0),
 ]
 PAGE = mmap.PAGESIZE
 
