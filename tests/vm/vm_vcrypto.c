@@ -905,8 +905,12 @@ static void test_hot_unplug_in_flight(void **state)
 
 	/* Back: plugged again, bound to uaccel_vcrypto, working. */
 	assert_int_equal(replug(), 0);
-	snprintf(cmd, sizeof(cmd), "sleep 1; %s -t 20 uaccel_vcrypto",
-		 getenv(BIND_HELPER_ENV) ?: "virtio-bind.sh");
+	/* The helper's path comes from the environment: the shell expands
+	 * it, quoted, whatever it holds (the checkout's path may have spaces).
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "sleep 1; \"${%s:-virtio-bind.sh}\" -t 20 uaccel_vcrypto",
+		 BIND_HELPER_ENV);
 	for (int i = 0; i < 100; i++) {
 		if (!vm_run(cmd) && find_devices() == 2)
 			break;
