@@ -28,6 +28,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include "uaccel_core.h"
 
@@ -60,10 +61,16 @@ static void uaccel_cipher_session_free(struct uaccel_device *udev,
 	kfree_sensitive(s);
 }
 
+/*
+ * Drop a use of @s.  Once @pending reads 0 the session may be freed at
+ * once (SESSION_DESTROY does not sleep for it, a waiter may see 0 before
+ * it is woken): the wake-up takes the address of @pending only, through
+ * the hashed waitqueues of wake_up_var(), never the session's memory.
+ */
 static void uaccel_cipher_session_unuse(struct uaccel_cipher_session *s)
 {
 	if (atomic_dec_and_test(&s->pending))
-		wake_up_all(&s->idle);
+		wake_up_var(&s->pending);
 }
 
 /*
@@ -149,7 +156,6 @@ static int uaccel_cipher_session_create(struct uaccel_ucmd *ucmd)
 	s->key_len = cmd->key_len;
 	s->ffile = ucmd->ffile;
 	s->ops = cops;
-	init_waitqueue_head(&s->idle);
 
 	/*
 	 * Reserve the id (lookups see nothing there yet), then set the
@@ -234,7 +240,7 @@ static void uaccel_cipher_unlist_sessions(struct uaccel_context *ctx,
 	xa_for_each(&ctx->cipher_sessions, id, s) {
 		if (ffile && s->ffile != ffile)
 			continue;
-		wait_event(s->idle, !atomic_read(&s->pending));
+		wait_var_event(&s->pending, !atomic_read(&s->pending));
 		uaccel_cipher_session_unlist(ctx, s);
 		list_add_tail(&s->gone, gone);
 	}

@@ -616,8 +616,9 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
  * @id: its id, as userspace sees it
  * @ffile: the facet file that owns it (core-owned)
  * @ops: the driver's operations (core-owned)
- * @pending: requests of it in the driver (core-owned)
- * @idle: woken when @pending drops to 0 (core-owned)
+ * @pending: requests of it in the driver (core-owned; waited for with
+ *	wait_var_event(), since the session may be freed as soon as it
+ *	drops to 0)
  * @gone: on a list of sessions being destroyed (core-owned)
  * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
  */
@@ -628,7 +629,6 @@ struct uaccel_cipher_session {
 	struct uaccel_facet_file *ffile;
 	const struct uaccel_cipher_ops *ops;
 	atomic_t pending;
-	wait_queue_head_t idle;
 	struct list_head gone;
 	u8 priv[] __aligned(sizeof(u64));
 };
