@@ -616,8 +616,11 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
  * @id: its id, as userspace sees it
  * @ffile: the facet file that owns it (core-owned)
  * @ops: the driver's operations (core-owned)
- * @pending: requests of it in the driver (core-owned; waited for with
- *	wait_var_event(), since the session may be freed as soon as it
+ * @active: requests of it in the driver or running, whose completion is
+ *	not posted yet: SESSION_DESTROY answers -EBUSY (core-owned)
+ * @pending: requests that still refer to it, @active ones and completed
+ *	ones whose completion has not returned yet (core-owned; waited for
+ *	with wait_var_event(), since the session may be freed as soon as it
  *	drops to 0)
  * @gone: on a list of sessions being destroyed (core-owned)
  * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
@@ -628,6 +631,7 @@ struct uaccel_cipher_session {
 	u32 id;
 	struct uaccel_facet_file *ffile;
 	const struct uaccel_cipher_ops *ops;
+	atomic_t active;
 	atomic_t pending;
 	struct list_head gone;
 	u8 priv[] __aligned(sizeof(u64));
