@@ -732,8 +732,8 @@ struct uaccel_cipher_ops {
 /**
  * uaccel_cipher_complete() - complete a request the driver's submit() took
  * @req: the request; freed here, with its MRs, CQ and context released
- * @err: 0, -EIO, -ETIMEDOUT, or -ENODEV when the device went away first
- *	(the completion then carries ECANCELED)
+ * @err: 0, -EIO, -ETIMEDOUT, -ENOMEM, or -ENODEV when the device went
+ *	away first (the completion then carries ECANCELED)
  *
  * Posts the completion (queue_id 0, the request's user_data, result the
  * length on success) and notifies the CQ.  Process context.
