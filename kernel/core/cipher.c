@@ -21,13 +21,18 @@
  * for the hardware).  A driver call that may wait for the device (and,
  * when it does not answer, report it failed, whose shut completes
  * requests and may tear down other contexts) is never made under the
- * lock.  Requests count in session->pending while the driver has them;
- * a session leaves the driver only when none is left.
+ * lock.  Requests count in session->pending while the driver has them
+ * or their completion still refers to the session; a session leaves the
+ * driver only when none is left.  They count in session->active until
+ * their completion is posted, and their MRs are released before it too:
+ * once userspace sees the completion of a request, its session and MRs
+ * no longer answer -EBUSY for it.
  */
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 
 #include "uaccel_core.h"
 
@@ -60,10 +65,36 @@ static void uaccel_cipher_session_free(struct uaccel_device *udev,
 	kfree_sensitive(s);
 }
 
-static void uaccel_cipher_session_unuse(struct uaccel_cipher_session *s)
+/* Take a use of @s for a request (or a command that runs requests). */
+static void uaccel_cipher_session_hold(struct uaccel_cipher_session *s)
+{
+	atomic_inc(&s->active);
+	atomic_inc(&s->pending);
+}
+
+/*
+ * Drop the reference of a request that no longer uses @s.  Once @pending
+ * reads 0 the session may be freed at once (a waiter may see 0 before it
+ * is woken): the wake-up takes the address of @pending only, through the
+ * hashed waitqueues of wake_up_var(), never the session's memory.
+ */
+static void uaccel_cipher_session_release(struct uaccel_cipher_session *s)
 {
 	if (atomic_dec_and_test(&s->pending))
-		wake_up_all(&s->idle);
+		wake_up_var(&s->pending);
+}
+
+/* Drop a use of @s taken with uaccel_cipher_session_hold(). */
+static void uaccel_cipher_session_unuse(struct uaccel_cipher_session *s)
+{
+	atomic_dec(&s->active);
+	uaccel_cipher_session_release(s);
+}
+
+/* Until the requests that completed no longer refer to @s. */
+static void uaccel_cipher_session_wait(struct uaccel_cipher_session *s)
+{
+	wait_var_event(&s->pending, !atomic_read(&s->pending));
 }
 
 /*
@@ -79,7 +110,7 @@ uaccel_cipher_session_use(struct uaccel_ucmd *ucmd, u32 id)
 	mutex_lock(&ctx->cipher_lock);
 	s = xa_load(&ctx->cipher_sessions, id);
 	if (s && s->ffile == ucmd->ffile)
-		atomic_inc(&s->pending);
+		uaccel_cipher_session_hold(s);
 	else
 		s = ERR_PTR(-ENOENT);
 	mutex_unlock(&ctx->cipher_lock);
@@ -149,7 +180,6 @@ static int uaccel_cipher_session_create(struct uaccel_ucmd *ucmd)
 	s->key_len = cmd->key_len;
 	s->ffile = ucmd->ffile;
 	s->ops = cops;
-	init_waitqueue_head(&s->idle);
 
 	/*
 	 * Reserve the id (lookups see nothing there yet), then set the
@@ -206,14 +236,19 @@ static int uaccel_cipher_session_destroy(struct uaccel_ucmd *ucmd)
 	s = xa_load(&ctx->cipher_sessions, cmd->session);
 	if (!s || s->ffile != ucmd->ffile)
 		ret = -ENOENT;
-	else if (atomic_read(&s->pending))
+	else if (atomic_read(&s->active))
 		ret = -EBUSY;
 	else
 		uaccel_cipher_session_unlist(ctx, s);
 	mutex_unlock(&ctx->cipher_lock);
-	/* Inside the command's section: the driver is there. */
-	if (!ret)
+	/*
+	 * Inside the command's section: the driver is there.  Completions
+	 * already posted may still be releasing the session: a short wait.
+	 */
+	if (!ret) {
+		uaccel_cipher_session_wait(s);
 		uaccel_cipher_session_free(ctx->udev, s);
+	}
 	return ret;
 }
 
@@ -234,7 +269,7 @@ static void uaccel_cipher_unlist_sessions(struct uaccel_context *ctx,
 	xa_for_each(&ctx->cipher_sessions, id, s) {
 		if (ffile && s->ffile != ffile)
 			continue;
-		wait_event(s->idle, !atomic_read(&s->pending));
+		uaccel_cipher_session_wait(s);
 		uaccel_cipher_session_unlist(ctx, s);
 		list_add_tail(&s->gone, gone);
 	}
@@ -311,13 +346,21 @@ uaccel_cipher_req_alloc(const struct uaccel_cipher_ops *cops)
 	return req;
 }
 
-/* Release what a request holds, but not its session, and free it. */
-static void uaccel_cipher_req_free(struct uaccel_cipher_req *req)
+/* Release the MRs a request holds. */
+static void uaccel_cipher_req_put_mrs(struct uaccel_cipher_req *req)
 {
 	if (req->src)
 		uaccel_mr_put(req->src);
 	if (req->dst)
 		uaccel_mr_put(req->dst);
+	req->src = NULL;
+	req->dst = NULL;
+}
+
+/* Release what a request holds, but not its session, and free it. */
+static void uaccel_cipher_req_free(struct uaccel_cipher_req *req)
+{
+	uaccel_cipher_req_put_mrs(req);
 	kfree_sensitive(req);
 }
 
@@ -399,9 +442,17 @@ void uaccel_cipher_complete(struct uaccel_cipher_req *req, int err)
 		.result = err ? 0 : req->length,
 	};
 
+	/*
+	 * What userspace may destroy once it sees the completion is free of
+	 * it first: the MRs, and the session's active count (the post orders
+	 * both before the entry).  The session itself, which teardown waits
+	 * for before it destroys the CQ, is released only after the post.
+	 */
+	uaccel_cipher_req_put_mrs(req);
+	atomic_dec(&s->active);
 	uaccel_cq_complete_put(req->cq, &cqe);
-	uaccel_cipher_req_free(req);
-	uaccel_cipher_session_unuse(s);
+	kfree_sensitive(req);
+	uaccel_cipher_session_release(s);
 	uaccel_context_put(ctx);
 }
 EXPORT_SYMBOL_GPL(uaccel_cipher_complete);
@@ -468,7 +519,7 @@ static int uaccel_cipher_build_batch(struct uaccel_ucmd *ucmd,
 		if (!req)
 			return -ENOMEM;
 		req->session = s;
-		atomic_inc(&s->pending);
+		uaccel_cipher_session_hold(s);
 		list_add_tail(&req->list, reqs);
 		req->op = d->op;
 		memcpy(req->iv, d->iv, sizeof(req->iv));

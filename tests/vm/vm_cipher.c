@@ -5,8 +5,9 @@
  * known answers, random lengths and MR offsets against OpenSSL, SUBMIT
  * batches and their completions, every refused input with its errno (the
  * device working afterwards), the session limit and its release on close,
- * SESSION_DESTROY while requests are pending, and many processes sharing
- * a device.  OpenSSL's EVP is the reference throughout.
+ * SESSION_DESTROY while requests are pending and at once after their
+ * completion, and many processes sharing a device.  OpenSSL's EVP is the
+ * reference throughout.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -1075,6 +1076,60 @@ static void test_destroy_while_pending(void **state)
 	}
 }
 
+/*
+ * Once the completion of a request is seen, its session and MRs are no
+ * longer busy: SESSION_DESTROY and DESTROY of the destination succeed at
+ * once, with no retry, however soon after the completion they come (a
+ * device that completes from another thread, virtio-crypto, releases them
+ * before it posts the completion).
+ */
+static void test_destroy_after_completion(void **state)
+{
+	(void)state;
+	for (int i = 0; i < ndevs; i++) {
+		unsigned int rounds = vm_scaled(300);
+		uint8_t *descbuf, *dst, key[16] = { 7 };
+		struct accel_mr *dmr;
+		struct cenv e;
+
+		cenv_open(&e, devs[i], 16);
+		descbuf = map_buf(4096);
+		dst = map_buf(4096);
+		dmr = accel_reg_mr(e.pd, descbuf, 4096, 0);
+		assert_non_null(dmr);
+		for (unsigned int r = 0; r < rounds; r++) {
+			struct accel_cipher_desc *d = (struct accel_cipher_desc *)descbuf;
+			struct accel_mr *omr = accel_reg_mr(e.pd, dst, 4096, ACCEL_ACCESS_WRITE);
+			double end = vm_now() + 30;
+			struct accel_wc wc;
+			uint32_t s, bad;
+			int n;
+
+			assert_non_null(omr);
+			assert_int_equal(accel_cipher_session_create(e.c, ACCEL_CIPHER_AES_CTR, key,
+								     16, &s), 0);
+			*d = (struct accel_cipher_desc){
+				.op = ACCEL_CIPHER_ENCRYPT, .src_mr = accel_mr_id(e.amr),
+				.dst_mr = accel_mr_id(omr), .length = 4096, .user_data = r,
+			};
+			assert_int_equal(accel_cipher_submit(e.c, s, e.cq, dmr, 0, 1, &bad), 0);
+			/* Spin on the CQ: destroy as soon as the completion shows. */
+			while (!(n = accel_poll_cq(e.cq, &wc, 1)))
+				if (vm_now() > end)
+					fail_msg("%s: no completion after 30 s", devs[i]);
+			assert_int_equal(n, 1);
+			assert_int_equal(wc.status, 0);
+			assert_int_equal(wc.user_data, r);
+			assert_int_equal(accel_cipher_session_destroy(e.c, s), 0);
+			assert_int_equal(accel_dereg_mr(omr), 0);
+		}
+		assert_int_equal(accel_dereg_mr(dmr), 0);
+		munmap(descbuf, 4096);
+		munmap(dst, 4096);
+		cenv_close(&e);
+	}
+}
+
 /* 8 processes, each its own context, sessions and key, on one device. */
 static void test_many_contexts(void **state)
 {
@@ -1147,6 +1202,7 @@ int main(void)
 		T(test_submit_bad_input),
 		T(test_session_limit),
 		T(test_destroy_while_pending),
+		T(test_destroy_after_completion),
 		T(test_many_contexts),
 	};
 

@@ -131,7 +131,8 @@ struct uaccel_cipher_session_create {
  * @__reserved: must be 0
  *
  * -ENOENT for an id that is not a session of this facet file, -EBUSY
- * while SUBMIT requests of the session are pending.
+ * while SUBMIT requests of the session are pending (their completion not
+ * posted yet) or a CRYPT or SUBMIT of it runs in another thread.
  */
 struct uaccel_cipher_session_destroy {
 	__u32 size;
@@ -160,7 +161,7 @@ struct uaccel_cipher_session_destroy {
  * or MR, -EINVAL for a bad @op or @length or a range outside an MR,
  * -EACCES for a destination without write access, -EIO when the device
  * failed the request, -ETIMEDOUT when it did not answer, -ENODEV when it
- * was removed first (the destination may be partly written).
+ * was removed first (the destination may be partly written), -ENOMEM.
  */
 struct uaccel_cipher_crypt {
 	__u32 size;
@@ -220,11 +221,13 @@ struct uaccel_cipher_desc {
  * Reads the descriptors, checks all of them and then queues all of them,
  * or none: nothing is queued when the call fails.  Each request completes
  * into the CQ with queue_id 0, its user_data, result = its length and
- * status 0, or EIO (the device failed it), ETIMEDOUT (it did not answer)
- * or ECANCELED (the device was removed first).  Completions of one batch
- * may arrive in any order.  -ENOSPC when the CQ has fewer than @count free
- * slots; errors of a descriptor as for CRYPT.  While requests are pending
- * their session, MRs and CQ cannot be destroyed (-EBUSY).
+ * status 0, or EIO (the device failed it), ETIMEDOUT (it did not answer),
+ * ECANCELED (the device was removed first) or ENOMEM (no memory for the
+ * request's page lists).  Completions of one batch may arrive in any
+ * order.  -ENOSPC when the CQ has fewer than @count free slots; errors of
+ * a descriptor as for CRYPT.  While requests are pending their session,
+ * MRs and CQ cannot be destroyed (-EBUSY); once a request's completion is
+ * in the CQ, its session and MRs no longer count it.
  */
 struct uaccel_cipher_submit {
 	__u32 size;

@@ -105,12 +105,19 @@ void vcrypto_op_free(struct vcrypto_op *op)
 	kfree_sensitive(op);
 }
 
-static bool vcrypto_has_room(struct vcrypto_device *vc, struct virtqueue *vq)
+/*
+ * Whether a request that did not fit when @vq had @seen free descriptors
+ * may fit now (the device gave some back), or will not be queued at all.
+ * A chain without an indirect table needs a descriptor per list entry, so
+ * "any room" is not enough: the wait would end at once, over and over.
+ */
+static bool vcrypto_has_room(struct vcrypto_device *vc, struct virtqueue *vq,
+			     unsigned int seen, bool teardown)
 {
 	bool ret;
 
 	spin_lock_irq(&vc->lock);
-	ret = vc->stopped || vc->dead || vq->num_free > 0;
+	ret = vc->dead || (vc->stopped && !teardown) || vq->num_free > seen;
 	spin_unlock_irq(&vc->lock);
 	return ret;
 }
@@ -136,6 +143,7 @@ int vcrypto_queue(struct vcrypto_device *vc, struct virtqueue *vq,
 		  unsigned int nout, unsigned int nin, bool kick, bool teardown)
 {
 	unsigned long end = jiffies + vcrypto_timeout();
+	unsigned int seen;
 	long left;
 	int ret;
 
@@ -160,10 +168,13 @@ int vcrypto_queue(struct vcrypto_device *vc, struct virtqueue *vq,
 			break;
 		/* Let the device take what is queued, and wait for room. */
 		virtqueue_kick(vq);
+		seen = vq->num_free;
 		spin_unlock_irq(&vc->lock);
 		left = (long)(end - jiffies);
 		if (left <= 0 ||
-		    !wait_event_timeout(vc->room, vcrypto_has_room(vc, vq), left))
+		    !wait_event_timeout(vc->room,
+					vcrypto_has_room(vc, vq, seen, teardown),
+					left))
 			return -EAGAIN;
 	}
 	spin_unlock_irq(&vc->lock);

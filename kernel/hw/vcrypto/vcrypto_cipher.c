@@ -279,12 +279,15 @@ out_free:
 
 /*
  * Queued, and notified with the batch's last request; a request that
- * fails notifies the device of those queued before it.
+ * fails notifies the device of those queued before it.  Once queued, the
+ * request belongs to the device: its answer may complete and free it
+ * before vcrypto_queue() even returns, so nothing of it is read after.
  */
 static int vcrypto_submit(struct uaccel_device *udev,
 			  struct uaccel_cipher_req *req, bool last)
 {
 	struct vcrypto_device *vc = vcrypto_of(udev);
+	u64 length = req->length;
 	struct vcrypto_op *op;
 	int ret;
 
@@ -298,9 +301,12 @@ static int vcrypto_submit(struct uaccel_device *udev,
 			    last, false);
 	if (ret) {
 		vcrypto_op_free(op);
+		/* As for CRYPT: the queue stayed full, the device did not answer. */
+		if (ret == -EAGAIN)
+			ret = -ETIMEDOUT;
 		goto err_kick;
 	}
-	vcrypto_count(vc, req->length);
+	vcrypto_count(vc, length);
 	return 0;
 
 err_kick:

@@ -616,8 +616,12 @@ extern const struct uaccel_ioctl_op uaccel_factorial_cmds[UACCEL_FACTORIAL_NR_CM
  * @id: its id, as userspace sees it
  * @ffile: the facet file that owns it (core-owned)
  * @ops: the driver's operations (core-owned)
- * @pending: requests of it in the driver (core-owned)
- * @idle: woken when @pending drops to 0 (core-owned)
+ * @active: requests of it in the driver or running, whose completion is
+ *	not posted yet: SESSION_DESTROY answers -EBUSY (core-owned)
+ * @pending: requests that still refer to it, @active ones and completed
+ *	ones whose completion has not returned yet (core-owned; waited for
+ *	with wait_var_event(), since the session may be freed as soon as it
+ *	drops to 0)
  * @gone: on a list of sessions being destroyed (core-owned)
  * @priv: driver area of uaccel_cipher_ops.session_priv_size bytes, zeroed
  */
@@ -627,8 +631,8 @@ struct uaccel_cipher_session {
 	u32 id;
 	struct uaccel_facet_file *ffile;
 	const struct uaccel_cipher_ops *ops;
+	atomic_t active;
 	atomic_t pending;
-	wait_queue_head_t idle;
 	struct list_head gone;
 	u8 priv[] __aligned(sizeof(u64));
 };
@@ -728,8 +732,8 @@ struct uaccel_cipher_ops {
 /**
  * uaccel_cipher_complete() - complete a request the driver's submit() took
  * @req: the request; freed here, with its MRs, CQ and context released
- * @err: 0, -EIO, -ETIMEDOUT, or -ENODEV when the device went away first
- *	(the completion then carries ECANCELED)
+ * @err: 0, -EIO, -ETIMEDOUT, -ENOMEM, or -ENODEV when the device went
+ *	away first (the completion then carries ECANCELED)
  *
  * Posts the completion (queue_id 0, the request's user_data, result the
  * length on success) and notifies the CQ.  Process context.
