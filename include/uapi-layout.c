@@ -31,6 +31,14 @@ UAPI_OFF(struct uaccel_create_queue, out_mmap_size, 40);
 UAPI_OFF(struct uaccel_create_queue, poll_idle_ms, 48);
 UAPI_OFF(struct uaccel_create_queue, __reserved, 52);
 
+UAPI_SIZE(struct uaccel_reg_dmabuf_mr, 40);
+UAPI_OFF(struct uaccel_reg_dmabuf_mr, offset, 16);
+UAPI_OFF(struct uaccel_reg_dmabuf_mr, fd, 32);
+UAPI_SIZE(struct uaccel_alloc_dm, 24);
+UAPI_OFF(struct uaccel_alloc_dm, length, 16);
+UAPI_SIZE(struct uaccel_export_dm, 16);
+UAPI_OFF(struct uaccel_export_dm, out_fd, 12);
+
 UAPI_SIZE(struct uaccel_uring_cmd, 16);
 UAPI_OFF(struct uaccel_uring_cmd, __reserved, 8);
 

@@ -50,6 +50,9 @@ enum uaccel_cmd {
 	UACCEL_CMD_POLL_CQ,
 	UACCEL_CMD_WAIT_CQ,
 	UACCEL_CMD_GET_DRIVER_OPS_FD,
+	UACCEL_CMD_REG_DMABUF_MR,
+	UACCEL_CMD_ALLOC_DM,
+	UACCEL_CMD_EXPORT_DM,
 };
 
 /* Facet commands are _IO(UACCEL_IOCTL_TYPE, nr) with nr below this. */
@@ -94,6 +97,8 @@ struct uaccel_query_device {
  * UACCEL_QUEUE_POLL (queues consumed by a polling kernel thread).
  */
 #define UACCEL_DEV_CAP_QUEUE_POLL	(1ULL << 0)
+/* ALLOC_DM and EXPORT_DM: the device has memory it exports as dma-bufs. */
+#define UACCEL_DEV_CAP_DM		(1ULL << 1)
 
 /**
  * struct uaccel_destroy - UACCEL_IOCTL_DESTROY
@@ -102,7 +107,7 @@ struct uaccel_query_device {
  * @id: the object to destroy (any type)
  * @__reserved: must be 0
  *
- * Destroys a PD, MR, CQ or queue of this context.  -ENOENT if no object has
+ * Destroys a PD, MR, CQ, queue or DM of this context.  -ENOENT if no object has
  * that id; -EBUSY while it is in use (a PD with MRs or queues, a CQ with
  * queues, an object used by a running facet or queue operation).
  */
@@ -564,5 +569,107 @@ struct uaccel_uring_cmd {
 	__aligned_u64 addr;
 	__aligned_u64 __reserved;
 };
+
+/**
+ * struct uaccel_reg_dmabuf_mr - UACCEL_IOCTL_REG_DMABUF_MR
+ * @size: sizeof(struct uaccel_reg_dmabuf_mr)
+ * @flags: UACCEL_MR_ACCESS_* bits
+ * @pd_id: the protection domain
+ * @out_mr_id: the new memory region
+ * @offset: offset in bytes of the region in the dma-buf, any alignment
+ * @length: length of the region in bytes, at least 1
+ * @fd: the dma-buf file descriptor (from any exporter: a DRM driver's
+ *	PRIME export, udmabuf, a dma-buf heap, EXPORT_DM of any uaccel device)
+ * @__reserved: must be 0
+ *
+ * Registers a range of a dma-buf as an MR of @pd_id, the dma-buf
+ * counterpart of REG_MR (RDMA's ibv_reg_dmabuf_mr()).  The MR is used by
+ * queues, facets and drivers exactly as a user-memory MR, with offsets
+ * from 0 (the byte at @offset of the dma-buf) to @length - 1.  The device
+ * attaches to the dma-buf and pins it (the exporter may not move it while
+ * the MR exists); the MR holds a reference to the dma-buf, so closing @fd,
+ * or the exporter's own handles, leaves the MR valid.  Devices that access
+ * memory with the CPU also map the dma-buf into the kernel (vmap).  The
+ * memory is the exporter's and is not charged to RLIMIT_MEMLOCK.
+ * Errors: -EBADF @fd is not an open file, -EINVAL it is not a dma-buf, a
+ * zero length, a range that wraps or ends beyond the dma-buf, or a
+ * length above UACCEL_MR_MAX_LENGTH; -EACCES UACCEL_MR_ACCESS_WRITE on a
+ * dma-buf not opened for writing; -EOPNOTSUPP the exporter cannot give
+ * this device the access it needs (no kernel mapping, or I/O memory, for
+ * a device that uses the CPU); -ENOENT no PD of that id; -ENOSPC the
+ * context has UACCEL_MAX_OBJECTS objects; the exporter's errors from
+ * attaching, pinning, mapping (-ENOMEM and others).
+ */
+struct uaccel_reg_dmabuf_mr {
+	__u32 size;
+	__u32 flags;
+	__u32 pd_id;
+	__u32 out_mr_id;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__s32 fd;
+	__u32 __reserved;
+};
+
+#define UACCEL_IOCTL_REG_DMABUF_MR _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_REG_DMABUF_MR)
+
+/**
+ * struct uaccel_alloc_dm - UACCEL_IOCTL_ALLOC_DM
+ * @size: sizeof(struct uaccel_alloc_dm)
+ * @flags: must be 0
+ * @out_dm_id: the new device memory object
+ * @__reserved: must be 0
+ * @length: bytes of device memory, at least 1; rounded up to pages
+ *
+ * Allocates a buffer of device memory, zero-filled, as an object of the
+ * context (RDMA's ibv_alloc_dm()), to be exported as a dma-buf with
+ * EXPORT_DM.  The buffer lives as long as the object or any dma-buf of
+ * it: DESTROY of the object, or removal of the device, drops the
+ * object's reference, and importers and mappings keep valid memory until
+ * they let go.  Its pages are charged to the locked memory of the calling
+ * user (RLIMIT_MEMLOCK, as REG_MR) and to the caller's memory cgroup
+ * until the buffer is freed.  Errors: -EOPNOTSUPP the device has no
+ * memory to export (no UACCEL_DEV_CAP_DM), -EINVAL a zero length or one
+ * above the device's limit (sysfs dm_max_bytes), -ENOMEM over
+ * RLIMIT_MEMLOCK or out of memory, -ENOSPC the context has
+ * UACCEL_MAX_OBJECTS objects.
+ */
+struct uaccel_alloc_dm {
+	__u32 size;
+	__u32 flags;
+	__u32 out_dm_id;
+	__u32 __reserved;
+	__aligned_u64 length;
+};
+
+#define UACCEL_IOCTL_ALLOC_DM _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_ALLOC_DM)
+
+/* EXPORT_DM flags. */
+#define UACCEL_DMABUF_CLOEXEC	(1U << 0)	/* the new fd is close-on-exec */
+
+/**
+ * struct uaccel_export_dm - UACCEL_IOCTL_EXPORT_DM
+ * @size: sizeof(struct uaccel_export_dm)
+ * @flags: UACCEL_DMABUF_* bits
+ * @dm_id: the device memory object
+ * @out_fd: a new file descriptor of the buffer's dma-buf, open for
+ *	reading and writing
+ *
+ * Exports the buffer of a DM object as a dma-buf (DRM's PRIME export):
+ * every export of one object gives an fd of the same dma-buf.  The
+ * dma-buf can be mapped with mmap() (MAP_SHARED only; -EINVAL otherwise),
+ * imported by any dma-buf importer (a DRM driver's PRIME import,
+ * REG_DMABUF_MR of any uaccel device) and mapped by importers for DMA
+ * through their IOMMU.  Errors: -ENOENT no DM of that id, -EMFILE no free
+ * descriptor.
+ */
+struct uaccel_export_dm {
+	__u32 size;
+	__u32 flags;
+	__u32 dm_id;
+	__s32 out_fd;
+};
+
+#define UACCEL_IOCTL_EXPORT_DM _IO(UACCEL_IOCTL_TYPE, UACCEL_CMD_EXPORT_DM)
 
 #endif /* _UAPI_UACCEL_UACCEL_H */
