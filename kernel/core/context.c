@@ -36,8 +36,8 @@
 static atomic_t uaccel_context_ids;
 
 /*
- * Destroy the objects of a context that hold its device (queues, MRs, CQs;
- * dependents first), for @why (CLOSE or DISASSOCIATE), and take no new
+ * Destroy the objects of a context that hold its device (queues, MRs, CQs,
+ * DMs; dependents first), for @why (CLOSE or DISASSOCIATE), and take no new
  * object from now on.  Runs once, with the driver still there: at the
  * last close of the context, or when its device is removed.  PDs stay for
  * uaccel_context_free_objects().
@@ -46,7 +46,7 @@ static void uaccel_context_destroy_device_objects(struct uaccel_context *ctx,
 						  enum uaccel_remove_reason why)
 {
 	static const enum uaccel_obj_type order[] = {
-		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ,
+		UACCEL_OBJ_QUEUE, UACCEL_OBJ_MR, UACCEL_OBJ_CQ, UACCEL_OBJ_DM,
 	};
 	struct uaccel_object *obj;
 	unsigned long id;

@@ -18,6 +18,8 @@ static const char *const uaccel_stat_names[UACCEL_NR_STATS] = {
 	[UACCEL_STAT_CQ] = "cq",
 	[UACCEL_STAT_QUEUE] = "queue",
 	[UACCEL_STAT_PINNED_PAGES] = "pinned_pages",
+	[UACCEL_STAT_DM] = "dm",
+	[UACCEL_STAT_DM_BUFFERS] = "dm_buffers",
 };
 
 static struct dentry *uaccel_debugfs_dir;

@@ -167,6 +167,8 @@ static int uaccel_cmd_query_device(struct uaccel_ucmd *ucmd)
 	cmd->numa_node = node == NUMA_NO_NODE ? UACCEL_NUMA_NONE : node;
 	cmd->num_facets = udev->num_facets;
 	cmd->dev_caps = uaccel_queue_dev_caps(udev);
+	if (udev->ops->dm_max_length)
+		cmd->dev_caps |= UACCEL_DEV_CAP_DM;
 	uaccel_device_copy_name(udev, cmd->name, sizeof(cmd->name));
 	strscpy(cmd->driver, udev->driver_name, sizeof(cmd->driver));
 	return uaccel_ucmd_respond(ucmd, sizeof(*cmd));
@@ -210,6 +212,13 @@ static const struct uaccel_ioctl_op uaccel_core_ops[] = {
 	CORE_OP(UACCEL_CMD_GET_DRIVER_OPS_FD, struct uaccel_get_driver_ops_fd,
 		out_version, UACCEL_FACET_FD_CLOEXEC,
 		uaccel_cmd_get_driver_ops_fd),
+	CORE_OP_UNLOCKED(UACCEL_CMD_REG_DMABUF_MR, struct uaccel_reg_dmabuf_mr,
+			 __reserved, UACCEL_MR_ACCESS_WRITE,
+			 uaccel_cmd_reg_dmabuf_mr),
+	CORE_OP_UNLOCKED(UACCEL_CMD_ALLOC_DM, struct uaccel_alloc_dm, length, 0,
+			 uaccel_cmd_alloc_dm),
+	CORE_OP(UACCEL_CMD_EXPORT_DM, struct uaccel_export_dm, out_fd,
+		UACCEL_DMABUF_CLOEXEC, uaccel_cmd_export_dm),
 };
 
 static long uaccel_ioctl(struct file *filp, unsigned int cmd,

@@ -7,6 +7,7 @@
  * attributes in sysfs.c, the ring mappings in mmap.c.
  */
 #include <linux/ctype.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -211,6 +212,14 @@ struct uaccel_device *uaccel_alloc_device(struct device *parent,
 	udev->dev.groups = ops->dev_groups;
 	udev->dev.release = uaccel_device_release;
 	set_dev_node(&udev->dev, parent ? dev_to_node(parent) : NUMA_NO_NODE);
+	/*
+	 * A device that reaches memory with the CPU attaches to dma-bufs as
+	 * itself: exporters map for it without an IOMMU (kernel/core/dmabuf.c).
+	 */
+	if (!(ops->flags & UACCEL_OPS_MR_DMA)) {
+		udev->dev.coherent_dma_mask = DMA_BIT_MASK(64);
+		udev->dev.dma_mask = &udev->dev.coherent_dma_mask;
+	}
 	if (parent && dev_is_pci(parent)) {
 		struct pci_dev *pdev = to_pci_dev(parent);
 

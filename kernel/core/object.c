@@ -51,6 +51,10 @@ static const struct uaccel_obj_ops uaccel_obj_ops[] = {
 		.release = uaccel_queue_release,
 		.ring = uaccel_queue_ring,
 	},
+	[UACCEL_OBJ_DM] = {
+		.stat = UACCEL_STAT_DM,
+		.release = uaccel_dm_release,
+	},
 };
 
 const struct uaccel_obj_ops *uaccel_obj_ops_of(const struct uaccel_object *obj)
@@ -341,8 +345,10 @@ static int uaccel_mr_dma_map(struct uaccel_mr *mr, struct device *dma_dev)
 	if (ret) {
 		sg_free_table(&mr->sgt);
 		mr->sgt.sgl = NULL;
+		return ret;
 	}
-	return ret;
+	mr->dma_sgt = &mr->sgt;
+	return 0;
 }
 
 static void uaccel_mr_dma_unmap(struct uaccel_mr *mr, struct device *dma_dev)
@@ -359,7 +365,8 @@ dma_addr_t uaccel_mr_dma_addr(const struct uaccel_mr *mr, u64 offset,
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_dma_sg(&mr->sgt, sg, i) {
+	offset += mr->dma_offset;
+	for_each_sgtable_dma_sg(mr->dma_sgt, sg, i) {
 		if (offset < sg_dma_len(sg)) {
 			*contig = sg_dma_len(sg) - offset;
 			return sg_dma_address(sg) + offset;
@@ -376,6 +383,13 @@ void uaccel_mr_dma_sync(struct uaccel_mr *mr, bool for_device)
 {
 	struct device *dma_dev = mr->obj.ctx->udev->dev.parent;
 
+	/*
+	 * A dma-buf's mapping is the exporter's: coherent for the device
+	 * (the core's DM buffers, DRM's shmem buffers on x86) or made so by
+	 * the exporter.
+	 */
+	if (mr->dmabuf)
+		return;
 	if (for_device)
 		dma_sync_sgtable_for_device(dma_dev, &mr->sgt, mr->dma_dir);
 	else
@@ -509,8 +523,12 @@ static void uaccel_mr_release(struct uaccel_object *obj,
 {
 	struct uaccel_mr *mr = container_of(obj, struct uaccel_mr, obj);
 
-	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
 	atomic_dec(&mr->pd->obj.usecnt);
+	if (mr->dmabuf) {
+		uaccel_dmabuf_mr_release(mr);
+		return;
+	}
+	uaccel_mr_dma_unmap(mr, mr->obj.ctx->udev->dev.parent);
 	uaccel_mr_put_pages(container_of(mr, struct uaccel_mr_pin, mr),
 			    mr->access & UACCEL_MR_ACCESS_WRITE);
 }

@@ -135,6 +135,14 @@ static ssize_t contexts_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(contexts);
 
+/* The largest ALLOC_DM buffer, in bytes; 0 when the device has no DM. */
+static ssize_t dm_max_bytes_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", uaccel_from_dev(dev)->ops->dm_max_length);
+}
+static DEVICE_ATTR_RO(dm_max_bytes);
+
 static struct attribute *uaccel_core_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_exclusive.attr,
@@ -143,6 +151,7 @@ static struct attribute *uaccel_core_attrs[] = {
 	&dev_attr_abi_version.attr,
 	&dev_attr_numa_node.attr,
 	&dev_attr_facets.attr,
+	&dev_attr_dm_max_bytes.attr,
 	NULL,
 };
 

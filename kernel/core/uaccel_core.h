@@ -8,6 +8,7 @@
 #include <linux/cdev.h>
 #include <linux/dma-direction.h>
 #include <linux/device.h>
+#include <linux/iosys-map.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -184,7 +185,7 @@ struct uaccel_context {
 	struct pid *pid;
 	kuid_t uid;
 	char comm[TASK_COMM_LEN];
-	u32 nr_objects[UACCEL_OBJ_QUEUE + 1];
+	u32 nr_objects[UACCEL_OBJ_DM + 1];
 	unsigned long pinned_pages;
 	spinlock_t facet_lock;	/* facet_files */
 	struct list_head facet_files;
@@ -222,20 +223,26 @@ struct uaccel_facet_file {
 };
 
 /**
- * struct uaccel_mr - pinned user memory
+ * struct uaccel_mr - pinned user memory, or a pinned range of a dma-buf
  * @obj: the object header
  * @pd: its protection domain
- * @addr: user address of the first byte
+ * @addr: user address of the first byte (the offset in the dma-buf)
  * @length: length in bytes
  * @access: UACCEL_MR_ACCESS_* bits
  * @first_offset: offset of @addr in its page
  * @npages: number of pinned pages
- * @pages: the pinned pages
- * @mm: the mm whose pinned_vm (VmPin) shows them
+ * @pages: the pinned pages (of a dma-buf: the pages of its kernel mapping)
+ * @mm: the mm whose pinned_vm (VmPin) shows them (NULL for a dma-buf)
  * @locked: the locked-memory charge of the pages
  * @sgt: the pages mapped for DMA by the device's parent, when the driver
  *	asked for it (UACCEL_OPS_MR_DMA); see uaccel_mr_dma_addr()
+ * @dma_sgt: the DMA mapping drivers use: &@sgt, or the dma-buf
+ *	attachment's mapping of the whole buffer
+ * @dma_offset: offset of the first byte in @dma_sgt's address range
  * @dma_dir: the direction of that mapping
+ * @dmabuf: the dma-buf of an MR of REG_DMABUF_MR (a reference), or NULL
+ * @attach: its pinned attachment for the device (kernel/core/dmabuf.c)
+ * @dmabuf_map: its kernel mapping (dma_buf_vmap())
  */
 struct uaccel_mr {
 	struct uaccel_object obj;
@@ -249,7 +256,12 @@ struct uaccel_mr {
 	struct mm_struct *mm;
 	struct uaccel_locked locked;
 	struct sg_table sgt;
+	struct sg_table *dma_sgt;
+	u64 dma_offset;
 	enum dma_data_direction dma_dir;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct iosys_map dmabuf_map;
 };
 
 /**
@@ -291,6 +303,8 @@ enum uaccel_stat {
 	UACCEL_STAT_CQ,
 	UACCEL_STAT_QUEUE,
 	UACCEL_STAT_PINNED_PAGES,
+	UACCEL_STAT_DM,
+	UACCEL_STAT_DM_BUFFERS,
 	UACCEL_NR_STATS,
 };
 
@@ -429,6 +443,13 @@ int uaccel_cmd_create_queue(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_post(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_doorbell(struct uaccel_ucmd *ucmd);
 int uaccel_cmd_get_driver_ops_fd(struct uaccel_ucmd *ucmd);
+
+/* dma-buf import (MRs) and export (DM objects), dmabuf.c. */
+int uaccel_cmd_reg_dmabuf_mr(struct uaccel_ucmd *ucmd);
+void uaccel_dmabuf_mr_release(struct uaccel_mr *mr);
+int uaccel_cmd_alloc_dm(struct uaccel_ucmd *ucmd);
+int uaccel_cmd_export_dm(struct uaccel_ucmd *ucmd);
+void uaccel_dm_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
 
 void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why);
 void uaccel_cq_wake(struct uaccel_cq *cq);

@@ -184,6 +184,8 @@ static const struct uaccel_ops soft_ops = {
 	.doorbell = soft_doorbell,
 	.post = soft_post,
 	.facets = soft_facets,
+	/* Device memory to export as dma-bufs: system memory, as the rest. */
+	.dm_max_length = SZ_64M,
 };
 
 /*

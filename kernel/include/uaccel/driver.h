@@ -55,6 +55,7 @@ enum uaccel_obj_type {
 	UACCEL_OBJ_MR,
 	UACCEL_OBJ_CQ,
 	UACCEL_OBJ_QUEUE,
+	UACCEL_OBJ_DM,
 };
 
 /**
@@ -811,6 +812,12 @@ extern const struct uaccel_ioctl_op uaccel_cipher_cmds[UACCEL_CIPHER_NR_CMDS];
  *	into a context's CQ from outside a section.  Called once per device,
  *	in process context, possibly inside a section of the device (a facet
  *	command that reports a fatal error): it must not wait for sections.
+ * @dm_max_length: the largest buffer of device memory ALLOC_DM allocates,
+ *	in bytes, or 0 when the device has none to export.  The core
+ *	allocates it from system memory, for devices whose memory is the
+ *	host's (the soft device), and exports it as a dma-buf
+ *	(kernel/core/dmabuf.c); QUERY_DEVICE reports UACCEL_DEV_CAP_DM and
+ *	sysfs dm_max_bytes this value
  */
 struct uaccel_ops {
 	struct module *owner;
@@ -826,6 +833,7 @@ struct uaccel_ops {
 	int (*post)(struct uaccel_queue *q, const struct uaccel_wr *wr);
 	const struct uaccel_facet *const *facets;
 	void (*shut)(struct uaccel_device *udev);
+	u64 dm_max_length;
 };
 
 /**
