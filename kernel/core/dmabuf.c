@@ -57,11 +57,14 @@ MODULE_IMPORT_NS(DMA_BUF);
  * struct uaccel_dm_buffer - the memory of a DM object, its dma-buf's priv
  * @pages: the pages, one each
  * @npages: entries of @pages
+ * @vaddr: the kernel mapping of the pages, made with the buffer so that
+ *	the dma-buf's vmap() cannot fail (dma_buf_vmap() warns when it does)
  * @locked: the locked-memory charge of the pages
  */
 struct uaccel_dm_buffer {
 	struct page **pages;
 	unsigned long npages;
+	void *vaddr;
 	struct uaccel_locked locked;
 };
 
@@ -82,6 +85,8 @@ static void uaccel_dm_buffer_free(struct uaccel_dm_buffer *buf)
 {
 	unsigned long i;
 
+	if (buf->vaddr)
+		vunmap(buf->vaddr);
 	for (i = 0; i < buf->npages && buf->pages[i]; i++)
 		__free_page(buf->pages[i]);
 	kvfree(buf->pages);
@@ -151,18 +156,9 @@ static int uaccel_dm_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 static int uaccel_dm_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct uaccel_dm_buffer *buf = dmabuf->priv;
-	void *vaddr;
 
-	vaddr = vmap(buf->pages, buf->npages, VM_MAP, PAGE_KERNEL);
-	if (!vaddr)
-		return -ENOMEM;
-	iosys_map_set_vaddr(map, vaddr);
+	iosys_map_set_vaddr(map, buf->vaddr);
 	return 0;
-}
-
-static void uaccel_dm_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
-{
-	vunmap(map->vaddr);
 }
 
 static void uaccel_dm_dmabuf_release(struct dma_buf *dmabuf)
@@ -178,7 +174,6 @@ static const struct dma_buf_ops uaccel_dm_dmabuf_ops = {
 	.unmap_dma_buf = uaccel_dm_unmap,
 	.mmap = uaccel_dm_mmap,
 	.vmap = uaccel_dm_vmap,
-	.vunmap = uaccel_dm_vunmap,
 	.release = uaccel_dm_dmabuf_release,
 };
 
@@ -216,6 +211,11 @@ static struct uaccel_dm_buffer *uaccel_dm_buffer_alloc(u64 length)
 			}
 			cond_resched();
 		}
+	}
+	buf->vaddr = vmap(buf->pages, buf->npages, VM_MAP, PAGE_KERNEL);
+	if (!buf->vaddr) {
+		ret = -ENOMEM;
+		goto err_free;
 	}
 	return buf;
 
