@@ -44,7 +44,7 @@ static void usage(void)
 	       "       accel dev [show [NAME]]\n"
 	       "       accel dev set NAME name NEWNAME\n"
 	       "       accel dev set NAME exclusive on|off\n"
-	       "       accel res [show [ctx|pd|mr|cq|queue|facet] [dev NAME]]\n"
+	       "       accel res [show [ctx|pd|mr|cq|queue|facet|dm] [dev NAME]]\n"
 	       "       accel monitor [-c N]\n"
 	       "Show and set the uaccel accelerators, list the resources processes\n"
 	       "hold on them, and follow their arrivals, renames, fatal errors and\n"
@@ -364,6 +364,9 @@ static const struct attr_desc attrs[UACCEL_NL_ATTR_MAX + 1] = {
 	[UACCEL_NL_ATTR_OBJ_ENTRIES] = { "entries", K_U32 },
 	[UACCEL_NL_ATTR_OBJ_BUSY] = { "busy", K_U32 },
 	[UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS] = { "cipher_sessions", K_U32 },
+	[UACCEL_NL_ATTR_CTX_DMS] = { "dms", K_U32 },
+	[UACCEL_NL_ATTR_OBJ_DMABUF_INO] = { "dmabuf_ino", K_U64 },
+	[UACCEL_NL_ATTR_DEV_DM_MAX_BYTES] = { "dm_max_bytes", K_U64 },
 };
 
 static const char *const state_names[] = {
@@ -379,6 +382,7 @@ static const char *const res_names[] = {
 	[UACCEL_NL_RES_CQ] = "cq",
 	[UACCEL_NL_RES_QUEUE] = "queue",
 	[UACCEL_NL_RES_FACET] = "facet",
+	[UACCEL_NL_RES_DM] = "dm",
 };
 
 static const int mnl_types[] = {
@@ -920,6 +924,7 @@ static void print_res_text(json_object *r, int type)
 		    (size_t)json_object_get_int64(get(r, "facet_files")) > n)
 			printf(",...");
 		field(r, "cipher-sessions", "cipher_sessions");
+		field(r, "dms", "dms");
 		printf("\n");
 		return;
 	case UACCEL_NL_RES_PD:
@@ -932,6 +937,12 @@ static void print_res_text(json_object *r, int type)
 		field(r, "length", "length");
 		print_access(r);
 		field(r, "pinned", "pinned_bytes");
+		field(r, "dmabuf-ino", "dmabuf_ino");
+		break;
+	case UACCEL_NL_RES_DM:
+		field(r, "dm", "dm");
+		field(r, "length", "length");
+		field(r, "dmabuf-ino", "dmabuf_ino");
 		break;
 	case UACCEL_NL_RES_CQ:
 		field(r, "cq", "cq");
@@ -980,7 +991,7 @@ static int cmd_res(struct nl *nl, int argc, char **argv)
 			if (!strcmp(argv[0], res_names[type]))
 				break;
 		if (type > UACCEL_NL_RES_MAX)
-			return cli_usage_error(prog, "res show: unknown resource '%s' (ctx, pd, mr, cq, queue or facet)",
+			return cli_usage_error(prog, "res show: unknown resource '%s' (ctx, pd, mr, cq, queue, facet or dm)",
 					       argv[0]);
 		typed = 1;
 		argc--;

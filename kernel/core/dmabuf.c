@@ -68,16 +68,6 @@ struct uaccel_dm_buffer {
 	struct uaccel_locked locked;
 };
 
-/**
- * struct uaccel_dm - a DM object
- * @obj: the object header
- * @dmabuf: the buffer's dma-buf; the object holds a reference
- */
-struct uaccel_dm {
-	struct uaccel_object obj;
-	struct dma_buf *dmabuf;
-};
-
 /* Pages allocated between two reschedule points. */
 #define UACCEL_DM_ALLOC_BATCH	256
 

@@ -14,6 +14,8 @@
  * network namespace.
  */
 #include <linux/cred.h>
+#include <linux/dma-buf.h>
+#include <linux/fs.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/uidgid.h>
@@ -109,7 +111,9 @@ static int uaccel_nl_put_dev(struct sk_buff *msg, struct uaccel_device *udev)
 	    nla_put_u32(msg, UACCEL_NL_ATTR_DEV_MINOR, MINOR(udev->dev.devt)) ||
 	    nla_put_u8(msg, UACCEL_NL_ATTR_DEV_STATE, uaccel_nl_dev_state(udev)) ||
 	    nla_put_u8(msg, UACCEL_NL_ATTR_DEV_EXCLUSIVE, READ_ONCE(udev->exclusive)) ||
-	    nla_put_u32(msg, UACCEL_NL_ATTR_DEV_CONTEXTS, READ_ONCE(udev->nr_contexts)))
+	    nla_put_u32(msg, UACCEL_NL_ATTR_DEV_CONTEXTS, READ_ONCE(udev->nr_contexts)) ||
+	    nla_put_u64_64bit(msg, UACCEL_NL_ATTR_DEV_DM_MAX_BYTES,
+			      udev->ops->dm_max_length, UACCEL_NL_ATTR_PAD))
 		return -EMSGSIZE;
 	if (parent) {
 		char where[2 * UACCEL_NAME_MAX];
@@ -349,6 +353,8 @@ static int uaccel_nl_fill_ctx(struct uaccel_nl_res_dump *d,
 			     READ_ONCE(ctx->nr_objects[UACCEL_OBJ_QUEUE])) ||
 		 nla_put_u32(skb, UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS,
 			     READ_ONCE(ctx->nr_cipher_sessions)) ||
+		 nla_put_u32(skb, UACCEL_NL_ATTR_CTX_DMS,
+			     READ_ONCE(ctx->nr_objects[UACCEL_OBJ_DM])) ||
 		 nla_put_u64_64bit(skb, UACCEL_NL_ATTR_CTX_PINNED_BYTES,
 				   (u64)READ_ONCE(ctx->pinned_pages) << PAGE_SHIFT,
 				   UACCEL_NL_ATTR_PAD);
@@ -375,9 +381,19 @@ static int uaccel_nl_fill_ctx(struct uaccel_nl_res_dump *d,
 	return uaccel_nl_res_end(skb, hdr, failed);
 }
 
+static int uaccel_nl_put_dmabuf(struct sk_buff *skb, struct dma_buf *dmabuf)
+{
+	if (!dmabuf)
+		return 0;
+	return nla_put_u64_64bit(skb, UACCEL_NL_ATTR_OBJ_DMABUF_INO,
+				 file_inode(dmabuf->file)->i_ino,
+				 UACCEL_NL_ATTR_PAD);
+}
+
 static int uaccel_nl_put_obj(struct sk_buff *skb, struct uaccel_object *obj)
 {
 	struct uaccel_queue *q;
+	struct uaccel_dm *dm;
 	struct uaccel_mr *mr;
 	struct uaccel_cq *cq;
 
@@ -395,7 +411,15 @@ static int uaccel_nl_put_obj(struct sk_buff *skb, struct uaccel_object *obj)
 		    nla_put_u32(skb, UACCEL_NL_ATTR_OBJ_ACCESS, mr->access) ||
 		    nla_put_u64_64bit(skb, UACCEL_NL_ATTR_OBJ_PINNED_BYTES,
 				      (u64)mr->npages << PAGE_SHIFT,
-				      UACCEL_NL_ATTR_PAD))
+				      UACCEL_NL_ATTR_PAD) ||
+		    uaccel_nl_put_dmabuf(skb, mr->dmabuf))
+			return -EMSGSIZE;
+		break;
+	case UACCEL_OBJ_DM:
+		dm = container_of(obj, struct uaccel_dm, obj);
+		if (nla_put_u64_64bit(skb, UACCEL_NL_ATTR_OBJ_LENGTH,
+				      dm->dmabuf->size, UACCEL_NL_ATTR_PAD) ||
+		    uaccel_nl_put_dmabuf(skb, dm->dmabuf))
 			return -EMSGSIZE;
 		break;
 	case UACCEL_OBJ_CQ:
@@ -430,6 +454,7 @@ static int uaccel_nl_fill_objs(struct uaccel_nl_res_dump *d,
 		[UACCEL_NL_RES_MR] = UACCEL_OBJ_MR,
 		[UACCEL_NL_RES_CQ] = UACCEL_OBJ_CQ,
 		[UACCEL_NL_RES_QUEUE] = UACCEL_OBJ_QUEUE,
+		[UACCEL_NL_RES_DM] = UACCEL_OBJ_DM,
 	};
 	struct uaccel_object *obj;
 	unsigned long id = *next;

@@ -265,6 +265,16 @@ struct uaccel_mr {
 };
 
 /**
+ * struct uaccel_dm - device memory, exported as a dma-buf (dmabuf.c)
+ * @obj: the object header
+ * @dmabuf: the buffer's dma-buf; the object holds a reference
+ */
+struct uaccel_dm {
+	struct uaccel_object obj;
+	struct dma_buf *dmabuf;
+};
+
+/**
  * struct uaccel_cq - completion queue
  * @obj: the object header
  * @ring: the ring shared with userspace
