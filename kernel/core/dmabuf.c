@@ -77,7 +77,7 @@ static void uaccel_dm_buffer_free(struct uaccel_dm_buffer *buf)
 
 	if (buf->vaddr)
 		vunmap(buf->vaddr);
-	for (i = 0; i < buf->npages && buf->pages[i]; i++)
+	for (i = 0; buf->pages && i < buf->npages && buf->pages[i]; i++)
 		__free_page(buf->pages[i]);
 	kvfree(buf->pages);
 	uaccel_locked_uncharge(&buf->locked);

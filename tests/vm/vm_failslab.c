@@ -216,6 +216,41 @@ static int op_create_queue(void *arg)
 	return ret;
 }
 
+/* A dma-buf of the context's DM, for REG_DMABUF_MR. */
+static int obj_dmabuf = -1;
+
+static int op_alloc_dm(void *arg)
+{
+	struct uaccel_alloc_dm c = { .size = sizeof(c), .length = 3 * 4096 };
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_ALLOC_DM, &c);
+
+	obj_id = c.out_dm_id;
+	return ret;
+}
+
+static int op_reg_dmabuf_mr(void *arg)
+{
+	struct uaccel_reg_dmabuf_mr c = {
+		.size = sizeof(c), .flags = UACCEL_MR_ACCESS_WRITE, .pd_id = obj_pd,
+		.offset = 100, .length = 3 * 4096 - 200, .fd = obj_dmabuf,
+	};
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_REG_DMABUF_MR, &c);
+
+	obj_id = c.out_mr_id;
+	return ret;
+}
+
+static int op_export_dm(void *arg)
+{
+	struct uaccel_export_dm c = {
+		.size = sizeof(c), .flags = UACCEL_DMABUF_CLOEXEC, .dm_id = *(uint32_t *)arg,
+	};
+	int ret = vm_ioctl(obj_fd, UACCEL_IOCTL_EXPORT_DM, &c);
+
+	obj_id = c.out_fd;
+	return ret;
+}
+
 static int op_get_facet(void *arg)
 {
 	struct uaccel_get_driver_ops_fd c = {
@@ -259,6 +294,31 @@ static void test_objects(void **state)
 	fail_each("create_cq", op_create_cq, undo_object, object_gone, NULL, -ENOMEM);
 	fail_each("create_queue", op_create_queue, undo_object, object_gone, NULL, -ENOMEM);
 	fail_each("get_driver_ops_fd", op_get_facet, undo_facet, object_gone, NULL, -ENFILE);
+	fail_each("alloc_dm", op_alloc_dm, undo_object, object_gone, NULL, -ENOMEM);
+	close(obj_fd);
+}
+
+/* dma-buf export and import: the DM and its fd stay across the runs. */
+static void test_dmabuf(void **state)
+{
+	struct uaccel_alloc_dm dm = { .size = sizeof(dm), .length = 3 * 4096 };
+	struct uaccel_export_dm ex = { .size = sizeof(ex) };
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+
+	obj_fd = vm_open_device(BASE);
+	assert_int_equal(vm_ioctl(obj_fd, UACCEL_IOCTL_ALLOC_PD, &pd), 0);
+	assert_int_equal(vm_ioctl(obj_fd, UACCEL_IOCTL_ALLOC_DM, &dm), 0);
+	ex.dm_id = dm.out_dm_id;
+	assert_int_equal(vm_ioctl(obj_fd, UACCEL_IOCTL_EXPORT_DM, &ex), 0);
+	obj_pd = pd.out_pd_id;
+	obj_dmabuf = ex.out_fd;
+	vm_read_stats(&obj_before);
+
+	fail_each("export_dm", op_export_dm, undo_facet, object_gone, &dm.out_dm_id,
+		  -ENFILE);
+	fail_each("reg_dmabuf_mr", op_reg_dmabuf_mr, undo_object, object_gone, NULL,
+		  -ENOMEM);
+	close(obj_dmabuf);
 	close(obj_fd);
 }
 
@@ -268,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_open_context),
 		cmocka_unit_test(test_new_device),
 		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_dmabuf),
 	};
 
 	return cmocka_run_group_tests_name("vm_failslab", tests, setup, teardown);

@@ -236,6 +236,10 @@ void vm_read_stats(struct vm_stats *st)
 			st->queue = v;
 		else if (!strcmp(name, "pinned_pages"))
 			st->pinned_pages = v;
+		else if (!strcmp(name, "dm"))
+			st->dm = v;
+		else if (!strcmp(name, "dm_buffers"))
+			st->dm_buffers = v;
 	}
 	fclose(f);
 }
@@ -252,6 +256,8 @@ void vm_assert_stats_equal(const struct vm_stats *base)
 	assert_int_equal(now.cq, base->cq);
 	assert_int_equal(now.queue, base->queue);
 	assert_int_equal(now.pinned_pages, base->pinned_pages);
+	assert_int_equal(now.dm, base->dm);
+	assert_int_equal(now.dm_buffers, base->dm_buffers);
 }
 
 void vm_check_size_rules(int fd, unsigned long req, const void *valid, size_t size,

@@ -87,6 +87,7 @@ int vm_qmp_quiet(const char *json);
 /* Live object counters of /sys/kernel/debug/uaccel/stats. */
 struct vm_stats {
 	long contexts, facet_files, pd, mr, cq, queue, pinned_pages;
+	long dm, dm_buffers;
 };
 
 /* Read the counters; asserts the file is there. */
