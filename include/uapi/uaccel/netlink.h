@@ -140,18 +140,19 @@ enum uaccel_nl_attr {
 	UACCEL_NL_ATTR_OBJ_PD,		/* u32: an MR's PD */
 	UACCEL_NL_ATTR_OBJ_CQ,		/* u32: a queue's CQ */
 	UACCEL_NL_ATTR_OBJ_LENGTH,	/* u64: an MR's or a DM's length, bytes */
-	UACCEL_NL_ATTR_OBJ_ADDR,	/* u64: an MR's user address (offset in
-					 * the dma-buf for REG_DMABUF_MR) */
+	/* u64: an MR's user address (its offset in the dma-buf for REG_DMABUF_MR) */
+	UACCEL_NL_ATTR_OBJ_ADDR,
 	UACCEL_NL_ATTR_OBJ_ACCESS,	/* u32: an MR's UACCEL_MR_ACCESS_* */
 	UACCEL_NL_ATTR_OBJ_PINNED_BYTES, /* u64: an MR's pinned pages, bytes */
 	UACCEL_NL_ATTR_OBJ_ENTRIES,	/* u32: a CQ's or a queue's entries */
 	UACCEL_NL_ATTR_OBJ_BUSY,	/* u32: commands using the object now */
 	UACCEL_NL_ATTR_CTX_CIPHER_SESSIONS, /* u32: cipher.uaccel sessions */
 	UACCEL_NL_ATTR_CTX_DMS,		/* u32: DM objects */
-	UACCEL_NL_ATTR_OBJ_DMABUF_INO,	/* u64: inode number of the dma-buf of
-					 * an MR of REG_DMABUF_MR or of a DM,
-					 * as in fdinfo ("ino") and
-					 * /sys/kernel/debug/dma_buf/bufinfo */
+	/*
+	 * u64: inode number of the dma-buf of an MR of REG_DMABUF_MR or of a
+	 * DM, as in fdinfo ("ino") and /sys/kernel/debug/dma_buf/bufinfo
+	 */
+	UACCEL_NL_ATTR_OBJ_DMABUF_INO,
 	UACCEL_NL_ATTR_DEV_DM_MAX_BYTES, /* u64: as sysfs dm_max_bytes */
 
 	__UACCEL_NL_ATTR_MAX,
