@@ -732,7 +732,8 @@ static long exec_call(unsigned int i)
 		return ret;
 	}
 	case FZ_IOCTL:
-		if (fz_cmds[c->cmd].produces == FZ_RES_FACET)
+		if (fz_cmds[c->cmd].produces == FZ_RES_FACET ||
+		    fz_cmds[c->cmd].produces == FZ_RES_DMABUF)
 			res[i].v = (uint64_t)-1;
 		return do_ioctl(i, c);
 	case FZ_WR: {
