@@ -53,6 +53,11 @@ struct accel_mr {
 	uint32_t id;
 };
 
+struct accel_dm {
+	struct accel_context *ctx;
+	uint32_t id;
+};
+
 struct accel_cq {
 	struct accel_context *ctx;
 	uint32_t id;

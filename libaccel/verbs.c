@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
- * Core objects: PDs, MRs, CQs and queues, posting and polling, and what
+ * Core objects: PDs, MRs (of user memory or of a dma-buf), device memory
+ * (DMs, exported as dma-bufs), CQs and queues, posting and polling, and what
  * providers use (accel/provider.h): the mapped rings, accel_poll_cq_ring()
  * and accel_ring_doorbell().
  *
@@ -26,6 +27,7 @@ _Static_assert(sizeof(struct accel_wc) == sizeof(struct uaccel_cqe), "accel_wc l
 _Static_assert(offsetof(struct accel_wc, result) == offsetof(struct uaccel_cqe, result),
 	       "accel_wc layout");
 _Static_assert(ACCEL_DEV_CAP_QUEUE_POLL == UACCEL_DEV_CAP_QUEUE_POLL, "dev_caps bits");
+_Static_assert(ACCEL_DEV_CAP_DM == UACCEL_DEV_CAP_DM, "dev_caps bits");
 _Static_assert(ACCEL_QUEUE_POLL_IDLE_MAX_MS == UACCEL_QUEUE_POLL_IDLE_MAX_MS, "idle bound");
 /* Ring offsets are 64-bit: built with _FILE_OFFSET_BITS=64 on 32-bit targets. */
 _Static_assert(sizeof(off_t) == sizeof(uint64_t), "libaccel needs a 64-bit off_t");
@@ -112,6 +114,39 @@ ACCEL_EXPORT struct accel_mr *accel_reg_mr(struct accel_pd *pd, void *addr,
 	return mr;
 }
 
+ACCEL_EXPORT struct accel_mr *accel_reg_dmabuf_mr(struct accel_pd *pd, uint64_t offset,
+						  size_t length, int fd,
+						  unsigned int access)
+{
+	struct uaccel_reg_dmabuf_mr c = {
+		.size = sizeof(c),
+		.pd_id = pd ? pd->id : 0,
+		.offset = offset,
+		.length = length,
+		.fd = fd,
+	};
+	struct accel_mr *mr;
+	int ret;
+
+	if (!pd || access & ~ACCEL_ACCESS_WRITE)
+		return fail(-EINVAL);
+	if (fd < 0)
+		return fail(-EBADF);
+	if (access & ACCEL_ACCESS_WRITE)
+		c.flags |= UACCEL_MR_ACCESS_WRITE;
+	mr = calloc(1, sizeof(*mr));
+	if (!mr)
+		return NULL;
+	ret = cmd(pd->ctx, UACCEL_IOCTL_REG_DMABUF_MR, &c);
+	if (ret) {
+		free(mr);
+		return fail(ret);
+	}
+	mr->pd = pd;
+	mr->id = c.out_mr_id;
+	return mr;
+}
+
 ACCEL_EXPORT int accel_dereg_mr(struct accel_mr *mr)
 {
 	int ret = accel_destroy_object(mr->pd->ctx, mr->id);
@@ -124,6 +159,53 @@ ACCEL_EXPORT int accel_dereg_mr(struct accel_mr *mr)
 ACCEL_EXPORT uint32_t accel_mr_id(const struct accel_mr *mr)
 {
 	return mr->id;
+}
+
+ACCEL_EXPORT struct accel_dm *accel_alloc_dm(struct accel_context *ctx, size_t length)
+{
+	struct uaccel_alloc_dm c = { .size = sizeof(c), .length = length };
+	struct accel_dm *dm;
+	int ret;
+
+	if (!ctx)
+		return fail(-EINVAL);
+	dm = calloc(1, sizeof(*dm));
+	if (!dm)
+		return NULL;
+	ret = cmd(ctx, UACCEL_IOCTL_ALLOC_DM, &c);
+	if (ret) {
+		free(dm);
+		return fail(ret);
+	}
+	dm->ctx = ctx;
+	dm->id = c.out_dm_id;
+	return dm;
+}
+
+ACCEL_EXPORT int accel_free_dm(struct accel_dm *dm)
+{
+	int ret;
+
+	if (!dm)
+		return -EINVAL;
+	ret = accel_destroy_object(dm->ctx, dm->id);
+	if (!ret)
+		free(dm);
+	return ret;
+}
+
+ACCEL_EXPORT int accel_export_dm(struct accel_dm *dm, unsigned int flags)
+{
+	struct uaccel_export_dm c = { .size = sizeof(c) };
+	int ret;
+
+	if (!dm || flags & ~ACCEL_DMABUF_CLOEXEC)
+		return -EINVAL;
+	if (flags & ACCEL_DMABUF_CLOEXEC)
+		c.flags |= UACCEL_DMABUF_CLOEXEC;
+	c.dm_id = dm->id;
+	ret = cmd(dm->ctx, UACCEL_IOCTL_EXPORT_DM, &c);
+	return ret ? ret : c.out_fd;
 }
 
 /* Map a ring; fills ring with its layout. */

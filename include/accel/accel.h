@@ -275,9 +275,10 @@ struct accel_event {
  * away, its contexts get one ACCEL_EVENT_QUEUE_FLUSHED per queue and then
  * ACCEL_EVENT_DEVICE_REMOVED, the last event; from then on every call on
  * the context and its objects fails with -ENODEV (or NULL and errno
- * ENODEV), except accel_destroy_*(), accel_dealloc_pd(), accel_dereg_mr()
- * and accel_close_device(), which succeed and release what libaccel holds
- * (the kernel objects went with the device).
+ * ENODEV), except accel_destroy_*(), accel_dealloc_pd(), accel_dereg_mr(),
+ * accel_free_dm() and accel_close_device(), which succeed and release what
+ * libaccel holds (the kernel objects went with the device; a dma-buf
+ * exported from a DM stays valid until its last user lets go).
  *
  * Return: 0, -EAGAIN when non-blocking and no event is queued, -ENODEV
  * after the last event of a removed device, -EINTR, or another -errno.
@@ -288,6 +289,8 @@ int accel_get_event(struct accel_context *ctx, struct accel_event *event);
 struct accel_pd;
 /** Memory region: user memory registered with the device. */
 struct accel_mr;
+/** Device memory: a buffer of the device, exported as a dma-buf. */
+struct accel_dm;
 /** Completion queue. */
 struct accel_cq;
 /** Submission queue. */
@@ -398,6 +401,86 @@ int accel_dereg_mr(struct accel_mr *mr);
  * Return: the id.
  */
 uint32_t accel_mr_id(const struct accel_mr *mr);
+
+/**
+ * accel_reg_dmabuf_mr() - register a range of a dma-buf
+ * @pd: the protection domain
+ * @offset: byte offset of the range in the dma-buf, any alignment
+ * @length: bytes, at least 1
+ * @fd: the dma-buf (from accel_export_dm() of any device, a DRM driver's
+ *	PRIME export, udmabuf, a dma-buf heap)
+ * @access: ACCEL_ACCESS_* bits
+ *
+ * The dma-buf counterpart of accel_reg_mr() (libibverbs'
+ * ibv_reg_dmabuf_mr()): the MR is used exactly as one of user memory, its
+ * offsets from 0 (the byte at @offset of the dma-buf) to @length - 1, and
+ * accel_dereg_mr() unregisters it.  The device attaches to the dma-buf and
+ * keeps it pinned while the MR exists; the MR holds its own reference, so
+ * @fd may be closed at once.  The memory is the exporter's and is not
+ * charged to RLIMIT_MEMLOCK.
+ *
+ * Return: the MR, or NULL with errno set (EBADF @fd is not open, EINVAL
+ * it is not a dma-buf or the range is empty or does not fit in it, EACCES
+ * ACCEL_ACCESS_WRITE on a dma-buf not opened for writing, EOPNOTSUPP the
+ * exporter cannot give the device the access it needs, ENOENT, ENOSPC,
+ * ENOTTY a kernel without dma-buf MRs, or the exporter's errors).
+ */
+struct accel_mr *accel_reg_dmabuf_mr(struct accel_pd *pd, uint64_t offset,
+				     size_t length, int fd, unsigned int access);
+
+/**
+ * Device capability (accel_device_attr.dev_caps): the device has memory of
+ * its own, accel_alloc_dm() allocates it and accel_export_dm() exports it
+ * as a dma-buf.
+ */
+#define ACCEL_DEV_CAP_DM		(1ULL << 1)
+
+/**
+ * accel_alloc_dm() - allocate device memory
+ * @ctx: the context
+ * @length: bytes, at least 1 (rounded up to whole pages); at most the
+ *	device's sysfs dm_max_bytes
+ *
+ * A zero-filled buffer of the device (libibverbs' ibv_alloc_dm()), charged
+ * to the calling user's locked memory (RLIMIT_MEMLOCK) and memory cgroup,
+ * to be exported as a dma-buf with accel_export_dm().  The buffer lives
+ * while the DM or any dma-buf of it does.
+ *
+ * Return: the DM, or NULL with errno set (EOPNOTSUPP the device has no
+ * memory to export, no ACCEL_DEV_CAP_DM; EINVAL a zero length or one above
+ * dm_max_bytes; ENOMEM over RLIMIT_MEMLOCK or out of memory; ENOSPC; ENOTTY
+ * a kernel without device memory).
+ */
+struct accel_dm *accel_alloc_dm(struct accel_context *ctx, size_t length);
+
+/**
+ * accel_free_dm() - free a DM
+ * @dm: the DM
+ *
+ * Drops the DM's reference to the buffer: dma-bufs exported from it, the
+ * MRs registered on them and their mappings keep the memory until they
+ * let go.  Return: 0, -EBUSY while a command uses it (the DM stays
+ * valid), or another negative errno.
+ */
+int accel_free_dm(struct accel_dm *dm);
+
+/** accel_export_dm(): the dma-buf fd is close-on-exec. */
+#define ACCEL_DMABUF_CLOEXEC	(1U << 0)
+
+/**
+ * accel_export_dm() - export the buffer of a DM as a dma-buf
+ * @dm: the DM
+ * @flags: ACCEL_DMABUF_CLOEXEC
+ *
+ * Every export of one DM is an fd of the same dma-buf, open for reading
+ * and writing: mmap() it (MAP_SHARED) to reach the memory with the CPU,
+ * register it with accel_reg_dmabuf_mr() on this or another device, or
+ * pass it to any dma-buf importer.
+ *
+ * Return: the new fd, the caller's to close, or -EINVAL (unknown
+ * @flags), -ENOENT, -EMFILE, -ENODEV or another negative errno.
+ */
+int accel_export_dm(struct accel_dm *dm, unsigned int flags);
 
 /**
  * accel_create_cq() - create a completion queue

@@ -80,11 +80,43 @@ static inline void accel_prep_reg_mr(struct io_uring_sqe *sqe, int fd,
 }
 
 /**
+ * accel_prep_reg_dmabuf_mr() - prepare an SQE that registers a dma-buf MR
+ * @sqe: from io_uring_get_sqe()
+ * @fd: the context fd
+ * @cmd: filled here; out_mr_id holds the MR's id once the completion's
+ *	res is 0
+ * @pd_id: the PD (UACCEL_IOCTL_ALLOC_PD's out_pd_id)
+ * @offset: byte offset of the range in the dma-buf
+ * @length: its length in bytes
+ * @dmabuf_fd: the dma-buf (UACCEL_IOCTL_EXPORT_DM's out_fd, or another
+ *	exporter's)
+ * @access: UACCEL_MR_ACCESS_* bits
+ *
+ * The dma-buf counterpart of accel_prep_reg_mr(): N of these register N
+ * ranges, of one dma-buf or of several, in one system call.
+ */
+static inline void accel_prep_reg_dmabuf_mr(struct io_uring_sqe *sqe, int fd,
+					    struct uaccel_reg_dmabuf_mr *cmd,
+					    uint32_t pd_id, uint64_t offset,
+					    uint64_t length, int dmabuf_fd,
+					    uint32_t access)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->flags = access;
+	cmd->pd_id = pd_id;
+	cmd->offset = offset;
+	cmd->length = length;
+	cmd->fd = dmabuf_fd;
+	accel_prep_cmd(sqe, fd, UACCEL_IOCTL_REG_DMABUF_MR, cmd);
+}
+
+/**
  * accel_prep_destroy() - prepare an SQE that destroys an object by id
  * @sqe: from io_uring_get_sqe()
  * @fd: the context fd
  * @cmd: filled here
- * @id: the object (PD, MR, CQ or queue)
+ * @id: the object (PD, MR, CQ, queue or DM)
  */
 static inline void accel_prep_destroy(struct io_uring_sqe *sqe, int fd,
 				      struct uaccel_destroy *cmd, uint32_t id)

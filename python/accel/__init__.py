@@ -37,9 +37,16 @@ errno libaccel gave, and libaccel's message (``accel_error_message()``)
 as ``strerror`` where libaccel has one.  Using an object after ``close()``
 raises ``ValueError``, as a closed Python file does.
 
+Device memory (a device with DEV_CAP_DM) is shared as dma-bufs::
+
+        dm = ctx.alloc_dm(65536)
+        fd = dm.export()                              # a dma-buf fd, the caller's
+        mr = pd.reg_dmabuf_mr(fd, 65536, access=accel.ACCESS_WRITE)
+        buf = mmap.mmap(fd, 65536)                    # the same memory, for the CPU
+
 Lifetimes: every object has ``close()`` and is a context manager.
 Closing a context first destroys what was created on it and is still open
-(queues, CQs, MRs, PDs; facet fds stay the caller's to close), so libaccel
+(queues, CQs, MRs, DMs, PDs; facet and dma-buf fds stay the caller's to close), so libaccel
 never sees an object of a closed context.  An object that is garbage
 collected while open is closed then.  An MR keeps a reference to its
 buffer (and the buffer export, so a ``bytearray`` cannot be resized and an
@@ -58,7 +65,7 @@ import weakref as _weakref
 from cffi import FFI as _FFI
 
 __all__ = [
-    "Completion", "CQ", "Context", "Device", "DeviceAttr",
+    "Completion", "CQ", "Context", "Device", "DeviceAttr", "DM",
     "Event", "Facet", "FacetDesc", "MR", "PD", "Queue", "Selection",
     "WorkRequest", "get_devices", "library_version", "open", "select",
 ]
@@ -71,6 +78,7 @@ struct accel_device;
 struct accel_context;
 struct accel_pd;
 struct accel_mr;
+struct accel_dm;
 struct accel_cq;
 struct accel_queue;
 
@@ -185,6 +193,11 @@ struct accel_mr *accel_reg_mr(struct accel_pd *pd, void *addr, size_t length,
                               unsigned int access);
 int accel_dereg_mr(struct accel_mr *mr);
 uint32_t accel_mr_id(const struct accel_mr *mr);
+struct accel_mr *accel_reg_dmabuf_mr(struct accel_pd *pd, uint64_t offset,
+                                     size_t length, int fd, unsigned int access);
+struct accel_dm *accel_alloc_dm(struct accel_context *ctx, size_t length);
+int accel_free_dm(struct accel_dm *dm);
+int accel_export_dm(struct accel_dm *dm, unsigned int flags);
 struct accel_cq *accel_create_cq(struct accel_context *ctx,
                                  unsigned int entries, int eventfd);
 int accel_destroy_cq(struct accel_cq *cq);
@@ -231,6 +244,8 @@ WR_FILL = 2                        #: dst = value's low byte repeated
 WR_COMPARE = 3                     #: result 0 if equal, else 1 + offset
 WR_CRC32C = 4                      #: result = CRC-32C of src, chained from value
 DEV_CAP_QUEUE_POLL = 1 << 0        #: DeviceAttr.dev_caps: polled queues
+DEV_CAP_DM = 1 << 1                #: DeviceAttr.dev_caps: device memory (alloc_dm())
+DMABUF_CLOEXEC = 1 << 0            #: the dma-buf fd of DM.export() gets close-on-exec
 QUEUE_POLL = 1 << 0                #: a polled queue (Queue creation flag)
 QUEUE_POLL_IDLE_MAX_MS = 10000     #: the largest poll_idle_ms
 SELECT_PREFER_SOFTWARE = 1 << 0    #: select(): software devices first
@@ -533,6 +548,19 @@ class Context(_Object):
         raw = _check_ptr(_lib.accel_alloc_pd(self._live()), "allocating a PD")
         return self._adopt(PD(self, raw))
 
+    def alloc_dm(self, length):
+        """Allocate device memory: a DM, to export as a dma-buf.
+
+        ``length``: bytes, at least 1 (rounded up to pages), at most the
+        device's sysfs ``dm_max_bytes``.  Zero-filled; charged to
+        RLIMIT_MEMLOCK.  Raises OSError: EOPNOTSUPP when the device has no
+        memory (no DEV_CAP_DM), EINVAL for a length out of range, ENOMEM
+        over RLIMIT_MEMLOCK, ENOTTY for a kernel without device memory.
+        """
+        raw = _check_ptr(_lib.accel_alloc_dm(self._live(), length),
+                         "allocating %d bytes of device memory" % length)
+        return self._adopt(DM(self, raw, length))
+
     def create_cq(self, entries, eventfd=-1):
         """Create a completion queue: a CQ.
 
@@ -572,8 +600,8 @@ class Context(_Object):
     def close(self):
         """Destroy what is still open on the context, then close it.
 
-        Queues, CQs, MRs and PDs are destroyed newest first; facet fds
-        stay open (they are files of their own).  Idempotent.  Raises
+        Queues, CQs, MRs, DMs and PDs are destroyed newest first; facet
+        and dma-buf fds stay open (they are files of their own).  Idempotent.  Raises
         OSError when closing the node failed (the context is closed all
         the same).
         """
@@ -701,6 +729,24 @@ class PD(_Child):
             raise
         return self.context._adopt(MR(self, raw, buf, cbuf))  # pylint: disable=protected-access
 
+    def reg_dmabuf_mr(self, fd, length, offset=0, access=0):
+        """Register a range of a dma-buf with the device: an MR.
+
+        ``fd``: the dma-buf (int, such as DM.export()'s, of any device, or
+        another exporter's); ``length``: bytes, at least 1; ``offset``: where
+        the range starts in the dma-buf (bytes, any alignment); ``access``:
+        ACCESS_WRITE when the device may write it.  The MR holds its own
+        reference to the dma-buf: ``fd`` may be closed at once.  Nothing is
+        charged to RLIMIT_MEMLOCK.  Raises OSError: EBADF for a closed fd,
+        EINVAL when it is not a dma-buf or the range does not fit in it,
+        EACCES for ACCESS_WRITE on a dma-buf not open for writing,
+        EOPNOTSUPP when the device cannot reach the exporter's memory,
+        ENOTTY for a kernel without dma-buf MRs.
+        """
+        raw = _check_ptr(_lib.accel_reg_dmabuf_mr(self._live(), offset, length, fd, access),
+                         "registering %d bytes of a dma-buf" % length)
+        return self.context._adopt(MR(self, raw, None, None, length))  # pylint: disable=protected-access
+
     def create_queue(self, cq, entries, flags=0, poll_idle_ms=0):
         """Create a submission queue: a Queue.
 
@@ -727,20 +773,21 @@ class PD(_Child):
 
 
 class MR(_Child):
-    """A memory region (PD.reg_mr()).
+    """A memory region (PD.reg_mr(), PD.reg_dmabuf_mr()).
 
     Attributes: ``id`` (the id work requests and facet commands name it
-    by), ``buffer`` (the object registered), ``length`` (bytes).
+    by), ``buffer`` (the object registered; None for a dma-buf),
+    ``length`` (bytes).
     """
 
     _what = "MR"
 
-    def __init__(self, pd, raw, buf, cbuf):
+    def __init__(self, pd, raw, buf, cbuf, length=None):
         super().__init__(pd.context, raw)
         self.pd = pd
         self.buffer = buf
         self._cbuf = cbuf
-        self.length = len(cbuf)
+        self.length = len(cbuf) if cbuf is not None else length
         self.id = _lib.accel_mr_id(raw)
 
     def _destroy(self, raw):
@@ -752,6 +799,34 @@ class MR(_Child):
             _ffi.release(self._cbuf)
             self._cbuf = None
         self.buffer = None
+
+
+class DM(_Child):
+    """Device memory (Context.alloc_dm()).  Attribute ``length`` (bytes asked for).
+
+    close() frees the DM; dma-bufs exported from it, MRs registered on
+    them and their mappings keep the memory until they let go.
+    """
+
+    _what = "DM"
+
+    def __init__(self, ctx, raw, length):
+        super().__init__(ctx, raw)
+        self.length = length
+
+    def _destroy(self, raw):
+        return _lib.accel_free_dm(raw)
+
+    def export(self, cloexec=True):
+        """Export the memory as a dma-buf: a new fd (int), the caller's to close.
+
+        Every export is an fd of the same dma-buf, open for reading and
+        writing: mmap it (MAP_SHARED), register it with
+        PD.reg_dmabuf_mr() on any device, or pass it on.  Raises OSError:
+        EMFILE, ENODEV.
+        """
+        return _check(_lib.accel_export_dm(self._live(), DMABUF_CLOEXEC if cloexec else 0),
+                      "exporting device memory")
 
 
 class CQ(_Child):

@@ -119,7 +119,7 @@ int fz_call_res(const struct fz_prog *p, unsigned int i, int *facet)
 	case FZ_SENDFD:
 		if (c->args[0].kind == FZ_V_REF && (unsigned int)c->args[0].ref < i)
 			res = fz_call_res(p, c->args[0].ref, &f);
-		if (res != FZ_RES_CTX && res != FZ_RES_FACET)
+		if (res != FZ_RES_CTX && res != FZ_RES_FACET && res != FZ_RES_DMABUF)
 			res = FZ_RES_NONE;
 		break;
 	}
@@ -611,9 +611,10 @@ static struct fz_val gen_field(struct gen *g, const struct fz_cmd *cmd,
 		return num(chance(50) ? 1ULL << rnd(32) : (fz_rand() & 0xffffffffU));
 	case FZ_ID:
 		if (f->res == FZ_RES_NONE) {
-			static const int any[] = { FZ_RES_PD, FZ_RES_MR, FZ_RES_CQ, FZ_RES_QUEUE };
+			static const int any[] = { FZ_RES_PD, FZ_RES_MR, FZ_RES_CQ, FZ_RES_QUEUE,
+						   FZ_RES_DM };
 
-			return gen_res(g, any[rnd(4)], ctx, -1, valid);
+			return gen_res(g, any[rnd(5)], ctx, -1, valid);
 		}
 		return gen_res(g, f->res, ctx, -1, valid);
 	case FZ_LEN:
@@ -634,6 +635,24 @@ static struct fz_val gen_field(struct gen *g, const struct fz_cmd *cmd,
 	case FZ_UPTR:
 		return gen_mem(g, f->arg, valid);
 	case FZ_FD:
+		if (f->res != FZ_RES_NONE) {
+			/* A dma-buf of EXPORT_DM mostly; else an fd of another kind, garbage. */
+			if (chance(valid))
+				return gen_res(g, f->res, ctx, -1, 100);
+			switch (rnd(4)) {
+			case 0: {
+				struct fz_val v = { .kind = FZ_V_EFD };
+
+				return v;
+			}
+			case 1:
+				return gen_res(g, chance(70) ? FZ_RES_CTX : FZ_RES_FACET, -1, -1, 80);
+			case 2:
+				return gen_res(g, f->res, ctx, -1, 0);
+			default:
+				return num(chance(50) ? 0xffffffffU : interesting());
+			}
+		}
 		if (chance(valid)) {
 			struct fz_val v = { .kind = FZ_V_EFD };
 
@@ -661,7 +680,7 @@ static struct fz_val gen_field(struct gen *g, const struct fz_cmd *cmd,
 }
 
 /* The argument of field @name of an ioctl or wr call, or NULL. */
-static struct fz_val *field_arg(struct fz_call *c, const char *name)
+static struct fz_val *field_arg(const struct fz_call *c, const char *name)
 {
 	const struct fz_field *f = c->type == FZ_IOCTL ? fz_cmds[c->cmd].fields : fz_wr_fields;
 	unsigned int n = c->type == FZ_IOCTL ? fz_cmds[c->cmd].nr_fields : fz_nr_wr_fields;
@@ -669,8 +688,39 @@ static struct fz_val *field_arg(struct fz_call *c, const char *name)
 
 	for (unsigned int i = 0; i < n; i++)
 		if (!strcmp(f[i].name, name))
-			return &c->args[first + i];
+			return (struct fz_val *)&c->args[first + i];
 	return NULL;
+}
+
+/* Whether call @c is the ioctl @name. */
+static bool is_cmd(const struct fz_call *c, const char *name)
+{
+	return c->type == FZ_IOCTL && !strcmp(fz_cmds[c->cmd].name, name);
+}
+
+/*
+ * The bytes of the DM behind a dma-buf argument (its EXPORT_DM, through
+ * dup and sendfd, and that DM's ALLOC_DM), as far as the program says.
+ */
+static uint64_t dmabuf_length(const struct fz_prog *p, const struct fz_val *v)
+{
+	for (int depth = 0; v && v->kind == FZ_V_REF && depth < FZ_MAX_CALLS; depth++) {
+		const struct fz_call *c = &p->calls[v->ref];
+		uint64_t len;
+
+		if (c->type == FZ_DUP || c->type == FZ_SENDFD) {
+			v = &c->args[0];
+		} else if (is_cmd(c, "EXPORT_DM")) {
+			v = field_arg(c, "dm_id");
+		} else if (is_cmd(c, "ALLOC_DM")) {
+			len = field_arg(c, "length")->num;
+			/* ALLOC_DM rounds up to pages: the dma-buf has them all. */
+			return len && len <= FZ_RW_SIZE ? (len + 4095) & ~4095ULL : 4096;
+		} else {
+			break;
+		}
+	}
+	return 4096;
 }
 
 /* The length an MR argument was registered with, as far as the program says. */
@@ -681,9 +731,10 @@ static uint64_t mr_length(const struct fz_prog *p, const struct fz_val *v)
 	if (!v || v->kind != FZ_V_REF)
 		return 4096;
 	c = &p->calls[v->ref];
-	if (c->type != FZ_IOCTL || strcmp(fz_cmds[c->cmd].name, "REG_MR"))
+	if (!is_cmd(c, "REG_MR") && !is_cmd(c, "REG_DMABUF_MR"))
 		return 4096;
-	return c->args[7].num && c->args[7].num <= FZ_RW_SIZE ? c->args[7].num : 4096;
+	v = field_arg(c, "length");
+	return v->num && v->num <= FZ_RW_SIZE ? v->num : 4096;
 }
 
 /* An offset and a length inside an MR of @len bytes. */
@@ -719,6 +770,12 @@ static void fix_semantics(struct gen *g, struct fz_call *c)
 	} else if (!strcmp(name, "REG_MR")) {
 		*field_arg(c, "flags") = num(chance(80) ? 1 : 0);	/* ACCESS_WRITE */
 		*field_arg(c, "addr") = mem(FZ_MEM_RW, 4096 * rnd(192) + (chance(10) ? rnd(4096) : 0));
+		*field_arg(c, "length") = num(4096 * (1 + rnd(16)) - (chance(20) ? rnd(4096) : 0));
+	} else if (!strcmp(name, "REG_DMABUF_MR")) {
+		*field_arg(c, "flags") = num(chance(80) ? 1 : 0);	/* ACCESS_WRITE */
+		range_in(dmabuf_length(g->p, field_arg(c, "dmabuf_fd")), field_arg(c, "offset"),
+			 field_arg(c, "length"));
+	} else if (!strcmp(name, "ALLOC_DM")) {
 		*field_arg(c, "length") = num(4096 * (1 + rnd(16)) - (chance(20) ? rnd(4096) : 0));
 	} else if (!strcmp(name, "POST") || !strcmp(name, "POLL_CQ")) {
 		unsigned int n = 1 + rnd(chance(80) ? 4 : 15);
@@ -809,7 +866,8 @@ static const struct fz_cmd *producer_cmd(int res)
 	static const char *const names[FZ_RES_NR] = {
 		[FZ_RES_FACET] = "GET_DRIVER_OPS_FD", [FZ_RES_PD] = "ALLOC_PD",
 		[FZ_RES_MR] = "REG_MR", [FZ_RES_CQ] = "CREATE_CQ",
-		[FZ_RES_QUEUE] = "CREATE_QUEUE",
+		[FZ_RES_QUEUE] = "CREATE_QUEUE", [FZ_RES_DM] = "ALLOC_DM",
+		[FZ_RES_DMABUF] = "EXPORT_DM",
 	};
 
 	return names[res] ? fz_cmd_by_name(names[res]) : NULL;
@@ -825,6 +883,21 @@ static int gen_producer(struct gen *g, int res, int ctx, int facet)
 	g->depth++;
 	if (res == FZ_RES_CTX) {
 		r = gen_open(g, 95);
+	} else if (res == FZ_RES_MAP && chance(25)) {
+		/* A dma-buf's memory: the whole buffer mostly. */
+		int buf = find_res(g->p, FZ_RES_DMABUF, ctx, -1);
+
+		if (buf < 0)
+			buf = gen_producer(g, FZ_RES_DMABUF, ctx, -1);
+		if (buf >= 0 && g->p->n < FZ_MAX_CALLS) {
+			c.type = FZ_MMAP;
+			default_args(&c);
+			c.args[0] = ref(buf);
+			c.args[1] = ref(buf);
+			c.args[2] = num(chance(70) ? dmabuf_length(g->p, &c.args[0]) : 4096 * rnd(8));
+			c.args[3] = num(chance(85) ? 0 : rnd(5));
+			r = append(g, &c);
+		}
 	} else if (res == FZ_RES_MAP) {
 		int obj = find_res(g->p, chance(50) ? FZ_RES_CQ : FZ_RES_QUEUE, ctx, -1);
 
@@ -843,6 +916,10 @@ static int gen_producer(struct gen *g, int res, int ctx, int facet)
 	} else if (producer_cmd(res)) {
 		const struct fz_cmd *cmd = producer_cmd(res);
 
+		/* MRs of dma-bufs too, for the data path to use. */
+		if (res == FZ_RES_MR && chance(20))
+			cmd = fz_cmd_by_name("REG_DMABUF_MR");
+
 		fd = ctx >= 0 && chance(90) ? ref(ctx) : gen_res(g, FZ_RES_CTX, -1, -1, 95);
 		gen_ioctl_args(g, &c, cmd, fd, fd.kind == FZ_V_REF ? ctx_of(g->p, fd.ref) : -1, 95);
 		if (res == FZ_RES_FACET && facet >= 0)
@@ -851,7 +928,7 @@ static int gen_producer(struct gen *g, int res, int ctx, int facet)
 			c.args[5] = num(fz_facets[c.args[4].num].min_version);
 			c.args[6] = num(fz_facets[c.args[4].num].max_version);
 		}
-		if (res == FZ_RES_MR && chance(90)) {
+		if (res == FZ_RES_MR && cmd == producer_cmd(res) && chance(90)) {
 			c.args[6] = mem(FZ_MEM_RW, 4096 * rnd(16));
 			c.args[7] = num(4096 * (1 + rnd(16)) - (chance(20) ? rnd(4096) : 0));
 		}
@@ -951,16 +1028,21 @@ static void gen_random_call(struct gen *g)
 		c.args[2] = gen_mem(g, 32, 85);
 		break;
 	case FZ_POLL:
-		c.args[0] = gen_res(g, chance(70) ? FZ_RES_CTX : FZ_RES_FACET, -1, -1, 90);
+		c.args[0] = gen_res(g, chance(70) ? FZ_RES_CTX : chance(80) ? FZ_RES_FACET :
+				    FZ_RES_DMABUF, -1, -1, 90);
 		c.args[1] = num(chance(80) ? 1 : fz_rand() & 0xffff);
 		break;
 	case FZ_DUP:
 	case FZ_CLOSE:
-	case FZ_SENDFD:
-		c.args[0] = gen_res(g, chance(70) ? FZ_RES_CTX : FZ_RES_FACET, -1, -1, 90);
+	case FZ_SENDFD: {
+		unsigned int kind = rnd(100);
+
+		c.args[0] = gen_res(g, kind < 65 ? FZ_RES_CTX : kind < 90 ? FZ_RES_FACET :
+				    FZ_RES_DMABUF, -1, -1, 90);
 		if (type == FZ_SENDFD)
 			c.args[1] = num(rnd(3));
 		break;
+	}
 	case FZ_FORK:
 		c.args[0] = gen_res(g, FZ_RES_CTX, -1, -1, 90);
 		c.args[1] = num(rnd(4));

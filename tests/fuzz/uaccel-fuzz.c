@@ -625,7 +625,9 @@ static long do_netlink(const struct fz_call *c)
 		nlh = nl_put(buf, family, UACCEL_NL_CMD_RES_GET, NLM_F_DUMP);
 		if (!(c->args[1].num & 1))
 			mnl_attr_put_u32(nlh, UACCEL_NL_ATTR_DEV_INDEX, index);
-		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_RES_TYPE, (uint8_t)(value % 7));
+		/* Every type, and one past the last. */
+		mnl_attr_put_u8(nlh, UACCEL_NL_ATTR_RES_TYPE,
+				(uint8_t)(value % (UACCEL_NL_RES_MAX + 2)));
 		break;
 	case 3:
 		nlh = nl_put(buf, family, UACCEL_NL_CMD_DEV_SET, 0);
@@ -732,7 +734,8 @@ static long exec_call(unsigned int i)
 		return ret;
 	}
 	case FZ_IOCTL:
-		if (fz_cmds[c->cmd].produces == FZ_RES_FACET)
+		if (fz_cmds[c->cmd].produces == FZ_RES_FACET ||
+		    fz_cmds[c->cmd].produces == FZ_RES_DMABUF)
 			res[i].v = (uint64_t)-1;
 		return do_ioctl(i, c);
 	case FZ_WR: {

@@ -25,7 +25,15 @@
  * the header puts it elsewhere.
  */
 #define F(type, m, offset, kind, res, arg)					\
-	{ #m,									\
+	FN(type, m, #m, offset, kind, res, arg)
+
+/*
+ * The same under another name in programs: for a member named like an
+ * argument of every ioctl call (fd, arg, tail), which the text form would
+ * take for that argument.
+ */
+#define FN(type, m, nm, offset, kind, res, arg)					\
+	{ nm,									\
 	  (offset) + 0 * sizeof(struct {					\
 		int dummy;							\
 		static_assert(offsetof(type, m) == (offset),			\
@@ -164,6 +172,39 @@ static const struct fz_field get_driver_ops_fd_fields[] = {
 	F(struct uaccel_get_driver_ops_fd, max_version, 76, FZ_VAL, 0, 3),
 	F(struct uaccel_get_driver_ops_fd, out_fd, 80, FZ_OUT_FD, FZ_RES_FACET, 0),
 	F(struct uaccel_get_driver_ops_fd, out_version, 84, FZ_OUT, 0, 0),
+};
+
+/* The bound of DM lengths tried: the soft device's dm_max_bytes is larger. */
+#define FZ_DM_BOUND	(1ULL << 20)
+
+SIZE(struct uaccel_reg_dmabuf_mr, 40);
+static const struct fz_field reg_dmabuf_mr_fields[] = {
+	HDR(struct uaccel_reg_dmabuf_mr),
+	FLAGS(struct uaccel_reg_dmabuf_mr, UACCEL_MR_ACCESS_WRITE),
+	F(struct uaccel_reg_dmabuf_mr, pd_id, 8, FZ_ID, FZ_RES_PD, 0),
+	F(struct uaccel_reg_dmabuf_mr, out_mr_id, 12, FZ_OUT_ID, FZ_RES_MR, 0),
+	F(struct uaccel_reg_dmabuf_mr, offset, 16, FZ_OFF, 0, FZ_DM_BOUND),
+	F(struct uaccel_reg_dmabuf_mr, length, 24, FZ_LEN, 0, UACCEL_MR_MAX_LENGTH),
+	/* "fd" is the ioctl's own fd in programs. */
+	FN(struct uaccel_reg_dmabuf_mr, fd, "dmabuf_fd", 32, FZ_FD, FZ_RES_DMABUF, 0),
+	F(struct uaccel_reg_dmabuf_mr, __reserved, 36, FZ_RSVD, 0, 0),
+};
+
+SIZE(struct uaccel_alloc_dm, 24);
+static const struct fz_field alloc_dm_fields[] = {
+	HDR(struct uaccel_alloc_dm),
+	FLAGS(struct uaccel_alloc_dm, 0),
+	F(struct uaccel_alloc_dm, out_dm_id, 8, FZ_OUT_ID, FZ_RES_DM, 0),
+	F(struct uaccel_alloc_dm, __reserved, 12, FZ_RSVD, 0, 0),
+	F(struct uaccel_alloc_dm, length, 16, FZ_LEN, 0, FZ_DM_BOUND),
+};
+
+SIZE(struct uaccel_export_dm, 16);
+static const struct fz_field export_dm_fields[] = {
+	HDR(struct uaccel_export_dm),
+	FLAGS(struct uaccel_export_dm, UACCEL_DMABUF_CLOEXEC),
+	F(struct uaccel_export_dm, dm_id, 8, FZ_ID, FZ_RES_DM, 0),
+	F(struct uaccel_export_dm, out_fd, 12, FZ_OUT_FD, FZ_RES_DMABUF, 0),
 };
 
 /* ---- the soft device's facets (soft.h) ---- */
@@ -406,6 +447,14 @@ const struct fz_cmd fz_cmds[] = {
 	CMD(UACCEL_IOCTL_GET_DRIVER_OPS_FD, "GET_DRIVER_OPS_FD", FZ_FACET_CORE,
 	    struct uaccel_get_driver_ops_fd, out_version, UACCEL_FACET_FD_CLOEXEC, 0,
 	    FZ_RES_FACET, get_driver_ops_fd_fields),
+	CMD(UACCEL_IOCTL_REG_DMABUF_MR, "REG_DMABUF_MR", FZ_FACET_CORE,
+	    struct uaccel_reg_dmabuf_mr, __reserved, UACCEL_MR_ACCESS_WRITE, 0, FZ_RES_MR,
+	    reg_dmabuf_mr_fields),
+	CMD(UACCEL_IOCTL_ALLOC_DM, "ALLOC_DM", FZ_FACET_CORE,
+	    struct uaccel_alloc_dm, length, 0, 0, FZ_RES_DM, alloc_dm_fields),
+	CMD(UACCEL_IOCTL_EXPORT_DM, "EXPORT_DM", FZ_FACET_CORE,
+	    struct uaccel_export_dm, out_fd, UACCEL_DMABUF_CLOEXEC, 0, FZ_RES_DMABUF,
+	    export_dm_fields),
 
 	CMD(UACCEL_SOFT_IOCTL_DMA_NOP, "SOFT_DMA_NOP", FZ_FACET_SOFT_DMA,
 	    struct uaccel_soft_dma_nop, flags, 0, 1, FZ_RES_NONE, soft_dma_nop_fields),
@@ -470,7 +519,8 @@ const struct fz_facet_desc fz_facets[FZ_FACET_NR] = {
 static const char *const res_names[FZ_RES_NR] = {
 	[FZ_RES_NONE] = "none", [FZ_RES_CTX] = "ctx", [FZ_RES_FACET] = "facet",
 	[FZ_RES_PD] = "pd", [FZ_RES_MR] = "mr", [FZ_RES_CQ] = "cq",
-	[FZ_RES_QUEUE] = "queue", [FZ_RES_MAP] = "map",
+	[FZ_RES_QUEUE] = "queue", [FZ_RES_MAP] = "map", [FZ_RES_DM] = "dm",
+	[FZ_RES_DMABUF] = "dmabuf",
 };
 
 const char *fz_res_name(int res)
@@ -528,6 +578,13 @@ int fz_desc_selfcheck(void)
 			fprintf(stderr, "%s: malformed description\n", c->name);
 			bad = 1;
 		}
+		for (unsigned int j = 0; j < c->nr_fields; j++)
+			if (!strcmp(c->fields[j].name, "fd") || !strcmp(c->fields[j].name, "arg") ||
+			    !strcmp(c->fields[j].name, "tail")) {
+				fprintf(stderr, "%s: field %s is named like an argument of every call\n",
+					c->name, c->fields[j].name);
+				bad = 1;
+			}
 		for (unsigned int j = 0; j < i; j++)
 			if (fz_cmds[j].req == c->req && fz_cmds[j].facet == c->facet) {
 				fprintf(stderr, "%s: same request as %s\n", c->name, fz_cmds[j].name);

@@ -22,7 +22,9 @@ enum fz_res {
 	FZ_RES_MR,
 	FZ_RES_CQ,
 	FZ_RES_QUEUE,
-	FZ_RES_MAP,	/* a ring mapping (mmap of a CQ or queue) */
+	FZ_RES_MAP,	/* a mapping (mmap of a CQ's or queue's ring, or of a dma-buf) */
+	FZ_RES_DM,	/* a device memory object (ALLOC_DM) */
+	FZ_RES_DMABUF,	/* a dma-buf fd (EXPORT_DM) */
 	FZ_RES_NR,
 };
 
@@ -35,13 +37,13 @@ enum fz_kind {
 	FZ_OFF,		/* a byte offset; arg = the largest valid one */
 	FZ_COUNT,	/* a number of elements at the user pointer; arg = max */
 	FZ_UPTR,	/* a user pointer; arg = the size of one element */
-	FZ_FD,		/* an fd (eventfd) */
+	FZ_FD,		/* an fd; res = its type (FZ_RES_NONE: an eventfd) */
 	FZ_RSVD,	/* reserved, must be zero */
 	FZ_VAL,		/* a plain value; arg = a bound worth trying (0: any) */
 	FZ_NAME,	/* a NUL-terminated facet name (char array) */
 	FZ_OUT,		/* written by the kernel; any value in */
 	FZ_OUT_ID,	/* written by the kernel: the new object; res = its type */
-	FZ_OUT_FD,	/* written by the kernel: the new facet fd */
+	FZ_OUT_FD,	/* written by the kernel: the new fd; res = its type */
 };
 
 struct fz_field {

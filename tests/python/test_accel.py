@@ -332,6 +332,26 @@ class DataPath(unittest.TestCase):
         self.assertFalse(self.cq.wait(10))
         self.assertEqual(self.cq.poll(), [])
 
+    def test_copy_into_device_memory_seen_through_its_dmabuf(self):
+        if not self.ctx.query().dev_caps & accel.DEV_CAP_DM:
+            self.skipTest("soft0 reports no DEV_CAP_DM")
+        with self.ctx.alloc_dm(self.N) as dm:
+            fd = dm.export()
+            try:
+                with mmap.mmap(fd, self.N) as view:
+                    self.assertEqual(view[:], bytes(self.N))     # zero-filled
+                    with self.pd.reg_dmabuf_mr(fd, self.N - PAGE, offset=PAGE,
+                                               access=accel.ACCESS_WRITE) as mr:
+                        self.assertEqual(mr.length, self.N - PAGE)
+                        self.assertIsNone(mr.buffer)
+                        wc = self.one(accel.WorkRequest(accel.WR_COPY, self.smr, mr,
+                                                        length=self.N - PAGE))
+                        self.assertEqual(wc.status, 0)
+                        self.assertEqual(view[:PAGE], bytes(PAGE))
+                        self.assertEqual(view[PAGE:], self.src[:self.N - PAGE])
+            finally:
+                os.close(fd)
+
     def test_copy_through_the_facet(self):
         import struct
         with self.ctx.get_facet([("dma.soft.uaccel", 1, 2)]) as f:

@@ -368,6 +368,7 @@ static void test_pd_contexts_close_and_alloc_race_removal(void **state)
 
 static const char *const attrs[] = {
 	"facets", "driver", "contexts", "exclusive", "name", "abi_version", "numa_node",
+	"dm_max_bytes",
 };
 #define NR_ATTRS (sizeof(attrs) / sizeof(attrs[0]))
 

@@ -467,6 +467,11 @@ static void test_size_rules(void **state)
 	struct uaccel_get_driver_ops_fd gf = {
 		.size = sizeof(gf), .name = "dma.soft.uaccel", .min_version = 1, .max_version = 2,
 	};
+	struct uaccel_reg_dmabuf_mr dmc = {
+		.size = sizeof(dmc), .pd_id = 1, .length = 64, .fd = -1,
+	};
+	struct uaccel_alloc_dm adm = { .size = sizeof(adm), .length = 4096 };
+	struct uaccel_export_dm edm = { .size = sizeof(edm), .dm_id = 1 };
 
 	vm_check_size_rules(fd, UACCEL_IOCTL_ALLOC_PD, &pdc, sizeof(pdc), sizeof(pdc));
 	vm_check_size_rules(fd, UACCEL_IOCTL_DESTROY, &d, sizeof(d), sizeof(d));
@@ -480,6 +485,9 @@ static void test_size_rules(void **state)
 	vm_check_size_rules(fd, UACCEL_IOCTL_WAIT_CQ, &wc, sizeof(wc), sizeof(wc));
 	vm_check_size_rules(fd, UACCEL_IOCTL_POST, &po, sizeof(po), sizeof(po));
 	vm_check_size_rules(fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &gf, sizeof(gf), sizeof(gf));
+	vm_check_size_rules(fd, UACCEL_IOCTL_REG_DMABUF_MR, &dmc, sizeof(dmc), sizeof(dmc));
+	vm_check_size_rules(fd, UACCEL_IOCTL_ALLOC_DM, &adm, sizeof(adm), sizeof(adm));
+	vm_check_size_rules(fd, UACCEL_IOCTL_EXPORT_DM, &edm, sizeof(edm), sizeof(edm));
 
 	/* Reserved fields, and ids that name nothing (the context has no object). */
 	const struct vm_bad_cmd bad[] = {
@@ -491,6 +499,7 @@ static void test_size_rules(void **state)
 		VM_BAD(UACCEL_IOCTL_POLL_CQ, pc, cq_id, 1, -ENOENT),
 		VM_BAD(UACCEL_IOCTL_WAIT_CQ, wc, cq_id, 1, -ENOENT),
 		VM_BAD(UACCEL_IOCTL_POST, po, queue_id, 1, -ENOENT),
+		VM_BAD(UACCEL_IOCTL_EXPORT_DM, edm, dm_id, 1, -ENOENT),
 	};
 
 	VM_CHECK_BAD_CMDS(fd, bad, NULL);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -30,7 +31,7 @@ static int close_fd(void **state)
 
 static void check_reply(const struct uaccel_query_device *q)
 {
-	char node[256], want[64];
+	char node[256], want[64], max[32];
 
 	assert_int_equal(q->abi_version, UACCEL_ABI_VERSION);
 	assert_string_equal((const char *)q->name, DEV);
@@ -38,8 +39,11 @@ static void check_reply(const struct uaccel_query_device *q)
 	assert_int_equal(q->vendor_id, 0);
 	assert_int_equal(q->device_id, 0);
 	assert_int_equal(q->numa_node, UACCEL_NUMA_NONE);
-	assert_int_equal(q->dev_caps, UACCEL_DEV_CAP_QUEUE_POLL);
+	assert_int_equal(q->dev_caps, UACCEL_DEV_CAP_QUEUE_POLL | UACCEL_DEV_CAP_DM);
 	assert_int_equal(q->num_facets, 5);
+	/* UACCEL_DEV_CAP_DM goes with a non-zero ALLOC_DM limit. */
+	vm_sysfs_read("/sys/class/uaccel/" DEV "/dm_max_bytes", max, sizeof(max));
+	assert_true(strtoull(max, NULL, 10) > 0);
 	vm_device_node(DEV, node, sizeof(node));
 	snprintf(want, sizeof(want), "/dev/uaccel/uaccel%u", q->index);
 	assert_string_equal(node, want);
@@ -178,6 +182,7 @@ static void test_libaccel_query(void **state)
 	assert_int_equal(attr.abi_version, UACCEL_ABI_VERSION);
 	assert_int_equal(attr.numa_node, ACCEL_NUMA_NONE);
 	assert_int_equal(attr.num_facets, 5);
+	assert_int_equal(attr.dev_caps, ACCEL_DEV_CAP_QUEUE_POLL | ACCEL_DEV_CAP_DM);
 	assert_true(accel_context_fd(ctx) >= 0);
 	assert_int_equal(accel_close_device(ctx), 0);
 }

@@ -197,6 +197,9 @@ static void test_calls_after_removal(void **state)
 		.size = sizeof(g), .min_version = 1, .max_version = 1,
 		.name = UACCEL_SOFT_DMA_FACET,
 	};
+	struct uaccel_reg_dmabuf_mr dmr = { .size = sizeof(dmr), .length = 4096, .fd = -1 };
+	struct uaccel_alloc_dm adm = { .size = sizeof(adm), .length = 4096 };
+	struct uaccel_export_dm edm = { .size = sizeof(edm), .dm_id = 1 };
 	struct uaccel_soft_dma_nop nop = { .size = sizeof(nop) };
 	struct rig r;
 	int ffd;
@@ -219,6 +222,7 @@ static void test_calls_after_removal(void **state)
 	pc.cq_id = r.cq;
 	pc.cqes = (uintptr_t)&cqe;
 	wc.cq_id = r.cq;
+	dmr.pd_id = r.pd;
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_QUERY_DEVICE, &qd), -ENODEV);
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_DESTROY, &d), -ENODEV);
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_ALLOC_PD, &pd), -ENODEV);
@@ -230,6 +234,9 @@ static void test_calls_after_removal(void **state)
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_POLL_CQ, &pc), -ENODEV);
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_WAIT_CQ, &wc), -ENODEV);
 	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_GET_DRIVER_OPS_FD, &g), -ENODEV);
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_REG_DMABUF_MR, &dmr), -ENODEV);
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_ALLOC_DM, &adm), -ENODEV);
+	assert_int_equal(vm_ioctl(r.fd, UACCEL_IOCTL_EXPORT_DM, &edm), -ENODEV);
 	/* Even malformed requests: the device check comes first. */
 	assert_int_equal(vm_ioctl(r.fd, _IO(UACCEL_IOCTL_TYPE, 0xff), NULL), -ENODEV);
 	assert_int_equal(vm_ioctl(ffd, UACCEL_SOFT_IOCTL_DMA_NOP, &nop), -ENODEV);

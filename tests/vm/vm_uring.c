@@ -167,6 +167,79 @@ static void test_batched_registrations(void **state)
 	close(fd);
 }
 
+/*
+ * Device memory through io_uring: EXPORT_DM gives a dma-buf fd, and a batch
+ * of REG_DMABUF_MR (accel_prep_reg_dmabuf_mr()) registers a range of it per
+ * SQE in one submission, each with its own id and over its own bytes.
+ */
+static void test_batched_dmabuf_registrations(void **state)
+{
+	struct uaccel_query_device qd = { .size = sizeof(qd) };
+	struct uaccel_alloc_dm a = { .size = sizeof(a), .length = BATCH * 4096 };
+	struct uaccel_export_dm e = { .size = sizeof(e), .flags = UACCEL_DMABUF_CLOEXEC };
+	struct uaccel_soft_dma_copy cp = { .size = sizeof(cp), .length = 4096 };
+	struct uaccel_reg_dmabuf_mr mr[BATCH];
+	struct uaccel_destroy d[BATCH];
+	int fd = vm_open_device(DEV), ffd;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	unsigned char *p;
+	uint32_t pd;
+	int i;
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_QUERY_DEVICE, &qd), 0);
+	if (!(qd.dev_caps & UACCEL_DEV_CAP_DM)) {
+		close(fd);
+		skip();
+	}
+	ring_init(&ring, 0);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_ALLOC_DM, &a), 0);
+	e.dm_id = a.out_dm_id;
+	assert_int_equal(vm_uring_cmd(&ring, fd, UACCEL_IOCTL_EXPORT_DM, &e), 0);
+	assert_true(e.out_fd > 2);
+	assert_int_equal(fcntl(e.out_fd, F_GETFD), FD_CLOEXEC);
+	p = mmap(NULL, BATCH * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, e.out_fd, 0);
+	assert_true(p != MAP_FAILED);
+	for (i = 0; i < BATCH; i++)
+		memset(p + i * 4096, i + 1, 4096);
+	for (i = 0; i < BATCH; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		accel_prep_reg_dmabuf_mr(sqe, fd, &mr[i], pd, (uint64_t)i * 4096, 4096, e.out_fd,
+					 UACCEL_MR_ACCESS_WRITE);
+		sqe->user_data = i;
+	}
+	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);
+	for (i = 0; i < BATCH; i++)
+		assert_int_equal(reap(&ring, i), 0);
+	for (i = 1; i < BATCH; i++)
+		assert_true(mr[i].out_mr_id != 0 && mr[i].out_mr_id != mr[i - 1].out_mr_id);
+	/* Each region is its own page of the buffer: copy the last onto the first. */
+	ffd = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
+	assert_true(ffd >= 0);
+	cp.src_mr = mr[BATCH - 1].out_mr_id;
+	cp.dst_mr = mr[0].out_mr_id;
+	assert_int_equal(vm_ioctl(ffd, UACCEL_SOFT_IOCTL_DMA_COPY, &cp), 0);
+	for (i = 0; i < 4096; i++)
+		assert_int_equal(p[i], BATCH);
+	assert_int_equal(p[4096], 2);
+	close(ffd);
+	for (i = 0; i < BATCH; i++) {
+		sqe = io_uring_get_sqe(&ring);
+		accel_prep_destroy(sqe, fd, &d[i], mr[i].out_mr_id);
+		sqe->user_data = i;
+	}
+	assert_int_equal(io_uring_submit_and_wait(&ring, BATCH), BATCH);
+	for (i = 0; i < BATCH; i++)
+		assert_int_equal(reap(&ring, i), 0);
+	assert_int_equal(munmap(p, BATCH * 4096), 0);
+	close(e.out_fd);
+	assert_int_equal(vm_destroy(fd, a.out_dm_id), 0);
+	assert_int_equal(vm_destroy(fd, pd), 0);
+	io_uring_queue_exit(&ring);
+	close(fd);
+}
+
 /* GET_DRIVER_OPS_FD through io_uring gives a working facet fd. */
 static void test_facet_fd_and_commands(void **state)
 {
@@ -964,6 +1037,7 @@ int main(void)
 		cmocka_unit_test(test_same_reply_as_ioctl),
 		cmocka_unit_test(test_command_area_rules),
 		cmocka_unit_test(test_batched_registrations),
+		cmocka_unit_test(test_batched_dmabuf_registrations),
 		cmocka_unit_test(test_facet_fd_and_commands),
 		cmocka_unit_test(test_wait_does_not_block_submitter),
 		cmocka_unit_test(test_cancel_pending_wait),
