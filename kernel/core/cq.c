@@ -9,6 +9,7 @@
  * instead (UACCEL_RING_STALLED on the queue) and no completion is lost.
  */
 #include <linux/eventfd.h>
+#include <linux/io_uring.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -119,6 +120,13 @@ void uaccel_cq_release(struct uaccel_object *obj, enum uaccel_remove_reason why)
 	struct uaccel_cq *cq = container_of(obj, struct uaccel_cq, obj);
 
 	WARN_ON(!list_empty(&cq->queues));
+	/*
+	 * Parked WAIT_CQs hold the context, so only removal destroys a CQ
+	 * with some: it woke them (they complete with -ENODEV); wait for
+	 * the ones whose timer took them to be off the wait queue.
+	 */
+	wake_up_all(&cq->wait);
+	wait_var_event(&cq->parked, !atomic_read(&cq->parked));
 	uaccel_ring_zap(obj, why);
 	if (cq->eventfd)
 		eventfd_ctx_put(cq->eventfd);
@@ -350,6 +358,152 @@ static bool uaccel_cq_ready(struct uaccel_cq *cq, struct uaccel_device *udev)
 	       !READ_ONCE(udev->registered);
 }
 
+/*
+ * WAIT_CQ through io_uring, parked: a WAIT_CQ with a time limit of at most
+ * UACCEL_WAIT_CQ_PARK_MAX_MS, issued from the submitting task, waits on
+ * the CQ's wait queue without a thread.  A completion (or the device's
+ * removal) wakes it, or its timer ends it; whichever comes first claims
+ * it, takes it off the wait queue, drops its use of the CQ, and has
+ * io_uring post the result from the submitter's task work, where the
+ * context reference goes.  The timer also ends it with -ECANCELED once the
+ * submitting task exits, so that exit does not wait for the time limit
+ * (6.1 has no cancellation callback for passthrough commands; a ring
+ * closed by another task waits at most the limit).  Longer or unlimited
+ * waits run in io_uring's workers (uaccel_uring_cmd_run()).
+ */
+#define UACCEL_WAIT_CQ_PARK_MAX_MS	60000
+/* How often the timer of a parked wait checks that its submitter lives. */
+#define UACCEL_WAIT_CQ_PARK_CHECK	(HZ / 10)
+
+/**
+ * struct uaccel_cq_park - a parked WAIT_CQ
+ * @wq: entry in cq->wait
+ * @timer: the time limit, and the submitter check
+ * @deadline: when the time limit ends (jiffies)
+ * @ioucmd: the io_uring request
+ * @cq: the CQ, used (a use count) until claimed
+ * @ctx: the context, held until the result is posted
+ * @task: the submitter
+ * @claimed: the wake-up or the timer took it
+ * @result: what the request completes with
+ */
+struct uaccel_cq_park {
+	struct wait_queue_entry wq;
+	struct timer_list timer;
+	unsigned long deadline;
+	struct io_uring_cmd *ioucmd;
+	struct uaccel_cq *cq;
+	struct uaccel_context *ctx;
+	struct task_struct *task;
+	atomic_t claimed;
+	int result;
+};
+
+/* The result, posted from the submitter's task work. */
+static void uaccel_cq_park_done(struct io_uring_cmd *ioucmd,
+				unsigned int issue_flags)
+{
+	struct uaccel_cq_park *park = *(struct uaccel_cq_park **)ioucmd->pdu;
+
+	/* A timer that re-armed itself before the claim. */
+	del_timer_sync(&park->timer);
+	io_uring_cmd_done(ioucmd, park->result, 0, issue_flags);
+	put_task_struct(park->task);
+	uaccel_context_put(park->ctx);
+	kfree(park);
+}
+
+/*
+ * The claimer, off the wait queue: from now on nothing of the park touches
+ * the CQ, which removal may free once cq->parked is 0.
+ */
+static void uaccel_cq_park_end(struct uaccel_cq_park *park, int result)
+{
+	struct uaccel_cq *cq = park->cq;
+
+	park->result = result;
+	uaccel_cq_put(cq);
+	if (atomic_dec_and_test(&cq->parked))
+		wake_up_var(&cq->parked);
+	io_uring_cmd_complete_in_task(park->ioucmd, uaccel_cq_park_done);
+}
+
+/* A wake-up of the CQ's wait queue, under its lock. */
+static int uaccel_cq_park_wake(struct wait_queue_entry *wq, unsigned int mode,
+			       int sync, void *key)
+{
+	struct uaccel_cq_park *park = container_of(wq, struct uaccel_cq_park, wq);
+	struct uaccel_device *udev = park->ctx->udev;
+
+	if (!uaccel_cq_ready(park->cq, udev) || atomic_xchg(&park->claimed, 1))
+		return 0;
+	list_del_init(&wq->entry);
+	uaccel_cq_park_end(park, READ_ONCE(udev->registered) ? 0 : -ENODEV);
+	return 1;
+}
+
+static void uaccel_cq_park_timer(struct timer_list *t)
+{
+	struct uaccel_cq_park *park = from_timer(park, t, timer);
+	bool expired = time_after_eq(jiffies, park->deadline);
+
+	if (atomic_read(&park->claimed))
+		return;
+	if (!expired && !(READ_ONCE(park->task->flags) & PF_EXITING)) {
+		mod_timer(&park->timer, min(park->deadline,
+					    jiffies + UACCEL_WAIT_CQ_PARK_CHECK));
+		return;
+	}
+	if (atomic_xchg(&park->claimed, 1))
+		return;
+	remove_wait_queue(&park->cq->wait, &park->wq);
+	uaccel_cq_park_end(park, expired ? -ETIMEDOUT : -ECANCELED);
+}
+
+/*
+ * Park WAIT_CQ on @cq (held by the caller, whose use passes to the park):
+ * -EIOCBQUEUED, or 0 if a completion came meanwhile (the caller puts the
+ * CQ); -ENOMEM.
+ */
+static int uaccel_cq_park(struct uaccel_ucmd *ucmd, struct uaccel_cq *cq,
+			  u32 timeout_ms)
+{
+	struct uaccel_cq_park *park;
+
+	park = kzalloc(sizeof(*park), GFP_KERNEL_ACCOUNT);
+	if (!park)
+		return -ENOMEM;
+	init_waitqueue_func_entry(&park->wq, uaccel_cq_park_wake);
+	timer_setup(&park->timer, uaccel_cq_park_timer, 0);
+	park->deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	park->ioucmd = ucmd->ioucmd;
+	park->cq = cq;
+	park->ctx = ucmd->ctx;
+	park->task = get_task_struct(current);
+	*(struct uaccel_cq_park **)park->ioucmd->pdu = park;
+
+	/*
+	 * Checked under the wait queue's lock, which a completion's wake-up
+	 * takes after it published the completion: either the completion is
+	 * seen here, or its wake-up finds the entry.  The timer's removal
+	 * takes the lock too, so it finds the entry on the queue.
+	 */
+	spin_lock_irq(&cq->wait.lock);
+	if (uaccel_cq_ready(cq, ucmd->ctx->udev)) {
+		spin_unlock_irq(&cq->wait.lock);
+		put_task_struct(park->task);
+		kfree(park);
+		return 0;
+	}
+	uaccel_context_get(park->ctx);
+	atomic_inc(&cq->parked);
+	__add_wait_queue(&cq->wait, &park->wq);
+	mod_timer(&park->timer, min(park->deadline,
+				    jiffies + UACCEL_WAIT_CQ_PARK_CHECK));
+	spin_unlock_irq(&cq->wait.lock);
+	return -EIOCBQUEUED;
+}
+
 int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
 {
 	struct uaccel_wait_cq *cmd = ucmd->cmd;
@@ -364,6 +518,19 @@ int uaccel_cmd_wait_cq(struct uaccel_ucmd *ucmd)
 		return PTR_ERR(cq);
 
 	uaccel_cq_kick_stalled(cq);
+	if (ucmd->ioucmd) {
+		/* io_uring's first issue: never sleeps. */
+		if (uaccel_cq_ready(cq, udev))
+			ret = READ_ONCE(udev->registered) ? 0 : -ENODEV;
+		else if (!cmd->timeout_ms ||
+			 cmd->timeout_ms > UACCEL_WAIT_CQ_PARK_MAX_MS)
+			ret = -EAGAIN;
+		else
+			ret = uaccel_cq_park(ucmd, cq, cmd->timeout_ms);
+		if (ret != -EIOCBQUEUED)
+			uaccel_cq_put(cq);
+		return ret;
+	}
 	ret = wait_event_interruptible_timeout(cq->wait, uaccel_cq_ready(cq, udev),
 					       timeout);
 	if (!READ_ONCE(udev->registered))

@@ -102,7 +102,8 @@ static void uaccel_ucmd_finish(struct uaccel_ucmd *ucmd, int ret)
 static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 						 struct uaccel_facet_file *ffile,
 						 const struct uaccel_ioctl_op *op,
-						 unsigned long arg)
+						 unsigned long arg,
+						 struct io_uring_cmd *ioucmd)
 {
 	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
 	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
@@ -123,6 +124,7 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	ucmd.new_obj_id = 0;
 	ucmd.new_file = NULL;
 	ucmd.new_fd = -1;
+	ucmd.ioucmd = ioucmd;
 	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
 		return -EFAULT;
 	if (ucmd.user_size < op->min_size)
@@ -234,7 +236,7 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 				  UACCEL_CMD_BASE, cmd, 0);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(ctx, NULL, op, arg);
+	return uaccel_ucmd_dispatch(ctx, NULL, op, arg, NULL);
 }
 
 /*
@@ -254,7 +256,7 @@ long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
 				  ffile->version);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg);
+	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg, NULL);
 }
 
 /*
@@ -314,9 +316,16 @@ static int uaccel_uring_cmd_run(struct io_uring_cmd *ioucmd,
 	ret = uaccel_uring_cmd_arg(ioucmd, issue_flags, &arg);
 	if (ret)
 		return ret;
-	if (op->waits && (issue_flags & IO_URING_F_NONBLOCK))
-		return -EAGAIN;
-	ret = uaccel_ucmd_dispatch(ctx, ffile, op, arg);
+	if (op->waits && (issue_flags & IO_URING_F_NONBLOCK)) {
+		if (op->execute != uaccel_cmd_wait_cq)
+			return -EAGAIN;
+		/*
+		 * WAIT_CQ completes at once, parks on the CQ (-EIOCBQUEUED)
+		 * or goes to a worker (-EAGAIN, never its own result).
+		 */
+		return uaccel_ucmd_dispatch(ctx, ffile, op, arg, ioucmd);
+	}
+	ret = uaccel_ucmd_dispatch(ctx, ffile, op, arg, NULL);
 	if (ret == -EAGAIN) {
 		io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
 		return -EIOCBQUEUED;

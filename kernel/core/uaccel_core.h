@@ -284,7 +284,8 @@ struct uaccel_dm {
  * @lock: serialises producers
  * @tail: producer index (the kernel's copy)
  * @reserved: slots reserved by producers and not yet posted
- * @wait: WAIT_CQ sleepers
+ * @wait: WAIT_CQ sleepers, and WAIT_CQs of io_uring parked on it
+ * @parked: parked WAIT_CQs not yet off @wait (cq.c)
  * @eventfd: signalled after completions, or NULL
  * @queues: queues completing to this CQ (under the context's lock)
  * @locked: the locked-memory charge of the ring
@@ -299,6 +300,7 @@ struct uaccel_cq {
 	u32 tail;
 	u32 reserved;
 	wait_queue_head_t wait;
+	atomic_t parked;
 	struct eventfd_ctx *eventfd;
 	struct list_head queues;
 	struct uaccel_locked locked;

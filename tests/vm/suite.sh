@@ -175,8 +175,9 @@ UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
 # add no kernel path to the dispatcher's, and take a minute on the debug
 # kernel.
 # Also unloads and reloads uaccel_soft (num_devices=3) under a ring holding
-# its files.  More waits pending than io_uring has workers for is a known
-# failure (see the test): only when named, as uring-starve.
+# its files.  More waits without a time limit pending than io_uring has
+# workers for is a known failure (see the test): only when named, as
+# uring-starve; waits with a limit park without a worker and are tested.
 UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko VM_SKIP_TESTS="test_waits_beyond_iowq_workers" \
 	run_test uring 300 "$B/tests/vm_uring"
 case "$only" in

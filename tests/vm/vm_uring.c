@@ -7,6 +7,7 @@
  * other command come from running the other test programs with
  * VM_IOCTL_PATH=uring (tests/vm/suite.sh).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <uaccel/soft.h>
 
@@ -878,11 +880,12 @@ static void test_removal_with_waits_and_copies(void **state)
 }
 
 /*
- * More waits pending than io_uring has bounded workers for the task
- * (min(SQ entries, 4 x online CPUs)): a wait whose CQ gets a completion
- * must still end.  Known failure: every uaccel command is bounded io-wq
- * work, a wait occupies its worker for as long as it waits, and the waits
- * queued behind idle ones never start (only when named, as uring-starve).
+ * More waits without a time limit pending than io_uring has bounded
+ * workers for the task (min(SQ entries, 4 x online CPUs)): a wait whose CQ
+ * gets a completion must still end.  Known failure: such a wait runs in an
+ * io-wq worker (only waits with a time limit park without one), occupies
+ * it for as long as it waits, and the waits queued behind idle ones never
+ * start (only when named, as uring-starve).
  */
 static void test_waits_beyond_iowq_workers(void **state)
 {
@@ -918,6 +921,180 @@ static void test_waits_beyond_iowq_workers(void **state)
 	close(fd);
 	free(w);
 	assert_int_equal(res, 0);
+	settle_stats();
+}
+
+/* io_uring's worker threads of this process ("iou-wrk-<tid>"). */
+static int iowq_workers(void)
+{
+	char path[300], comm[32];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/task");
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Waits with a time limit park on their CQ without a thread: more of them
+ * than io_uring has workers all start, none takes a worker, the one whose
+ * CQ gets a completion ends with 0 and the others at their limit with
+ * -ETIMEDOUT.  In a child, which has no worker left by earlier tests; it
+ * exits with 0 when all of that held.
+ */
+static int parked_waits_child(struct waiter *w, int n)
+{
+	struct io_uring ring;
+	int i;
+
+	if (io_uring_queue_init(2 * n, &ring, 0))
+		return 2;
+	for (i = 0; i < n; i++)
+		submit_wait(&ring, &w[i], 500 + i);
+	usleep(200000);
+	if (iowq_workers())
+		return 3;
+	post_copy(&w[n - 1]);
+	for (i = 0; i < n; i++) {
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_wait_cqe(&ring, &cqe))
+			return 4;
+		/* The completed one first, long before the limits. */
+		if (!i && (cqe->user_data != (uint64_t)(500 + n - 1) || cqe->res))
+			return 5;
+		if (i && cqe->res != -ETIMEDOUT)
+			return 6;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
+static void test_parked_waits_beyond_iowq_workers(void **state)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int fd = vm_open_device(DEV), n, i, status;
+	struct waiter *w;
+	pid_t pid;
+
+	n = (int)(4 * cpus < 64 ? 4 * cpus : 64) + 1;
+	w = calloc(n, sizeof(*w));
+	assert_non_null(w);
+	for (i = 0; i < n; i++) {
+		waiter_setup(&w[i], fd);
+		w[i].wait.timeout_ms = 3000;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(parked_waits_child(w, n));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	print_message("# %d parked waits, %ld CPUs: child status %d\n", n, cpus,
+		      WEXITSTATUS(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(fd);
+	free(w);
+	settle_stats();
+}
+
+/*
+ * A submitter that exits with parked waits does not wait for their limit:
+ * each ends with -ECANCELED within a few timer checks, and everything they
+ * held goes.  Also the ring's last close with waits parked (the parent's
+ * copy of the ring, after the child's exit).
+ */
+static void test_parked_waits_and_exit(void **state)
+{
+	int fd = vm_open_device(DEV), status, i;
+	struct io_uring ring;
+	struct timespec t0, t1;
+	struct waiter w[4];
+	pid_t pid;
+
+	for (i = 0; i < 4; i++) {
+		waiter_setup(&w[i], fd);
+		w[i].wait.timeout_ms = 50000;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		if (io_uring_queue_init(8, &ring, 0))
+			_exit(2);
+		for (i = 0; i < 4; i++)
+			submit_wait(&ring, &w[i], 700 + i);
+		usleep(100000);
+		_exit(iowq_workers() ? 3 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	print_message("# the submitter exited %ld ms after its fork\n",
+		      (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	/* Far below the 50 s limit, even on a slow machine. */
+	assert_true(t1.tv_sec - t0.tv_sec < 20);
+	/* The waits let their CQs go soon: DESTROY stops saying busy. */
+	for (i = 0; i < 4; i++)
+		assert_int_equal(vm_destroy(fd, w[i].q), 0);
+	for (i = 0; i < 4; i++) {
+		int ret, tries = 0;
+
+		while ((ret = vm_destroy(fd, w[i].cq)) == -EBUSY && tries++ < 100)
+			usleep(50000);
+		assert_int_equal(ret, 0);
+	}
+	close(fd);
+	settle_stats();
+}
+
+/* Removal ends parked waits with -ENODEV at once. */
+static void test_removal_ends_parked_waits(void **state)
+{
+	struct io_uring ring;
+	struct waiter w[4];
+	int fd, i;
+
+	vm_soft_fresh(GONE);
+	fd = vm_open_device(GONE);
+	ring_init(&ring, 0);
+	for (i = 0; i < 4; i++) {
+		waiter_setup(&w[i], fd);
+		w[i].wait.timeout_ms = 50000;
+		submit_wait(&ring, &w[i], 800 + i);
+	}
+	usleep(100000);
+	/* A CQ with a parked wait is in use. */
+	assert_int_equal(vm_destroy(fd, w[0].cq), -EBUSY);
+	vm_soft_del(GONE);
+	for (i = 0; i < 4; i++) {
+		struct io_uring_cqe *cqe;
+
+		assert_int_equal(io_uring_wait_cqe(&ring, &cqe), 0);
+		assert_true(cqe->user_data >= 800 && cqe->user_data < 804);
+		assert_int_equal(cqe->res, -ENODEV);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	close(fd);
 	settle_stats();
 }
 
@@ -1057,6 +1234,9 @@ int main(void)
 		cmocka_unit_test(test_rmmod_soft_under_ring),
 		cmocka_unit_test(test_waits_beyond_iowq_workers),
 		cmocka_unit_test(test_waits_with_raised_iowq_limit),
+		cmocka_unit_test(test_parked_waits_beyond_iowq_workers),
+		cmocka_unit_test(test_parked_waits_and_exit),
+		cmocka_unit_test(test_removal_ends_parked_waits),
 	};
 
 	return vm_run_tests("vm_uring", tests, &base, DEV);

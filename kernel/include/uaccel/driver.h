@@ -48,6 +48,7 @@ struct uaccel_cipher_ops;
 struct sg_table;
 struct user_struct;
 struct file;
+struct io_uring_cmd;
 
 /* Types of the core objects of a context. */
 enum uaccel_obj_type {
@@ -163,6 +164,9 @@ struct uaccel_queue {
  * @new_file: core only: the file the command created, installed at
  *	@new_fd once the reply was copied, released otherwise
  * @new_fd: core only: the descriptor reserved for @new_file
+ * @ioucmd: core only: the io_uring request of a command issued from the
+ *	submitting task (IO_URING_F_NONBLOCK) that may complete it later
+ *	(WAIT_CQ), or NULL
  */
 struct uaccel_ucmd {
 	struct uaccel_context *ctx;
@@ -175,6 +179,7 @@ struct uaccel_ucmd {
 	u32 new_obj_id;
 	struct file *new_file;
 	int new_fd;
+	struct io_uring_cmd *ioucmd;
 };
 
 /**
