@@ -270,7 +270,8 @@ long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
  * A command that may sleep for long (uaccel_ioctl_op.waits) is handed back
  * to io_uring (-EAGAIN) when issued from the submitting task, which runs it
  * from one of its worker threads; cancellation of the request signals that
- * thread, which ends the wait, and removal ends it with -ENODEV.  A
+ * thread, which ends the wait, and removal ends it with -ENODEV.  WAIT_CQ
+ * with a time limit is the exception: it parks on its CQ (cq.c).  A
  * command's own -EAGAIN is posted as its result rather than returned,
  * which io_uring would take as a request to retry it.
  */

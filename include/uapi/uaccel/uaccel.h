@@ -563,7 +563,10 @@ struct uaccel_get_driver_ops_fd {
  * io_uring's worker threads, so that the submitter is not blocked;
  * cancelling the request (or exiting the ring) interrupts its wait
  * (-EINTR, or -ECANCELED from io_uring), removal of the device ends it
- * with -ENODEV.
+ * with -ENODEV.  WAIT_CQ with a timeout_ms of 1 to 60000 takes no worker:
+ * it is parked on its CQ and ends on a completion (0), its limit
+ * (-ETIMEDOUT), removal (-ENODEV) or the submitting task's exit
+ * (-ECANCELED); io_uring cannot cancel it.
  */
 struct uaccel_uring_cmd {
 	__aligned_u64 addr;
