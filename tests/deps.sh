@@ -12,6 +12,8 @@ pkgs=(
 	bc bison flex libelf-dev libssl-dev
 	# Netlink (libmnl, as iproute2) and JSON (json-c): accel(8), vm_netlink.
 	libmnl-dev libjson-c-dev
+	# The DRM uAPI headers (vm_dmabuf drives vgem with the raw ioctls).
+	libdrm-dev
 	liburing-dev libibverbs-dev rdma-core ibverbs-providers iproute2 gnuplot-nox
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian groff-base man-db
 	# The Python binding (python/accel: cffi in ABI mode) and its package.

@@ -198,6 +198,33 @@ run_test limits 300 "$B/tests/vm_limits"
 # Removal while calls wait for user page faults (userfaultfd).
 run_test stuck 300 "$B/tests/vm_stuck"
 ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
+# dma-buf: REG_DMABUF_MR, ALLOC_DM and EXPORT_DM against DRM's vgem (a
+# module on the stock kernel, built in on the debug kernel) and, for DMA
+# through the IOMMU, edu (uaccel_edu is loaded for the test).  Unloading
+# both afterwards shows that no dma-buf of theirs is still referenced.
+if want dmabuf; then
+	vgem_mod=0
+	if [ ! -e /sys/module/vgem ]; then
+		modprobe -q vgem && vgem_mod=1 || result "not ok" "load vgem"
+	fi
+	if insmod "$K/hw/edu/uaccel_edu.ko"; then
+		run_test dmabuf 900 "$B/tests/vm_dmabuf"
+		if rmmod uaccel_edu; then
+			result ok "unload uaccel_edu after dmabuf"
+		else
+			result "not ok" "unload uaccel_edu after dmabuf"
+		fi
+	else
+		result "not ok" "load uaccel_edu"
+	fi
+	if [ $vgem_mod -eq 1 ]; then
+		if rmmod vgem; then
+			result ok "unload vgem after dmabuf"
+		else
+			result "not ok" "unload vgem after dmabuf (a dma-buf of it still held)"
+		fi
+	fi
+fi
 # The Python binding (python/accel, cffi over libaccel.so.1 of LD_LIBRARY_PATH)
 # and its demo, with Debian's Python and python3-cffi.
 # It adds no kernel path to libaccel's: on the debug kernel only when named.
