@@ -41,6 +41,8 @@
 #define NOBODY 65534
 
 static struct vm_stats base;
+/* The DM objects and buffers of debugfs uaccel/stats before the first test. */
+static long base_dm, base_dm_buffers;
 
 /* ---- vgem: DRM's virtual GEM driver, through the raw DRM ioctls ---- */
 
@@ -634,11 +636,10 @@ static void test_dm_export_vgem_import(void **state)
 	unsigned char *dmap, *vmap;
 	int fd = vm_open_device(DEV), card = vgem_open(), dmabuf, again;
 	uint32_t dm, h;
-	long dms = stat_value("dm");
 
 	assert_int_equal(alloc_dm(fd, want, &dm), 0);
-	if (dms >= 0)
-		assert_int_equal(stat_value("dm"), dms + 1);
+	assert_int_equal(stat_value("dm"), base_dm + 1);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	dmabuf = export_dm(fd, dm, 0);
 	assert_true(dmabuf >= 0);
 	assert_int_equal(fcntl(dmabuf, F_GETFD) & FD_CLOEXEC, 0);
@@ -696,8 +697,8 @@ static void test_dm_export_vgem_import(void **state)
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(vm_destroy(fd, dm), 0);
 	assert_int_equal(vm_destroy(fd, dm), -ENOENT);
-	if (dms >= 0)
-		assert_int_equal(stat_value("dm"), dms);
+	assert_int_equal(stat_value("dm"), base_dm);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
 	assert_int_equal(close(fd), 0);
 }
 
@@ -1066,9 +1067,14 @@ static void test_dm_destroyed_while_exported(void **state)
 	fill(dmap, len, 18);
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
+	assert_int_equal(stat_value("dm"), base_dm + 1);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(vm_destroy(r.fd, dm), 0);
 	assert_int_equal(export_dm(r.fd, dm, 0), -ENOENT);
 	assert_int_equal(vm_destroy(r.fd, dm), -ENOENT);
+	/* The object went, its buffer stays. */
+	assert_int_equal(stat_value("dm"), base_dm);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 
 	assert_pattern(dmap, len, 18);
 	memset(r.ubuf, 0, len);
@@ -1093,7 +1099,10 @@ static void test_dm_destroyed_while_exported(void **state)
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
 	munmap(dmap, len);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
+	/* Its last reference gone, the buffer is freed. */
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
 	rig_close(&r);
 }
 
@@ -1228,7 +1237,6 @@ static void test_exporter_removed_under_mappings(void **state)
 	int efd, card, dmabuf;
 	unsigned char *dmap, *vmap;
 	uint32_t dm, h, mr;
-	long dms = stat_value("dm");
 	struct rig r;
 
 	vm_soft_fresh(DEV_EXP);
@@ -1243,6 +1251,9 @@ static void test_exporter_removed_under_mappings(void **state)
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
 	remove_bounded(DEV_EXP);
+	/* The removal destroyed the object; the buffer stays. */
+	assert_int_equal(stat_value("dm"), base_dm);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(export_dm(efd, dm, 0), -ENODEV);
 	assert_int_equal(alloc_dm(efd, PAGE, NULL), -ENODEV);
 	assert_int_equal(vm_destroy(efd, dm), -ENODEV);
@@ -1269,9 +1280,9 @@ static void test_exporter_removed_under_mappings(void **state)
 	assert_int_equal(close(card), 0);
 	assert_pattern(dmap, PAGE, 24);
 	munmap(dmap, len);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
-	if (dms >= 0)
-		assert_int_equal(stat_value("dm"), dms);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
 }
 
 /* ---- RLIMIT_MEMLOCK ---- */
@@ -1333,29 +1344,43 @@ static void test_alloc_dm_memlock(void **state)
 	assert_int_equal(close(card), 0);
 }
 
-/* vgem: loaded here when the suite did not (a module on the stock kernel). */
+/*
+ * vgem: loaded here when the suite did not (a module on the stock kernel).
+ * The DM counters, which struct vm_stats does not have.
+ */
 static int setup(void **state)
 {
 	if (access("/sys/module/vgem", F_OK))
 		vm_run("modprobe -q vgem");
+	base_dm = stat_value("dm");
+	base_dm_buffers = stat_value("dm_buffers");
+	assert_true(base_dm >= 0 && base_dm_buffers >= 0);
 	return 0;
+}
+
+/* After each test: every counter back, DM objects and buffers too. */
+static int check_clean(void **state)
+{
+	assert_int_equal(stat_value("dm"), base_dm);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	return vm_check_clean(state);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_caps_and_size_rules, vm_check_clean),
-		cmocka_unit_test_teardown(test_vgem_export_soft_copy, vm_check_clean),
-		cmocka_unit_test_teardown(test_vgem_export_queue_wrs, vm_check_clean),
-		cmocka_unit_test_teardown(test_vgem_export_cipher, vm_check_clean),
-		cmocka_unit_test_teardown(test_dm_export_vgem_import, vm_check_clean),
-		cmocka_unit_test_teardown(test_edu_imports_dm, vm_check_clean),
-		cmocka_unit_test_teardown(test_bad_input, vm_check_clean),
-		cmocka_unit_test_teardown(test_exporter_handles_closed, vm_check_clean),
-		cmocka_unit_test_teardown(test_dm_destroyed_while_exported, vm_check_clean),
-		cmocka_unit_test_teardown(test_importer_removed_during_copy, vm_check_clean),
-		cmocka_unit_test_teardown(test_exporter_removed_under_mappings, vm_check_clean),
-		cmocka_unit_test_teardown(test_alloc_dm_memlock, vm_check_clean),
+		cmocka_unit_test_teardown(test_caps_and_size_rules, check_clean),
+		cmocka_unit_test_teardown(test_vgem_export_soft_copy, check_clean),
+		cmocka_unit_test_teardown(test_vgem_export_queue_wrs, check_clean),
+		cmocka_unit_test_teardown(test_vgem_export_cipher, check_clean),
+		cmocka_unit_test_teardown(test_dm_export_vgem_import, check_clean),
+		cmocka_unit_test_teardown(test_edu_imports_dm, check_clean),
+		cmocka_unit_test_teardown(test_bad_input, check_clean),
+		cmocka_unit_test_teardown(test_exporter_handles_closed, check_clean),
+		cmocka_unit_test_teardown(test_dm_destroyed_while_exported, check_clean),
+		cmocka_unit_test_teardown(test_importer_removed_during_copy, check_clean),
+		cmocka_unit_test_teardown(test_exporter_removed_under_mappings, check_clean),
+		cmocka_unit_test_teardown(test_alloc_dm_memlock, check_clean),
 	};
 
 	return vm_run_tests_with("vm_dmabuf", tests, setup, NULL, &base, DEV);
