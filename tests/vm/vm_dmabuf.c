@@ -96,7 +96,25 @@ static uint32_t vgem_import(int card, int dmabuf)
 	return p.handle;
 }
 
-/* A shared mapping of a vgem buffer (or of one it imported). */
+/*
+ * vgem's PRIME export of a buffer it imported: the fd of the same dma-buf
+ * (checked against @dmabuf), mapped to see the buffer as vgem hands it
+ * on.  Linux 6.1's drm_gem_dumb_map_offset() refuses to map an imported
+ * object (-EINVAL), so vgem has no mapping of its own of an import.
+ */
+static int vgem_reexport(int card, uint32_t handle, int dmabuf)
+{
+	struct stat a, b;
+	int fd = vgem_export(card, handle, DRM_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(fstat(dmabuf, &b), 0);
+	assert_int_equal(a.st_ino, b.st_ino);
+	return fd;
+}
+
+/* A shared mapping of a vgem buffer. */
 static unsigned char *vgem_map(int card, uint32_t handle, size_t len)
 {
 	struct drm_mode_map_dumb m = { .handle = handle };
@@ -213,10 +231,11 @@ static off_t dmabuf_size(int dmabuf)
 }
 
 /*
- * Devices attached to the dma-buf @dmabuf, from debugfs dma_buf/bufinfo;
+ * Devices attached to the dma-buf @dmabuf, from debugfs dma_buf/bufinfo,
+ * and how many of them are named @name (when not NULL) into @named;
  * -1 when the kernel has no such file.
  */
-static int dmabuf_attachments(int dmabuf)
+static int dmabuf_attached(int dmabuf, const char *name, int *named)
 {
 	FILE *f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "re");
 	char line[512];
@@ -224,6 +243,8 @@ static int dmabuf_attachments(int dmabuf)
 	bool mine = false;
 	int n = -1;
 
+	if (named)
+		*named = 0;
 	if (!f)
 		return -1;
 	assert_int_equal(fstat(dmabuf, &st), 0);
@@ -243,10 +264,18 @@ static int dmabuf_attachments(int dmabuf)
 			n = total;
 			break;
 		}
+		line[strcspn(line, "\n")] = 0;
+		if (mine && name && named && line[0] == '\t' && !strcmp(line + 1, name))
+			(*named)++;
 	}
 	fclose(f);
 	assert_true(n >= 0);
 	return n;
+}
+
+static int dmabuf_attachments(int dmabuf)
+{
+	return dmabuf_attached(dmabuf, NULL, NULL);
 }
 
 /* A counter of debugfs uaccel/stats by name, -1 if it has none. */
@@ -625,9 +654,11 @@ static void test_vgem_export_cipher(void **state)
 /*
  * ALLOC_DM of 10,000 bytes: a zero-filled dma-buf of three pages, read and
  * write, close-on-exec only when asked; every export is the same dma-buf;
- * MAP_SHARED only.  The test fills it through its mapping, vgem imports it
- * and maps it and sees the same bytes, and what it writes shows in the
- * dma-buf's own mapping.  The soft device imports its own export too.
+ * MAP_SHARED only.  The test fills it through its mapping; vgem imports it
+ * (attached and mapped for vgem's device; a second import is the same
+ * handle), and the buffer vgem exports again from its handle is the same
+ * dma-buf: its mapping holds the same bytes, writes through it show in the
+ * first mapping and back.  The soft device imports its own export too.
  */
 static void test_dm_export_vgem_import(void **state)
 {
@@ -636,6 +667,7 @@ static void test_dm_export_vgem_import(void **state)
 	unsigned char *dmap, *vmap;
 	int fd = vm_open_device(DEV), card = vgem_open(), dmabuf, again;
 	uint32_t dm, h;
+	int vfd, named;
 
 	assert_int_equal(alloc_dm(fd, want, &dm), 0);
 	assert_int_equal(stat_value("dm"), base_dm + 1);
@@ -663,15 +695,21 @@ static void test_dm_export_vgem_import(void **state)
 	assert_bytes(dmap, len, 0);
 	fill(dmap, len, 7);
 
-	/* vgem: import, map, same bytes; its writes show in the dma-buf's mapping. */
+	/* vgem: import, same bytes through its export, writes seen both ways. */
 	h = vgem_import(card, again);
-	vmap = vgem_map(card, h, len);
-	assert_pattern(vmap, len, 7);
-	if (dmabuf_attachments(dmabuf) >= 0)
+	assert_int_equal(vgem_import(card, dmabuf), h);
+	if (dmabuf_attached(dmabuf, "vgem", &named) >= 0) {
 		assert_int_equal(dmabuf_attachments(dmabuf), 1);
+		assert_int_equal(named, 1);
+	}
+	vfd = vgem_reexport(card, h, dmabuf);
+	vmap = map_dmabuf(vfd, len);
+	assert_pattern(vmap, len, 7);
 	fill(vmap + PAGE - 8, PAGE + 16, 8);
 	assert_pattern(dmap + PAGE - 8, PAGE + 16, 8);
 	assert_pattern(dmap, PAGE - 8, 7);
+	dmap[len - 1] = 0x5a;
+	assert_int_equal(vmap[len - 1], 0x5a);
 
 	/* The exporter's own device imports it as well: a COPY through it. */
 	{
@@ -690,7 +728,10 @@ static void test_dm_export_vgem_import(void **state)
 	}
 
 	munmap(vmap, len);
+	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
+	if (dmabuf_attachments(dmabuf) >= 0)
+		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	assert_int_equal(close(card), 0);
 	munmap(dmap, len);
 	assert_int_equal(close(again), 0);
@@ -871,10 +912,11 @@ static void test_bad_input(void **state)
 	assert_int_equal(ftruncate(memfd, len), 0);
 	evfd = eventfd(0, EFD_CLOEXEC);
 	assert_true(evfd >= 0);
+	facet = vm_open_facet(fd, UACCEL_SOFT_DMA_FACET);
+	/* The lowest free number, which nothing below takes. */
 	closed = dup(evfd);
 	assert_true(closed >= 0);
 	assert_int_equal(close(closed), 0);
-	facet = vm_open_facet(fd, UACCEL_SOFT_DMA_FACET);
 
 	/* A valid registration of 16 bytes of the DM; each case changes it. */
 	reg = (struct uaccel_reg_dmabuf_mr){ .size = sizeof(reg), .pd_id = pd, .length = 16,
@@ -1057,7 +1099,7 @@ static void test_dm_destroyed_while_exported(void **state)
 {
 	const size_t len = 4 * PAGE;
 	unsigned char *dmap, *dmap2, *vmap;
-	int card, dmabuf;
+	int card, dmabuf, vfd;
 	uint32_t dm, mr, h;
 	struct rig r;
 
@@ -1091,11 +1133,13 @@ static void test_dm_destroyed_while_exported(void **state)
 	assert_int_equal(vm_destroy(r.fd, mr), 0);
 	card = vgem_open();
 	h = vgem_import(card, dmabuf);
-	vmap = vgem_map(card, h, len);
+	vfd = vgem_reexport(card, h, dmabuf);
+	vmap = map_dmabuf(vfd, len);
 	assert_pattern(vmap, len, 19);
 	vmap[5] = 0x42;
 	assert_int_equal(dmap[5], 0x42);
 	munmap(vmap, len);
+	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
 	munmap(dmap, len);
@@ -1226,15 +1270,17 @@ static void test_importer_removed_during_copy(void **state)
 
 /*
  * Removal of the exporting device while its DM is mapped through the
- * dma-buf, mapped through vgem's import and registered on another soft
- * device: the exporter's context gets -ENODEV, the memory stays: both
- * mappings read what was there and see each other's writes, the other
- * device's MR reads and writes it; everything goes when let go.
+ * dma-buf, imported by vgem (and mapped through vgem's export of its
+ * handle) and registered on another soft device: the exporter's context
+ * gets -ENODEV; the memory stays, with vgem's and the other device's
+ * attachments: both mappings read what was there and see each other's
+ * writes, the other device's MR reads and writes it; everything goes
+ * when let go.
  */
 static void test_exporter_removed_under_mappings(void **state)
 {
 	const size_t len = 8 * PAGE;
-	int efd, card, dmabuf;
+	int efd, card, dmabuf, vfd, named;
 	unsigned char *dmap, *vmap;
 	uint32_t dm, h, mr;
 	struct rig r;
@@ -1246,11 +1292,16 @@ static void test_exporter_removed_under_mappings(void **state)
 	fill(dmap, len, 22);
 	card = vgem_open();
 	h = vgem_import(card, dmabuf);
-	vmap = vgem_map(card, h, len);
+	vfd = vgem_reexport(card, h, dmabuf);
+	vmap = map_dmabuf(vfd, len);
 	rig_open(&r, DEV, len);
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
 	remove_bounded(DEV_EXP);
+	if (dmabuf_attached(dmabuf, "vgem", &named) >= 0) {
+		assert_int_equal(dmabuf_attachments(dmabuf), 2);
+		assert_int_equal(named, 1);
+	}
 	/* The removal destroyed the object; the buffer stays. */
 	assert_int_equal(stat_value("dm"), base_dm);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
@@ -1276,8 +1327,11 @@ static void test_exporter_removed_under_mappings(void **state)
 	assert_int_equal(vm_destroy(r.fd, mr), 0);
 	rig_close(&r);
 	munmap(vmap, len);
+	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
+	if (dmabuf_attachments(dmabuf) >= 0)
+		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	assert_pattern(dmap, PAGE, 24);
 	munmap(dmap, len);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
