@@ -880,7 +880,7 @@ static void test_bad_input(void **state)
 	long long max = dm_max_bytes(DEV);
 	int fd = vm_open_device(DEV), card = vgem_open();
 	int dmabuf, rofd, rwfd, reg_file, memfd, evfd, closed;
-	uint32_t pd, dm, dm_gone, h, umr, mr, cq;
+	uint32_t pd, dm, dm_gone, h, h2, umr, mr, cq;
 	struct uaccel_create_cq cqc;
 	struct uaccel_reg_dmabuf_mr reg;
 	struct uaccel_alloc_dm alloc;
@@ -898,12 +898,19 @@ static void test_bad_input(void **state)
 	dmabuf = new_dm(fd, len, &dm);
 	assert_int_equal(alloc_dm(fd, PAGE, &dm_gone), 0);
 	assert_int_equal(vm_destroy(fd, dm_gone), 0);
+	/*
+	 * Two vgem buffers: DRM keeps one dma-buf per buffer, opened as its
+	 * first export asked, so a read-only and a writable export need one
+	 * buffer each.
+	 */
 	h = vgem_create(card, len);
 	rofd = vgem_export(card, h, 0);
 	assert_true(rofd >= 0);
 	assert_int_equal(fcntl(rofd, F_GETFL) & O_ACCMODE, O_RDONLY);
-	rwfd = vgem_export(card, h, DRM_RDWR);
+	h2 = vgem_create(card, len);
+	rwfd = vgem_export(card, h2, DRM_RDWR);
 	assert_true(rwfd >= 0);
+	assert_int_equal(fcntl(rwfd, F_GETFL) & O_ACCMODE, O_RDWR);
 	snprintf(self, sizeof(self), "/proc/%d/exe", getpid());
 	reg_file = open(self, O_RDONLY | O_CLOEXEC);
 	assert_true(reg_file >= 0);
@@ -1036,6 +1043,7 @@ static void test_bad_input(void **state)
 	assert_int_equal(close(rwfd), 0);
 	assert_int_equal(close(rofd), 0);
 	vgem_close(card, h);
+	vgem_close(card, h2);
 	assert_int_equal(close(card), 0);
 	assert_int_equal(close(dmabuf), 0);
 	munmap(ubuf, len);
