@@ -49,7 +49,7 @@ TARGETS = {
 }
 
 PAIR_IDS = ["open", "pd", "mr_4k", "mr_1m", "mr_64m", "cq", "mr_4k_uring",
-            "mr_4k_uring_rxe", "ioctl_nop", "facet_open", "copy_facet",
+            "mr_4k_uring_rxe", "mr_dmabuf_1m", "ioctl_nop", "facet_open", "copy_facet",
             "copy_queue", "copy_movsb"]
 PATHS = ["io_uring", "io_uring-sqpoll", "soft", "soft-worker", "soft-generic",
          "soft-polling", "uring-cmd", "bare-ioctl", "bare-uring-cmd"]

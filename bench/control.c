@@ -10,6 +10,11 @@
  * commands as raw ioctls (one REG_MR and one DESTROY system call per MR)
  * and against ibv_reg_mr()/ibv_dereg_mr() on rxe.  All three register the
  * same 4 KiB page as the mr_4k row (a batch pins it 32 times).
+ *
+ * dma-buf MRs: REG_DMABUF_MR + DESTROY of a 1 MiB dma-buf (the soft
+ * device's ALLOC_DM, exported once) against REG_MR + DESTROY of 1 MiB of
+ * the same pre-faulted user memory as mr_1m, both as raw ioctls with write
+ * access on one PD of the same context.
  */
 #include <accel/accel.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <uaccel/uaccel.h>
+#include <unistd.h>
 
 #include "bench.h"
 
@@ -32,6 +38,8 @@
 /* MRs per io_uring submission of the batched MR rows. */
 #define MR_BATCH 32
 #define MR_PAGE 4096
+/* The dma-buf MR row's registrations. */
+#define MR_DMABUF_LEN (1 << 20)
 
 struct ctl {
 	struct accel_context *ctx;
@@ -160,6 +168,100 @@ static int uring_mr(void *arg, long n)
 	return 0;
 }
 #endif
+
+/* The dma-buf MR row: its context fd, PD and dma-buf, and the user memory. */
+struct dmabuf_mr {
+	int fd, dmabuf;
+	uint32_t pd_id;
+	void *buf;
+};
+
+/* One 1 MiB dma-buf MR registered and destroyed per iteration. */
+static int dmabuf_mr(void *arg, long n)
+{
+	struct dmabuf_mr *m = arg;
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	struct uaccel_reg_dmabuf_mr reg = {
+		.size = sizeof(reg), .flags = UACCEL_MR_ACCESS_WRITE, .pd_id = m->pd_id,
+		.length = MR_DMABUF_LEN, .fd = m->dmabuf,
+	};
+
+	while (n--) {
+		if (ioctl(m->fd, UACCEL_IOCTL_REG_DMABUF_MR, &reg))
+			return -errno;
+		d.id = reg.out_mr_id;
+		if (ioctl(m->fd, UACCEL_IOCTL_DESTROY, &d))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The same with 1 MiB of user memory (REG_MR). */
+static int user_mr(void *arg, long n)
+{
+	struct dmabuf_mr *m = arg;
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	struct uaccel_reg_mr reg = {
+		.size = sizeof(reg), .flags = UACCEL_MR_ACCESS_WRITE, .pd_id = m->pd_id,
+		.addr = (uintptr_t)m->buf, .length = MR_DMABUF_LEN,
+	};
+
+	while (n--) {
+		if (ioctl(m->fd, UACCEL_IOCTL_REG_MR, &reg))
+			return -errno;
+		d.id = reg.out_mr_id;
+		if (ioctl(m->fd, UACCEL_IOCTL_DESTROY, &d))
+			return -errno;
+	}
+	return 0;
+}
+
+static const char mr_dmabuf_label[] = "MR reg+dereg 1 MiB: dma-buf vs user memory";
+
+/* The dma-buf MR row, on @c's context and 64 MiB buffer. */
+static void bench_mr_dmabuf(struct ctl *c)
+{
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) };
+	struct uaccel_alloc_dm dm = { .size = sizeof(dm), .length = MR_DMABUF_LEN };
+	struct uaccel_export_dm exp = { .size = sizeof(exp), .flags = UACCEL_DMABUF_CLOEXEC };
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	struct dmabuf_mr m = { .fd = accel_context_fd(c->ctx), .dmabuf = -1, .buf = c->buf };
+	char why[128];
+
+	if (ioctl(m.fd, UACCEL_IOCTL_ALLOC_PD, &pd)) {
+		snprintf(why, sizeof(why), "ALLOC_PD: %s", strerror(errno));
+		goto skip;
+	}
+	m.pd_id = pd.out_pd_id;
+	if (ioctl(m.fd, UACCEL_IOCTL_ALLOC_DM, &dm)) {
+		snprintf(why, sizeof(why), "ALLOC_DM of 1 MiB on %s: %s", cfg.soft_name,
+			 strerror(errno));
+		goto free_pd;
+	}
+	exp.dm_id = dm.out_dm_id;
+	if (ioctl(m.fd, UACCEL_IOCTL_EXPORT_DM, &exp)) {
+		snprintf(why, sizeof(why), "EXPORT_DM: %s", strerror(errno));
+		goto free_dm;
+	}
+	m.dmabuf = exp.out_fd;
+	bench_pair("mr_dmabuf_1m", "control", mr_dmabuf_label, "dma-buf", dmabuf_mr, &m,
+		   "user memory", user_mr, &m, "ns", 0);
+	close(m.dmabuf);
+	d.id = dm.out_dm_id;
+	ioctl(m.fd, UACCEL_IOCTL_DESTROY, &d);
+	d.id = m.pd_id;
+	ioctl(m.fd, UACCEL_IOCTL_DESTROY, &d);
+	return;
+
+free_dm:
+	d.id = dm.out_dm_id;
+	ioctl(m.fd, UACCEL_IOCTL_DESTROY, &d);
+free_pd:
+	d.id = m.pd_id;
+	ioctl(m.fd, UACCEL_IOCTL_DESTROY, &d);
+skip:
+	bench_skip("mr_dmabuf_1m", "control", mr_dmabuf_label, why);
+}
 
 #ifdef HAVE_IBVERBS
 static int ua_open(void *arg, long n)
@@ -432,6 +534,7 @@ int bench_control(void)
 #endif
 uring:
 	bench_mr_uring(&c, have_ib, no_ib);
+	bench_mr_dmabuf(&c);
 #ifdef HAVE_IBVERBS
 	if (c.ipd)
 		ibv_dealloc_pd(c.ipd);
