@@ -203,8 +203,9 @@ ACCEL_PROVIDER_PATH=$B/providers run_test datapath 1200 "$B/tests/vm_datapath"
 # through the IOMMU, edu (uaccel_edu is loaded for the test).  Unloading
 # both afterwards shows that no dma-buf of theirs is still referenced.
 if want dmabuf; then
+	# vgem's platform device is there once the driver is (built in or loaded).
 	vgem_mod=0
-	if [ ! -e /sys/module/vgem ]; then
+	if [ ! -e /sys/devices/platform/vgem ]; then
 		modprobe -q vgem && vgem_mod=1 || result "not ok" "load vgem"
 	fi
 	if insmod "$K/hw/edu/uaccel_edu.ko"; then

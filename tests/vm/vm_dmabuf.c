@@ -1412,7 +1412,7 @@ static void test_alloc_dm_memlock(void **state)
  */
 static int setup(void **state)
 {
-	if (access("/sys/module/vgem", F_OK))
+	if (access("/sys/devices/platform/vgem", F_OK))
 		vm_run("modprobe -q vgem");
 	base_dm = stat_value("dm");
 	base_dm_buffers = stat_value("dm_buffers");
