@@ -23,10 +23,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <drm.h>
 #include <drm_mode.h>
+#include <linux/udmabuf.h>
 #include <uaccel/cipher.h>
 #include <uaccel/edu.h>
 #include <uaccel/soft.h>
@@ -1050,6 +1052,144 @@ static void test_bad_input(void **state)
 	assert_int_equal(close(fd), 0);
 }
 
+/*
+ * A reply that cannot be written: each command fails with -EFAULT and
+ * leaves nothing (no MR, no attachment, no DM, no buffer, no fd).  Out of
+ * file descriptors, EXPORT_DM fails with -EMFILE and leaves nothing.
+ */
+static void test_unwritable_reply_and_emfile(void **state)
+{
+	const size_t len = 2 * PAGE;
+	int fd = vm_open_device(DEV), dmabuf, nfds;
+	struct uaccel_reg_dmabuf_mr *reg;
+	struct uaccel_alloc_dm *alloc;
+	struct uaccel_export_dm *exp;
+	struct vm_stats st;
+	uint32_t pd, dm;
+	char *page;
+	pid_t pid;
+
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+	dmabuf = new_dm(fd, len, &dm);
+	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(page != MAP_FAILED);
+	reg = (void *)page;
+	alloc = (void *)(page + 256);
+	exp = (void *)(page + 512);
+	*reg = (struct uaccel_reg_dmabuf_mr){ .size = sizeof(*reg), .pd_id = pd, .length = len,
+					      .fd = dmabuf };
+	*alloc = (struct uaccel_alloc_dm){ .size = sizeof(*alloc), .length = len };
+	*exp = (struct uaccel_export_dm){ .size = sizeof(*exp), .dm_id = dm, .out_fd = -1 };
+	assert_int_equal(mprotect(page, PAGE, PROT_READ), 0);
+	nfds = dup(0);
+	assert_true(nfds >= 0);
+	close(nfds);
+
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_REG_DMABUF_MR, reg), -EFAULT);
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_ALLOC_DM, alloc), -EFAULT);
+	assert_int_equal(vm_ioctl(fd, UACCEL_IOCTL_EXPORT_DM, exp), -EFAULT);
+	vm_read_stats(&st);
+	assert_int_equal(st.mr, base.mr);
+	assert_int_equal(st.pinned_pages, base.pinned_pages);
+	assert_int_equal(stat_value("dm"), base_dm + 1);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	if (dmabuf_attachments(dmabuf) >= 0)
+		assert_int_equal(dmabuf_attachments(dmabuf), 0);
+	/* No fd was installed: the lowest free number is still free. */
+	assert_int_equal(fcntl(nfds, F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+
+	/* EXPORT_DM without a free descriptor. */
+	pid = vm_fork();
+	if (!pid) {
+		/* Every number below the lowest free one is taken: the limit. */
+		int top = dup(0);
+		struct rlimit rl = { .rlim_cur = top, .rlim_max = top };
+
+		vm_child_check(top >= 0);
+		close(top);
+		vm_child_check(!setrlimit(RLIMIT_NOFILE, &rl));
+		vm_child_check(export_dm(fd, dm, 0) == -EMFILE);
+		_exit(0);
+	}
+	vm_wait_ok(pid);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+
+	munmap(page, PAGE);
+	assert_int_equal(close(dmabuf), 0);
+	assert_int_equal(vm_destroy(fd, dm), 0);
+	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(close(fd), 0);
+}
+
+/*
+ * udmabuf (memfd pages as a dma-buf, on kernels that have it): Linux 6.1's
+ * has no kernel mapping, so the soft device, which reaches memory with the
+ * CPU, refuses it (-EOPNOTSUPP, nothing left attached); edu, which DMAs,
+ * registers it and moves the memfd's bytes.
+ */
+static void test_udmabuf(void **state)
+{
+	const size_t len = 4 * PAGE;
+	int memfd, ufd, dmabuf, fd, efd, ffd;
+	struct udmabuf_create c = { .size = len };
+	unsigned char *mem, *ubuf;
+	char edu[64], pci[64];
+	uint32_t pd, mr, umr;
+
+	ufd = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+	if (ufd < 0 && errno == ENOENT)
+		skip();
+	assert_true(ufd >= 0);
+	memfd = memfd_create("dmabuf-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_true(memfd >= 0);
+	assert_int_equal(ftruncate(memfd, len), 0);
+	assert_int_equal(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	assert_true(mem != MAP_FAILED);
+	fill(mem, len, 25);
+	c.memfd = memfd;
+	c.flags = UDMABUF_FLAGS_CLOEXEC;
+	dmabuf = ioctl(ufd, UDMABUF_CREATE, &c);
+	assert_true(dmabuf >= 0);
+
+	fd = vm_open_device(DEV);
+	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
+	assert_int_equal(reg_dmabuf(fd, pd, dmabuf, 0, len, 0, NULL), -EOPNOTSUPP);
+	assert_int_equal(reg_dmabuf(fd, pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, NULL),
+			 -EOPNOTSUPP);
+	if (dmabuf_attachments(dmabuf) >= 0)
+		assert_int_equal(dmabuf_attachments(dmabuf), 0);
+	assert_int_equal(close(fd), 0);
+
+	if (vm_find_edu(edu, pci)) {
+		efd = vm_open_device(edu);
+		ffd = vm_open_facet(efd, UACCEL_EDU_DMA_FACET);
+		assert_int_equal(vm_alloc_pd(efd, &pd), 0);
+		ubuf = map_anon(len);
+		assert_int_equal(vm_reg_mr(efd, pd, ubuf, len, UACCEL_MR_ACCESS_WRITE, &umr), 0);
+		assert_int_equal(reg_dmabuf(efd, pd, dmabuf, PAGE, 2 * PAGE,
+					    UACCEL_MR_ACCESS_WRITE, &mr), 0);
+		assert_int_equal(edu_dma(ffd, true, mr, PAGE - 500, 0, 1000), 0);
+		assert_int_equal(edu_dma(ffd, false, umr, 0, 0, 1000), 0);
+		assert_pattern_at(ubuf, 2 * PAGE - 500, 1000, 25);
+		fill(ubuf, len, 26);
+		assert_int_equal(edu_dma(ffd, true, umr, 0, 0, 3000), 0);
+		assert_int_equal(edu_dma(ffd, false, mr, 10, 0, 3000), 0);
+		assert_pattern(mem + PAGE + 10, 3000, 26);
+		assert_pattern(mem, PAGE + 10, 25);
+		assert_int_equal(close(ffd), 0);
+		assert_int_equal(close(efd), 0);
+		munmap(ubuf, len);
+	}
+	if (dmabuf_attachments(dmabuf) >= 0)
+		assert_int_equal(dmabuf_attachments(dmabuf), 0);
+	munmap(mem, len);
+	assert_int_equal(close(dmabuf), 0);
+	assert_int_equal(close(memfd), 0);
+	assert_int_equal(close(ufd), 0);
+}
+
 /* ---- Lifetimes ---- */
 
 /*
@@ -1438,6 +1578,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_dm_export_vgem_import, check_clean),
 		cmocka_unit_test_teardown(test_edu_imports_dm, check_clean),
 		cmocka_unit_test_teardown(test_bad_input, check_clean),
+		cmocka_unit_test_teardown(test_unwritable_reply_and_emfile, check_clean),
+		cmocka_unit_test_teardown(test_udmabuf, check_clean),
 		cmocka_unit_test_teardown(test_exporter_handles_closed, check_clean),
 		cmocka_unit_test_teardown(test_dm_destroyed_while_exported, check_clean),
 		cmocka_unit_test_teardown(test_importer_removed_during_copy, check_clean),
