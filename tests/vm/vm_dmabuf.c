@@ -46,6 +46,61 @@ static struct vm_stats base;
 /* The DM objects and buffers of debugfs uaccel/stats before the first test. */
 static long base_dm, base_dm_buffers;
 
+/*
+ * What a test that failed part way leaves open goes in its teardown, so
+ * that the next tests start clean: the mappings made through map() (and
+ * not unmapped through unmap()), and every fd the program did not have
+ * before the first test.
+ */
+static struct {
+	void *addr;
+	size_t len;
+} maps[32];
+static bool fd_at_start[1024];
+
+static void *map(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = mmap(addr, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return p;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		if (!maps[i].addr) {
+			maps[i].addr = p;
+			maps[i].len = len;
+			return p;
+		}
+	}
+	fail_msg("more than %zu mappings", sizeof(maps) / sizeof(maps[0]));
+	return MAP_FAILED;
+}
+
+static void unmap(void *p, size_t len)
+{
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (maps[i].addr == p)
+			maps[i].addr = NULL;
+	assert_int_equal(munmap(p, len), 0);
+}
+
+static void note_fds(void)
+{
+	for (int i = 0; i < (int)(sizeof(fd_at_start) / sizeof(fd_at_start[0])); i++)
+		fd_at_start[i] = fcntl(i, F_GETFD) >= 0;
+}
+
+static void release_leftovers(void)
+{
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		if (maps[i].addr)
+			munmap(maps[i].addr, maps[i].len);
+		maps[i].addr = NULL;
+	}
+	for (int i = 0; i < (int)(sizeof(fd_at_start) / sizeof(fd_at_start[0])); i++)
+		if (!fd_at_start[i])
+			close(i);
+}
+
 /* ---- vgem: DRM's virtual GEM driver, through the raw DRM ioctls ---- */
 
 /* The card node of vgem (the dumb buffer ioctls are not on render nodes). */
@@ -123,7 +178,7 @@ static unsigned char *vgem_map(int card, uint32_t handle, size_t len)
 	void *p;
 
 	assert_int_equal(ioctl(card, DRM_IOCTL_MODE_MAP_DUMB, &m), 0);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, card, m.offset);
+	p = map(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, card, m.offset);
 	assert_true(p != MAP_FAILED);
 	return p;
 }
@@ -185,7 +240,7 @@ static int new_dm(int fd, uint64_t len, uint32_t *dm)
 
 static unsigned char *map_dmabuf(int dmabuf, size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	void *p = map(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
 
 	assert_true(p != MAP_FAILED);
 	return p;
@@ -334,8 +389,8 @@ static void assert_bytes(const unsigned char *p, size_t len, unsigned char v)
 
 static unsigned char *map_anon(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	void *p = map(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	assert_true(p != MAP_FAILED);
 	return p;
@@ -366,7 +421,7 @@ static void rig_close(struct rig *r)
 {
 	assert_int_equal(close(r->facet), 0);
 	assert_int_equal(close(r->fd), 0);
-	munmap(r->ubuf, r->ulen);
+	unmap(r->ubuf, r->ulen);
 }
 
 /* ---- Capabilities and the size/flags rules ---- */
@@ -475,7 +530,7 @@ static void test_vgem_export_soft_copy(void **state)
 	assert_int_equal(vm_destroy(r.fd, ro), 0);
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(dmabuf), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
@@ -585,7 +640,7 @@ static void test_vgem_export_queue_wrs(void **state)
 	assert_int_equal(vm_destroy(r.fd, ro), 0);
 	assert_int_equal(vm_destroy(r.fd, q.out_queue_id), 0);
 	assert_int_equal(vm_destroy(r.fd, cq.out_cq_id), 0);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(dmabuf), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
@@ -644,7 +699,7 @@ static void test_vgem_export_cipher(void **state)
 	assert_pattern(r.ubuf + 2 * len, len, 6);
 
 	assert_int_equal(close(cf), 0);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(dmabuf), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
@@ -729,13 +784,13 @@ static void test_dm_export_vgem_import(void **state)
 		rig_close(&r);
 	}
 
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	assert_int_equal(close(card), 0);
-	munmap(dmap, len);
+	unmap(dmap, len);
 	assert_int_equal(close(again), 0);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(vm_destroy(fd, dm), 0);
@@ -827,7 +882,7 @@ static void test_edu_imports_dm(void **state)
 
 	assert_int_equal(alloc_dm(efd, PAGE, NULL), -EOPNOTSUPP);
 	assert_int_equal(vm_destroy(efd, vmr), 0);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(vbuf), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
@@ -835,8 +890,8 @@ static void test_edu_imports_dm(void **state)
 	assert_int_equal(close(efd), 0);
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
-	munmap(ubuf, len);
-	munmap(dmap, len);
+	unmap(ubuf, len);
+	unmap(dmap, len);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(close(sfd), 0);
 }
@@ -1048,7 +1103,7 @@ static void test_bad_input(void **state)
 	vgem_close(card, h2);
 	assert_int_equal(close(card), 0);
 	assert_int_equal(close(dmabuf), 0);
-	munmap(ubuf, len);
+	unmap(ubuf, len);
 	assert_int_equal(close(fd), 0);
 }
 
@@ -1071,7 +1126,7 @@ static void test_unwritable_reply_and_emfile(void **state)
 
 	assert_int_equal(vm_alloc_pd(fd, &pd), 0);
 	dmabuf = new_dm(fd, len, &dm);
-	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page = map(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(page != MAP_FAILED);
 	reg = (void *)page;
 	alloc = (void *)(page + 256);
@@ -1115,7 +1170,7 @@ static void test_unwritable_reply_and_emfile(void **state)
 	vm_wait_ok(pid);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 
-	munmap(page, PAGE);
+	unmap(page, PAGE);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(vm_destroy(fd, dm), 0);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
@@ -1145,7 +1200,7 @@ static void test_udmabuf(void **state)
 	assert_true(memfd >= 0);
 	assert_int_equal(ftruncate(memfd, len), 0);
 	assert_int_equal(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
-	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	mem = map(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	assert_true(mem != MAP_FAILED);
 	fill(mem, len, 25);
 	c.memfd = memfd;
@@ -1180,11 +1235,11 @@ static void test_udmabuf(void **state)
 		assert_pattern(mem, PAGE + 10, 25);
 		assert_int_equal(close(ffd), 0);
 		assert_int_equal(close(efd), 0);
-		munmap(ubuf, len);
+		unmap(ubuf, len);
 	}
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
-	munmap(mem, len);
+	unmap(mem, len);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(close(memfd), 0);
 	assert_int_equal(close(ufd), 0);
@@ -1217,7 +1272,7 @@ static void test_exporter_handles_closed(void **state)
 	assert_int_equal(soft_copy(r.facet, r.umr, len / 2, mr, len / 2, len / 2), 0);
 	assert_pattern(vmap, len / 2, 15);
 
-	munmap(vmap, len);
+	unmap(vmap, len);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
 	assert_int_equal(close(dmabuf), 0);
@@ -1275,7 +1330,7 @@ static void test_dm_destroyed_while_exported(void **state)
 	assert_pattern(dmap, len, 19);
 	dmap2 = map_dmabuf(dmabuf, len);
 	assert_pattern(dmap2, len, 19);
-	munmap(dmap2, len);
+	unmap(dmap2, len);
 
 	/* The MR goes too: the fd alone holds the buffer now. */
 	assert_int_equal(vm_destroy(r.fd, mr), 0);
@@ -1286,11 +1341,11 @@ static void test_dm_destroyed_while_exported(void **state)
 	assert_pattern(vmap, len, 19);
 	vmap[5] = 0x42;
 	assert_int_equal(dmap[5], 0x42);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
-	munmap(dmap, len);
+	unmap(dmap, len);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
 	/* Its last reference gone, the buffer is freed. */
@@ -1410,7 +1465,7 @@ static void test_importer_removed_during_copy(void **state)
 	assert_memory_equal(r.ubuf, vmap + len - PAGE, PAGE);
 	rig_close(&r);
 
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(dmabuf), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
@@ -1474,14 +1529,14 @@ static void test_exporter_removed_under_mappings(void **state)
 
 	assert_int_equal(vm_destroy(r.fd, mr), 0);
 	rig_close(&r);
-	munmap(vmap, len);
+	unmap(vmap, len);
 	assert_int_equal(close(vfd), 0);
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	assert_pattern(dmap, PAGE, 24);
-	munmap(dmap, len);
+	unmap(dmap, len);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
@@ -1552,17 +1607,28 @@ static void test_alloc_dm_memlock(void **state)
  */
 static int setup(void **state)
 {
+	int fd;
+
 	if (access("/sys/devices/platform/vgem", F_OK))
 		vm_run("modprobe -q vgem");
 	base_dm = stat_value("dm");
 	base_dm_buffers = stat_value("dm_buffers");
 	assert_true(base_dm >= 0 && base_dm_buffers >= 0);
+	/* One command first: with VM_IOCTL_PATH=uring, its ring is the program's. */
+	fd = vm_open_device(DEV);
+	query_caps(fd);
+	close(fd);
+	note_fds();
 	return 0;
 }
 
-/* After each test: every counter back, DM objects and buffers too. */
+/*
+ * After each test: what a failed one left is released, then every counter
+ * must be back, DM objects and buffers too.
+ */
 static int check_clean(void **state)
 {
+	release_leftovers();
 	assert_int_equal(stat_value("dm"), base_dm);
 	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
 	return vm_check_clean(state);
