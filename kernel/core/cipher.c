@@ -457,7 +457,10 @@ void uaccel_cipher_complete(struct uaccel_cipher_req *req, int err)
 }
 EXPORT_SYMBOL_GPL(uaccel_cipher_complete);
 
-/* Read @count descriptors at @offset of MR @id: -ENOENT, -EINVAL. */
+/*
+ * Read @count descriptors at @offset of MR @id: -ENOENT, -EINVAL,
+ * -EOPNOTSUPP for an MR the CPU cannot reach.
+ */
 static struct uaccel_cipher_desc *
 uaccel_cipher_read_descs(struct uaccel_context *ctx, u32 id, u64 offset,
 			 u32 count)
@@ -471,6 +474,8 @@ uaccel_cipher_read_descs(struct uaccel_context *ctx, u32 id, u64 offset,
 	if (IS_ERR(mr))
 		return ERR_CAST(mr);
 	ret = uaccel_mr_check(mr, offset, len, false);
+	if (!ret && !uaccel_mr_cpu_mapped(mr))
+		ret = -EOPNOTSUPP;
 	if (ret) {
 		descs = ERR_PTR(ret);
 		goto out_put;

@@ -16,8 +16,10 @@
  * reach it: the MR's page array is that mapping's pages, so the MR
  * accessors (uaccel_mr_kmap(), uaccel_mr_sg_table()) work unchanged, and
  * DMA devices use the attachment's mapping (uaccel_mr_dma_addr()).  An
- * exporter without a kernel mapping of system memory (I/O memory) gets
- * -EOPNOTSUPP.  The MR holds a reference to the dma-buf: closing the fd,
+ * exporter without a kernel mapping of system memory (none, or I/O
+ * memory: udmabuf of Linux 6.1 has none) gets -EOPNOTSUPP from a device
+ * that uses the CPU; a UACCEL_OPS_MR_DMA device takes it as a DMA-only MR
+ * (uaccel_mr_cpu_mapped() false), which the core's CPU accesses refuse.  The MR holds a reference to the dma-buf: closing the fd,
  * or the exporter's own handles, leaves it valid.
  *
  * Export: a device with memory to export (uaccel_ops.dm_max_length) serves
@@ -501,6 +503,9 @@ int uaccel_cmd_reg_dmabuf_mr(struct uaccel_ucmd *ucmd)
 	if (ret)
 		goto err_free_mr;
 	ret = uaccel_dmabuf_mr_vmap(mr, cmd->offset);
+	/* A device that only DMAs does without a kernel mapping. */
+	if (ret == -EOPNOTSUPP && (udev->ops->flags & UACCEL_OPS_MR_DMA))
+		ret = 0;
 	if (ret)
 		goto err_free_mr;
 

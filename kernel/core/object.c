@@ -665,11 +665,19 @@ int uaccel_mr_sg_table(const struct uaccel_mr *mr, u64 offset, u64 length,
 
 	if (WARN_ON_ONCE(!length || uaccel_mr_check(mr, offset, length, false)))
 		return -EINVAL;
+	if (!mr->pages)
+		return -EOPNOTSUPP;
 	return sg_alloc_table_from_pages(sgt, mr->pages + first,
 					 last - first + 1, pos & ~PAGE_MASK,
 					 length, gfp);
 }
 EXPORT_SYMBOL_GPL(uaccel_mr_sg_table);
+
+bool uaccel_mr_cpu_mapped(const struct uaccel_mr *mr)
+{
+	return mr->pages;
+}
+EXPORT_SYMBOL_GPL(uaccel_mr_cpu_mapped);
 
 void *uaccel_mr_kmap(const struct uaccel_mr *mr, u64 offset, size_t *avail)
 {

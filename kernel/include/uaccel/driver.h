@@ -335,6 +335,19 @@ int uaccel_mr_check(const struct uaccel_mr *mr, u64 offset, u64 length,
 		    bool write);
 
 /**
+ * uaccel_mr_cpu_mapped() - whether the CPU can reach an MR
+ * @mr: the MR
+ *
+ * Every MR of a device without UACCEL_OPS_MR_DMA can be reached by the
+ * CPU (uaccel_mr_kmap(), uaccel_mr_sg_table()).  An MR of a
+ * UACCEL_OPS_MR_DMA device may be DMA-only: a dma-buf whose exporter has
+ * no kernel mapping of it (REG_DMABUF_MR).  Such a driver checks this
+ * before it touches the MR with the CPU.
+ * Return: true if uaccel_mr_kmap() and uaccel_mr_sg_table() may be used.
+ */
+bool uaccel_mr_cpu_mapped(const struct uaccel_mr *mr);
+
+/**
  * uaccel_mr_kmap() - map the page of an MR that holds one offset
  * @mr: the MR
  * @offset: an offset below mr->length
@@ -370,7 +383,8 @@ dma_addr_t uaccel_mr_dma_addr(const struct uaccel_mr *mr, u64 offset,
  *
  * For drivers that hand pages to an API that maps them itself (virtio
  * rings, the crypto API).  The pages stay pinned while the MR is held.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EOPNOTSUPP for an MR the CPU cannot reach
+ * (see uaccel_mr_cpu_mapped()).
  */
 int uaccel_mr_sg_table(const struct uaccel_mr *mr, u64 offset, u64 length,
 		       struct sg_table *sgt, gfp_t gfp);
