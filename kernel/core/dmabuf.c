@@ -19,7 +19,8 @@
  * exporter without a kernel mapping of system memory (none, or I/O
  * memory: udmabuf of Linux 6.1 has none) gets -EOPNOTSUPP from a device
  * that uses the CPU; a UACCEL_OPS_MR_DMA device takes it as a DMA-only MR
- * (uaccel_mr_cpu_mapped() false), which the core's CPU accesses refuse.  The MR holds a reference to the dma-buf: closing the fd,
+ * (uaccel_mr_cpu_mapped() false), which the core's CPU accesses refuse.
+ * The MR holds a reference to the dma-buf: closing the fd,
  * or the exporter's own handles, leaves it valid.
  *
  * Export: a device with memory to export (uaccel_ops.dm_max_length) serves
