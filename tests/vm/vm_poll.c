@@ -261,8 +261,10 @@ static void test_capability(void **state)
 	ctx = accel_open_device_by_name(DEV);
 	assert_non_null(ctx);
 	assert_int_equal(accel_query_device(ctx, &attr, sizeof(attr)), 0);
-	assert_int_equal(attr.dev_caps, ACCEL_DEV_CAP_QUEUE_POLL);
 	assert_int_equal(accel_close_device(ctx), 0);
+	/* The soft device also has device memory to export. */
+	assert_int_equal(attr.dev_caps, ACCEL_DEV_CAP_QUEUE_POLL | ACCEL_DEV_CAP_DM);
+	assert_int_equal(attr.dev_caps, qd.dev_caps);
 }
 
 /* Every malformed request fails with its errno and creates nothing. */
