@@ -252,8 +252,8 @@ static int drain_cq(struct waiter *w)
 	}
 }
 
-static void submit_wait_fd(struct io_uring *ring, int fd, struct uaccel_wait_cq *wait,
-			   uint64_t tag, bool fixed)
+static struct io_uring_sqe *submit_wait_fd(struct io_uring *ring, int fd,
+					   struct uaccel_wait_cq *wait, uint64_t tag, bool fixed)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
@@ -262,6 +262,7 @@ static void submit_wait_fd(struct io_uring *ring, int fd, struct uaccel_wait_cq 
 	if (fixed)
 		sqe->flags |= IOSQE_FIXED_FILE;
 	sqe->user_data = tag;
+	return sqe;
 }
 
 static void submit_wait(struct io_uring *ring, struct waiter *w, uint64_t tag)
@@ -837,6 +838,52 @@ static void test_parked_last_reference_exit(void **state)
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 	}
 	settle_stats_for(15);
+}
+
+/*
+ * A parked wait with a linked timeout and an ASYNC_CANCEL: io_uring
+ * cannot cancel it (documented); both say so, and the wait ends at its
+ * own limit, once.
+ */
+static void test_parked_link_timeout_and_cancel(void **state)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000000 };
+	int fd = vm_open_device(DEV), res, seen = 0;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct waiter w;
+	uint64_t tag;
+	double t0;
+
+	waiter_setup(&w, fd, 1000);
+	assert_int_equal(io_uring_queue_init(16, &ring, 0), 0);
+	t0 = vm_now();
+	sqe = submit_wait_fd(&ring, fd, &w.wait, 1, false);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_link_timeout(sqe, &ts, 0);
+	sqe->user_data = 2;
+	submit_wait_fd(&ring, fd, &w.wait, 3, false);
+	assert_int_equal(io_uring_submit(&ring), 3);
+	usleep(200000);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_cancel64(sqe, 3, 0);
+	sqe->user_data = 4;
+	assert_int_equal(io_uring_submit(&ring), 1);
+	for (int i = 0; i < 4; i++) {
+		res = reap_any(&ring, &tag);
+		print_message("# tag %lu: %d after %.0f ms\n", (unsigned long)tag, res,
+			      ms_since(t0));
+		seen |= 1 << tag;
+		if (tag == 1 || tag == 3)
+			assert_int_equal(res, -ETIMEDOUT);
+		else
+			assert_true(res == -EALREADY || res == -ENOENT || res == -ETIME);
+	}
+	assert_int_equal(seen, 0x1e);
+	io_uring_queue_exit(&ring);
+	close(fd);
+	settle_stats();
 }
 
 /* Many parked waits on one CQ, all ended by a single completion. */
@@ -1472,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_parked_ring_passed),
 		cmocka_unit_test(test_parked_thread_exit),
 		cmocka_unit_test(test_parked_last_reference_exit),
+		cmocka_unit_test(test_parked_link_timeout_and_cancel),
 		cmocka_unit_test(test_park_flood_one_completion),
 		cmocka_unit_test(test_dm_mmap_rules),
 		cmocka_unit_test(test_dm_madvise_dontneed),
