@@ -692,15 +692,13 @@ static void test_parked_defer_taskrun(void **state)
 }
 
 /*
- * A child parks a wait on its ring, passes the ring to the parent and
- * exits: the wait ends with -ECANCELED soon, seen by the parent on the
- * ring; the parent then parks its own wait on that ring (the context fd
- * registered as a fixed file by the child) and a completion ends it.
+ * A ring shared by fork (io_uring fds cannot be sent over SCM_RIGHTS): the
+ * child parks a wait on the parent's ring and exits; the wait ends with
+ * -ECANCELED soon, seen by the parent on the ring, and the CQ is free.
  */
-static void test_parked_ring_passed(void **state)
+static void test_parked_ring_shared_by_fork(void **state)
 {
-	int fd = vm_open_device(DEV), sv[2], ringfd, status, ret = 0;
-	struct io_uring_params p;
+	int fd = vm_open_device(DEV), status, ret = 0;
 	struct io_uring ring;
 	struct waiter w;
 	uint64_t tag;
@@ -708,44 +706,31 @@ static void test_parked_ring_passed(void **state)
 	pid_t pid;
 
 	waiter_setup(&w, fd, 20000);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(io_uring_queue_init(8, &ring, 0), 0);
+	assert_int_equal(io_uring_register_files(&ring, &fd, 1), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (!pid) {
-		struct io_uring r;
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
 
-		close(sv[0]);
-		memset(&p, 0, sizeof(p));
-		vm_child_check(!io_uring_queue_init_params(8, &r, &p));
-		vm_child_check(!io_uring_register_files(&r, &fd, 1));
-		submit_wait_fd(&r, 0, &w.wait, 1, true);
-		vm_child_check(io_uring_submit(&r) == 1);
+		vm_child_check(sqe);
+		vm_prep_uring_cmd(sqe, 0, UACCEL_IOCTL_WAIT_CQ, &w.wait);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		sqe->user_data = 1;
+		vm_child_check(io_uring_submit(&ring) == 1);
 		usleep(100000);
-		vm_child_check(!vm_send_fd(sv[1], r.ring_fd, &p, sizeof(p)));
 		_exit(0);
 	}
-	close(sv[1]);
-	ringfd = vm_recv_fd(sv[0], &p, sizeof(p));
-	assert_true(ringfd >= 0);
 	t0 = vm_now();
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	assert_int_equal(io_uring_queue_mmap(ringfd, &p, &ring), 0);
 	/* The child's wait ends with -ECANCELED, seen here. */
 	assert_int_equal(reap_any(&ring, &tag), -ECANCELED);
 	assert_int_equal(tag, 1);
-	print_message("# the passed ring's parked wait ended %.0f ms after the child's exit\n",
+	print_message("# the child's parked wait ended %.0f ms after its exit\n",
 		      ms_since(t0));
 	assert_true(ms_since(t0) < 5000);
-	/* This process parks its own wait on the ring, with the child's fixed file. */
-	w.wait.timeout_ms = 5000;
-	submit_wait_fd(&ring, 0, &w.wait, 2, true);
-	assert_int_equal(io_uring_submit(&ring), 1);
-	usleep(100000);
-	post_copy(&w);
-	assert_int_equal(reap_any(&ring, &tag), 0);
-	assert_int_equal(tag, 2);
 	io_uring_queue_exit(&ring);
 	assert_int_equal(vm_destroy(fd, w.q), 0);
 	for (int i = 0; i < 100; i++) {
@@ -755,7 +740,6 @@ static void test_parked_ring_passed(void **state)
 		usleep(100000);
 	}
 	assert_int_equal(ret, 0);
-	close(sv[0]);
 	close(fd);
 	settle_stats();
 }
@@ -1026,19 +1010,23 @@ static void test_dm_madvise_dontneed(void **state)
 static void test_dm_churn_memlock(void **state)
 {
 	const size_t limit = 256 * 1024;
+	char node[256];
 	int pid;
 
+	vm_device_node(DEV, node, sizeof(node));
 	pid = vm_fork();
 	if (!pid) {
 		int fd, facet, n = (int)vm_scaled(1500), dmabuf;
 		unsigned char *ubuf, *m;
 		uint32_t pd, umr, dm, mr, dm2;
 
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		vm_child_check(fd >= 0);
+		facet = vm_get_facet(fd, UACCEL_SOFT_DMA_FACET, 1, 2, 0, NULL);
+		vm_child_check(facet >= 0);
 		vm_limit_memlock(limit);
 		vm_drop_ipc_lock();
 		vm_become_user(NOBODY);
-		fd = vm_open_device(DEV);
-		facet = vm_open_facet(fd, UACCEL_SOFT_DMA_FACET);
 		vm_child_check(!vm_alloc_pd(fd, &pd));
 		ubuf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -1090,8 +1078,9 @@ static void test_dm_fd_passing_memlock(void **state)
 	const size_t limit = 64 * 1024;
 	int sv[2], pid, dmabuf;
 	unsigned char *m;
-	char c;
+	char c, node[256];
 
+	vm_device_node(DEV, node, sizeof(node));
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	pid = vm_fork();
 	if (!pid) {
@@ -1099,10 +1088,11 @@ static void test_dm_fd_passing_memlock(void **state)
 		uint32_t dm;
 
 		close(sv[0]);
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		vm_child_check(fd >= 0);
 		vm_limit_memlock(limit);
 		vm_drop_ipc_lock();
 		vm_become_user(NOBODY);
-		fd = vm_open_device(DEV);
 		vm_child_check(!alloc_dm(fd, limit, &dm));
 		vm_child_check(alloc_dm(fd, 1, NULL) == -ENOMEM);
 		dmabuf = export_dm(fd, dm);
@@ -1120,12 +1110,12 @@ static void test_dm_fd_passing_memlock(void **state)
 	/* Another process of the same user: the charge is still there. */
 	pid = vm_fork();
 	if (!pid) {
-		int fd;
+		int fd = open(node, O_RDWR | O_CLOEXEC);
 
+		vm_child_check(fd >= 0);
 		vm_limit_memlock(limit);
 		vm_drop_ipc_lock();
 		vm_become_user(NOBODY);
-		fd = vm_open_device(DEV);
 		vm_child_check(alloc_dm(fd, 1, NULL) == -ENOMEM);
 		close(fd);
 		_exit(0);
@@ -1136,13 +1126,13 @@ static void test_dm_fd_passing_memlock(void **state)
 	/* Released: the whole limit again. */
 	pid = vm_fork();
 	if (!pid) {
-		int fd;
+		int fd = open(node, O_RDWR | O_CLOEXEC);
 		uint32_t dm;
 
+		vm_child_check(fd >= 0);
 		vm_limit_memlock(limit);
 		vm_drop_ipc_lock();
 		vm_become_user(NOBODY);
-		fd = vm_open_device(DEV);
 		for (int i = 0; i < 50; i++) {
 			int ret = alloc_dm(fd, limit, &dm);
 
@@ -1516,7 +1506,7 @@ int main(void)
 		cmocka_unit_test(test_park_removal_vs_timer),
 		cmocka_unit_test(test_parked_sqpoll),
 		cmocka_unit_test(test_parked_defer_taskrun),
-		cmocka_unit_test(test_parked_ring_passed),
+		cmocka_unit_test(test_parked_ring_shared_by_fork),
 		cmocka_unit_test(test_parked_thread_exit),
 		cmocka_unit_test(test_parked_last_reference_exit),
 		cmocka_unit_test(test_parked_link_timeout_and_cancel),
