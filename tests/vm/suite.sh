@@ -231,6 +231,14 @@ if want dmabuf || want dmabuf-uring; then
 		fi
 	fi
 fi
+# Hostile use of dma-buf and of WAIT_CQ parked through io_uring; unloads
+# and reloads uaccel_soft and uaccel_core.  Only when named.
+case "$only" in
+*" attack "*)
+	[ -e /sys/devices/platform/vgem ] || modprobe -q vgem
+	UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
+		run_test attack 900 "$B/tests/vm_attack" ;;
+esac
 # The Python binding (python/accel, cffi over libaccel.so.1 of LD_LIBRARY_PATH)
 # and its demo, with Debian's Python and python3-cffi.
 # It adds no kernel path to libaccel's: on the debug kernel only when named.
