@@ -10,6 +10,7 @@
  */
 #include <linux/eventfd.h>
 #include <linux/io_uring.h>
+#include <linux/io_uring_types.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
@@ -366,7 +367,8 @@ static bool uaccel_cq_ready(struct uaccel_cq *cq, struct uaccel_device *udev)
  * it, takes it off the wait queue, drops its use of the CQ, and has
  * io_uring post the result from the submitter's task work, where the
  * context reference goes.  The timer also ends it with -ECANCELED once the
- * submitting task exits, so that exit does not wait for the time limit
+ * submitting task exits, execs or is killed (uaccel_cq_park_orphaned()),
+ * so that none of them waits for the time limit
  * (6.1 has no cancellation callback for passthrough commands; a ring
  * closed by another task waits at most the limit).  Longer or unlimited
  * waits run in io_uring's workers (uaccel_uring_cmd_run()).
@@ -442,6 +444,22 @@ static int uaccel_cq_park_wake(struct wait_queue_entry *wq, unsigned int mode,
 	return 1;
 }
 
+/*
+ * The submitter is going: exiting, killed, or cancelling its io_uring
+ * requests (exec and exit both do, and wait for every request in flight,
+ * in a loop that a pending SIGKILL turns into a busy one).  io_uring's
+ * own task work checks the same counter.  The task and its io_uring
+ * context stay while the park holds the task.
+ */
+static bool uaccel_cq_park_orphaned(struct task_struct *task)
+{
+	struct io_uring_task *tctx = READ_ONCE(task->io_uring);
+
+	return (READ_ONCE(task->flags) & PF_EXITING) ||
+	       fatal_signal_pending(task) ||
+	       (tctx && atomic_read(&tctx->in_idle));
+}
+
 static void uaccel_cq_park_timer(struct timer_list *t)
 {
 	struct uaccel_cq_park *park = from_timer(park, t, timer);
@@ -449,7 +467,7 @@ static void uaccel_cq_park_timer(struct timer_list *t)
 
 	if (atomic_read(&park->claimed))
 		return;
-	if (!expired && !(READ_ONCE(park->task->flags) & PF_EXITING)) {
+	if (!expired && !uaccel_cq_park_orphaned(park->task)) {
 		mod_timer(&park->timer, min(park->deadline,
 					    jiffies + UACCEL_WAIT_CQ_PARK_CHECK));
 		return;

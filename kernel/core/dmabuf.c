@@ -135,6 +135,26 @@ static void uaccel_dm_unmap(struct dma_buf_attachment *attach,
 	dma_unmap_sgtable(attach->dev, sgt, dir, 0);
 }
 
+/*
+ * Pages are mapped on fault, so that a mapping whose pages were zapped
+ * (MADV_DONTNEED) gets them back.  The mapping's file is the dma-buf's,
+ * which holds the buffer.
+ */
+static vm_fault_t uaccel_dm_fault(struct vm_fault *vmf)
+{
+	struct uaccel_dm_buffer *buf = vmf->vma->vm_private_data;
+
+	if (vmf->pgoff >= buf->npages)
+		return VM_FAULT_SIGBUS;
+	vmf->page = buf->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct uaccel_dm_vm_ops = {
+	.fault = uaccel_dm_fault,
+};
+
 /* Shared mappings only: a private one would copy on write. */
 static int uaccel_dm_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
@@ -142,8 +162,13 @@ static int uaccel_dm_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	if (vma->vm_pgoff >= buf->npages ||
+	    vma_pages(vma) > buf->npages - vma->vm_pgoff)
+		return -EINVAL;
 	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-	return vm_map_pages(vma, buf->pages, buf->npages);
+	vma->vm_ops = &uaccel_dm_vm_ops;
+	vma->vm_private_data = buf;
+	return 0;
 }
 
 static int uaccel_dm_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -311,17 +336,20 @@ int uaccel_cmd_export_dm(struct uaccel_ucmd *ucmd)
 }
 
 /*
- * The attachment of an MR is pinned: an exporter that moves the buffer
- * anyway breaks its contract.  The MR keeps the old mapping; nothing can
- * be done but say so.
+ * Before the pin (between attaching and pinning) a dynamic exporter may
+ * move the buffer: the mapping is made after the pin, so there is nothing
+ * to do.  Once pinned, an exporter that moves it anyway breaks its
+ * contract; the MR keeps the old mapping and nothing can be done but say
+ * so.  The MR may not be in its context yet: only the attachment is used.
  */
 static void uaccel_dmabuf_mr_move_notify(struct dma_buf_attachment *attach)
 {
 	struct uaccel_mr *mr = attach->importer_priv;
 
-	dev_warn_ratelimited(&mr->obj.ctx->udev->dev,
-			     "dma-buf %s moved a pinned buffer\n",
-			     attach->dmabuf->exp_name);
+	if (READ_ONCE(mr->dma_sgt))
+		dev_warn_ratelimited(attach->dev,
+				     "dma-buf %s moved a pinned buffer\n",
+				     attach->dmabuf->exp_name);
 }
 
 static const struct dma_buf_attach_ops uaccel_dmabuf_mr_attach_ops = {
@@ -361,11 +389,13 @@ static int uaccel_dmabuf_mr_attach(struct uaccel_mr *mr, struct device *dev)
 	left = dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_KERNEL, true,
 				     MAX_SCHEDULE_TIMEOUT);
 	if (left < 0) {
-		ret = left;
+		/* Not restarted: io_uring would post -ERESTARTSYS as is. */
+		ret = left == -ERESTARTSYS ? -EINTR : left;
 		goto err_unmap;
 	}
+	/* Under the lock, which the exporter's move_notify() holds too. */
+	WRITE_ONCE(mr->dma_sgt, sgt);
 	dma_resv_unlock(dmabuf->resv);
-	mr->dma_sgt = sgt;
 	return 0;
 
 err_unmap:
