@@ -232,12 +232,18 @@ if want dmabuf || want dmabuf-uring; then
 	fi
 fi
 # Hostile use of dma-buf and of WAIT_CQ parked through io_uring; unloads
-# and reloads uaccel_soft and uaccel_core.  Only when named.
+# and reloads uaccel_soft and uaccel_core.  Only when named.  A failed
+# vmap of a foreign exporter (vgem) trips dma_buf_vmap()'s own
+# WARN_ON_ONCE (a known limit, docs/design.md): that case only as
+# attack-vmap-warn.
 case "$only" in
 *" attack "*)
 	[ -e /sys/devices/platform/vgem ] || modprobe -q vgem
 	UACCEL_SOFT_KO=$K/hw/soft/uaccel_soft.ko UACCEL_CORE_KO=$K/core/uaccel_core.ko \
-		run_test attack 900 "$B/tests/vm_attack" ;;
+		VM_SKIP_TESTS=test_failslab_reg_dmabuf_vgem run_test attack 900 "$B/tests/vm_attack" ;;
+*" attack-vmap-warn "*)
+	[ -e /sys/devices/platform/vgem ] || modprobe -q vgem
+	VM_TESTS=test_failslab_reg_dmabuf_vgem run_test attack-vmap-warn 300 "$B/tests/vm_attack" ;;
 esac
 # The Python binding (python/accel, cffi over libaccel.so.1 of LD_LIBRARY_PATH)
 # and its demo, with Debian's Python and python3-cffi.
