@@ -64,6 +64,14 @@ results=$out/results.tap
 touch "$results"
 [ $vmrc -eq 0 ] || echo "not ok - $label: the VM run failed (status $vmrc, see $out/console.log)" >> "$results"
 grep -E '^(not ok|skip) ' "$results" | sed "s/^/$label: /"
+# Why each failed test failed, so that a CI report is enough to start
+# from: its failure lines (TAP, cmocka's messages, the failing assertion
+# with file and line), at most 15 per test.
+for t in $(sed -n 's/^not ok - \([^:]*\):.*/\1/p' "$results" | sort -u); do
+	[ -f "$out/$t.log" ] || continue
+	grep -Ei '^not ok|^[[:space:]]*#.*(error|fail|assert)|failure|\.(c|h|py):?[0-9]+|traceback|error:|^fail:' \
+		"$out/$t.log" | head -15 | sed "s/^/$label: $t.log: /"
+done
 passed=$(grep -c '^ok ' "$results")
 failed=$(grep -c '^not ok ' "$results")
 skipped=$(grep -c '^skip ' "$results")

@@ -900,7 +900,7 @@ static void check_fatal_vs_rename(const struct action *a, const char *pdev,
 
 	expect(a[0].ret == 0, round, "fatal %d", a[0].ret);
 	expect(rename_result(a[1].ret), round, "rename %d", a[1].ret);
-	expect(vm_wait_device(name, 10) == 0, round, "rename %d: no %s",
+	expect(vm_wait_device(name, VM_DEVICE_WAIT_S) == 0, round, "rename %d: no %s",
 	       a[1].ret, name);
 	expect(!dev_exists(other), round, "rename %d: %s exists", a[1].ret,
 	       other);
@@ -1184,7 +1184,7 @@ static void test_module_unload_vs_new_device(void **state)
 		assert_string_equal(left, "");
 		assert_false(access(CLASS_DIR, F_OK) == 0 && dev_exists("adm-mu0"));
 		assert_int_equal(vm_run(cmd), 0);
-		assert_int_equal(vm_wait_device("soft2", 10), 0);
+		assert_int_equal(vm_wait_device("soft2", VM_DEVICE_WAIT_S), 0);
 	}
 	assert_as_found();
 }

@@ -912,7 +912,7 @@ static void test_fatal_error_races_every_call(void **state)
 	catch_sigbus();
 	vm_soft_fresh(DEV);
 	for (unsigned int r = 0; r < rounds; r++) {
-		assert_int_equal(vm_wait_device(DEV, 30), 0);
+		assert_int_equal(vm_wait_device(DEV, VM_DEVICE_WAIT_S), 0);
 		hammer_open(&h, DEV);
 		assert_int_equal(vm_ioctl(h.fd, UACCEL_IOCTL_QUERY_DEVICE, &q), 0);
 		old_index = q.index;
@@ -923,7 +923,7 @@ static void test_fatal_error_races_every_call(void **state)
 		assert_true(readable_within(h.fd, 30000));
 		h.removed = 1;
 		workers_finish(&h, w, 60);
-		assert_int_equal(vm_wait_device(DEV, 30), 0);
+		assert_int_equal(vm_wait_device(DEV, VM_DEVICE_WAIT_S), 0);
 		check_removal_events(&h, UACCEL_EVENT_FATAL);
 		hammer_close(&h);
 		fd = vm_open_device(DEV);
@@ -1342,7 +1342,7 @@ static void test_rmmod_soft_then_core_under_open_files(void **state)
 	assert_int_equal(vm_run("rmmod uaccel_core"), 0);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' && insmod '%s' num_devices=3", core_ko, soft_ko);
 	assert_int_equal(vm_run(cmd), 0);
-	assert_int_equal(vm_wait_device("soft0", 30), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 	vm_assert_stats_equal(&base);
 }
 
@@ -1483,7 +1483,7 @@ static void test_rmmod_while_calls_stuck_on_uffd_pages(void **state)
 	free(contents);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
 	assert_int_equal(vm_run(cmd), 0);
-	assert_int_equal(vm_wait_device("soft0", 30), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 }
 
 /*

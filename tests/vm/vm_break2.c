@@ -618,7 +618,7 @@ static void test_fatal_error_with_pds_and_alloc(void **state)
 	assert_int_equal(pthread_join(th.t, NULL), 0);
 	if (c.bad)
 		fail_msg("unexpected result %d", c.bad);
-	assert_int_equal(vm_wait_device(DEV, 30), 0);
+	assert_int_equal(vm_wait_device(DEV, VM_DEVICE_WAIT_S), 0);
 	{
 		struct pollfd p = { .fd = c.fd[0], .events = POLLIN };
 
@@ -774,7 +774,7 @@ static void rmmod_round(const char *soft_ko, int paced)
 	assert_int_equal(close(ctx), 0);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
 	assert_int_equal(vm_run(cmd), 0);
-	assert_int_equal(vm_wait_device("soft0", 30), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 	assert_bounded(paced ? "rmmod uaccel_soft (paced readers)" :
 		       "rmmod uaccel_soft (spinning readers)", took);
 }

@@ -421,7 +421,7 @@ static void test_notifications(void **state)
 	close(dbg);
 	close(fd);
 
-	assert_int_equal(vm_wait_device("nlev1", 30), 0);
+	assert_int_equal(vm_wait_device("nlev1", VM_DEVICE_WAIT_S), 0);
 	vm_soft_del("nlev1");
 	expect_event(&nl, UACCEL_NL_CMD_DEV_DEL, "nlev1", NULL);
 	nl_close(&nl);

@@ -447,7 +447,7 @@ static void test_fatal_counts(void **state)
 		nl_recs_free(&rs);
 		nl_close(&one);
 	}
-	assert_int_equal(vm_wait_device("nlbrF", 30), 0);
+	assert_int_equal(vm_wait_device("nlbrF", VM_DEVICE_WAIT_S), 0);
 	/* The recovered device: a new index, no context of ours. */
 	idx = nl_dev_index("nlbrF");
 	assert_int_equal(nl_dump(&nl, UACCEL_NL_CMD_RES_GET, idx, UACCEL_NL_RES_CTX, &rs), 0);
@@ -727,7 +727,7 @@ static void test_race_storm(void **state)
 		}
 	}
 	/* Whatever the storm left: the recovery may still run. */
-	vm_wait_device("nlbrC", 30);
+	vm_wait_device("nlbrC", VM_DEVICE_WAIT_S);
 	vm_soft_delete("nlbrC");
 	for (k = 0; k < 3; k++)
 		vm_soft_delete(rnames[k]);

@@ -695,11 +695,33 @@ static void test_rename(void **state)
 		assert_int_equal(ev.type, UACCEL_EVENT_DEVICE_REMOVED);
 		close(dbg);
 		close(fd);
-		assert_int_equal(vm_wait_device("permren0", 10), 0);
+		assert_int_equal(vm_wait_device("permren0", VM_DEVICE_WAIT_S), 0);
 	}
 	assert_int_equal(vm_sysfs_write(CLASS "permren0/name", DEV), 0);
 	read_name(DEV, name, sizeof(name));
 	assert_string_equal(name, DEV);
+}
+
+/*
+ * Whatever test_rename stopped at, the device gets its name back: the
+ * group teardown and every later test look for it.
+ */
+static int rename_restore(void **state)
+{
+	static const char *const names[] = {
+		"permren0",
+		"p12345678901234567890123456789012345678901234567890123456789012",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), CLASS "%s/name", names[i]);
+		if (access(CLASS DEV, F_OK) && access(path, F_OK) == 0)
+			vm_sysfs_write(path, DEV);
+	}
+	return vm_wait_device(DEV, VM_DEVICE_WAIT_S);
 }
 
 int main(void)
@@ -714,7 +736,7 @@ int main(void)
 		cmocka_unit_test(test_node_under_another_name),
 		cmocka_unit_test(test_node_swapped_after_listing),
 		cmocka_unit_test(test_listing_in_device_cgroup),
-		cmocka_unit_test(test_rename),
+		cmocka_unit_test_teardown(test_rename, rename_restore),
 	};
 
 	return vm_run_tests("vm_perm", tests, NULL, DEV, DEV2);

@@ -1053,7 +1053,7 @@ static void test_fatal_error_while_polling(void **state)
 	assert_int_equal(close(dbg), 0);
 	vm_env_close(&e);
 	/* The device comes back under the same name, without a thread. */
-	assert_int_equal(vm_wait_device(DEV, 10), 0);
+	assert_int_equal(vm_wait_device(DEV, VM_DEVICE_WAIT_S), 0);
 	assert_int_equal(poll_thread_pid(DEV), 0);
 }
 
@@ -1087,7 +1087,7 @@ static void test_rmmod_while_polling(void **state)
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	ret = system(cmd);
 	assert_true(WIFEXITED(ret) && WEXITSTATUS(ret) == 0);
-	assert_int_equal(vm_wait_device("soft0", 10), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 	vm_soft_add(DEV);
 }
 

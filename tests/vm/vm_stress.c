@@ -383,7 +383,7 @@ static void fatal_cycle(void)
 	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
 	close(g.out_fd);
 	close(fd);
-	assert_int_equal(vm_wait_device(DEV, 10), 0);
+	assert_int_equal(vm_wait_device(DEV, VM_DEVICE_WAIT_S), 0);
 }
 
 static void test_remove_readd_under_load(void **state)

@@ -440,7 +440,7 @@ static void test_module_unload_under_open_files(void **state)
 
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", ko);
 	assert_int_equal(vm_run(cmd), 0);
-	assert_int_equal(vm_wait_device("soft0", 10), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 	fd2 = vm_open_device("soft0");
 	assert_int_equal(query_index(fd2, &new_index), 0);
 	assert_int_not_equal(new_index, old_index);
@@ -511,7 +511,7 @@ static void test_fatal_error_recovers(void **state)
 	assert_int_equal(ev.flags, UACCEL_EVENT_FATAL);
 	assert_int_equal(vm_touch(r.cq_ring), SIGBUS);
 
-	assert_int_equal(vm_wait_device("unplug7", 10), 0);
+	assert_int_equal(vm_wait_device("unplug7", VM_DEVICE_WAIT_S), 0);
 	fd2 = vm_open_device("unplug7");
 	assert_int_equal(query_index(fd2, &i_new), 0);
 	assert_int_not_equal(i_new, i_old);

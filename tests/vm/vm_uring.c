@@ -1203,7 +1203,7 @@ static void test_rmmod_soft_under_ring(void **state)
 	io_uring_queue_exit(&ring);
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
 	assert_int_equal(vm_run(cmd), 0);
-	assert_int_equal(vm_wait_device("soft0", 30), 0);
+	assert_int_equal(vm_wait_device("soft0", VM_DEVICE_WAIT_S), 0);
 	vm_soft_fresh(DEV);
 	settle_stats();
 }

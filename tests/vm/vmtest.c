@@ -184,7 +184,7 @@ int vm_reload_soft(void)
 			return -1;
 	}
 	snprintf(cmd, sizeof(cmd), "insmod '%s' num_devices=3", soft_ko);
-	return vm_run(cmd) || vm_wait_device("soft0", 30) ? -1 : 0;
+	return vm_run(cmd) || vm_wait_device("soft0", VM_DEVICE_WAIT_S) ? -1 : 0;
 }
 
 void vm_device_node(const char *name, char *buf, size_t len)
@@ -414,6 +414,23 @@ double vm_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* After a wait for @name ran out: what there is instead, as TAP comments. */
+static void vm_print_devices(const char *name)
+{
+	struct accel_device **list;
+	int i, n;
+
+	printf("# device %s did not come back (errno %d); the devices:\n", name, errno);
+	list = accel_get_device_list(&n);
+	if (!list)
+		return;
+	for (i = 0; i < n; i++)
+		printf("#   %s %s\n", accel_device_name(list[i]),
+		       accel_device_node(list[i]));
+	accel_free_device_list(list);
+	fflush(stdout);
+}
+
 int vm_wait_device(const char *name, double timeout_s)
 {
 	double end = vm_now() + timeout_s;
@@ -425,6 +442,7 @@ int vm_wait_device(const char *name, double timeout_s)
 			return accel_close_device(ctx);
 		usleep(20000);
 	}
+	vm_print_devices(name);
 	return -ETIMEDOUT;
 }
 

@@ -122,7 +122,17 @@ int vm_open_facet(int fd, const char *name);
 /* CLOCK_MONOTONIC in seconds. */
 double vm_now(void);
 
-/* Wait until device @name can be opened: 0, or -ETIMEDOUT. */
+/*
+ * How long a device may take to come back after a recovery, a bind or a
+ * rename: no test measures it, and under software emulation on a loaded
+ * host a vCPU can go unscheduled for seconds.
+ */
+#define VM_DEVICE_WAIT_S 60
+
+/*
+ * Wait until device @name can be opened: 0, or -ETIMEDOUT after printing
+ * the devices there are.
+ */
 int vm_wait_device(const char *name, double timeout_s);
 
 /* Core commands on a context fd, returning 0 or -errno. */
