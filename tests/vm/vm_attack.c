@@ -20,7 +20,6 @@
  * buffer after uaccel_soft went, allocation failures of a foreign
  * exporter's vmap (fault-injection kernels).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -152,26 +151,6 @@ static int soft_copy(int facet, uint32_t src, uint64_t soff, uint32_t dst, uint6
 	return vm_ioctl(facet, UACCEL_SOFT_IOCTL_DMA_COPY, &c);
 }
 
-static unsigned char pat(size_t i, unsigned int seed)
-{
-	return (unsigned char)(i * 31 + seed * 7 + (i >> 9));
-}
-
-static void fill(unsigned char *p, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = pat(i, seed);
-}
-
-static void assert_pattern_at(const unsigned char *p, size_t start, size_t len,
-			      unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != pat(start + i, seed))
-			fail_msg("byte %zu is 0x%02x, expected 0x%02x (seed %u)", i, p[i],
-				 pat(start + i, seed), seed);
-}
-
 static unsigned char *map_anon(size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -289,31 +268,6 @@ static double ms_since(double t0)
 	return (vm_now() - t0) * 1000;
 }
 
-static int iowq_workers(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[300], comm[64] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 /*
  * A process whose io_uring has a parked WAIT_CQ (limit 20 s) calls
  * execve(): io_uring cancels every request of the task at exec and waits
@@ -338,7 +292,7 @@ static void test_exec_with_parked_wait(void **state)
 			_exit(2);
 		submit_wait(&ring, &w, 1);
 		usleep(100000);
-		if (iowq_workers())
+		if (vm_iowq_workers())
 			_exit(3);
 		execl("/bin/true", "true", (char *)NULL);
 		_exit(4);
@@ -497,7 +451,7 @@ static void test_many_parked_then_close_all(void **state)
 		submit_wait_fd(&ring, fd, &w[i % 4].wait, i, false);
 	assert_int_equal(io_uring_submit(&ring), n);
 	usleep(200000);
-	assert_int_equal(iowq_workers(), 0);
+	assert_int_equal(vm_iowq_workers(), 0);
 	/* A CQ with parked waits is in use. */
 	assert_int_equal(vm_destroy(fd, w[0].cq), -EBUSY);
 	close(fd);
@@ -930,7 +884,7 @@ static void test_dm_mmap_rules(void **state)
 	assert_true(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dmabuf,
 			 (off_t)0x7ffffffffffff000LL) == MAP_FAILED);
 	p = map_dmabuf(dmabuf, len);
-	fill(p, len, 1);
+	vm_fill_pattern(p, len, 1);
 	/* Growth refused; a move keeps the pages. */
 	assert_true(mremap(p, len, 2 * len, 0) == MAP_FAILED);
 	assert_true(mremap(p, len, 2 * len, MREMAP_MAYMOVE) == MAP_FAILED);
@@ -938,11 +892,11 @@ static void test_dm_mmap_rules(void **state)
 	assert_true(q != MAP_FAILED);
 	q = mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, q);
 	assert_true(q != MAP_FAILED);
-	assert_pattern_at(q, 0, len, 1);
+	vm_assert_pattern_at(q, 0, len, 1);
 	/* A mapping at an offset: the right pages. */
 	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dmabuf, 2 * PAGE);
 	assert_true(p != MAP_FAILED);
-	assert_pattern_at(p, 2 * PAGE, PAGE, 1);
+	vm_assert_pattern_at(p, 2 * PAGE, PAGE, 1);
 	munmap(p, PAGE);
 	/* Fork: the child writes, the parent sees. */
 	pid = fork();
@@ -961,7 +915,7 @@ static void test_dm_mmap_rules(void **state)
 	close(fd);
 	assert_int_equal(stat_value("dm"), base.dm);
 	assert_int_equal(stat_value("dm_buffers"), base.dm_buffers + 1);
-	assert_pattern_at(q + PAGE, PAGE, len - PAGE, 1);
+	vm_assert_pattern_at(q + PAGE, PAGE, len - PAGE, 1);
 	memset(q, 1, len);
 	assert_int_equal(munmap(q, len), 0);
 	settle_stats();
@@ -1235,7 +1189,7 @@ static void cross_round(bool exporter_first)
 	fb = vm_open_device(DEV_B);
 	dmabuf = new_dm(fa, len, &dm);
 	m = map_dmabuf(dmabuf, len);
-	fill(m, len, 3);
+	vm_fill_pattern(m, len, 3);
 	facet = vm_open_facet(fb, UACCEL_SOFT_DMA_FACET);
 	assert_int_equal(vm_alloc_pd(fb, &pd), 0);
 	ubuf = map_anon(len);
@@ -1247,7 +1201,7 @@ static void cross_round(bool exporter_first)
 		vm_soft_del(DEV_A);
 		assert_int_equal(alloc_dm(fa, PAGE, NULL), -ENODEV);
 		assert_int_equal(soft_copy(facet, mr, 0, umr, 0, len - 123), 0);
-		assert_pattern_at(ubuf, 123, len - 123, 3);
+		vm_assert_pattern_at(ubuf, 123, len - 123, 3);
 		memset(ubuf, 9, len);
 		assert_int_equal(soft_copy(facet, umr, 0, mr, 0, 100), 0);
 		for (int i = 0; i < 100; i++)
@@ -1293,7 +1247,7 @@ static void test_reg_mr_over_dm_mapping(void **state)
 	assert_int_equal(vm_reg_mr(fd, pd, ubuf, len, UACCEL_MR_ACCESS_WRITE, &umr), 0);
 	dmabuf = new_dm(fd, len, &dm);
 	m = map_dmabuf(dmabuf, len);
-	fill(m, len, 5);
+	vm_fill_pattern(m, len, 5);
 	ret = vm_reg_mr(fd, pd, m + 10, len - 20, UACCEL_MR_ACCESS_WRITE, &mr);
 	print_message("# REG_MR of a DM mapping: %d\n", ret);
 	if (ret) {
@@ -1303,7 +1257,7 @@ static void test_reg_mr_over_dm_mapping(void **state)
 		close(dmabuf);
 		munmap(m, len);
 		assert_int_equal(soft_copy(facet, mr, 0, umr, 0, len - 20), 0);
-		assert_pattern_at(ubuf, 10, len - 20, 5);
+		vm_assert_pattern_at(ubuf, 10, len - 20, 5);
 		memset(ubuf, 0x44, len);
 		assert_int_equal(soft_copy(facet, umr, 0, mr, 0, len - 20), 0);
 		assert_int_equal(vm_destroy(fd, mr), 0);
@@ -1334,10 +1288,10 @@ static void test_reg_dmabuf_edges(void **state)
 	/* A length that is not a page multiple: the buffer is whole pages. */
 	dmabuf = new_dm(fd, len - 5, &dm);
 	m = map_dmabuf(dmabuf, len);
-	fill(m, len, 6);
+	vm_fill_pattern(m, len, 6);
 	assert_int_equal(reg_dmabuf(fd, pd, dmabuf, len - 1, 1, 0, &mr), 0);
 	assert_int_equal(soft_copy(facet, mr, 0, umr, 0, 1), 0);
-	assert_int_equal(ubuf[0], pat(len - 1, 6));
+	vm_assert_pattern_at(ubuf, len - 1, 1, 6);
 	assert_int_equal(soft_copy(facet, mr, 0, umr, 0, 2), -EINVAL);
 	assert_int_equal(soft_copy(facet, mr, 1, umr, 0, 1), -EINVAL);
 	assert_int_equal(soft_copy(facet, mr, UINT64_MAX, umr, 0, 2), -EINVAL);
@@ -1352,10 +1306,10 @@ static void test_reg_dmabuf_edges(void **state)
 				    &mr), 0);
 	memset(ubuf, 0xee, len);
 	assert_int_equal(soft_copy(facet, umr, 0, mr, 0, PAGE + 2), 0);
-	assert_int_equal(m[PAGE - 2], pat(PAGE - 2, 6));
+	vm_assert_pattern_at(&m[PAGE - 2], PAGE - 2, 1, 6);
 	for (size_t i = PAGE - 1; i < 2 * PAGE + 1; i++)
 		assert_int_equal(m[i], 0xee);
-	assert_int_equal(m[2 * PAGE + 1], pat(2 * PAGE + 1, 6));
+	vm_assert_pattern_at(&m[2 * PAGE + 1], 2 * PAGE + 1, 1, 6);
 	/* The same buffer registered in the same context twice; the context closes. */
 	assert_int_equal(reg_dmabuf(fd, pd, dmabuf, 0, len, 0, NULL), 0);
 	assert_int_equal(alloc_dm(fd, 0, NULL), -EINVAL);
@@ -1407,7 +1361,7 @@ static void test_core_held_by_buffer(void **state)
 	fd = vm_open_device(DEV);
 	dmabuf = new_dm(fd, len, &dm);
 	m = map_dmabuf(dmabuf, len);
-	fill(m, len, 8);
+	vm_fill_pattern(m, len, 8);
 	card = vgem_open();
 	if (card >= 0) {
 		ph.fd = dmabuf;
@@ -1415,7 +1369,7 @@ static void test_core_held_by_buffer(void **state)
 	}
 	close(fd);
 	assert_int_equal(vm_run("rmmod uaccel_soft"), 0);
-	assert_pattern_at(m, 0, len, 8);
+	vm_assert_pattern_at(m, 0, len, 8);
 	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);
 	close(dmabuf);
 	assert_int_not_equal(vm_run("rmmod uaccel_core 2>/dev/null"), 0);

@@ -350,34 +350,10 @@ static long stat_value(const char *key)
 	return ret;
 }
 
-static unsigned char pat(size_t i, unsigned int seed)
-{
-	return (unsigned char)(i * 31 + seed * 7 + (i >> 9));
-}
-
-static void fill(unsigned char *p, size_t len, unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = pat(i, seed);
-}
-
-/*
- * Assert that p[0..len) holds bytes @start to @start + @len of fill()'s
- * pattern of @seed, naming the first offset that does not.
- */
-static void assert_pattern_at(const unsigned char *p, size_t start, size_t len,
-			      unsigned int seed)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != pat(start + i, seed))
-			fail_msg("byte %zu is 0x%02x, expected 0x%02x (seed %u)", i, p[i],
-				 pat(start + i, seed), seed);
-}
-
-/* Assert that p[0..len) is fill()'s pattern of @seed. */
+/* Assert that p[0..len) is vm_fill_pattern()'s pattern of @seed. */
 static void assert_pattern(const unsigned char *p, size_t len, unsigned int seed)
 {
-	assert_pattern_at(p, 0, len, seed);
+	vm_assert_pattern_at(p, 0, len, seed);
 }
 
 static void assert_bytes(const unsigned char *p, size_t len, unsigned char v)
@@ -498,7 +474,7 @@ static void test_vgem_export_soft_copy(void **state)
 		assert_int_equal(dmabuf_attachments(dmabuf), 2);
 
 	/* User memory into the window: all of it, then a piece at its end. */
-	fill(r.ubuf, len, 1);
+	vm_fill_pattern(r.ubuf, len, 1);
 	assert_int_equal(soft_copy(r.facet, r.umr, 0, mr, 0, win), 0);
 	assert_bytes(vmap, off, 0xee);
 	assert_pattern(vmap + off, win, 1);
@@ -513,17 +489,17 @@ static void test_vgem_export_soft_copy(void **state)
 	assert_int_equal(soft_copy(r.facet, r.umr, 0, ro, 0, 16), -EACCES);
 
 	/* vgem writes, the device reads: through both MRs. */
-	fill(vmap, len, 2);
+	vm_fill_pattern(vmap, len, 2);
 	memset(r.ubuf, 0, len);
 	assert_int_equal(soft_copy(r.facet, ro, 0, r.umr, 0, len), 0);
 	assert_pattern(r.ubuf, len, 2);
 	assert_int_equal(soft_copy(r.facet, mr, 0, r.umr, 7, win), 0);
 	assert_memory_equal(r.ubuf + 7, vmap + off, win);
 	/* dma-buf to dma-buf: the bytes after the window to its start. */
-	fill(vmap, len, 3);
+	vm_fill_pattern(vmap, len, 3);
 	assert_int_equal(soft_copy(r.facet, ro, off + win, mr, 0, len - off - win), 0);
-	assert_pattern_at(vmap + off, off + win, len - off - win, 3);
-	assert_pattern_at(vmap + off + (len - off - win), off + (len - off - win),
+	vm_assert_pattern_at(vmap + off, off + win, len - off - win, 3);
+	vm_assert_pattern_at(vmap + off + (len - off - win), off + (len - off - win),
 			  len - (len - off - win) - off, 3);
 
 	assert_int_equal(vm_destroy(r.fd, mr), 0);
@@ -589,7 +565,7 @@ static void test_vgem_export_queue_wrs(void **state)
 	assert_int_equal(vm_create_cq(r.fd, 16, &cq), 0);
 	assert_int_equal(vm_create_queue(r.fd, r.pd, cq.out_cq_id, 16, &q), 0);
 
-	fill(r.ubuf, len, 4);
+	vm_fill_pattern(r.ubuf, len, 4);
 	wr = (struct uaccel_wr){ .opcode = UACCEL_WR_COPY, .user_data = 1, .src_mr = r.umr,
 				 .dst_mr = mr, .src_offset = 3, .dst_offset = 1000,
 				 .length = len - 1000 };
@@ -602,7 +578,7 @@ static void test_vgem_export_queue_wrs(void **state)
 	assert_bytes(vmap + 10, 990, 0x3c);
 
 	/* Out of it, into user memory, then compared and summed both ways. */
-	fill(vmap, len, 5);
+	vm_fill_pattern(vmap, len, 5);
 	memset(r.ubuf, 0, len);
 	wr = (struct uaccel_wr){ .opcode = UACCEL_WR_COPY, .user_data = 3, .src_mr = ro,
 				 .dst_mr = r.umr, .length = len };
@@ -681,7 +657,7 @@ static void test_vgem_export_cipher(void **state)
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
 	/* Plaintext at [0, len): into the dma-buf, and into user memory at [len, 2 len). */
-	fill(r.ubuf, len, 6);
+	vm_fill_pattern(r.ubuf, len, 6);
 	cr.op = UACCEL_CIPHER_ENCRYPT;
 	cr.src_mr = r.umr;
 	cr.dst_mr = mr;
@@ -750,7 +726,7 @@ static void test_dm_export_vgem_import(void **state)
 	assert_int_equal(errno, EINVAL);
 	dmap = map_dmabuf(dmabuf, len);
 	assert_bytes(dmap, len, 0);
-	fill(dmap, len, 7);
+	vm_fill_pattern(dmap, len, 7);
 
 	/* vgem: import, same bytes through its export, writes seen both ways. */
 	h = vgem_import(card, again);
@@ -762,7 +738,7 @@ static void test_dm_export_vgem_import(void **state)
 	vfd = vgem_reexport(card, h, dmabuf);
 	vmap = map_dmabuf(vfd, len);
 	assert_pattern(vmap, len, 7);
-	fill(vmap + PAGE - 8, PAGE + 16, 8);
+	vm_fill_pattern(vmap + PAGE - 8, PAGE + 16, 8);
 	assert_pattern(dmap + PAGE - 8, PAGE + 16, 8);
 	assert_pattern(dmap, PAGE - 8, 7);
 	dmap[len - 1] = 0x5a;
@@ -776,7 +752,7 @@ static void test_dm_export_vgem_import(void **state)
 		rig_open(&r, DEV, len);
 		assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE,
 					    &mr), 0);
-		fill(r.ubuf, len, 9);
+		vm_fill_pattern(r.ubuf, len, 9);
 		assert_int_equal(soft_copy(r.facet, r.umr, 0, mr, 0, len), 0);
 		assert_pattern(dmap, len, 9);
 		assert_pattern(vmap, len, 9);
@@ -833,7 +809,7 @@ static void test_edu_imports_dm(void **state)
 	sfd = vm_open_device(DEV);
 	dmabuf = new_dm(sfd, len, &dm);
 	dmap = map_dmabuf(dmabuf, len);
-	fill(dmap, len, 10);
+	vm_fill_pattern(dmap, len, 10);
 
 	efd = vm_open_device(edu);
 	ffd = vm_open_facet(efd, UACCEL_EDU_DMA_FACET);
@@ -851,31 +827,31 @@ static void test_edu_imports_dm(void **state)
 	assert_memory_equal(ubuf + 5, dmap + PAGE - 1000, 3000);
 	assert_int_equal(edu_dma(ffd, true, ro, 0, 0, UACCEL_EDU_DMA_LIMIT), 0);
 	assert_int_equal(edu_dma(ffd, false, umr, 0, 0, UACCEL_EDU_DMA_LIMIT), 0);
-	assert_pattern_at(ubuf, win_off, UACCEL_EDU_DMA_LIMIT, 10);
+	vm_assert_pattern_at(ubuf, win_off, UACCEL_EDU_DMA_LIMIT, 10);
 	/* The window's bounds, and no write through the read-only one. */
 	assert_int_equal(edu_dma(ffd, true, ro, win - 10, 0, 11), -EINVAL);
 	assert_int_equal(edu_dma(ffd, false, ro, 0, 0, 16), -EACCES);
 
 	/* user memory -> device -> dma-buf, seen in its mapping. */
-	fill(ubuf, len, 11);
+	vm_fill_pattern(ubuf, len, 11);
 	assert_int_equal(edu_dma(ffd, true, umr, 0, 0, 4000), 0);
 	assert_int_equal(edu_dma(ffd, false, rw, PAGE - 2000, 0, 4000), 0);
-	assert_pattern_at(dmap + PAGE - 2000, 0, 4000, 11);
+	vm_assert_pattern_at(dmap + PAGE - 2000, 0, 4000, 11);
 	assert_pattern(dmap, PAGE - 2000, 10);
-	assert_pattern_at(dmap + PAGE + 2000, PAGE + 2000, PAGE - 2000, 10);
+	vm_assert_pattern_at(dmap + PAGE + 2000, PAGE + 2000, PAGE - 2000, 10);
 
 	/* A vgem buffer the same way. */
 	card = vgem_open();
 	h = vgem_create(card, len);
 	vmap = vgem_map(card, h, len);
-	fill(vmap, len, 12);
+	vm_fill_pattern(vmap, len, 12);
 	vbuf = vgem_export(card, h, DRM_RDWR);
 	assert_true(vbuf >= 0);
 	assert_int_equal(reg_dmabuf(efd, pd, vbuf, 0, len, UACCEL_MR_ACCESS_WRITE, &vmr), 0);
 	assert_int_equal(edu_dma(ffd, true, vmr, 3000, 0, 2000), 0);
 	assert_int_equal(edu_dma(ffd, false, umr, 0, 0, 2000), 0);
 	assert_memory_equal(ubuf, vmap + 3000, 2000);
-	fill(ubuf, len, 13);
+	vm_fill_pattern(ubuf, len, 13);
 	assert_int_equal(edu_dma(ffd, true, umr, 0, 0, 2000), 0);
 	assert_int_equal(edu_dma(ffd, false, vmr, 10, 0, 2000), 0);
 	assert_memory_equal(vmap + 10, ubuf, 2000);
@@ -1080,7 +1056,7 @@ static void test_bad_input(void **state)
 
 	/* The device still works: a COPY through a vgem buffer's MR. */
 	assert_int_equal(reg_dmabuf(fd, pd, rwfd, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
-	fill(ubuf, len, 14);
+	vm_fill_pattern(ubuf, len, 14);
 	assert_int_equal(soft_copy(facet, umr, 0, mr, 0, len), 0);
 	memset(ubuf, 0, len);
 	assert_int_equal(soft_copy(facet, mr, 0, umr, 0, len), 0);
@@ -1202,7 +1178,7 @@ static void test_udmabuf(void **state)
 	assert_int_equal(fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
 	mem = map(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	assert_true(mem != MAP_FAILED);
-	fill(mem, len, 25);
+	vm_fill_pattern(mem, len, 25);
 	c.memfd = memfd;
 	c.flags = UDMABUF_FLAGS_CLOEXEC;
 	dmabuf = ioctl(ufd, UDMABUF_CREATE, &c);
@@ -1227,8 +1203,8 @@ static void test_udmabuf(void **state)
 					    UACCEL_MR_ACCESS_WRITE, &mr), 0);
 		assert_int_equal(edu_dma(ffd, true, mr, PAGE - 500, 0, 1000), 0);
 		assert_int_equal(edu_dma(ffd, false, umr, 0, 0, 1000), 0);
-		assert_pattern_at(ubuf, 2 * PAGE - 500, 1000, 25);
-		fill(ubuf, len, 26);
+		vm_assert_pattern_at(ubuf, 2 * PAGE - 500, 1000, 25);
+		vm_fill_pattern(ubuf, len, 26);
 		assert_int_equal(edu_dma(ffd, true, umr, 0, 0, 3000), 0);
 		assert_int_equal(edu_dma(ffd, false, mr, 10, 0, 3000), 0);
 		assert_pattern(mem + PAGE + 10, 3000, 26);
@@ -1267,8 +1243,8 @@ static void test_exporter_handles_closed(void **state)
 	dmabuf = vgem_export(card, h, DRM_RDWR);
 	assert_true(dmabuf >= 0);
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
-	fill(vmap, len / 2, 15);
-	fill(r.ubuf, len, 16);
+	vm_fill_pattern(vmap, len / 2, 15);
+	vm_fill_pattern(r.ubuf, len, 16);
 	assert_int_equal(soft_copy(r.facet, r.umr, len / 2, mr, len / 2, len / 2), 0);
 	assert_pattern(vmap, len / 2, 15);
 
@@ -1281,9 +1257,9 @@ static void test_exporter_handles_closed(void **state)
 	memset(r.ubuf, 0, len);
 	assert_int_equal(soft_copy(r.facet, mr, 0, r.umr, 0, len), 0);
 	assert_pattern(r.ubuf, len / 2, 15);
-	assert_pattern_at(r.ubuf + len / 2, len / 2, len / 2, 16);
+	vm_assert_pattern_at(r.ubuf + len / 2, len / 2, len / 2, 16);
 	/* And the device writes it and reads it again. */
-	fill(r.ubuf, len, 17);
+	vm_fill_pattern(r.ubuf, len, 17);
 	assert_int_equal(soft_copy(r.facet, r.umr, 0, mr, 0, len), 0);
 	memset(r.ubuf, 0, len);
 	assert_int_equal(soft_copy(r.facet, mr, 0, r.umr, 0, len), 0);
@@ -1309,7 +1285,7 @@ static void test_dm_destroyed_while_exported(void **state)
 	rig_open(&r, DEV, len);
 	dmabuf = new_dm(r.fd, len, &dm);
 	dmap = map_dmabuf(dmabuf, len);
-	fill(dmap, len, 18);
+	vm_fill_pattern(dmap, len, 18);
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
 	assert_int_equal(stat_value("dm"), base_dm + 1);
@@ -1325,7 +1301,7 @@ static void test_dm_destroyed_while_exported(void **state)
 	memset(r.ubuf, 0, len);
 	assert_int_equal(soft_copy(r.facet, mr, 0, r.umr, 0, len), 0);
 	assert_pattern(r.ubuf, len, 18);
-	fill(r.ubuf, len, 19);
+	vm_fill_pattern(r.ubuf, len, 19);
 	assert_int_equal(soft_copy(r.facet, r.umr, 0, mr, 0, len), 0);
 	assert_pattern(dmap, len, 19);
 	dmap2 = map_dmabuf(dmabuf, len);
@@ -1423,7 +1399,7 @@ static void test_importer_removed_during_copy(void **state)
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 	if (att >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), att + 1);
-	fill(r.ubuf, len, 20);
+	vm_fill_pattern(r.ubuf, len, 20);
 
 	vm_deleter_start(&d, DEV_IMP);
 	c = (struct copier){ .facet = r.facet, .src = r.umr, .dst = mr, .len = len };
@@ -1455,7 +1431,7 @@ static void test_importer_removed_during_copy(void **state)
 		assert_int_equal(dmabuf_attachments(dmabuf), att);
 	/* Two whole copies were done before the removal. */
 	assert_pattern(vmap, len, 20);
-	fill(vmap, len, 21);
+	vm_fill_pattern(vmap, len, 21);
 	assert_pattern(vmap, len, 21);
 
 	/* Another device imports it now. */
@@ -1492,7 +1468,7 @@ static void test_exporter_removed_under_mappings(void **state)
 	efd = vm_open_device(DEV_EXP);
 	dmabuf = new_dm(efd, len, &dm);
 	dmap = map_dmabuf(dmabuf, len);
-	fill(dmap, len, 22);
+	vm_fill_pattern(dmap, len, 22);
 	card = vgem_open();
 	h = vgem_import(card, dmabuf);
 	vfd = vgem_reexport(card, h, dmabuf);
@@ -1518,11 +1494,11 @@ static void test_exporter_removed_under_mappings(void **state)
 	memset(r.ubuf, 0, len);
 	assert_int_equal(soft_copy(r.facet, mr, 0, r.umr, 0, len), 0);
 	assert_pattern(r.ubuf, len, 22);
-	fill(r.ubuf, len, 23);
+	vm_fill_pattern(r.ubuf, len, 23);
 	assert_int_equal(soft_copy(r.facet, r.umr, 0, mr, 0, len), 0);
 	assert_pattern(dmap, len, 23);
 	assert_pattern(vmap, len, 23);
-	fill(vmap, PAGE, 24);
+	vm_fill_pattern(vmap, PAGE, 24);
 	assert_pattern(dmap, PAGE, 24);
 	dmap[len - 1] = 0x77;
 	assert_int_equal(vmap[len - 1], 0x77);

@@ -7,7 +7,6 @@
  * other command come from running the other test programs with
  * VM_IOCTL_PATH=uring (tests/vm/suite.sh).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -924,33 +923,6 @@ static void test_waits_beyond_iowq_workers(void **state)
 	settle_stats();
 }
 
-/* io_uring's worker threads of this process ("iou-wrk-<tid>"). */
-static int iowq_workers(void)
-{
-	char path[300], comm[32];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	d = opendir("/proc/self/task");
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
 /*
  * Waits with a time limit park on their CQ without a thread: more of them
  * than io_uring has workers all start, none takes a worker, the one whose
@@ -968,7 +940,7 @@ static int parked_waits_child(struct waiter *w, int n)
 	for (i = 0; i < n; i++)
 		submit_wait(&ring, &w[i], 500 + i);
 	usleep(200000);
-	if (iowq_workers())
+	if (vm_iowq_workers())
 		return 3;
 	post_copy(&w[n - 1]);
 	for (i = 0; i < n; i++) {
@@ -1042,7 +1014,7 @@ static void test_parked_waits_and_exit(void **state)
 		for (i = 0; i < 4; i++)
 			submit_wait(&ring, &w[i], 700 + i);
 		usleep(100000);
-		_exit(iowq_workers() ? 3 : 0);
+		_exit(vm_iowq_workers() ? 3 : 0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /* Helpers shared by the in-VM tests. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -937,4 +938,49 @@ int vm_userfaultfd(void)
 	assert_true(uffd >= 0);
 	assert_int_equal(ioctl(uffd, UFFDIO_API, &api), 0);
 	return uffd;
+}
+
+static unsigned char vm_pattern_byte(size_t i, unsigned int seed)
+{
+	return (unsigned char)(i * 31 + seed * 7 + (i >> 9));
+}
+
+void vm_fill_pattern(unsigned char *p, size_t len, unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = vm_pattern_byte(i, seed);
+}
+
+void vm_assert_pattern_at(const unsigned char *p, size_t start, size_t len,
+			  unsigned int seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != vm_pattern_byte(start + i, seed))
+			fail_msg("byte %zu is 0x%02x, expected 0x%02x (seed %u)", i,
+				 p[i], vm_pattern_byte(start + i, seed), seed);
+}
+
+int vm_iowq_workers(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	char path[300], comm[32];
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk-", 8))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
 }

@@ -119,6 +119,18 @@ int vm_get_facet(int fd, const char *name, uint32_t lo, uint32_t hi,
 /* Open facet @name, version 1, on a context fd; asserts success. */
 int vm_open_facet(int fd, const char *name);
 
+/*
+ * A byte pattern that differs per offset and per @seed: vm_fill_pattern()
+ * writes bytes 0..@len of it, vm_assert_pattern_at() fails the test at the
+ * first byte of p[0..len) that is not byte @start + i of it.
+ */
+void vm_fill_pattern(unsigned char *p, size_t len, unsigned int seed);
+void vm_assert_pattern_at(const unsigned char *p, size_t start, size_t len,
+			  unsigned int seed);
+
+/* The io_uring worker threads of this process ("iou-wrk-<tid>"). */
+int vm_iowq_workers(void);
+
 /* CLOCK_MONOTONIC in seconds. */
 double vm_now(void);
 
