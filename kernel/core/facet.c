@@ -109,12 +109,6 @@ u32 uaccel_facet_version(const struct uaccel_facet_file *ffile)
 }
 EXPORT_SYMBOL_GPL(uaccel_facet_version);
 
-static long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
-			       unsigned long arg)
-{
-	return uaccel_facet_cmd(filp->private_data, cmd, arg);
-}
-
 /* Give up the hold of an exclusive facet; the device may be gone. */
 static void uaccel_facet_unhold(struct uaccel_facet_file *ffile)
 {

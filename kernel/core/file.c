@@ -240,14 +240,15 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 }
 
 /*
- * A command of a facet file.  The lookup reads the core's copy of the
+ * A command of a facet file (its .unlocked_ioctl).  The lookup reads the core's copy of the
  * facet's table (uaccel_facet_add()), valid while the device is, so it
  * needs no section; the dispatcher enters the device's section once, to
  * run the command.
  */
-long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
-		      unsigned long arg)
+long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
+			unsigned long arg)
 {
+	struct uaccel_facet_file *ffile = filp->private_data;
 	const struct uaccel_ioctl_op *op;
 
 	if (!READ_ONCE(ffile->ctx->udev->registered))

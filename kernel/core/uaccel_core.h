@@ -358,8 +358,8 @@ static inline void __uaccel_device_exit(struct uaccel_device *udev, int idx)
 	srcu_read_unlock(&udev->disassociate_srcu, idx);
 }
 
-long uaccel_facet_cmd(struct uaccel_facet_file *ffile, unsigned int cmd,
-		      unsigned long arg);
+long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
+			unsigned long arg);
 struct io_uring_cmd;
 int uaccel_facet_uring_cmd(struct io_uring_cmd *ioucmd,
 			   unsigned int issue_flags);
