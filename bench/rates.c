@@ -21,6 +21,9 @@
  *    (UACCEL_SOFT_IOCTL_DMA_NOP on a "dma.soft.uaccel" facet fd, io_uring
  *    passthrough, the facet fd a registered file), io_uring_submit_and_wait(),
  *    every res checked to be 0;
+ *  - uring-cmd-inline: the same with the NOP carried in 128-byte SQEs
+ *    (UACCEL_URING_CMD_INLINE, accel_prep_cmd_inline(), no reply address):
+ *    no memory of the caller read per command;
  *  - bare-ioctl: B NOP ioctls of a plain char device (uaccel_bench.ko,
  *    the floor group's baseline), one system call each;
  *  - bare-uring-cmd: B IORING_OP_URING_CMD of that char device's NOP (its
@@ -45,6 +48,7 @@
 #include "kmod/uaccel_bench.h"
 
 #ifdef HAVE_LIBURING
+#include <accel/uring.h>
 #include <liburing.h>
 #endif
 
@@ -59,6 +63,7 @@ enum path {
 	P_SOFT_GENERIC,
 	P_SOFT_POLLING,
 	P_URING_CMD,
+	P_URING_CMD_INLINE,
 	P_BARE_IOCTL,
 	P_BARE_URING_CMD,
 	NR_PATHS,
@@ -72,6 +77,7 @@ static const char *const path_names[NR_PATHS] = {
 	[P_SOFT_GENERIC] = "soft-generic",
 	[P_SOFT_POLLING] = "soft-polling",
 	[P_URING_CMD] = "uring-cmd",
+	[P_URING_CMD_INLINE] = "uring-cmd-inline",
 	[P_BARE_IOCTL] = "bare-ioctl",
 	[P_BARE_URING_CMD] = "bare-uring-cmd",
 };
@@ -100,6 +106,7 @@ struct path_state {
 	struct accel_context *ctx;	/* uring-cmd: the facet's context */
 	int fd;				/* uring-cmd: facet; bare-*: cdev */
 	bool bare;			/* bare-uring-cmd */
+	bool inl;			/* uring-cmd-inline */
 };
 
 #ifdef HAVE_LIBURING
@@ -162,7 +169,8 @@ static int sqpoll_batch(void *arg, long n)
  */
 static int uring_cmd_ring(struct path_state *p)
 {
-	int ret = io_uring_queue_init(2 * MAX_BATCH, &p->ring, 0);
+	int ret = io_uring_queue_init(2 * MAX_BATCH, &p->ring,
+				      p->inl ? IORING_SETUP_SQE128 : 0);
 
 	if (ret) {
 		snprintf(p->why, sizeof(p->why), "io_uring setup: %s", strerror(-ret));
@@ -198,11 +206,18 @@ static int uring_cmd_batch(void *arg, long n)
 	while (n--) {
 		for (i = 0; i < p->batch; i++) {
 			sqe = io_uring_get_sqe(&p->ring);
+			if (p->inl) {
+				/* No reply: the NOP is all in the SQE. */
+				accel_prep_cmd_inline(sqe, 0, op, &nop[0], NULL);
+				sqe->flags |= IOSQE_FIXED_FILE;
+				continue;
+			}
 			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, 0, NULL, 0, 0);
 			sqe->flags |= IOSQE_FIXED_FILE;
 			sqe->cmd_op = op;
 			area = (struct uaccel_uring_cmd *)sqe->cmd;
 			area->addr = (uintptr_t)&nop[i];
+			area->flags = 0;
 			area->__reserved = 0;
 		}
 		ret = io_uring_submit_and_wait(&p->ring, p->batch);
@@ -496,7 +511,9 @@ static int path_open(enum path path, struct path_state *p)
 		ret = soft_open(&p->sq, false, true, p->why, sizeof(p->why));
 		break;
 	case P_URING_CMD:
+	case P_URING_CMD_INLINE:
 #ifdef HAVE_LIBURING
+		p->inl = path == P_URING_CMD_INLINE;
 		ret = uring_cmd_open(p);
 #else
 		snprintf(p->why, sizeof(p->why), "built without liburing-dev");
@@ -539,7 +556,7 @@ static void path_close(enum path path, struct path_state *p)
 		return;
 #ifdef HAVE_LIBURING
 	if (path == P_URING || path == P_URING_SQPOLL || path == P_URING_CMD ||
-	    path == P_BARE_URING_CMD)
+	    path == P_URING_CMD_INLINE || path == P_BARE_URING_CMD)
 		io_uring_queue_exit(&p->ring);
 #endif
 	if (path >= P_SOFT && path <= P_SOFT_POLLING)
@@ -562,6 +579,7 @@ static bench_fn path_fn(enum path path)
 	case P_URING_SQPOLL:
 		return sqpoll_batch;
 	case P_URING_CMD:
+	case P_URING_CMD_INLINE:
 	case P_BARE_URING_CMD:
 		return uring_cmd_batch;
 #endif

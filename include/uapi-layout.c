@@ -40,7 +40,8 @@ UAPI_SIZE(struct uaccel_export_dm, 16);
 UAPI_OFF(struct uaccel_export_dm, out_fd, 12);
 
 UAPI_SIZE(struct uaccel_uring_cmd, 16);
-UAPI_OFF(struct uaccel_uring_cmd, __reserved, 8);
+UAPI_OFF(struct uaccel_uring_cmd, flags, 8);
+UAPI_OFF(struct uaccel_uring_cmd, __reserved, 12);
 
 UAPI_SIZE(struct uaccel_event, 32);
 UAPI_OFF(struct uaccel_event, queue_id, 8);

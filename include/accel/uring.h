@@ -17,6 +17,7 @@
 #ifndef ACCEL_URING_H
 #define ACCEL_URING_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,7 +36,10 @@ extern "C" {
  * @request: the ioctl request number (UACCEL_IOCTL_*, or a facet's)
  * @cmd: the command structure, size set, as the ioctl takes it
  *
- * sqe->user_data is left to the caller.
+ * On a ring of 128-byte SQEs (IORING_SETUP_SQE128) the 64 bytes of the
+ * command area after struct uaccel_uring_cmd must be 0 (-EINVAL
+ * otherwise): liburing hands out SQEs as they were last used, so clear
+ * them there.  sqe->user_data is left to the caller.
  */
 static inline void accel_prep_cmd(struct io_uring_sqe *sqe, int fd,
 				  unsigned long request, void *cmd)
@@ -49,6 +53,47 @@ static inline void accel_prep_cmd(struct io_uring_sqe *sqe, int fd,
 	/* liburing declares the command area as a flexible array. */
 	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), &area,
 	       sizeof(area));
+}
+
+/**
+ * accel_prep_cmd_inline() - prepare a 128-byte SQE that carries one uaccel
+ *	command inline
+ * @sqe: from io_uring_get_sqe() of a ring set up with IORING_SETUP_SQE128
+ * @fd: a context fd for core commands, a facet fd for the facet's commands
+ * @request: the ioctl request number (UACCEL_IOCTL_*, or a facet's)
+ * @cmd: the command structure, size set, at most
+ *	UACCEL_URING_CMD_INLINE_MAX bytes: copied into the SQE here
+ * @reply: where the kernel writes the reply (the structure of @cmd's
+ *	type, size set as in @cmd), or NULL for a command without one
+ *
+ * The kernel reads the command out of the SQE (UACCEL_URING_CMD_INLINE):
+ * @cmd may be reused once this returns, and a batch of commands without
+ * a reply (DESTROY, facet commands without output) needs no memory that
+ * outlives the submission.  Returns 0, or -EINVAL when @cmd's size is
+ * below 8 or above UACCEL_URING_CMD_INLINE_MAX (the SQE is left as it was;
+ * accel_prep_cmd() takes any size).  sqe->user_data is left to the caller.
+ */
+static inline int accel_prep_cmd_inline(struct io_uring_sqe *sqe, int fd,
+					unsigned long request, const void *cmd,
+					void *reply)
+{
+	char *area = (char *)sqe + offsetof(struct io_uring_sqe, cmd);
+	struct uaccel_uring_cmd head;
+	uint32_t size;
+
+	memcpy(&size, cmd, sizeof(size));
+	if (size < 8 || size > UACCEL_URING_CMD_INLINE_MAX)
+		return -EINVAL;
+	memset(&head, 0, sizeof(head));
+	head.addr = (uintptr_t)reply;
+	head.flags = UACCEL_URING_CMD_INLINE;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = (uint32_t)request;
+	memcpy(area, &head, sizeof(head));
+	memcpy(area + sizeof(head), cmd, size);
+	memset(area + sizeof(head) + size, 0,
+	       UACCEL_URING_CMD_INLINE_MAX - size);
+	return 0;
 }
 
 /**

@@ -42,8 +42,11 @@ int uaccel_ucmd_reply_progress(struct uaccel_ucmd *ucmd, size_t size, u32 count)
  */
 int uaccel_ucmd_reply_check(struct uaccel_ucmd *ucmd, size_t offset)
 {
-	return put_user(0, (u32 __user *)((u8 __user *)ucmd->ubuf + offset)) ?
-	       -EFAULT : 0;
+	/* No address: an inline io_uring command without a reply's place. */
+	if (!ucmd->ubuf ||
+	    put_user(0, (u32 __user *)((u8 __user *)ucmd->ubuf + offset)))
+		return -EFAULT;
+	return 0;
 }
 
 struct uaccel_device *uaccel_ucmd_device(const struct uaccel_ucmd *ucmd)
@@ -93,17 +96,37 @@ static void uaccel_ucmd_finish(struct uaccel_ucmd *ucmd, int ret)
 }
 
 /*
+ * copy_struct_from_user() for a command structure of @usize bytes at @src
+ * in kernel memory (an inline io_uring command): the same result and
+ * errors.
+ */
+static int uaccel_copy_struct_inline(void *dst, size_t ksize, const void *src,
+				     size_t usize)
+{
+	if (usize < ksize) {
+		memcpy(dst, src, usize);
+		memset(dst + usize, 0, ksize - usize);
+		return 0;
+	}
+	memcpy(dst, src, ksize);
+	return memchr_inv(src + ksize, 0, usize - ksize) ? -E2BIG : 0;
+}
+
+/*
  * Run one command of a table entry @op (a copy, since a facet's table may
- * go with its driver once the device is unregistered).  Every access to
- * user memory happens outside the device's section: the command is copied
- * in before the handler runs and the reply copied out after, so that
- * removal never waits for a user page fault.
+ * go with its driver once the device is unregistered), whose structure is
+ * at @arg in the caller's memory or, for an inline io_uring command, at
+ * @inl (UACCEL_URING_CMD_INLINE_MAX bytes, @arg then the reply's place or
+ * 0).  Every access to user memory happens outside the device's section:
+ * the command is copied in before the handler runs and the reply copied
+ * out after, so that removal never waits for a user page fault.
  */
 static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 						 struct uaccel_facet_file *ffile,
 						 const struct uaccel_ioctl_op *op,
 						 unsigned long arg,
-						 struct io_uring_cmd *ioucmd)
+						 struct io_uring_cmd *ioucmd,
+						 const void *inl)
 {
 	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
 	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
@@ -125,11 +148,20 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	ucmd.new_file = NULL;
 	ucmd.new_fd = -1;
 	ucmd.ioucmd = ioucmd;
-	if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf))
+	if (inl) {
+		ucmd.user_size = *(const u32 *)inl;
+		if (ucmd.user_size > UACCEL_URING_CMD_INLINE_MAX)
+			return -EINVAL;
+	} else if (get_user(ucmd.user_size, (u32 __user *)ucmd.ubuf)) {
 		return -EFAULT;
+	}
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
-	ret = copy_struct_from_user(buf, op->size, ucmd.ubuf, ucmd.user_size);
+	if (inl)
+		ret = uaccel_copy_struct_inline(buf, op->size, inl, ucmd.user_size);
+	else
+		ret = copy_struct_from_user(buf, op->size, ucmd.ubuf,
+					    ucmd.user_size);
 	if (ret)
 		return ret;
 
@@ -148,7 +180,8 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	}
 
 	if (ucmd.reply_size && (!ret || ucmd.reply_on_error) &&
-	    copy_to_user(ucmd.ubuf, buf, min(ucmd.user_size, ucmd.reply_size)) &&
+	    (!ucmd.ubuf ||
+	     copy_to_user(ucmd.ubuf, buf, min(ucmd.user_size, ucmd.reply_size))) &&
 	    !ret)
 		ret = -EFAULT;
 	if (ucmd.new_obj_id || ucmd.new_file)
@@ -236,7 +269,7 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 				  UACCEL_CMD_BASE, cmd, 0);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(ctx, NULL, op, arg, NULL);
+	return uaccel_ucmd_dispatch(ctx, NULL, op, arg, NULL, NULL);
 }
 
 /*
@@ -257,16 +290,19 @@ long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 				  ffile->version);
 	if (!op)
 		return -ENOTTY;
-	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg, NULL);
+	return uaccel_ucmd_dispatch(ffile->ctx, ffile, op, arg, NULL, NULL);
 }
 
 /*
  * io_uring passthrough: IORING_OP_URING_CMD on a context or facet file runs
  * the command whose ioctl request number is the SQE's cmd_op, with the
  * structure the ioctl would take at the address in the SQE's command area
- * (struct uaccel_uring_cmd), through the same lookup and dispatcher as
- * the ioctl: same checks, same errors, the reply written back into the
- * structure, and the ioctl's return value as the completion's res.
+ * (struct uaccel_uring_cmd), or in the SQE itself after that area
+ * (UACCEL_URING_CMD_INLINE, a 128-byte SQE, as NVMe passthrough carries
+ * its command), through the same lookup and dispatcher as the ioctl: same
+ * checks, same errors, the reply written back into the structure (for an
+ * inline one, to the area's address), and the ioctl's return value as the
+ * completion's res.
  *
  * A command that may sleep for long (uaccel_ioctl_op.waits) is handed back
  * to io_uring (-EAGAIN) when issued from the submitting task, which runs it
@@ -278,26 +314,40 @@ long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
  */
 /* What a 128-byte SQE's command area (80 bytes) has beyond the structure. */
 #define UACCEL_URING_CMD_SQE128_EXTRA	(80 - sizeof(struct uaccel_uring_cmd))
+static_assert(UACCEL_URING_CMD_SQE128_EXTRA == UACCEL_URING_CMD_INLINE_MAX);
 
+/*
+ * The command area: the address, and for an inline command its structure,
+ * copied to @inl; *@is_inline says which.
+ */
 static int uaccel_uring_cmd_arg(const struct io_uring_cmd *ioucmd,
-				unsigned int issue_flags, unsigned long *arg)
+				unsigned int issue_flags, unsigned long *arg,
+				void *inl, bool *is_inline)
 {
 	/*
 	 * At the first issue the area is the SQE in the submission ring,
-	 * which userspace may rewrite meanwhile: each field is read once.
+	 * which userspace may rewrite meanwhile: each field is read once,
+	 * and an inline structure copied once.
 	 */
 	const struct uaccel_uring_cmd *area = ioucmd->cmd;
 	u64 addr = READ_ONCE(area->addr);
+	u32 flags = READ_ONCE(area->flags);
 
-	if (READ_ONCE(area->__reserved))
+	if (READ_ONCE(area->__reserved) || (flags & ~UACCEL_URING_CMD_INLINE))
 		return -EINVAL;
 	/* No command takes a registered buffer: the flag would be ignored. */
 	if (ioucmd->flags & IORING_URING_CMD_FIXED)
 		return -EINVAL;
-	/* The second half of a 128-byte SQE is reserved too. */
-	if ((issue_flags & IO_URING_F_SQE128) &&
-	    memchr_inv(area + 1, 0, UACCEL_URING_CMD_SQE128_EXTRA))
+	*is_inline = flags & UACCEL_URING_CMD_INLINE;
+	if (*is_inline) {
+		if (!(issue_flags & IO_URING_F_SQE128))
+			return -EINVAL;
+		memcpy(inl, area + 1, UACCEL_URING_CMD_INLINE_MAX);
+	} else if ((issue_flags & IO_URING_F_SQE128) &&
+		   memchr_inv(area + 1, 0, UACCEL_URING_CMD_SQE128_EXTRA)) {
+		/* The second half of a 128-byte SQE is reserved then. */
 		return -EINVAL;
+	}
 	if (addr != (unsigned long)addr)
 		return -EFAULT;
 	*arg = addr;
@@ -310,12 +360,15 @@ static int uaccel_uring_cmd_run(struct io_uring_cmd *ioucmd,
 				struct uaccel_facet_file *ffile,
 				const struct uaccel_ioctl_op *op)
 {
+	/* An inline structure, read out of the SQE once. */
+	u64 inl[UACCEL_URING_CMD_INLINE_MAX / sizeof(u64)] __uninitialized;
 	unsigned long arg;
+	bool is_inline;
 	long ret;
 
 	if (!op)
 		return -ENOTTY;
-	ret = uaccel_uring_cmd_arg(ioucmd, issue_flags, &arg);
+	ret = uaccel_uring_cmd_arg(ioucmd, issue_flags, &arg, inl, &is_inline);
 	if (ret)
 		return ret;
 	if (op->waits && (issue_flags & IO_URING_F_NONBLOCK)) {
@@ -325,9 +378,11 @@ static int uaccel_uring_cmd_run(struct io_uring_cmd *ioucmd,
 		 * WAIT_CQ completes at once, parks on the CQ (-EIOCBQUEUED)
 		 * or goes to a worker (-EAGAIN, never its own result).
 		 */
-		return uaccel_ucmd_dispatch(ctx, ffile, op, arg, ioucmd);
+		return uaccel_ucmd_dispatch(ctx, ffile, op, arg, ioucmd,
+					    is_inline ? inl : NULL);
 	}
-	ret = uaccel_ucmd_dispatch(ctx, ffile, op, arg, NULL);
+	ret = uaccel_ucmd_dispatch(ctx, ffile, op, arg, NULL,
+				   is_inline ? inl : NULL);
 	if (ret == -EAGAIN) {
 		io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
 		return -EIOCBQUEUED;

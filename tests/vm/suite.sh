@@ -191,6 +191,16 @@ else
 	VM_IOCTL_PATH=uring run_test objects-uring 600 "$B/tests/vm_objects"
 fi
 VM_IOCTL_PATH=uring run_test facets-uring 300 "$B/tests/vm_facets"
+# The same tables with every command that fits carried inline in a
+# 128-byte SQE (UACCEL_URING_CMD_INLINE); the object tables on the stock
+# kernel, the query and facet tables on both.
+VM_IOCTL_PATH=uring-inline run_test query-uring-inline 300 "$B/tests/vm_query"
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	want objects-uring-inline && echo "skip - objects-uring-inline: on the stock kernel" | tee -a "$results"
+else
+	VM_IOCTL_PATH=uring-inline run_test objects-uring-inline 600 "$B/tests/vm_objects"
+fi
+VM_IOCTL_PATH=uring-inline run_test facets-uring-inline 300 "$B/tests/vm_facets"
 # The io_uring path of facet commands is facets-uring's on the debug kernel.
 debug_named cipher-uring || VM_IOCTL_PATH=uring run_test cipher-uring 900 "$B/tests/vm_cipher"
 run_test perm 300 "$B/tests/vm_perm"

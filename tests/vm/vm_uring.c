@@ -75,6 +75,135 @@ static void test_same_reply_as_ioctl(void **state)
 	close(fd);
 }
 
+/* Submit the SQE prepared last, tagged @tag, and return its res. */
+static int submit_one(struct io_uring *ring, struct io_uring_sqe *sqe, uint64_t tag)
+{
+	sqe->user_data = tag;
+	assert_int_equal(io_uring_submit(ring), 1);
+	return reap(ring, tag);
+}
+
+/* The command area of @sqe, and the 64 bytes after it. */
+static struct uaccel_uring_cmd *area_of(struct io_uring_sqe *sqe)
+{
+	return (struct uaccel_uring_cmd *)sqe->cmd;
+}
+
+static void settle_stats(void);
+
+/*
+ * Inline commands (UACCEL_URING_CMD_INLINE): the structure in a 128-byte
+ * SQE, the reply to the area's address; a command with a reply and no
+ * address fails with -EFAULT and leaves nothing; the size rules of the
+ * ioctl; no inline command on a ring of 64-byte SQEs.
+ */
+static void test_inline_commands(void **state)
+{
+	struct uaccel_alloc_pd pd = { .size = sizeof(pd) }, reply = { 0 };
+	struct uaccel_soft_dma_nop nop = { .size = sizeof(nop) };
+	struct uaccel_destroy d = { .size = sizeof(d) };
+	struct uaccel_query_device q = { .size = sizeof(q) };
+	int fd = vm_open_device(DEV), facet, i;
+	uint32_t ids[16];
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct vm_stats st0, st;
+	unsigned char *tail;
+
+	vm_read_stats(&st0);
+	ring_init(&ring, IORING_SETUP_SQE128);
+	/* With a reply: the PD's id arrives at the address. */
+	reply.size = sizeof(reply);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	assert_int_equal(submit_one(&ring, sqe, 1), 0);
+	assert_int_not_equal(reply.out_pd_id, 0);
+	vm_read_stats(&st);
+	assert_int_equal(st.pd, st0.pd + 1);
+	/* Without an address for the reply: -EFAULT, no PD left behind. */
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, NULL), 0);
+	assert_int_equal(submit_one(&ring, sqe, 2), -EFAULT);
+	vm_read_stats(&st);
+	assert_int_equal(st.pd, st0.pd + 1);
+	/*
+	 * Commands without a reply need no memory past the submission: 16
+	 * DESTROYs prepared from one structure, rewritten in between.
+	 */
+	ids[0] = reply.out_pd_id;
+	for (i = 1; i < 16; i++)
+		assert_int_equal(vm_alloc_pd(fd, &ids[i]), 0);
+	for (i = 0; i < 16; i++) {
+		d.id = ids[i];
+		sqe = io_uring_get_sqe(&ring);
+		assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_DESTROY, &d, NULL), 0);
+		sqe->user_data = 100 + i;
+	}
+	d.id = 0;
+	assert_int_equal(io_uring_submit_and_wait(&ring, 16), 16);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(reap(&ring, 100 + i), 0);
+	vm_read_stats(&st);
+	assert_int_equal(st.pd, st0.pd);
+	/* A facet command without output fields. */
+	facet = vm_open_facet(fd, UACCEL_SOFT_DMA_FACET);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, facet, UACCEL_SOFT_IOCTL_DMA_NOP, &nop, NULL), 0);
+	assert_int_equal(submit_one(&ring, sqe, 3), 0);
+
+	/* The ioctl's size rules on the inline structure. */
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	tail = (unsigned char *)(area_of(sqe) + 1);
+	tail[0] = 4;			/* size 4: below the minimum */
+	assert_int_equal(submit_one(&ring, sqe, 4), -EINVAL);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	tail = (unsigned char *)(area_of(sqe) + 1);
+	tail[0] = 24;			/* larger, a non-zero byte past the structure */
+	tail[20] = 1;
+	assert_int_equal(submit_one(&ring, sqe, 5), -E2BIG);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	tail = (unsigned char *)(area_of(sqe) + 1);
+	tail[0] = 65;			/* more than the SQE carries */
+	assert_int_equal(submit_one(&ring, sqe, 6), -EINVAL);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	tail = (unsigned char *)(area_of(sqe) + 1);
+	tail[4] = 1;			/* an unknown flag of ALLOC_PD */
+	assert_int_equal(submit_one(&ring, sqe, 7), -EOPNOTSUPP);
+	/* Flags of the area: unknown bits, and the reserved word. */
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	area_of(sqe)->flags |= 1U << 1;
+	assert_int_equal(submit_one(&ring, sqe, 8), -EINVAL);
+	sqe = io_uring_get_sqe(&ring);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &pd, &reply), 0);
+	area_of(sqe)->__reserved = 1;
+	assert_int_equal(submit_one(&ring, sqe, 9), -EINVAL);
+	/* The helper refuses what does not fit, and leaves the SQE. */
+	sqe = io_uring_get_sqe(&ring);
+	memset(sqe, 0xa5, 128);
+	assert_int_equal(accel_prep_cmd_inline(sqe, fd, UACCEL_IOCTL_QUERY_DEVICE, &q, &q), -EINVAL);
+	assert_int_equal(((unsigned char *)sqe)[127], 0xa5);
+	io_uring_prep_nop(sqe);
+	memset(sqe->cmd, 0, 80);
+	assert_int_equal(submit_one(&ring, sqe, 10), 0);
+	io_uring_queue_exit(&ring);
+
+	/* A ring of 64-byte SQEs has no room for a structure: -EINVAL. */
+	ring_init(&ring, 0);
+	sqe = io_uring_get_sqe(&ring);
+	accel_prep_cmd(sqe, fd, UACCEL_IOCTL_ALLOC_PD, &reply);
+	area_of(sqe)->flags = UACCEL_URING_CMD_INLINE;
+	assert_int_equal(submit_one(&ring, sqe, 11), -EINVAL);
+	io_uring_queue_exit(&ring);
+	close(facet);
+	close(fd);
+	settle_stats();
+}
+
 /* The command area: reserved fields, and the rest of a 128-byte SQE. */
 static void test_command_area_rules(void **state)
 {
@@ -1189,6 +1318,7 @@ int main(void)
 		cmocka_unit_test(test_batched_dmabuf_registrations),
 		cmocka_unit_test(test_facet_fd_and_commands),
 		cmocka_unit_test(test_wait_does_not_block_submitter),
+		cmocka_unit_test(test_inline_commands),
 		cmocka_unit_test(test_cancel_pending_wait),
 		cmocka_unit_test(test_ring_exit_with_pending_waits),
 		cmocka_unit_test(test_removal_ends_pending_waits),

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,24 +27,31 @@
 /*
  * VM_IOCTL_PATH=uring: the commands of uaccel files go through io_uring
  * (IORING_OP_URING_CMD) instead of ioctl(), so that a test program checks
- * both entries against the same expectations.  One ring per thread, and a
- * new one in a forked child (the parent's ring is not its to use).
+ * both entries against the same expectations.  VM_IOCTL_PATH=uring-inline:
+ * the same on a ring of 128-byte SQEs, and every command whose structure
+ * is readable and at most UACCEL_URING_CMD_INLINE_MAX bytes is carried
+ * inline (UACCEL_URING_CMD_INLINE), its reply going to the structure; the
+ * others (bad addresses, larger structures) by address.  One ring per
+ * thread, and a new one in a forked child (the parent's ring is not its
+ * to use).
  */
 static __thread struct io_uring vm_ring;
 static __thread pid_t vm_ring_pid;
+/* 1: by address; 2: inline where it can be. */
+static int vm_uring_mode = -1;
 
 static bool vm_uring_wanted(int fd, unsigned long req)
 {
-	static int wanted = -1;
 	char link[64], target[128];
 	ssize_t n;
 
-	if (wanted < 0) {
+	if (vm_uring_mode < 0) {
 		const char *path = getenv("VM_IOCTL_PATH");
 
-		wanted = path && !strcmp(path, "uring");
+		vm_uring_mode = !path ? 0 : !strcmp(path, "uring") ? 1 :
+				!strcmp(path, "uring-inline") ? 2 : 0;
 	}
-	if (!wanted || _IOC_TYPE(req) != UACCEL_IOCTL_TYPE)
+	if (!vm_uring_mode || _IOC_TYPE(req) != UACCEL_IOCTL_TYPE)
 		return false;
 	/* Only the files that have the entry: contexts and facets. */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -76,10 +84,39 @@ int vm_uring_cmd(struct io_uring *ring, int fd, unsigned long req, void *arg)
 	return ret;
 }
 
+/*
+ * The command structure at @arg, when it can be read without a fault
+ * (process_vm_readv() of this process reports one as an error) and fits
+ * an SQE: its bytes in @buf, and true.
+ */
+static bool vm_inline_copy(const void *arg, unsigned char *buf)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = sizeof(uint32_t) };
+	struct iovec remote = { .iov_base = (void *)arg, .iov_len = sizeof(uint32_t) };
+	uint32_t size;
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != sizeof(size))
+		return false;
+	memcpy(&size, buf, sizeof(size));
+	if (size < 8 || size > UACCEL_URING_CMD_INLINE_MAX)
+		return false;
+	local.iov_len = remote.iov_len = size;
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)size;
+}
+
 void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,
 		       void *arg)
 {
+	unsigned char buf[UACCEL_URING_CMD_INLINE_MAX];
+
+	if (vm_uring_mode == 2 && vm_inline_copy(arg, buf) &&
+	    !accel_prep_cmd_inline(sqe, fd, req, buf, arg))
+		return;
 	accel_prep_cmd(sqe, fd, req, arg);
+	/* By address in a 128-byte SQE: the rest of the area must be 0. */
+	if (vm_uring_mode == 2)
+		memset((char *)sqe->cmd + sizeof(struct uaccel_uring_cmd), 0,
+		       UACCEL_URING_CMD_INLINE_MAX);
 }
 
 int vm_ioctl(int fd, unsigned long req, void *arg)
@@ -89,7 +126,8 @@ int vm_ioctl(int fd, unsigned long req, void *arg)
 	if (vm_uring_wanted(fd, req)) {
 		if (vm_ring_pid != getpid()) {
 			memset(&vm_ring, 0, sizeof(vm_ring));
-			ret = io_uring_queue_init(4, &vm_ring, 0);
+			ret = io_uring_queue_init(4, &vm_ring, vm_uring_mode == 2 ?
+						  IORING_SETUP_SQE128 : 0);
 			if (ret < 0)
 				return ret;
 			vm_ring_pid = getpid();

@@ -548,7 +548,9 @@ struct uaccel_get_driver_ops_fd {
  * struct uaccel_uring_cmd - the command area of an IORING_OP_URING_CMD SQE
  * @addr: address of the command structure, exactly as the ioctl named by
  *	the SQE's cmd_op takes it (size first); the reply is written back
- *	into it as by the ioctl
+ *	into it as by the ioctl.  With UACCEL_URING_CMD_INLINE: where the
+ *	reply goes (0: the command must have none)
+ * @flags: UACCEL_URING_CMD_* bits; -EINVAL for others
  * @__reserved: must be 0
  *
  * Every core command of a context fd and every facet command of a facet fd
@@ -567,11 +569,31 @@ struct uaccel_get_driver_ops_fd {
  * it is parked on its CQ and ends on a completion (0), its limit
  * (-ETIMEDOUT), removal (-ENODEV) or the submitting task's exit
  * (-ECANCELED); io_uring cannot cancel it.
+ *
+ * UACCEL_URING_CMD_INLINE: the command structure is in the SQE itself, in
+ * the 64 bytes of a 128-byte SQE's command area after this structure, as
+ * NVMe passthrough carries its command (-EINVAL on a ring without
+ * IORING_SETUP_SQE128): its size field says how many of those bytes it
+ * uses, at most UACCEL_URING_CMD_INLINE_MAX (-EINVAL above), and the
+ * bytes past it are ignored.  The kernel reads the structure once, at the
+ * first issue, so the SQE may be reused as soon as io_uring_submit()
+ * returns; no memory of the caller is read.  The reply, if the command
+ * has one, is written to @addr; with @addr 0 a command with a reply (an
+ * output field, or POST and POLL_CQ, which report progress) fails with
+ * -EFAULT as an ioctl whose reply cannot be written does: what it created
+ * is undone.  Otherwise the same checks and errors as the ioctl, for the
+ * inline structure's size and contents as if copied from the caller.
  */
 struct uaccel_uring_cmd {
 	__aligned_u64 addr;
-	__aligned_u64 __reserved;
+	__u32 flags;
+	__u32 __reserved;
 };
+
+/* The command structure follows in the SQE (IORING_SETUP_SQE128). */
+#define UACCEL_URING_CMD_INLINE		(1U << 0)
+/* The most bytes of command structure an SQE carries inline. */
+#define UACCEL_URING_CMD_INLINE_MAX	64
 
 /**
  * struct uaccel_reg_dmabuf_mr - UACCEL_IOCTL_REG_DMABUF_MR
