@@ -299,17 +299,22 @@ static const char *const junk_names[] = {
 
 #ifdef HAVE_LIBURING
 /*
- * --uring: a command as IORING_OP_URING_CMD on a ring of the calling
- * thread (a new one in a forked child).  A kick interrupts the wait, not
- * the command, which goes on in io_uring's worker: its completion, when
- * it comes, is told from a later one's by its tag and dropped.
+ * --uring: a command as IORING_OP_URING_CMD on a ring of 128-byte SQEs of
+ * the calling thread (a new one in a forked child).  With @inl, the first
+ * bytes of the structure at @arg (the fuzzer's own, readable), up to 64,
+ * are carried inline (UACCEL_URING_CMD_INLINE) whatever their size field
+ * says, and the reply goes to @arg; else the command goes by address.  A
+ * kick interrupts the wait, not the command, which goes on in io_uring's
+ * worker: its completion, when it comes, is told from a later one's by
+ * its tag and dropped.
  */
 static __thread struct io_uring fz_ring;
 static __thread pid_t fz_ring_pid;
 static __thread uint64_t fz_ring_seq;
 
-static long uring_ioctl(int fd, unsigned long req, void *arg)
+static long uring_ioctl(int fd, unsigned long req, void *arg, size_t inl)
 {
+	struct uaccel_uring_cmd *area;
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	uint64_t tag;
@@ -317,7 +322,7 @@ static long uring_ioctl(int fd, unsigned long req, void *arg)
 
 	if (fz_ring_pid != getpid()) {
 		memset(&fz_ring, 0, sizeof(fz_ring));
-		ret = io_uring_queue_init(16, &fz_ring, 0);
+		ret = io_uring_queue_init(16, &fz_ring, IORING_SETUP_SQE128);
 		if (ret)
 			return ret;
 		fz_ring_pid = getpid();
@@ -326,6 +331,13 @@ static long uring_ioctl(int fd, unsigned long req, void *arg)
 	if (!sqe)
 		return -EBUSY;
 	accel_prep_cmd(sqe, fd, req, arg);
+	area = (struct uaccel_uring_cmd *)sqe->cmd;
+	memset(area + 1, 0, UACCEL_URING_CMD_INLINE_MAX);
+	if (inl) {
+		area->flags = UACCEL_URING_CMD_INLINE;
+		memcpy(area + 1, arg, inl < UACCEL_URING_CMD_INLINE_MAX ?
+		       inl : UACCEL_URING_CMD_INLINE_MAX);
+	}
 	tag = ++fz_ring_seq;
 	sqe->user_data = tag;
 	ret = io_uring_submit(&fz_ring);
@@ -396,7 +408,9 @@ static long do_ioctl(unsigned int i, const struct fz_call *c)
 	}
 #ifdef HAVE_LIBURING
 	if (opt.uring && (i & 1)) {
-		ret = uring_ioctl(fd, cmd->req, where);
+		/* Every other one of those inline, when the structure is ours. */
+		ret = uring_ioctl(fd, cmd->req, where,
+				  (i & 2) && where == buf ? cmd->size : 0);
 	} else
 #endif
 	{
@@ -1545,7 +1559,8 @@ static void usage(FILE *f)
 		"  --no-threads        no calls on worker threads\n"
 		"  --edu               generate edu DMA commands too\n"
 		"  --uring             run every other command through io_uring\n"
-		"                      (IORING_OP_URING_CMD) instead of ioctl()\n"
+		"                      (IORING_OP_URING_CMD) instead of ioctl(),\n"
+		"                      half of those inline in the SQE\n"
 		"  --kick S            interrupt a call blocked S seconds (default 1)\n"
 		"  --hang S            a call blocked S seconds is a hang (default 60)\n"
 		"  --crash-dir DIR     where findings go (default: crashes)\n"
