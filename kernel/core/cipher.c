@@ -651,15 +651,19 @@ out_reply:
 const struct uaccel_ioctl_op uaccel_cipher_cmds[UACCEL_CIPHER_NR_CMDS] = {
 	UACCEL_IOCTL_OP(UACCEL_CIPHER_QUERY, struct uaccel_cipher_query,
 			__reserved, 0, 1, uaccel_cipher_query),
-	UACCEL_IOCTL_OP_WAITS(UACCEL_CIPHER_SESSION_CREATE,
-			      struct uaccel_cipher_session_create, __reserved,
-			      0, 1, uaccel_cipher_session_create),
+	/* A session and queued requests cannot be undone by the core. */
+	UACCEL_IOCTL_OP_WAITS_SECRET(UACCEL_CIPHER_SESSION_CREATE,
+				     struct uaccel_cipher_session_create,
+				     __reserved, 0, 1,
+				     uaccel_cipher_session_create),
 	UACCEL_IOCTL_OP_WAITS(UACCEL_CIPHER_SESSION_DESTROY,
 			      struct uaccel_cipher_session_destroy, __reserved,
 			      0, 1, uaccel_cipher_session_destroy),
 	UACCEL_IOCTL_OP_WAITS(UACCEL_CIPHER_CRYPT, struct uaccel_cipher_crypt,
 			      iv, 0, 1, uaccel_cipher_crypt),
-	UACCEL_IOCTL_OP_WAITS(UACCEL_CIPHER_SUBMIT, struct uaccel_cipher_submit,
-			      __reserved, 0, 1, uaccel_cipher_submit),
+	UACCEL_IOCTL_OP_WAITS_REPLY_FIRST(UACCEL_CIPHER_SUBMIT,
+					  struct uaccel_cipher_submit,
+					  __reserved, 0, 1,
+					  uaccel_cipher_submit),
 };
 EXPORT_SYMBOL_GPL(uaccel_cipher_cmds);

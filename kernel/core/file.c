@@ -113,6 +113,24 @@ static int uaccel_copy_struct_inline(void *dst, size_t ksize, const void *src,
 }
 
 /*
+ * uaccel_ioctl_op.reply_first: before the command runs, its reply can be
+ * written.  The first and the last 4 bytes that the reply covers are
+ * written back as they were read (the reply covers at most the caller's
+ * size and the kernel's, and at least size and flags).
+ */
+static noinline int uaccel_ucmd_reply_probe(const struct uaccel_ucmd *ucmd,
+					    const struct uaccel_ioctl_op *op)
+{
+	u32 __user *u = ucmd->ubuf;
+	const u32 *k = ucmd->cmd;
+	size_t last = min_t(size_t, ucmd->user_size, op->size) / sizeof(u32) - 1;
+
+	if (!u || put_user(k[0], u) || put_user(k[last], u + last))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * Run one command of a table entry @op (a copy, since a facet's table may
  * go with its driver once the device is unregistered), whose structure is
  * at @arg in the caller's memory or, for an inline io_uring command, at
@@ -169,6 +187,11 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	flags = ((u32 *)buf)[1];
 	if (flags & ~op->valid_flags)
 		return -EOPNOTSUPP;
+	if (unlikely(op->reply_first)) {
+		ret = uaccel_ucmd_reply_probe(&ucmd, op);
+		if (ret)
+			return ret;
+	}
 
 	if (op->unlocked) {
 		ret = op->execute(&ucmd);
@@ -371,6 +394,11 @@ static int uaccel_uring_cmd_run(struct io_uring_cmd *ioucmd,
 	ret = uaccel_uring_cmd_arg(ioucmd, issue_flags, &arg, inl, &is_inline);
 	if (ret)
 		return ret;
+	if (is_inline && op->secret) {
+		/* Not in an SQE, which io_uring copies and frees unwiped. */
+		memzero_explicit(inl, sizeof(inl));
+		return -EINVAL;
+	}
 	if (op->waits && (issue_flags & IO_URING_F_NONBLOCK)) {
 		if (op->execute != uaccel_cmd_wait_cq)
 			return -EAGAIN;

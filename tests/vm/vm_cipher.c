@@ -905,6 +905,68 @@ static void test_submit_bad_input(void **state)
 }
 
 /* UACCEL_CIPHER_SESSIONS_MAX per context, over its facet fds; freed on close. */
+/*
+ * A structure that cannot take the reply (read-only): SESSION_CREATE and
+ * SUBMIT fail with -EFAULT before they do anything: no session is left
+ * (the next one gets id 1), nothing is queued (no completion comes).
+ */
+static void test_unwritable_reply(void **state)
+{
+	(void)state;
+	for (int i = 0; i < ndevs; i++) {
+		long page = sysconf(_SC_PAGESIZE);
+		struct uaccel_cipher_session_create *sc;
+		struct uaccel_cipher_submit *sub;
+		struct accel_cipher_desc *d;
+		uint8_t key[32] = { 7 };
+		struct accel_wc wc;
+		struct cenv e;
+		uint8_t *ro;
+		uint32_t s;
+
+		cenv_open(&e, devs[i], 16);
+		ro = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(ro != MAP_FAILED);
+		sc = (void *)ro;
+		sc->size = sizeof(*sc);
+		sc->alg = ACCEL_CIPHER_AES_CBC;
+		sc->key_len = 16;
+		memcpy(sc->key, key, 16);
+		assert_int_equal(mprotect(ro, page, PROT_READ), 0);
+		assert_int_equal(vm_ioctl(e.fd, UACCEL_CIPHER_IOCTL_SESSION_CREATE, sc), -EFAULT);
+		assert_int_equal(accel_cipher_session_create(e.c, ACCEL_CIPHER_AES_CBC, key, 16, &s), 0);
+		assert_int_equal(s, 1);
+
+		/* One valid request, its descriptor in a, a submission read-only. */
+		d = (struct accel_cipher_desc *)(e.a + BUF - 4096);
+		memset(d, 0, sizeof(*d));
+		d->op = ACCEL_CIPHER_ENCRYPT;
+		d->src_mr = accel_mr_id(e.amr);
+		d->dst_mr = accel_mr_id(e.bmr);
+		d->length = 16;
+		assert_int_equal(mprotect(ro, page, PROT_READ | PROT_WRITE), 0);
+		sub = (void *)ro;
+		memset(sub, 0, sizeof(*sub));
+		sub->size = sizeof(*sub);
+		sub->session = s;
+		sub->cq_id = accel_cq_id(e.cq);
+		sub->desc_mr = accel_mr_id(e.amr);
+		sub->desc_offset = BUF - 4096;
+		sub->count = 1;
+		assert_int_equal(mprotect(ro, page, PROT_READ), 0);
+		assert_int_equal(vm_ioctl(e.fd, UACCEL_CIPHER_IOCTL_SUBMIT, sub), -EFAULT);
+		usleep(200000);
+		assert_int_equal(accel_poll_cq(e.cq, &wc, 1), 0);
+		/* The same submission, writable: one completion. */
+		assert_int_equal(mprotect(ro, page, PROT_READ | PROT_WRITE), 0);
+		assert_int_equal(vm_ioctl(e.fd, UACCEL_CIPHER_IOCTL_SUBMIT, sub), 0);
+		take_completions(e.cq, &wc, 1);
+		assert_int_equal(accel_cipher_session_destroy(e.c, s), 0);
+		munmap(ro, page);
+		cenv_close(&e);
+	}
+}
+
 static void test_session_limit(void **state)
 {
 	(void)state;
@@ -1200,6 +1262,7 @@ int main(void)
 		T(test_submit_batches),
 		T(test_bad_input),
 		T(test_submit_bad_input),
+		T(test_unwritable_reply),
 		T(test_session_limit),
 		T(test_destroy_while_pending),
 		T(test_destroy_after_completion),

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <uaccel/cipher.h>
 #include <uaccel/soft.h>
 
 #include "vmtest.h"
@@ -150,6 +151,28 @@ static void test_inline_commands(void **state)
 	sqe = io_uring_get_sqe(&ring);
 	assert_int_equal(accel_prep_cmd_inline(sqe, facet, UACCEL_SOFT_IOCTL_DMA_NOP, &nop, NULL), 0);
 	assert_int_equal(submit_one(&ring, sqe, 3), 0);
+
+	/*
+	 * The cipher facet: a key never travels inline (-EINVAL); a SUBMIT
+	 * without a reply address does nothing (-EFAULT).
+	 */
+	{
+		struct uaccel_cipher_session_create sc = {
+			.size = sizeof(sc), .alg = UACCEL_CIPHER_AES_CBC, .key_len = 16,
+		};
+		struct uaccel_cipher_submit sub = { .size = sizeof(sub), .count = 1 };
+		int cf = vm_open_facet(fd, UACCEL_CIPHER_FACET);
+
+		sqe = io_uring_get_sqe(&ring);
+		assert_int_equal(accel_prep_cmd_inline(sqe, cf, UACCEL_CIPHER_IOCTL_SESSION_CREATE,
+						       &sc, &sc), 0);
+		assert_int_equal(submit_one(&ring, sqe, 20), -EINVAL);
+		sqe = io_uring_get_sqe(&ring);
+		assert_int_equal(accel_prep_cmd_inline(sqe, cf, UACCEL_CIPHER_IOCTL_SUBMIT,
+						       &sub, NULL), 0);
+		assert_int_equal(submit_one(&ring, sqe, 21), -EFAULT);
+		close(cf);
+	}
 
 	/* The ioctl's size rules on the inline structure. */
 	sqe = io_uring_get_sqe(&ring);

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uaccel/cipher.h>
+
 #include "vmtest.h"
 
 #ifdef VMTEST_URING
@@ -109,7 +111,9 @@ void vm_prep_uring_cmd(struct io_uring_sqe *sqe, int fd, unsigned long req,
 {
 	unsigned char buf[UACCEL_URING_CMD_INLINE_MAX];
 
-	if (vm_uring_mode == 2 && vm_inline_copy(arg, buf) &&
+	/* A command with a key is refused inline: by address. */
+	if (vm_uring_mode == 2 && req != UACCEL_CIPHER_IOCTL_SESSION_CREATE &&
+	    vm_inline_copy(arg, buf) &&
 	    !accel_prep_cmd_inline(sqe, fd, req, buf, arg))
 		return;
 	accel_prep_cmd(sqe, fd, req, arg);

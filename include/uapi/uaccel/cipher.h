@@ -106,7 +106,10 @@ struct uaccel_cipher_query {
  * -EOPNOTSUPP for an algorithm the device does not serve, -EMFILE when the
  * context holds UACCEL_CIPHER_SESSIONS_MAX sessions (or out_max_sessions),
  * -ENOSPC when the device has no room for another session, -ENOMEM, -EIO
- * when the device refused the key, -ENODEV when the device is removed.
+ * when the device refused the key, -ENODEV when the device is removed;
+ * -EFAULT, before anything is done, when the structure cannot take the
+ * reply; -EINVAL as an inline io_uring command (UACCEL_URING_CMD_INLINE:
+ * io_uring frees its copies of an SQE without wiping them).
  * The kernel keeps the key only in the device (or, for a software device,
  * in the crypto API's transform) and wipes its copy of the command.
  */

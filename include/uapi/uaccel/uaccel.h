@@ -575,13 +575,16 @@ struct uaccel_get_driver_ops_fd {
  * NVMe passthrough carries its command (-EINVAL on a ring without
  * IORING_SETUP_SQE128): its size field says how many of those bytes it
  * uses, at most UACCEL_URING_CMD_INLINE_MAX (-EINVAL above), and the
- * bytes past it are ignored.  The kernel reads the structure once, at the
- * first issue, so the SQE may be reused as soon as io_uring_submit()
- * returns; no memory of the caller is read.  The reply, if the command
+ * bytes past it are ignored.  The kernel reads the structure during the
+ * submission (a command that waits is issued again from io_uring's copy
+ * of the SQE, taken before io_uring_submit() returns), so the SQE may be
+ * reused as soon as io_uring_submit() returns; no memory of the caller
+ * is read.  The reply, if the command
  * has one, is written to @addr; with @addr 0 a command with a reply (an
  * output field, or POST and POLL_CQ, which report progress) fails with
  * -EFAULT as an ioctl whose reply cannot be written does: what it created
- * is undone.  Otherwise the same checks and errors as the ioctl, for the
+ * is undone, and a command whose effect cannot be undone does nothing.
+ * A command carrying a secret (a cipher key) is refused inline (-EINVAL).  Otherwise the same checks and errors as the ioctl, for the
  * inline structure's size and contents as if copied from the caller.
  */
 struct uaccel_uring_cmd {

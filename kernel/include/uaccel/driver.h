@@ -199,8 +199,19 @@ struct uaccel_ucmd {
  *	threads instead of the submitting task, so that the submitter is not
  *	blocked; the wait must end on a signal (io_uring's cancellation of
  *	the request is one) or on the device's removal.
+ * @reply_first: @execute changes what the core cannot undo (a session of
+ *	the driver, work queued to the device) before it replies: the
+ *	dispatcher first checks that the caller's structure can take the
+ *	reply (it writes back the first and the last 4 bytes of what the
+ *	reply covers, as they were read) and fails with -EFAULT, nothing
+ *	done, when it cannot, as for an inline io_uring command without a
+ *	reply address; so -EFAULT means that nothing was done
+ * @secret: the structure carries a secret (a key): refused (-EINVAL) as
+ *	an inline io_uring command, since io_uring keeps copies of SQEs that
+ *	it frees without wiping them
  *
- * Use UACCEL_IOCTL_OP() or UACCEL_IOCTL_OP_WAITS() to fill one.
+ * Use UACCEL_IOCTL_OP(), UACCEL_IOCTL_OP_WAITS() or their variants below
+ * to fill one.
  */
 struct uaccel_ioctl_op {
 	u32 size;
@@ -210,6 +221,8 @@ struct uaccel_ioctl_op {
 	int (*execute)(struct uaccel_ucmd *ucmd);
 	bool unlocked;
 	bool waits;
+	bool reply_first;
+	bool secret;
 };
 
 /* The largest command structure the dispatcher copies in. */
@@ -222,7 +235,8 @@ struct uaccel_ioctl_op {
  * and __u32 flags and fits UACCEL_IOCTL_MAX_SIZE.  Registration checks
  * that the mandatory part covers size and flags.
  */
-#define __UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, unl, wts) \
+#define __UACCEL_IOCTL_OP_FULL(idx, type, last, vflags, version, fn, unl, \
+			       wts, rfirst, sec)			\
 	[idx] = {							\
 		.size = sizeof(type) +					\
 			BUILD_BUG_ON_ZERO(sizeof(type) > UACCEL_IOCTL_MAX_SIZE) + \
@@ -234,12 +248,26 @@ struct uaccel_ioctl_op {
 		.execute = (fn),					\
 		.unlocked = (unl),					\
 		.waits = (wts),						\
+		.reply_first = (rfirst),				\
+		.secret = (sec),					\
 	}
+#define __UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, unl, wts) \
+	__UACCEL_IOCTL_OP_FULL(idx, type, last, vflags, version, fn, unl, \
+			       wts, false, false)
 #define UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn)	\
 	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false, false)
 /* A command that may sleep for long: see uaccel_ioctl_op.waits. */
 #define UACCEL_IOCTL_OP_WAITS(idx, type, last, vflags, version, fn)	\
 	__UACCEL_IOCTL_OP(idx, type, last, vflags, version, fn, false, true)
+/* ... that changes what cannot be undone, then replies: @reply_first. */
+#define UACCEL_IOCTL_OP_WAITS_REPLY_FIRST(idx, type, last, vflags, version, \
+					  fn)				\
+	__UACCEL_IOCTL_OP_FULL(idx, type, last, vflags, version, fn, false, \
+			       true, true, false)
+/* ... and whose structure carries a secret: @secret too. */
+#define UACCEL_IOCTL_OP_WAITS_SECRET(idx, type, last, vflags, version, fn) \
+	__UACCEL_IOCTL_OP_FULL(idx, type, last, vflags, version, fn, false, \
+			       true, true, true)
 
 /**
  * uaccel_ucmd_respond() - give a command's result back to the caller
