@@ -579,12 +579,13 @@ struct uaccel_get_driver_ops_fd {
  * submission (a command that waits is issued again from io_uring's copy
  * of the SQE, taken before io_uring_submit() returns), so the SQE may be
  * reused as soon as io_uring_submit() returns; no memory of the caller
- * is read.  The reply, if the command
- * has one, is written to @addr; with @addr 0 a command with a reply (an
- * output field, or POST and POLL_CQ, which report progress) fails with
- * -EFAULT as an ioctl whose reply cannot be written does: what it created
- * is undone, and a command whose effect cannot be undone does nothing.
- * A command carrying a secret (a cipher key) is refused inline (-EINVAL).  Otherwise the same checks and errors as the ioctl, for the
+ * is read.  The reply, if the command has one, is written to @addr;
+ * with @addr 0 a command with a reply (an output field, or POST and
+ * POLL_CQ, which report progress) fails with -EFAULT as an ioctl whose
+ * reply cannot be written does: what it created is undone, and a command
+ * whose effect cannot be undone does nothing.  A command carrying a
+ * secret (a cipher key) is refused inline (-EINVAL).  Otherwise the same
+ * checks and errors as the ioctl, for the
  * inline structure's size and contents as if copied from the caller.
  */
 struct uaccel_uring_cmd {
