@@ -96,20 +96,26 @@ static void uaccel_ucmd_finish(struct uaccel_ucmd *ucmd, int ret)
 }
 
 /*
- * copy_struct_from_user() for a command structure of @usize bytes at @src
- * in kernel memory (an inline io_uring command): the same result and
- * errors.
+ * copy_struct_from_user() for a command structure of @usize bytes (at most
+ * UACCEL_URING_CMD_INLINE_MAX) at the start of @src in kernel memory, an
+ * inline io_uring command: the same result and errors.  The area is
+ * copied whole, word by word (no call for the common case, @usize equal
+ * to @ksize); what lies past @usize is then zeroed or checked.
  */
-static int uaccel_copy_struct_inline(void *dst, size_t ksize, const void *src,
-				     size_t usize)
+static __always_inline int uaccel_copy_struct_inline(u64 *dst, size_t ksize,
+						     const u64 *src,
+						     size_t usize)
 {
-	if (usize < ksize) {
-		memcpy(dst, src, usize);
-		memset(dst + usize, 0, ksize - usize);
-		return 0;
-	}
-	memcpy(dst, src, ksize);
-	return memchr_inv(src + ksize, 0, usize - ksize) ? -E2BIG : 0;
+	unsigned int i;
+
+	for (i = 0; i < UACCEL_URING_CMD_INLINE_MAX / sizeof(u64); i++)
+		dst[i] = src[i];
+	if (usize < ksize)
+		memset((u8 *)dst + usize, 0, ksize - usize);
+	else if (usize > ksize &&
+		 memchr_inv((u8 *)dst + ksize, 0, usize - ksize))
+		return -E2BIG;
+	return 0;
 }
 
 /*
@@ -144,7 +150,7 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 						 const struct uaccel_ioctl_op *op,
 						 unsigned long arg,
 						 struct io_uring_cmd *ioucmd,
-						 const void *inl)
+						 const u64 *inl)
 {
 	/* Filled by copy_struct_from_user(): no need to zero it on every call. */
 	u64 buf[UACCEL_IOCTL_MAX_SIZE / sizeof(u64)] __uninitialized;
@@ -176,7 +182,8 @@ static __always_inline long uaccel_ucmd_dispatch(struct uaccel_context *ctx,
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 	if (inl)
-		ret = uaccel_copy_struct_inline(buf, op->size, inl, ucmd.user_size);
+		ret = uaccel_copy_struct_inline(buf, op->size, inl,
+						ucmd.user_size);
 	else
 		ret = copy_struct_from_user(buf, op->size, ucmd.ubuf,
 					    ucmd.user_size);
@@ -345,7 +352,7 @@ static_assert(UACCEL_URING_CMD_SQE128_EXTRA == UACCEL_URING_CMD_INLINE_MAX);
  */
 static int uaccel_uring_cmd_arg(const struct io_uring_cmd *ioucmd,
 				unsigned int issue_flags, unsigned long *arg,
-				void *inl, bool *is_inline)
+				u64 *inl, bool *is_inline)
 {
 	/*
 	 * At the first issue the area is the SQE in the submission ring,
@@ -363,9 +370,14 @@ static int uaccel_uring_cmd_arg(const struct io_uring_cmd *ioucmd,
 		return -EINVAL;
 	*is_inline = flags & UACCEL_URING_CMD_INLINE;
 	if (*is_inline) {
+		const u64 *src = (const u64 *)(area + 1);
+		unsigned int i;
+
 		if (!(issue_flags & IO_URING_F_SQE128))
 			return -EINVAL;
-		memcpy(inl, area + 1, UACCEL_URING_CMD_INLINE_MAX);
+		/* Word by word, inline: the area is eight words. */
+		for (i = 0; i < UACCEL_URING_CMD_INLINE_MAX / sizeof(u64); i++)
+			inl[i] = READ_ONCE(src[i]);
 	} else if ((issue_flags & IO_URING_F_SQE128) &&
 		   memchr_inv(area + 1, 0, UACCEL_URING_CMD_SQE128_EXTRA)) {
 		/* The second half of a 128-byte SQE is reserved then. */
