@@ -303,10 +303,10 @@ static long uaccel_ioctl(struct file *filp, unsigned int cmd,
 }
 
 /*
- * A command of a facet file (its .unlocked_ioctl).  The lookup reads the core's copy of the
- * facet's table (uaccel_facet_add()), valid while the device is, so it
- * needs no section; the dispatcher enters the device's section once, to
- * run the command.
+ * A command of a facet file (its .unlocked_ioctl).  The lookup reads the
+ * core's copy of the facet's table (uaccel_facet_add()), valid while the
+ * device is, so it needs no section; the dispatcher enters the device's
+ * section once, to run the command.
  */
 long uaccel_facet_ioctl(struct file *filp, unsigned int cmd,
 			unsigned long arg)
