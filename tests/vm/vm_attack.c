@@ -1328,24 +1328,6 @@ static void test_reg_dmabuf_edges(void **state)
  * exist: all stay valid; uaccel_core stays loaded (rmmod refused) until
  * the last goes; then both load again.
  */
-static int vgem_open(void)
-{
-	for (int i = 0; i < 64; i++) {
-		char path[64], name[32] = "";
-		struct drm_version v = { .name_len = sizeof(name) - 1, .name = name };
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static void test_core_held_by_buffer(void **state)
 {
 	const char *soft_ko = getenv("UACCEL_SOFT_KO"), *core_ko = getenv("UACCEL_CORE_KO");
@@ -1362,7 +1344,7 @@ static void test_core_held_by_buffer(void **state)
 	dmabuf = new_dm(fd, len, &dm);
 	m = map_dmabuf(dmabuf, len);
 	vm_fill_pattern(m, len, 8);
-	card = vgem_open();
+	card = vm_vgem_open();
 	if (card >= 0) {
 		ph.fd = dmabuf;
 		assert_int_equal(ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph), 0);
@@ -1407,7 +1389,7 @@ static void test_failslab_reg_dmabuf_vgem(void **state)
 	if (access("/proc/thread-self/fail-nth", F_OK) ||
 	    access("/sys/kernel/debug/failslab", F_OK))
 		skip();
-	card = vgem_open();
+	card = vm_vgem_open();
 	if (card < 0)
 		skip();
 	assert_int_equal(ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &c), 0);

@@ -131,6 +131,12 @@ void vm_assert_pattern_at(const unsigned char *p, size_t start, size_t len,
 /* The io_uring worker threads of this process ("iou-wrk-<tid>"). */
 int vm_iowq_workers(void);
 
+/*
+ * The card node of DRM's vgem (the dumb buffer ioctls are not on render
+ * nodes), or -1 when there is none; vmvgem.c, in the dma-buf tests only.
+ */
+int vm_vgem_open(void);
+
 /* CLOCK_MONOTONIC in seconds. */
 double vm_now(void);
 
