@@ -63,20 +63,6 @@ static struct vm_stats base;
 
 /* ---- helpers ---- */
 
-static long stat_value(const char *key)
-{
-	FILE *f = fopen("/sys/kernel/debug/uaccel/stats", "re");
-	char name[32];
-	long v, ret = -1;
-
-	assert_non_null(f);
-	while (fscanf(f, "%31s %ld", name, &v) == 2)
-		if (!strcmp(name, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 /* Wait up to @secs for the counters to be back to the group's base. */
 static void settle_stats_for(double secs)
 {
@@ -913,8 +899,8 @@ static void test_dm_mmap_rules(void **state)
 	assert_int_equal(vm_destroy(fd, dm), 0);
 	close(dmabuf);
 	close(fd);
-	assert_int_equal(stat_value("dm"), base.dm);
-	assert_int_equal(stat_value("dm_buffers"), base.dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base.dm);
+	assert_int_equal(vm_stat_value("dm_buffers"), base.dm_buffers + 1);
 	vm_assert_pattern_at(q + PAGE, PAGE, len - PAGE, 1);
 	memset(q, 1, len);
 	assert_int_equal(munmap(q, len), 0);
@@ -1216,7 +1202,7 @@ static void cross_round(bool exporter_first)
 	close(facet);
 	close(fb);
 	close(fa);
-	assert_int_equal(stat_value("dm_buffers"), base.dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base.dm_buffers + 1);
 	munmap(m, len);
 	munmap(ubuf, len);
 }

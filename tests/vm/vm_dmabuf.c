@@ -325,21 +325,6 @@ static int dmabuf_attachments(int dmabuf)
 	return dmabuf_attached(dmabuf, NULL, NULL);
 }
 
-/* A counter of debugfs uaccel/stats by name, -1 if it has none. */
-static long stat_value(const char *key)
-{
-	FILE *f = fopen("/sys/kernel/debug/uaccel/stats", "re");
-	char name[32];
-	long v, ret = -1;
-
-	assert_non_null(f);
-	while (fscanf(f, "%31s %ld", name, &v) == 2)
-		if (!strcmp(name, key))
-			ret = v;
-	fclose(f);
-	return ret;
-}
-
 /* Assert that p[0..len) is vm_fill_pattern()'s pattern of @seed. */
 static void assert_pattern(const unsigned char *p, size_t len, unsigned int seed)
 {
@@ -693,8 +678,8 @@ static void test_dm_export_vgem_import(void **state)
 	int vfd, named;
 
 	assert_int_equal(alloc_dm(fd, want, &dm), 0);
-	assert_int_equal(stat_value("dm"), base_dm + 1);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base_dm + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	dmabuf = export_dm(fd, dm, 0);
 	assert_true(dmabuf >= 0);
 	assert_int_equal(fcntl(dmabuf, F_GETFD) & FD_CLOEXEC, 0);
@@ -761,8 +746,8 @@ static void test_dm_export_vgem_import(void **state)
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(vm_destroy(fd, dm), 0);
 	assert_int_equal(vm_destroy(fd, dm), -ENOENT);
-	assert_int_equal(stat_value("dm"), base_dm);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(vm_stat_value("dm"), base_dm);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers);
 	assert_int_equal(close(fd), 0);
 }
 
@@ -1112,8 +1097,8 @@ static void test_unwritable_reply_and_emfile(void **state)
 	vm_read_stats(&st);
 	assert_int_equal(st.mr, base.mr);
 	assert_int_equal(st.pinned_pages, base.pinned_pages);
-	assert_int_equal(stat_value("dm"), base_dm + 1);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base_dm + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	if (dmabuf_attachments(dmabuf) >= 0)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	/* No fd was installed: the lowest free number is still free. */
@@ -1134,12 +1119,12 @@ static void test_unwritable_reply_and_emfile(void **state)
 		_exit(0);
 	}
 	vm_wait_ok(pid);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 
 	unmap(page, PAGE);
 	assert_int_equal(close(dmabuf), 0);
 	assert_int_equal(vm_destroy(fd, dm), 0);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers);
 	assert_int_equal(close(fd), 0);
 }
 
@@ -1278,14 +1263,14 @@ static void test_dm_destroyed_while_exported(void **state)
 	vm_fill_pattern(dmap, len, 18);
 	assert_int_equal(reg_dmabuf(r.fd, r.pd, dmabuf, 0, len, UACCEL_MR_ACCESS_WRITE, &mr), 0);
 
-	assert_int_equal(stat_value("dm"), base_dm + 1);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base_dm + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(vm_destroy(r.fd, dm), 0);
 	assert_int_equal(export_dm(r.fd, dm, 0), -ENOENT);
 	assert_int_equal(vm_destroy(r.fd, dm), -ENOENT);
 	/* The object went, its buffer stays. */
-	assert_int_equal(stat_value("dm"), base_dm);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base_dm);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 
 	assert_pattern(dmap, len, 18);
 	memset(r.ubuf, 0, len);
@@ -1312,10 +1297,10 @@ static void test_dm_destroyed_while_exported(void **state)
 	vgem_close(card, h);
 	assert_int_equal(close(card), 0);
 	unmap(dmap, len);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
 	/* Its last reference gone, the buffer is freed. */
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers);
 	rig_close(&r);
 }
 
@@ -1472,8 +1457,8 @@ static void test_exporter_removed_under_mappings(void **state)
 		assert_int_equal(named, 1);
 	}
 	/* The removal destroyed the object; the buffer stays. */
-	assert_int_equal(stat_value("dm"), base_dm);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm"), base_dm);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(export_dm(efd, dm, 0), -ENODEV);
 	assert_int_equal(alloc_dm(efd, PAGE, NULL), -ENODEV);
 	assert_int_equal(vm_destroy(efd, dm), -ENODEV);
@@ -1503,9 +1488,9 @@ static void test_exporter_removed_under_mappings(void **state)
 		assert_int_equal(dmabuf_attachments(dmabuf), 0);
 	assert_pattern(dmap, PAGE, 24);
 	unmap(dmap, len);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers + 1);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers + 1);
 	assert_int_equal(close(dmabuf), 0);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers);
 }
 
 /* ---- RLIMIT_MEMLOCK ---- */
@@ -1577,8 +1562,8 @@ static int setup(void **state)
 
 	if (access("/sys/devices/platform/vgem", F_OK))
 		vm_run("modprobe -q vgem");
-	base_dm = stat_value("dm");
-	base_dm_buffers = stat_value("dm_buffers");
+	base_dm = vm_stat_value("dm");
+	base_dm_buffers = vm_stat_value("dm_buffers");
 	assert_true(base_dm >= 0 && base_dm_buffers >= 0);
 	/* One command first: with VM_IOCTL_PATH=uring, its ring is the program's. */
 	fd = vm_open_device(DEV);
@@ -1595,8 +1580,8 @@ static int setup(void **state)
 static int check_clean(void **state)
 {
 	release_leftovers();
-	assert_int_equal(stat_value("dm"), base_dm);
-	assert_int_equal(stat_value("dm_buffers"), base_dm_buffers);
+	assert_int_equal(vm_stat_value("dm"), base_dm);
+	assert_int_equal(vm_stat_value("dm_buffers"), base_dm_buffers);
 	return vm_check_clean(state);
 }
 

@@ -256,6 +256,20 @@ int vm_open_device(const char *name)
 	return fd;
 }
 
+long vm_stat_value(const char *key)
+{
+	FILE *f = fopen("/sys/kernel/debug/uaccel/stats", "re");
+	char name[32];
+	long v, ret = -1;
+
+	assert_non_null(f);
+	while (fscanf(f, "%31s %ld", name, &v) == 2)
+		if (!strcmp(name, key))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
 void vm_read_stats(struct vm_stats *st)
 {
 	FILE *f = fopen("/sys/kernel/debug/uaccel/stats", "re");

@@ -93,6 +93,9 @@ struct vm_stats {
 /* Read the counters; asserts the file is there. */
 void vm_read_stats(struct vm_stats *st);
 
+/* One counter of debugfs uaccel/stats by name, -1 if it has none. */
+long vm_stat_value(const char *key);
+
 /* Assert every counter equals the one in @base. */
 void vm_assert_stats_equal(const struct vm_stats *base);
 
