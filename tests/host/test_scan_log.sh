@@ -24,6 +24,15 @@ expect 1 "[    2.0] ODEBUG: free active (active state 0) object type: timer_list
 expect 1 "[    2.0] INFO: task foo:1 blocked for more than 120 seconds."
 expect 1 "[    2.0] list_del corruption. prev->next should be ffff"
 expect 1 "[    2.0] Kernel panic - not syncing: Fatal exception"
+# The first report comes with the lines after it (its call trace), once.
+n=$((n + 1))
+printf '[ 1.0] boot\n[ 2.0] BUG: KASAN: wild-memory-access in f+0x1/0x2\n[ 2.0] Call Trace:\n[ 2.0]  g+0x3/0x4\n' > "$t"
+out=$("$scan" "$t" "$t" 2>&1)
+if [ "$(grep -c ' g+0x3/0x4' <<<"$out")" -eq 1 ] && grep -q "the first report, from line 2 of $t" <<<"$out"; then
+	echo "ok $n - scan-log prints the first report's call trace once"
+else
+	echo "not ok $n - scan-log prints the first report's call trace once"; failed=1
+fi
 rm -f "$t"
 echo "1..$n"
 exit $failed
