@@ -59,6 +59,18 @@ if [ -s $r/tmp/out/binds ]; then
 	done < $r/tmp/out/binds
 fi
 
+# A report in the kernel log before the command runs is the kernel's own:
+# say so (status boot-report) and let run-vm.sh boot again.
+dmesg > $r/tmp/out/boot-dmesg.log
+if grep -qaE -f $r/tmp/out/report-pattern $r/tmp/out/boot-dmesg.log; then
+	echo "uaccel-vm: the kernel reported a bug while booting"
+	echo boot-report > $r/tmp/out/status
+	sync
+	echo "UACCEL-VM-EXIT: boot-report"
+	umount $r/tmp/out
+	poweroff -f
+fi
+
 echo "uaccel-vm: running the test command"
 chroot $r /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 	TERM=dumb UACCEL_VM=1 /bin/sh /tmp/out/cmd.sh > /dev/console 2>&1

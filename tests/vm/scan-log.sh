@@ -7,12 +7,17 @@
 # follow it (its registers and call trace; at most 60 lines), so that the
 # output of a run alone says where the kernel failed.
 # usage: scan-log.sh LOG...
+#        scan-log.sh --pattern   (print the extended regular expression)
 pattern='BUG:|WARNING:|Oops|KASAN:|kmemleak: [0-9]+ new suspected|unreferenced object|'
 pattern+='possible (circular|recursive) locking|inconsistent lock state|'
 pattern+='turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|'
 pattern+='ODEBUG:|refcount_t:|general protection fault|Kernel panic|'
 pattern+='blocked for more than|list_(add|del) corruption|UBSAN:|'
 pattern+='rcu: INFO: rcu_[a-z]+ (self-)?detected stall'
+if [ "${1:-}" = --pattern ]; then
+	printf '%s\n' "$pattern"
+	exit 0
+fi
 rc=0
 shown=
 for log in "$@"; do

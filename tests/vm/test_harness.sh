@@ -59,4 +59,21 @@ if grep -qx "write=no" <<< "$probe" && [ ! -e "$dir/written" ]; then
 else
 	result "not ok" "the checkout is read-only in the guest (got: $probe)"
 fi
+
+# A kernel report while the VM boots, before the command runs, is the
+# kernel's own: the VM is booted again and, after the last boot, the run
+# fails with status 126 without having run the command.  A line of every
+# boot's log stands for the report here.
+rm -f "$dir/out/probe.txt"
+UACCEL_VM_BOOTS=2 UACCEL_VM_BOOT_REPORT='Command line: ' \
+	"$dir/tests/vm/run-vm.sh" "${args[@]}" -- "$dir/probe.sh" 2> "$dir/boot-report.err"
+rc=$?
+if [ $rc -eq 126 ] && [ -s "$dir/out/console-boot1.log" ] && [ -s "$dir/out/console-boot2.log" ] &&
+   grep -q "booting again (boot 2)" "$dir/boot-report.err" &&
+   grep -q "reported a bug in each of 2 boots" "$dir/boot-report.err" && [ ! -e "$dir/out/probe.txt" ]; then
+	result ok "a kernel report while booting: booted again, then status 126, the command not run"
+else
+	result "not ok" "a kernel report while booting: booted again, then status 126, the command not run (status $rc)"
+	sed 's/^/#   /' "$dir/boot-report.err"
+fi
 exit $fail
