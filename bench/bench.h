@@ -31,6 +31,7 @@ struct bench_cfg {
 	const char *vcrypto_name; /* cipher: uaccel_vcrypto device */
 	bool vcrypto_required;	/* cipher: its paths must run (--vcrypto) */
 	const char *cipher_only; /* cipher: PATH,SIZE,BATCH alone (profiling) */
+	const char *rate_only;	/* rates: PATH,BATCH alone (profiling) */
 };
 
 extern struct bench_cfg cfg;
@@ -78,6 +79,8 @@ int bench_scale(void);
 int bench_cipher(void);
 /* Whether @arg is a valid --cipher-only PATH,SIZE,BATCH: 0 or -1. */
 int bench_cipher_check_only(const char *arg);
+/* 0 when @arg is PATH,BATCH of a rate path and a batch from 1 to 64. */
+int bench_rates_check_only(const char *arg);
 
 /* Fail loudly on an error that makes the whole run meaningless. */
 #define BENCH_CHECK(cond, ...)						\

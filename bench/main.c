@@ -303,6 +303,8 @@ static void usage(void)
 	       "                       then run (default: vcrypto0 if it exists)\n"
 	       "      --cipher-only PATH,SIZE,BATCH\n"
 	       "                       cipher: that path at that point alone (to profile it)\n"
+	       "      --rate-only PATH,BATCH\n"
+	       "                       rates: that path at that batch size alone (to profile it)\n"
 	       "      --out FILE       raw results, one JSON object per line (default stdout)\n"
 	       "  -h, --help           print this text and exit\n"
 	       "  -V, --version        print the version and exit\n"
@@ -364,7 +366,7 @@ static int parse_scale(const char *s)
 int main(int argc, char **argv)
 {
 	enum { O_SMOKE = 256, O_SAMPLE_MS, O_REPEATS, O_SOFT, O_RXE, O_SCALE, O_SPIN, O_OUT,
-	       O_VCRYPTO, O_CIPHER_ONLY };
+	       O_VCRYPTO, O_CIPHER_ONLY, O_RATE_ONLY };
 	static const struct option opts[] = {
 		{ "smoke", no_argument, NULL, O_SMOKE },
 		{ "sample-ms", required_argument, NULL, O_SAMPLE_MS },
@@ -376,6 +378,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, O_OUT },
 		{ "vcrypto", required_argument, NULL, O_VCRYPTO },
 		{ "cipher-only", required_argument, NULL, O_CIPHER_ONLY },
+		{ "rate-only", required_argument, NULL, O_RATE_ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -428,6 +431,12 @@ int main(int argc, char **argv)
 				return usage_error("--cipher-only: '%s' is not PATH,SIZE,BATCH (a cipher path; 64, 4096, 65536 or 1048576; 1 or 32)",
 						   optarg);
 			cfg.cipher_only = optarg;
+			break;
+		case O_RATE_ONLY:
+			if (bench_rates_check_only(optarg))
+				return usage_error("--rate-only: '%s' is not PATH,BATCH (a rate path; 1 to 64)",
+						   optarg);
+			cfg.rate_only = optarg;
 			break;
 		case O_VCRYPTO:
 			cfg.vcrypto_name = optarg;

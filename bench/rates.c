@@ -596,12 +596,43 @@ static bench_fn path_fn(enum path path)
 	}
 }
 
+/* PATH,BATCH of --rate-only: 0, or -1 when it names no path or batch. */
+static int parse_rate_only(const char *arg, int *path, int *batch)
+{
+	const char *comma = strchr(arg, ',');
+	char *end;
+	long b;
+	int i;
+
+	if (!comma)
+		return -1;
+	for (i = 0; i < NR_PATHS; i++)
+		if (strlen(path_names[i]) == (size_t)(comma - arg) &&
+		    !strncmp(path_names[i], arg, comma - arg))
+			break;
+	errno = 0;
+	b = strtol(comma + 1, &end, 10);
+	if (i == NR_PATHS || errno || end == comma + 1 || *end || b < 1 || b > MAX_BATCH)
+		return -1;
+	*path = i;
+	*batch = (int)b;
+	return 0;
+}
+
+int bench_rates_check_only(const char *arg)
+{
+	int path, batch;
+
+	return parse_rate_only(arg, &path, &batch);
+}
+
 int bench_rates(void)
 {
 	static const int full_batches[] = { 1, 2, 4, 8, 16, 32, 64 };
 	static const int smoke_batches[] = { 1, 8, 32 };
 	const int *batches = cfg.smoke ? smoke_batches : full_batches;
 	int nb = cfg.smoke ? 3 : 7;
+	int only = NR_PATHS, only_batch = 0;
 	struct path_state *st = calloc(NR_PATHS, sizeof(*st));
 	double *samples = calloc((size_t)NR_PATHS * cfg.repeats, sizeof(double));
 	long iters[NR_PATHS];
@@ -609,12 +640,20 @@ int bench_rates(void)
 	int b, r, i, k;
 
 	BENCH_CHECK(st && samples, "out of memory");
+	BENCH_CHECK(!cfg.rate_only || !parse_rate_only(cfg.rate_only, &only, &only_batch),
+		    "--rate-only: '%s' is not PATH,BATCH", cfg.rate_only);
+	if (cfg.rate_only) {
+		batches = &only_batch;
+		nb = 1;
+	}
 	sched_getaffinity(0, sizeof(old), &old);
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
 	sched_setaffinity(0, sizeof(one), &one);
 
 	for (i = 0; i < NR_PATHS; i++) {
+		if (only < NR_PATHS && i != only)
+			continue;
 		path_open(i, &st[i]);
 		if (!st[i].ok)
 			bench_skip(path_names[i], "rates", path_names[i], st[i].why);

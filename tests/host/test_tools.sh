@@ -237,6 +237,11 @@ for bad in "" nosuch,64,1 uaccel-soft,65,1 uaccel-soft,64,2 uaccel-soft,64 "uacc
 		"^uaccel-bench: --cipher-only: '$(quote "$bad")' is not PATH,SIZE,BATCH" \
 		"$bench" --cipher-only "$bad"
 done
+for bad in "" soft nosuch,1 soft,0 soft,65 soft,1x ",1" "soft,"; do
+	expect "uaccel-bench --rate-only '$bad': usage error" 2 "" \
+		"^uaccel-bench: --rate-only: '$(quote "$bad")' is not PATH,BATCH" \
+		"$bench" --rate-only "$bad"
+done
 expect "uaccel-bench nosuch: unknown group, before any benchmark" 2 "" \
 	"^uaccel-bench: unknown group 'nosuch'" "$bench" --smoke control nosuch
 expect "uaccel-bench --out into a missing directory: exit 1" 1 "" \
