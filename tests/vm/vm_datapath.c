@@ -502,6 +502,68 @@ static void test_inline_bounds_keep_order(void **state)
 	vm_env_close(&e);
 }
 
+/*
+ * A run of requests on the same MRs looks them up once, and holds them only
+ * while a request that names them runs or waits taken from the ring: once
+ * the completion of the last request naming an MR is seen, DESTROY of it
+ * succeeds at once, even while a later request on another MR runs.
+ * Through the worker (inline_requests 0) and inline: 16 copies A to B,
+ * then one 8 MiB fill of D; as soon as the 16th completion is there, A
+ * and B are unregistered (0, never -EBUSY) while the fill may still run;
+ * then D once it completed.  Five rounds each.
+ */
+static void test_mrs_put_before_completion(void **state)
+{
+	const size_t big = 8 << 20;
+	struct accel_mr *dmr, *amr, *bmr;
+	struct accel_wr wr[17];
+	struct accel_wc wc[17];
+	struct vm_env e;
+	unsigned char *d;
+	int got, k;
+
+	env_open(&e, 1, 64, 64, 4096);
+	d = malloc(big);
+	assert_non_null(d);
+	dmr = accel_reg_mr(e.pd, d, big, ACCEL_ACCESS_WRITE);
+	assert_non_null(dmr);
+	for (int round = 0; round < 10; round++) {
+		assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, round & 1 ? "64" : "0"), 0);
+		amr = accel_reg_mr(e.pd, e.a, 4096, 0);
+		bmr = accel_reg_mr(e.pd, e.b, 4096, ACCEL_ACCESS_WRITE);
+		assert_non_null(amr);
+		assert_non_null(bmr);
+		for (int i = 0; i < 16; i++)
+			wr[i] = mkwr(ACCEL_WR_COPY, amr, i * 64, bmr, i * 64, 64);
+		wr[16] = mkwr(ACCEL_WR_FILL, NULL, 0, dmr, 0, big);
+		wr[16].value = round;
+		assert_int_equal(accel_post(e.q, wr, 17), 17);
+		for (got = 0; got < 16; got += k) {
+			k = accel_poll_cq(e.cq, wc + got, 16 - got);
+			assert_true(k >= 0);
+			if (!k)
+				assert_int_equal(accel_wait_cq(e.cq, 10000), 0);
+		}
+		for (int i = 0; i < 16; i++) {
+			assert_int_equal(wc[i].status, 0);
+			assert_int_equal(wc[i].user_data, wr[i].user_data);
+		}
+		assert_int_equal(accel_dereg_mr(amr), 0);
+		assert_int_equal(accel_dereg_mr(bmr), 0);
+		while (!(k = accel_poll_cq(e.cq, wc + 16, 1)))
+			assert_int_equal(accel_wait_cq(e.cq, 10000), 0);
+		assert_int_equal(k, 1);
+		assert_int_equal(wc[16].status, 0);
+		assert_int_equal(wc[16].user_data, wr[16].user_data);
+		assert_int_equal(d[0], round);
+		assert_int_equal(d[big - 1], round);
+	}
+	assert_int_equal(vm_sysfs_write(INLINE_REQUESTS, "64"), 0);
+	assert_int_equal(accel_dereg_mr(dmr), 0);
+	free(d);
+	vm_env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_inline_batch_provider),
 		cmocka_unit_test(test_inline_batch_generic),
 		cmocka_unit_test(test_inline_bounds_keep_order),
+		cmocka_unit_test(test_mrs_put_before_completion),
 	};
 
 	return vm_run_tests("vm_datapath", tests, NULL, DEV);

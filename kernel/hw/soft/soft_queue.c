@@ -177,28 +177,88 @@ int soft_mr_crc32c(struct uaccel_mr *mr, u64 off, u64 len, u32 seed, u32 *crc,
 	return ret;
 }
 
-/* An MR of the queue's context and PD, or NULL. */
-static struct uaccel_mr *soft_queue_mr(struct uaccel_queue *q, u32 id)
-{
-	struct uaccel_mr *mr = uaccel_queue_mr_get(q, id);
+/*
+ * The MRs a pass over the ring holds from one request to the next: a run of
+ * requests naming the same MRs (the common case: one buffer pair, many
+ * requests) looks each up once.  An MR is held only while the request
+ * being executed or the one already taken from the ring after it names
+ * it, and is put before the completion of the last request naming it is
+ * posted: once a completion is seen, no MR is held for it, as when each
+ * request looked its MRs up alone.
+ */
+struct soft_mrs {
+	struct uaccel_mr *mr[2];
+	u32 id[2];
+};
 
-	return IS_ERR(mr) ? NULL : mr;
+/*
+ * An MR of the queue's context and PD, held in @mrs; NULL if there is
+ * none.  A lookup takes the place of an MR other than @keep (the other
+ * operand of the same request).
+ */
+static struct uaccel_mr *soft_mrs_get(struct soft_queue *sq,
+				      struct soft_mrs *mrs, u32 id,
+				      const struct uaccel_mr *keep)
+{
+	struct uaccel_mr *mr;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mrs->mr); i++)
+		if (mrs->mr[i] && mrs->id[i] == id)
+			return mrs->mr[i];
+	mr = uaccel_queue_mr_get(sq->q, id);
+	if (IS_ERR(mr))
+		return NULL;
+	i = mrs->mr[0] && (!mrs->mr[1] || mrs->mr[0] == keep);
+	if (mrs->mr[i])
+		uaccel_mr_put(mrs->mr[i]);
+	mrs->mr[i] = mr;
+	mrs->id[i] = id;
+	return mr;
+}
+
+/* Whether @wr names MR @id (as its source or destination, by its opcode). */
+static bool soft_wr_names(const struct uaccel_wr *wr, u32 id)
+{
+	switch (wr->opcode) {
+	case UACCEL_WR_COPY:
+	case UACCEL_WR_COMPARE:
+		return wr->src_mr == id || wr->dst_mr == id;
+	case UACCEL_WR_FILL:
+		return wr->dst_mr == id;
+	case UACCEL_WR_CRC32C:
+		return wr->src_mr == id;
+	}
+	return false;
+}
+
+/* Put the MRs that @next (NULL: none) does not name. */
+static void soft_mrs_keep(struct soft_mrs *mrs, const struct uaccel_wr *next)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mrs->mr); i++) {
+		if (!mrs->mr[i] || (next && soft_wr_names(next, mrs->id[i])))
+			continue;
+		uaccel_mr_put(mrs->mr[i]);
+		mrs->mr[i] = NULL;
+	}
 }
 
 /*
  * Execute one work request: 0 or -errno, the negated completion status
  * (-EFAULT range outside an MR, -EACCES MR not writable, -ENOENT no such MR
  * in the queue's PD, -EINVAL malformed or overlapping request, -ECANCELED
- * stopped part way because the queue is being destroyed).
+ * stopped part way because the queue is being destroyed).  Its MRs are
+ * looked up in, or added to, @mrs.
  */
-static int soft_execute(struct soft_queue *sq, const struct uaccel_wr *wr,
-			u64 *result)
+static int soft_execute(struct soft_queue *sq, struct soft_mrs *mrs,
+			const struct uaccel_wr *wr, u64 *result)
 {
 	const struct soft_cancel cancel = { .stopping = &sq->stopping };
 	struct uaccel_mr *src = NULL, *dst = NULL;
-	struct uaccel_queue *q = sq->q;
 	bool need_src, need_dst;
-	int ret = 0;
+	int ret;
 	u32 crc;
 	u8 fill;
 
@@ -225,57 +285,41 @@ static int soft_execute(struct soft_queue *sq, const struct uaccel_wr *wr,
 	}
 
 	if (need_src) {
-		src = soft_queue_mr(q, wr->src_mr);
-		if (!src) {
-			ret = -ENOENT;
-			goto out;
-		}
-		if (uaccel_mr_check(src, wr->src_offset, wr->length, false)) {
-			ret = -EFAULT;
-			goto out;
-		}
+		src = soft_mrs_get(sq, mrs, wr->src_mr, NULL);
+		if (!src)
+			return -ENOENT;
+		if (uaccel_mr_check(src, wr->src_offset, wr->length, false))
+			return -EFAULT;
 	}
 	if (need_dst) {
-		dst = soft_queue_mr(q, wr->dst_mr);
-		if (!dst) {
-			ret = -ENOENT;
-			goto out;
-		}
+		dst = soft_mrs_get(sq, mrs, wr->dst_mr, src);
+		if (!dst)
+			return -ENOENT;
 		ret = uaccel_mr_check(dst, wr->dst_offset, wr->length,
 				      wr->opcode != UACCEL_WR_COMPARE);
-		if (ret == -EINVAL)
-			ret = -EFAULT;
 		if (ret)
-			goto out;
+			return ret == -EINVAL ? -EFAULT : ret;
 	}
 
 	switch (wr->opcode) {
 	case UACCEL_WR_COPY:
-		ret = soft_mr_copy(dst, wr->dst_offset, src, wr->src_offset,
-				   wr->length, &cancel);
-		break;
+		return soft_mr_copy(dst, wr->dst_offset, src, wr->src_offset,
+				    wr->length, &cancel);
 	case UACCEL_WR_FILL:
 		fill = wr->value;
-		ret = soft_mr_walk(dst, wr->dst_offset, NULL, 0, wr->length,
-				   soft_fill_chunk, &fill, &cancel);
-		break;
+		return soft_mr_walk(dst, wr->dst_offset, NULL, 0, wr->length,
+				    soft_fill_chunk, &fill, &cancel);
 	case UACCEL_WR_COMPARE:
-		ret = soft_mr_walk(src, wr->src_offset, dst, wr->dst_offset,
-				   wr->length, soft_compare_chunk, result, &cancel);
-		break;
-	case UACCEL_WR_CRC32C:
+		return soft_mr_walk(src, wr->src_offset, dst, wr->dst_offset,
+				    wr->length, soft_compare_chunk, result,
+				    &cancel);
+	default: /* UACCEL_WR_CRC32C */
 		ret = soft_mr_crc32c(src, wr->src_offset, wr->length, wr->value,
 				     &crc, &cancel);
 		if (!ret)
 			*result = crc;
-		break;
+		return ret;
 	}
-out:
-	if (src)
-		uaccel_mr_put(src);
-	if (dst)
-		uaccel_mr_put(dst);
-	return ret;
 }
 
 /*
@@ -321,61 +365,92 @@ static u64 soft_wr_bytes(const struct uaccel_wr *wr)
 }
 
 /*
- * Consume at most @budget work requests of the ring, touching at most
- * @max_bytes of data.  Called with the queue's consume_lock.  Return: the
- * number executed; *@more tells that a budget ran out with requests left.
+ * Whether the ring has entries to take (and a tail that makes sense) and
+ * the queue is not being destroyed.
+ */
+static bool soft_queue_pending(struct soft_queue *sq)
+{
+	/* Pairs with the producer's release: entries up to tail are written. */
+	u32 tail = smp_load_acquire(&sq->q->ring->tail);
+
+	return !READ_ONCE(sq->stopping) && tail != sq->head &&
+	       tail - sq->head <= sq->q->entries;
+}
+
+/*
+ * Take the next work request of the ring into @wr, with a reserved CQ slot,
+ * if there is one and it fits in @max_bytes.  Called with the queue's
+ * consume_lock.  *@more tells that the byte budget stopped it.
+ */
+static bool soft_queue_take(struct soft_queue *sq, struct uaccel_wr *wr,
+			    u64 max_bytes, bool *more)
+{
+	struct uaccel_queue *q = sq->q;
+
+	/* Nothing to do, or a tail userspace corrupted: wait for it. */
+	if (!soft_queue_pending(sq))
+		return false;
+	/* The copy is what executes, whatever userspace writes after. */
+	memcpy(wr, uaccel_queue_entry(q, sq->head), sizeof(*wr));
+	if (soft_wr_bytes(wr) > max_bytes) {
+		*more = true;
+		return false;
+	}
+	if (!soft_reserve_or_stall(sq))
+		return false;
+	sq->head++;
+	/* Pairs with the producer's acquire of head: the slot is free. */
+	smp_store_release(&q->ring->head, sq->head);
+	return true;
+}
+
+/*
+ * Consume at most @budget (at least 1) work requests of the ring, touching
+ * at most @max_bytes of data.  Called with the queue's consume_lock.  The request
+ * after the one executing is taken from the ring before its completion is
+ * posted, so that the MRs both name stay held (struct soft_mrs).  Return:
+ * the number executed; *@more tells that a budget ran out with requests
+ * left.
  */
 static unsigned int soft_queue_consume(struct soft_queue *sq,
 				       unsigned int budget, u64 max_bytes,
 				       bool *more)
 {
 	struct uaccel_queue *q = sq->q;
-	struct uaccel_ring_header *ring = q->ring;
+	struct soft_mrs mrs = {};
 	unsigned int done = 0, batch = 0;
+	struct uaccel_wr wr[2];
 	struct uaccel_cqe cqe;
-	struct uaccel_wr wr;
-	u64 bytes = 0;
-	u32 tail;
+	bool have, next;
+	int cur = 0;
 
 	lockdep_assert_held(&sq->consume_lock);
 	*more = false;
-	while (!READ_ONCE(sq->stopping)) {
-		/* Pairs with the producer's release: entries up to tail are written. */
-		tail = smp_load_acquire(&ring->tail);
-		/* Nothing to do, or a tail userspace corrupted: wait for it. */
-		if (tail == sq->head || tail - sq->head > q->entries)
-			break;
-		if (done == budget) {
-			*more = true;
-			break;
-		}
-		/* The copy is what executes, whatever userspace writes after. */
-		memcpy(&wr, uaccel_queue_entry(q, sq->head), sizeof(wr));
-		if (soft_wr_bytes(&wr) > max_bytes - bytes) {
-			*more = true;
-			break;
-		}
-		if (!soft_reserve_or_stall(sq))
-			break;
-		bytes += soft_wr_bytes(&wr);
-		sq->head++;
-		/* Pairs with the producer's acquire of head: the slot is free. */
-		smp_store_release(&ring->head, sq->head);
-
+	have = soft_queue_take(sq, &wr[0], max_bytes, more);
+	while (have) {
+		max_bytes -= soft_wr_bytes(&wr[cur]);
 		memset(&cqe, 0, sizeof(cqe));
-		cqe.user_data = wr.user_data;
+		cqe.user_data = wr[cur].user_data;
 		if (atomic_dec_if_positive(&sq->inject_errors) >= 0)
 			cqe.status = EIO;
 		else
-			cqe.status = -soft_execute(sq, &wr, &cqe.result);
+			cqe.status = -soft_execute(sq, &mrs, &wr[cur], &cqe.result);
 		atomic64_inc(&sq->executed);
-		uaccel_queue_complete(q, &cqe);
 		done++;
+
+		next = done < budget &&
+		       soft_queue_take(sq, &wr[!cur], max_bytes, more);
+		if (done == budget)
+			*more = soft_queue_pending(sq);
+		soft_mrs_keep(&mrs, next ? &wr[!cur] : NULL);
+		uaccel_queue_complete(q, &cqe);
 		if (++batch == SOFT_NOTIFY_BATCH) {
 			uaccel_cq_notify(q->cq);
 			batch = 0;
 			cond_resched();
 		}
+		have = next;
+		cur = !cur;
 	}
 	if (batch)
 		uaccel_cq_notify(q->cq);
@@ -416,13 +491,8 @@ static void soft_queue_work(struct work_struct *work)
  */
 static bool soft_poll_pending(struct soft_queue *sq)
 {
-	struct uaccel_queue *q = sq->q;
-	/* Pairs with the producer's release: entries up to tail are written. */
-	u32 tail = smp_load_acquire(&q->ring->tail);
-
-	if (tail == sq->head || tail - sq->head > q->entries)
-		return false;
-	return !(READ_ONCE(q->ring->flags) & UACCEL_RING_STALLED);
+	return soft_queue_pending(sq) &&
+	       !(READ_ONCE(sq->q->ring->flags) & UACCEL_RING_STALLED);
 }
 
 /*
