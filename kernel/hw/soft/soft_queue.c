@@ -70,9 +70,11 @@ static int soft_cancelled(const struct soft_cancel *cancel)
  * at page boundaries of either range.  fn returns true to stop.  An MR is
  * up to UACCEL_MR_MAX_LENGTH long: before each chunk the walk checks
  * @cancel and yields the CPU now and then.  0 when done or stopped by fn,
- * or the error of soft_cancelled().
+ * or the error of soft_cancelled().  Inlined into each user, so that @fn
+ * is a direct call there: an indirect one goes through a retpoline per
+ * chunk, and a chunk is often a small request's only one.
  */
-static int soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
+static __always_inline int soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
 			u64 boff, u64 len,
 			bool (*fn)(void *pa, void *pb, size_t n, u64 done, void *arg),
 			void *arg, const struct soft_cancel *cancel)
