@@ -74,10 +74,13 @@ static int soft_cancelled(const struct soft_cancel *cancel)
  * is a direct call there: an indirect one goes through a retpoline per
  * chunk, and a chunk is often a small request's only one.
  */
-static __always_inline int soft_mr_walk(struct uaccel_mr *a, u64 aoff, struct uaccel_mr *b,
-			u64 boff, u64 len,
-			bool (*fn)(void *pa, void *pb, size_t n, u64 done, void *arg),
-			void *arg, const struct soft_cancel *cancel)
+typedef bool (*soft_chunk_fn)(void *pa, void *pb, size_t n, u64 done,
+			      void *arg);
+
+static __always_inline int soft_mr_walk(struct uaccel_mr *a, u64 aoff,
+					struct uaccel_mr *b, u64 boff, u64 len,
+					soft_chunk_fn fn, void *arg,
+					const struct soft_cancel *cancel)
 {
 	u64 done = 0, since = 0;
 	bool stop;
