@@ -88,7 +88,15 @@ EXPORT_SYMBOL_GPL(uaccel_cq_complete_put);
 
 void uaccel_cq_notify(struct uaccel_cq *cq)
 {
-	wake_up_interruptible_all(&cq->wait);
+	/*
+	 * The wait queue's lock only when someone waits.  Pairs with the
+	 * barrier each waiter has between joining the queue and looking at
+	 * the ring (set_current_state() in wait_event_*(), smp_mb() in
+	 * uaccel_cq_park()): either it sees the completion posted before
+	 * this, or this sees it on the queue.
+	 */
+	if (wq_has_sleeper(&cq->wait))
+		wake_up_interruptible_all(&cq->wait);
 	if (cq->eventfd)
 		eventfd_signal(cq->eventfd, 1);
 }
@@ -501,13 +509,19 @@ static int uaccel_cq_park(struct uaccel_ucmd *ucmd, struct uaccel_cq *cq,
 	*(struct uaccel_cq_park **)park->ioucmd->pdu = park;
 
 	/*
-	 * Checked under the wait queue's lock, which a completion's wake-up
-	 * takes after it published the completion: either the completion is
-	 * seen here, or its wake-up finds the entry.  The timer's removal
-	 * takes the lock too, so it finds the entry on the queue.
+	 * On the queue, then a look at the ring, under the wait queue's lock:
+	 * a completion's notification publishes the completion, then looks
+	 * for waiters (wq_has_sleeper()), so either the completion is seen
+	 * here or the notification finds the entry, and its wake-up waits
+	 * for the lock, when the park is complete or gone.  The timer's
+	 * removal takes the lock too, so it finds the entry on the queue.
 	 */
 	spin_lock_irq(&cq->wait.lock);
+	__add_wait_queue(&cq->wait, &park->wq);
+	/* Pairs with wq_has_sleeper() in uaccel_cq_notify(). */
+	smp_mb();
 	if (uaccel_cq_ready(cq, ucmd->ctx->udev)) {
+		__remove_wait_queue(&cq->wait, &park->wq);
 		spin_unlock_irq(&cq->wait.lock);
 		put_task_struct(park->task);
 		kfree(park);
@@ -515,7 +529,6 @@ static int uaccel_cq_park(struct uaccel_ucmd *ucmd, struct uaccel_cq *cq,
 	}
 	uaccel_context_get(park->ctx);
 	atomic_inc(&cq->parked);
-	__add_wait_queue(&cq->wait, &park->wq);
 	mod_timer(&park->timer, min(park->deadline,
 				    jiffies + UACCEL_WAIT_CQ_PARK_CHECK));
 	spin_unlock_irq(&cq->wait.lock);
