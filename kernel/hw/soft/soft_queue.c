@@ -222,19 +222,37 @@ static struct uaccel_mr *soft_mrs_get(struct soft_queue *sq,
 	return mr;
 }
 
-/* Whether @wr names MR @id (as its source or destination, by its opcode). */
-static bool soft_wr_names(const struct uaccel_wr *wr, u32 id)
+/*
+ * The MRs @wr's opcode uses: its source, its destination; false for an
+ * opcode that uses none (NOP) or is unknown.
+ */
+static bool soft_wr_mrs(const struct uaccel_wr *wr, bool *src, bool *dst)
 {
 	switch (wr->opcode) {
 	case UACCEL_WR_COPY:
 	case UACCEL_WR_COMPARE:
-		return wr->src_mr == id || wr->dst_mr == id;
+		*src = true;
+		*dst = true;
+		return true;
 	case UACCEL_WR_FILL:
-		return wr->dst_mr == id;
+		*src = false;
+		*dst = true;
+		return true;
 	case UACCEL_WR_CRC32C:
-		return wr->src_mr == id;
+		*src = true;
+		*dst = false;
+		return true;
 	}
 	return false;
+}
+
+/* Whether @wr names MR @id (as a source or destination its opcode uses). */
+static bool soft_wr_names(const struct uaccel_wr *wr, u32 id)
+{
+	bool src, dst;
+
+	return soft_wr_mrs(wr, &src, &dst) &&
+	       ((src && wr->src_mr == id) || (dst && wr->dst_mr == id));
 }
 
 /* Put the MRs that @next (NULL: none) does not name. */
@@ -269,25 +287,10 @@ static int soft_execute(struct soft_queue *sq, struct soft_mrs *mrs,
 
 	if (wr->flags || wr->__reserved0 || wr->__reserved1 || wr->__reserved2)
 		return -EINVAL;
-	switch (wr->opcode) {
-	case UACCEL_WR_NOP:
+	if (wr->opcode == UACCEL_WR_NOP)
 		return 0;
-	case UACCEL_WR_COPY:
-	case UACCEL_WR_COMPARE:
-		need_src = true;
-		need_dst = true;
-		break;
-	case UACCEL_WR_FILL:
-		need_src = false;
-		need_dst = true;
-		break;
-	case UACCEL_WR_CRC32C:
-		need_src = true;
-		need_dst = false;
-		break;
-	default:
+	if (!soft_wr_mrs(wr, &need_src, &need_dst))
 		return -EINVAL;
-	}
 
 	if (need_src) {
 		src = soft_mrs_get(sq, mrs, wr->src_mr, NULL);
